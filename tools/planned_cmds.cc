@@ -1,0 +1,56 @@
+// Subcommands whose issues have not landed yet. Each shows the options it will take
+// (from its issue), and running it says so and exits 2 without touching any server.
+#include "core/util/strings.h"
+#include "spdlog/spdlog.h"
+#include "tools/cli.h"
+
+namespace binsync {
+namespace {
+
+struct Planned {
+  const char* name;
+  const char* help;
+  const char* issue;
+  std::vector<std::pair<const char*, const char*>> options;
+};
+
+}  // namespace
+
+void RegisterPlanned(CLI::App& root, std::map<CLI::App*, RunFn>* runs) {
+  static const std::vector<Planned> kPlanned = {
+      {"dump", "decode binlog files or a live server's binlog to JSON lines, text or stats",
+       "issue 3 (binlog decoder)",
+       {{"--source", "live server URI"}, {"--start", "GTID or file:pos"},
+        {"--format", "json|text|stats"}, {"--databases", "filter"}, {"--tables", "filter"}}},
+      {"replicate", "apply one master's row events to the other: parallel, commit-ordered, "
+                    "loop-free, crash-safe",
+       "issue 4 (replicate)",
+       {{"--source", "URI"}, {"--target", "URI"}, {"--mode", "live|catchup"},
+        {"--workers", "N"}, {"--start", "GTID or file:pos"}}},
+      {"verify", "checksum two live masters, narrow to the differing rows, repair",
+       "issue 5 (verify)",
+       {{"--a", "URI"}, {"--b", "URI"}, {"--format", "table|json"},
+        {"--repair-sql", "FILE"}}},
+      {"resync", "bring a diverged master back from the divergence point, no dump",
+       "issue 6 (resync)",
+       {{"--from", "authoritative URI"}, {"--to", "diverged URI"},
+        {"--conflicts", "report|from-wins|newest-wins"}, {"--handback", "native|none"}}},
+      {"lagbench", "measure replication lag, native and binsync, in microseconds",
+       "a later issue (none filed yet)",
+       {{"--a", "URI"}, {"--b", "URI"}, {"--tps", "write rate"}}},
+  };
+  for (const Planned& p : kPlanned) {
+    CLI::App* sub = root.add_subcommand(p.name, StrCat(p.help, " [not landed yet]"));
+    for (const auto& [flag, help] : p.options) sub->add_option(flag, help);
+    sub->allow_extras();  // any arguments: the command says it has not landed
+    sub->allow_extras();
+    const std::string name = p.name;
+    const std::string issue = p.issue;
+    (*runs)[sub] = [name, issue] {
+      spdlog::error("binsync {}: not landed yet ({}); nothing was done", name, issue);
+      return kExitError;
+    };
+  }
+}
+
+}  // namespace binsync
