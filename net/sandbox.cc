@@ -166,8 +166,10 @@ absl::Status InitDatadir(const SandboxOptions& o, int index) {
                          so);
   if (!r.ok()) return r.status();
   if (r->exit_code != 0) {
-    return absl::InternalError(StrCat("sandbox node", index, ": mariadb-install-db failed (exit ",
-                                            r->exit_code, "): ", r->err.substr(0, 2000)));
+    const std::string out = r->out + r->err;
+    return absl::InternalError(StrCat("sandbox node", index, " (127.0.0.1:", o.base_port + index - 1,
+                                      "): mariadb-install-db failed (exit ", r->exit_code, "): ",
+                                      out.substr(out.size() > 1500 ? out.size() - 1500 : 0)));
   }
   return absl::OkStatus();
 }

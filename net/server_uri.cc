@@ -52,14 +52,15 @@ std::string ServerUri::Display() const { return StrCat("mysql://", user, "@", En
 
 absl::StatusOr<ServerUri> ParseServerUri(std::string_view uri) {
   constexpr std::string_view kScheme = "mysql://";
-  // What error messages may show: everything but the password.
+  // What error messages may show: everything but the password, whatever the scheme.
   std::string shown(uri);
   const size_t at = uri.rfind('@');
-  if (uri.substr(0, kScheme.size()) == kScheme && at != std::string_view::npos) {
-    const std::string_view userinfo = uri.substr(kScheme.size(), at - kScheme.size());
-    const size_t colon = userinfo.find(':');
-    if (colon != std::string_view::npos) {
-      shown = StrCat(kScheme, userinfo.substr(0, colon), ":***", uri.substr(at));
+  if (at != std::string_view::npos) {
+    const size_t scheme_end = uri.find("://");
+    const size_t user_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    const size_t colon = uri.find(':', user_start);
+    if (user_start <= at && colon < at) {
+      shown = StrCat(uri.substr(0, colon), ":***", uri.substr(at));
     }
   }
   if (uri.substr(0, kScheme.size()) != kScheme) return UriError(shown, "missing mysql://");

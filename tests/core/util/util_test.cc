@@ -1,0 +1,71 @@
+#include <chrono>
+
+#include "core/util/log.h"
+#include "core/util/strings.h"
+#include "core/util/subprocess.h"
+#include "gtest/gtest.h"
+
+namespace binsync {
+namespace {
+
+TEST(JsonEscapeTest, EscapesEverythingThatBreaksALine) {
+  std::string out;
+  AppendJsonEscaped("a\"b\\c\nd\te\x01", &out);
+  EXPECT_EQ(out, "a\\\"b\\\\c\\nd\\te\\u0001");
+}
+
+TEST(StringsTest, CaseHelpers) {
+  EXPECT_EQ(ToUpper("Row"), "ROW");
+  EXPECT_TRUE(EqualsIgnoreCase("Slave_IO_Running", "slave_io_running"));
+  EXPECT_FALSE(EqualsIgnoreCase("abc", "abcd"));
+  EXPECT_TRUE(ContainsIgnoreCase("10.11.19-MariaDB-log", "mariadb"));
+  EXPECT_EQ(StrCat("a", 1, std::string_view("b"), 2.5), "a1b2.5");
+}
+
+TEST(SubprocessTest, CapturesOutputsAndExitCode) {
+  auto r = RunSubprocess({"sh", "-c", "echo out; echo err >&2; exit 3"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 3);
+  EXPECT_EQ(r->out, "out\n");
+  EXPECT_EQ(r->err, "err\n");
+}
+
+TEST(SubprocessTest, PassesStdinAndEnvironmentNotArgv) {
+  SubprocessOptions o;
+  o.stdin_data = "hello";
+  o.extra_env = {"BINSYNC_TEST_SECRET=s3"};
+  auto r = RunSubprocess({"sh", "-c", "cat; printf %s \"$BINSYNC_TEST_SECRET\""}, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->out, "hellos3");
+}
+
+TEST(SubprocessTest, TimeoutKills) {
+  SubprocessOptions o;
+  o.timeout = std::chrono::milliseconds(200);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = RunSubprocess({"sleep", "10"}, o);
+  EXPECT_FALSE(r.ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(SubprocessTest, MissingProgram) {
+  auto r = RunSubprocess({"/nonexistent/binsync-test-prog"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 127);
+  EXPECT_NE(r->err.find("cannot execute"), std::string::npos);
+}
+
+TEST(SubprocessTest, DaemonAliveThenReaped) {
+  DaemonOptions d;
+  d.log_file = "/dev/null";
+  auto pid = SpawnDaemon({"sleep", "0.2"}, d);
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  EXPECT_TRUE(ProcessAlive(*pid));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (ProcessAlive(*pid) && std::chrono::steady_clock::now() < deadline) {
+  }
+  EXPECT_FALSE(ProcessAlive(*pid));
+}
+
+}  // namespace
+}  // namespace binsync

@@ -1,0 +1,156 @@
+// The CLI contract of DESIGN.md, run against the built binary.
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+
+#include "core/util/subprocess.h"
+#include "gtest/gtest.h"
+#include "net/connection.h"
+#include "net/server_uri.h"
+#include "nlohmann/json.hpp"
+#include "tests/testing/sandbox_fixture.h"
+
+namespace binsync {
+namespace {
+
+using testing::RunBinsync;
+
+const std::vector<std::string> kSubcommands = {"status",   "dump",     "replicate", "verify",
+                                               "resync",   "lagbench", "sandbox",   "demo"};
+
+TEST(CliTest, HelpListsAllEightSubcommands) {
+  auto r = RunBinsync({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const std::string& sub : kSubcommands) {
+    EXPECT_NE(r.out.find("\n  " + sub + " "), std::string::npos) << sub << "\n" << r.out;
+    auto h = RunBinsync({sub, "--help"});
+    EXPECT_EQ(h.exit_code, 0) << sub;
+    EXPECT_NE(h.out.find("Usage"), std::string::npos) << sub;
+  }
+}
+
+TEST(CliTest, Version) {
+  auto r = RunBinsync({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("binsync ", 0), 0U) << r.out;
+}
+
+TEST(CliTest, UsageErrorsExit2WithUsage) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {}, {"frobnicate"}, {"status"}, {"status", "--bogus", "mysql://u@h"},
+           {"sandbox", "sideways", "--dir", "/tmp/x"}, {"status", "--format", "xml", "mysql://u@h"}}) {
+    auto r = RunBinsync(args);
+    EXPECT_EQ(r.exit_code, 2) << (args.empty() ? "" : args[0]);
+    EXPECT_NE(r.err.find("Usage"), std::string::npos) << r.err;
+  }
+}
+
+TEST(CliTest, UnreachableServerFailsFastNamingIt) {
+  const auto start = std::chrono::steady_clock::now();
+  auto r = RunBinsync({"status", "mysql://root:TopS3cret@127.0.0.1:1"});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("127.0.0.1:1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("check that the server runs"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("TopS3cret"), std::string::npos) << r.err;
+  // One line.
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(CliTest, BadUriNamesTheProblemNotThePassword) {
+  auto r = RunBinsync({"status", "mysql://root:TopS3cret@127.0.0.1:notaport"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad port"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("TopS3cret"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, JsonLogFormatIsOneObjectPerLine) {
+  auto r = RunBinsync({"--log-format", "json", "status", "mysql://root@127.0.0.1:1"});
+  EXPECT_EQ(r.exit_code, 2);
+  std::istringstream lines(r.err);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["level"], "error");
+    EXPECT_NE(j["msg"].get<std::string>().find("127.0.0.1:1"), std::string::npos);
+    EXPECT_TRUE(j.contains("ts"));
+    ++n;
+  }
+  EXPECT_EQ(n, 1);
+}
+
+TEST(CliTest, NotLandedSubcommandsSaySoAndExit2) {
+  for (const char* sub : {"dump", "replicate", "verify", "resync", "lagbench"}) {
+    auto r = RunBinsync({sub, "some-arg"});
+    EXPECT_EQ(r.exit_code, 2) << sub;
+    EXPECT_NE(r.err.find("not landed yet"), std::string::npos) << sub << ": " << r.err;
+  }
+}
+
+// Parses "nodeI mysql://root@127.0.0.1:P pid N" lines.
+std::vector<std::pair<ServerUri, pid_t>> ParseUp(const std::string& out) {
+  std::vector<std::pair<ServerUri, pid_t>> servers;
+  std::istringstream in(out);
+  std::string node;
+  std::string uri;
+  std::string pid_word;
+  pid_t pid = 0;
+  while (in >> node >> uri >> pid_word >> pid) {
+    auto u = ParseServerUri(uri);
+    EXPECT_TRUE(u.ok()) << uri;
+    if (u.ok()) servers.emplace_back(*u, pid);
+  }
+  return servers;
+}
+
+TEST(CliTest, SandboxUpDownUpAgain) {
+  const auto dir = testing::MakeTempDir("bsc");
+  auto port = FindFreePorts(2, 25000);
+  ASSERT_TRUE(port.ok());
+  const std::vector<std::string> up = {"sandbox", "up", "--dir", dir.string(), "--base-port",
+                                       std::to_string(*port), "--buffer-pool", "64M"};
+  for (int round = 0; round < 2; ++round) {
+    auto r = RunBinsync(up);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto servers = ParseUp(r.out);
+    ASSERT_EQ(servers.size(), 2U) << r.out;
+    for (const auto& [uri, pid] : servers) {
+      ConnectOptions co;
+      co.uri = uri;
+      auto conn = Connection::Open(co);
+      EXPECT_TRUE(conn.ok()) << conn.status();
+      EXPECT_TRUE(ProcessAlive(pid));
+    }
+    auto status = RunBinsync({"sandbox", "status", "--dir", dir.string()});
+    EXPECT_EQ(status.exit_code, 0);
+    EXPECT_EQ(std::count(status.out.begin(), status.out.end(), '\n'), 2);
+    EXPECT_EQ(status.out.find("stopped"), std::string::npos) << status.out;
+
+    auto down = RunBinsync({"sandbox", "down", "--dir", dir.string()});
+    EXPECT_EQ(down.exit_code, 0) << down.err;
+    for (const auto& [uri, pid] : servers) {
+      EXPECT_FALSE(ProcessAlive(pid)) << "pid " << pid << " left after down";
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace binsync
+
+namespace binsync {
+namespace {
+
+// The README's main command, on a small data set: it must run end to end, break the
+// pair with a real 1062 and leave no server behind.
+TEST(CliTest, DemoRunsEndToEnd) {
+  auto r = testing::RunBinsync({"demo", "--rows", "20000"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("SQL thread stopped, error 1062"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sql_thread_error"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("demo finished"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace binsync

@@ -1,0 +1,103 @@
+#include "tests/testing/sandbox_fixture.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+
+#include "core/util/strings.h"
+
+namespace binsync::testing {
+
+std::filesystem::path MakeTempDir(const std::string& prefix) {
+  // Short paths: Unix socket paths must stay under 108 bytes.
+  std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed for " << tmpl;
+    return {};
+  }
+  return tmpl;
+}
+
+SubprocessResult RunBinsync(const std::vector<std::string>& args,
+                            const std::vector<std::string>& extra_env) {
+  std::vector<std::string> argv = {BINSYNC_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  SubprocessOptions o;
+  o.extra_env = extra_env;
+  o.timeout = std::chrono::minutes(5);
+  auto r = RunSubprocess(argv, o);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *r : SubprocessResult{};
+}
+
+SandboxServers::SandboxServers(int n, std::vector<std::string> mysqld_options) {
+  dir_ = MakeTempDir("bst");
+  // Spread suites over the port range so parallel ctest runs do not collide.
+  std::mt19937 rng(static_cast<unsigned>(getpid()));
+  const auto from = static_cast<uint16_t>(20000 + (rng() % 2000) * 10);
+  auto port = FindFreePorts(n, from);
+  if (!port.ok()) {
+    ADD_FAILURE() << port.status();
+    return;
+  }
+  SandboxOptions o;
+  o.dir = dir_;
+  o.base_port = *port;
+  o.servers = n;
+  o.buffer_pool_size = "64M";
+  o.mysqld_options = std::move(mysqld_options);
+  o.die_with_parent = true;
+  auto servers = SandboxUp(o);
+  if (!servers.ok()) {
+    ADD_FAILURE() << "sandbox servers did not start: " << servers.status();
+    return;
+  }
+  servers_ = *std::move(servers);
+}
+
+SandboxServers::~SandboxServers() {
+  if (!dir_.empty()) {
+    const absl::Status st = SandboxDown(dir_);
+    EXPECT_TRUE(st.ok()) << st;
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+}
+
+std::string SandboxServers::repl_password() const {
+  std::ifstream in(dir_ / "repl.password");
+  std::string p;
+  std::getline(in, p);
+  return p;
+}
+
+Connection SandboxServers::Connect(int index) const {
+  ConnectOptions co;
+  co.uri = server(index).RootUri();
+  auto conn = Connection::Open(co);
+  if (!conn.ok()) {
+    ADD_FAILURE() << conn.status();
+    std::abort();  // a sandbox server that refuses root is a broken harness
+  }
+  return *std::move(conn);
+}
+
+ServerUri SandboxServers::ReplUri(int index) const {
+  ServerUri u = server(index).RootUri();
+  u.user = kSandboxReplUser;
+  u.password = repl_password();
+  return u;
+}
+
+std::unique_ptr<SandboxServers> SandboxPairTest::pair_;
+
+void SandboxPairTest::SetUpTestSuite() {
+  pair_ = std::make_unique<SandboxServers>(2);
+  ASSERT_EQ(pair_->servers().size(), 2U) << "sandbox pair did not start";
+}
+
+void SandboxPairTest::TearDownTestSuite() { pair_.reset(); }
+
+}  // namespace binsync::testing

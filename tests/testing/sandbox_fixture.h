@@ -1,0 +1,63 @@
+// Integration-test harness: real MariaDB servers, started with the same code as
+// `binsync sandbox up`, each test suite with its own datadirs and loopback ports.
+// Servers are stopped (by pid, waiting for exit) when the fixture goes away, also
+// when a test fails; if the test process crashes they get SIGTERM from the kernel
+// (PR_SET_PDEATHSIG). A server that cannot start fails the test: nothing skips.
+#ifndef BINSYNC_TESTS_TESTING_SANDBOX_FIXTURE_H_
+#define BINSYNC_TESTS_TESTING_SANDBOX_FIXTURE_H_
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/util/subprocess.h"
+#include "gtest/gtest.h"
+#include "net/connection.h"
+#include "net/sandbox.h"
+
+namespace binsync::testing {
+
+class SandboxServers {
+ public:
+  // Starts `n` servers; aborts the test (fatal failure) when they do not come up.
+  explicit SandboxServers(int n = 2, std::vector<std::string> mysqld_options = {});
+  ~SandboxServers();
+  SandboxServers(const SandboxServers&) = delete;
+  SandboxServers& operator=(const SandboxServers&) = delete;
+
+  [[nodiscard]] const std::vector<SandboxServer>& servers() const { return servers_; }
+  [[nodiscard]] const SandboxServer& server(int index) const { return servers_.at(static_cast<size_t>(index - 1)); }
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+  [[nodiscard]] std::string repl_password() const;
+  // A root connection to server `index` (1-based); fails the test on error.
+  [[nodiscard]] Connection Connect(int index) const;
+  // mysql://repl@127.0.0.1:port with the password, as a replica of `index` would use it.
+  [[nodiscard]] ServerUri ReplUri(int index) const;
+
+ private:
+  std::filesystem::path dir_;
+  std::vector<SandboxServer> servers_;
+};
+
+// A test suite sharing one pair of servers.
+class SandboxPairTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  static SandboxServers& pair() { return *pair_; }
+
+ private:
+  static std::unique_ptr<SandboxServers> pair_;
+};
+
+// Runs the built binsync binary with `args` (and extra "NAME=value" environment).
+[[nodiscard]] SubprocessResult RunBinsync(const std::vector<std::string>& args,
+                                          const std::vector<std::string>& extra_env = {});
+
+// Creates a fresh temporary directory (removed by the caller).
+[[nodiscard]] std::filesystem::path MakeTempDir(const std::string& prefix);
+
+}  // namespace binsync::testing
+
+#endif  // BINSYNC_TESTS_TESTING_SANDBOX_FIXTURE_H_
