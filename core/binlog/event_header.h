@@ -52,7 +52,8 @@ struct EventHeader {
 struct EventView {
   EventHeader header;
   ByteView raw;      // the whole event as stored, including header and checksum
-  ByteView body;     // after the common header, checksum trailer removed
+  ByteView body;     // after the common header, checksum trailer removed (except for
+                     // FORMAT_DESCRIPTION, whose body keeps checksum_alg and CRC)
   uint64_t offset = 0;  // position of the first header byte in the file (or stream)
 };
 
@@ -83,8 +84,8 @@ struct FormatDescription {
   [[nodiscard]] static FormatDescription Default();
 };
 
-// Parses a FORMAT_DESCRIPTION event body (event.body must still include the
-// checksum_alg byte and CRC if the server writes them: use FrameEvent, which handles this).
+// Parses a FORMAT_DESCRIPTION event body, including its checksum_alg byte and CRC when
+// the server writes them (FrameEvent leaves them in the FDE's body).
 [[nodiscard]] absl::Status ParseFormatDescription(const EventView& event, FormatDescription* out);
 
 // Frames `raw` (exactly one whole event, header.event_size == raw.size()) read at
