@@ -1,0 +1,89 @@
+#include "core/verify/report.h"
+
+#include <algorithm>
+
+#include "core/util/strings.h"
+#include "nlohmann/json.hpp"
+
+namespace binsync {
+
+const char* DiffKindName(DiffKind k) {
+  switch (k) {
+    case DiffKind::kOnlyOnA: return "only_on_a";
+    case DiffKind::kOnlyOnB: return "only_on_b";
+    case DiffKind::kDifferent: return "different";
+  }
+  return "?";
+}
+
+bool VerifyReport::consistent() const {
+  return std::all_of(tables.begin(), tables.end(),
+                     [](const TableResult& t) { return t.consistent(); });
+}
+
+std::string ReportJson(const VerifyReport& report) {
+  nlohmann::ordered_json j;
+  j["consistent"] = report.consistent();
+  j["tables"] = nlohmann::ordered_json::array();
+  for (const TableResult& t : report.tables) {
+    nlohmann::ordered_json jt;
+    jt["table"] = t.table;
+    jt["rows_a"] = t.rows_a;
+    jt["rows_b"] = t.rows_b;
+    jt["chunks"] = t.chunks;
+    jt["diff_chunks"] = t.diff_chunks;
+    jt["diffs"] = nlohmann::ordered_json::array();
+    for (const RowDiff& d : t.diffs) {
+      nlohmann::ordered_json key = nlohmann::ordered_json::object();
+      for (size_t i = 0; i < d.key.size() && i < t.schema.key.size(); ++i) {
+        const ColumnInfo& c = t.schema.columns[t.schema.key[i]];
+        if (c.IsInteger()) {
+          if (c.IsUnsigned()) {
+            key[c.name] = std::stoull(d.key[i]);
+          } else {
+            key[c.name] = std::stoll(d.key[i]);
+          }
+        } else {
+          key[c.name] = d.key[i];
+        }
+      }
+      nlohmann::ordered_json jd;
+      jd["key"] = key;
+      jd["kind"] = DiffKindName(d.kind);
+      if (d.kind == DiffKind::kDifferent) jd["columns"] = d.columns;
+      jt["diffs"].push_back(jd);
+    }
+    if (!t.problem.empty()) jt["problem"] = t.problem;
+    j["tables"].push_back(jt);
+  }
+  return j.dump() + "\n";
+}
+
+std::string ReportTable(const VerifyReport& report) {
+  std::string out = fmt::format("{:<40} {:>10} {:>10} {:>7} {:>10} {:>10} {:>8}\n", "TABLE",
+                                "ROWS_A", "ROWS_B", "CHUNKS", "DIFF_CHUNK", "DIFF_ROWS", "TIME");
+  for (const TableResult& t : report.tables) {
+    out += fmt::format("{:<40} {:>10} {:>10} {:>7} {:>10} {:>10} {:>7.3f}s\n", t.table, t.rows_a,
+                       t.rows_b, t.chunks, t.diff_chunks, t.diffs.size(), t.seconds);
+    if (!t.problem.empty()) out += fmt::format("  {}: {}\n", t.table, t.problem);
+  }
+  for (const TableResult& t : report.tables) {
+    for (const RowDiff& d : t.diffs) {
+      std::string key;
+      for (size_t i = 0; i < d.key.size() && i < t.schema.key.size(); ++i) {
+        if (!key.empty()) key += ", ";
+        StrAppend(&key, t.schema.columns[t.schema.key[i]].name, "=", d.key[i]);
+      }
+      out += fmt::format("  {} ({}) {}", t.table, key, DiffKindName(d.kind));
+      if (d.kind == DiffKind::kDifferent) {
+        out += " columns:";
+        for (const std::string& c : d.columns) out += " " + c;
+      }
+      out += "\n";
+    }
+  }
+  out += report.consistent() ? "consistent\n" : "differences found\n";
+  return out;
+}
+
+}  // namespace binsync

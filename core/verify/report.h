@@ -1,0 +1,56 @@
+// What verify found, and its two renderings (the JSON contract of issue 5 and the
+// pt-table-checksum-like table).
+#ifndef BINSYNC_CORE_VERIFY_REPORT_H_
+#define BINSYNC_CORE_VERIFY_REPORT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/verify/table_schema.h"
+
+namespace binsync {
+
+enum class DiffKind { kOnlyOnA, kOnlyOnB, kDifferent };
+[[nodiscard]] const char* DiffKindName(DiffKind k);
+
+struct RowDiff {
+  std::vector<std::string> key;  // key values as text, in key column order
+  DiffKind kind = DiffKind::kDifferent;
+  std::vector<std::string> columns;  // kDifferent: the columns that differ
+  // A's row (kOnlyOnA, kDifferent), values as text, for repair.
+  std::vector<std::optional<std::string>> a_row;
+};
+
+struct TableResult {
+  std::string table;  // db.table
+  TableSchema schema;  // A's (B's when the table is only on B)
+  uint64_t rows_a = 0;
+  uint64_t rows_b = 0;
+  uint64_t chunks = 0;
+  uint64_t diff_chunks = 0;
+  std::vector<RowDiff> diffs;
+  // A difference that is not about rows: "missing on B", "column k is int on A, ...",
+  // "no primary or unique key: compared whole, rows not narrowed".
+  std::string problem;
+  bool differs_unnarrowed = false;  // keyless table whose checksum differs
+  double seconds = 0;
+
+  [[nodiscard]] bool consistent() const {
+    return diffs.empty() && problem.empty() && !differs_unnarrowed;
+  }
+};
+
+struct VerifyReport {
+  std::vector<TableResult> tables;
+  [[nodiscard]] bool consistent() const;
+};
+
+[[nodiscard]] std::string ReportJson(const VerifyReport& report);
+[[nodiscard]] std::string ReportTable(const VerifyReport& report);
+
+}  // namespace binsync
+
+#endif  // BINSYNC_CORE_VERIFY_REPORT_H_

@@ -1,0 +1,207 @@
+#include "core/verify/table_schema.h"
+
+#include <algorithm>
+
+#include "core/util/strings.h"
+
+namespace binsync {
+namespace {
+
+std::string Quote(std::string_view name) {
+  std::string out = "`";
+  for (const char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  out += '`';
+  return out;
+}
+
+bool In(std::string_view v, std::initializer_list<std::string_view> set) {
+  return std::find(set.begin(), set.end(), v) != set.end();
+}
+
+std::string KeyList(const TableSchema& t) {
+  std::string out;
+  for (size_t i = 0; i < t.key.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += Quote(t.columns[t.key[i]].name);
+  }
+  return out;
+}
+
+// (k1, k2, k3) > (?, ?, ?) expanded so the range optimizer uses the index:
+// k1 > ? OR (k1 = ? AND k2 > ?) OR (k1 = ? AND k2 = ? AND k3 > ?). Placeholders are
+// numbered per key column: the caller binds each bound's values once per use, see
+// BoundParamsOrder() in the runner.
+std::string Compare(const TableSchema& t, const char* op_last) {
+  std::string out = "(";
+  for (size_t i = 0; i < t.key.size(); ++i) {
+    if (i > 0) out += " OR ";
+    out += "(";
+    for (size_t j = 0; j <= i; ++j) {
+      if (j > 0) out += " AND ";
+      const bool last = j == i;
+      const char* op = last ? op_last : "=";
+      if (last && i + 1 < t.key.size() && std::string_view(op_last) == "<=") op = "<";
+      out += StrCat(Quote(t.columns[t.key[j]].name), " ", op, " ?");
+    }
+    out += ")";
+  }
+  out += ")";
+  return out;
+}
+
+}  // namespace
+
+bool ColumnInfo::IsInteger() const {
+  return In(data_type, {"tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year"});
+}
+bool ColumnInfo::IsUnsigned() const { return ContainsIgnoreCase(column_type, "unsigned"); }
+bool ColumnInfo::IsDecimal() const { return In(data_type, {"decimal", "numeric"}); }
+bool ColumnInfo::IsFloat() const { return In(data_type, {"float", "double", "real"}); }
+bool ColumnInfo::IsBinary() const {
+  return In(data_type, {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob",
+                        "bit", "geometry", "point", "linestring", "polygon", "multipoint",
+                        "multilinestring", "multipolygon", "geometrycollection"}) ||
+         (charset == "binary");
+}
+
+std::string TableSchema::QuotedName() const { return Quote(db) + "." + Quote(table); }
+
+std::optional<std::string> SchemaDifference(const TableSchema& a, const TableSchema& b) {
+  for (const ColumnInfo& ca : a.columns) {
+    auto it = std::find_if(b.columns.begin(), b.columns.end(),
+                           [&](const ColumnInfo& c) { return c.name == ca.name; });
+    if (it == b.columns.end()) return StrCat("column ", ca.name, " missing on B");
+    if (it->column_type != ca.column_type) {
+      return StrCat("column ", ca.name, " is ", ca.column_type, " on A, ", it->column_type,
+                    " on B");
+    }
+    if (it->nullable != ca.nullable) {
+      return StrCat("column ", ca.name, " is ", ca.nullable ? "NULL" : "NOT NULL", " on A, ",
+                    it->nullable ? "NULL" : "NOT NULL", " on B");
+    }
+    if (it->charset != ca.charset) {
+      return StrCat("column ", ca.name, " has charset ", ca.charset, " on A, ", it->charset,
+                    " on B");
+    }
+  }
+  for (const ColumnInfo& cb : b.columns) {
+    if (std::none_of(a.columns.begin(), a.columns.end(),
+                     [&](const ColumnInfo& c) { return c.name == cb.name; })) {
+      return StrCat("column ", cb.name, " missing on A");
+    }
+  }
+  for (size_t i = 0; i < a.columns.size(); ++i) {
+    if (a.columns[i].name != b.columns[i].name) {
+      return StrCat("columns in another order (position ", i + 1, ": ", a.columns[i].name,
+                    " on A, ", b.columns[i].name, " on B)");
+    }
+  }
+  return std::nullopt;
+}
+
+std::string VerifySql::RowHash(const TableSchema& t, HashFunctions f) {
+  // Byte-exact row image: every column as the server renders it, NUL-separated, and a
+  // NULL bitmap so NULL differs from ''. CONCAT_WS skips NULLs; the bitmap restores them.
+  std::string cols;
+  std::string nulls;
+  for (const ColumnInfo& c : t.columns) {
+    if (!cols.empty()) cols += ", ";
+    cols += c.IsFloat() ? StrCat("CAST(", Quote(c.name), " AS DOUBLE)") : Quote(c.name);
+    if (c.nullable) {
+      if (!nulls.empty()) nulls += ", ";
+      nulls += StrCat("ISNULL(", Quote(c.name), ")");
+    }
+  }
+  std::string image = StrCat("CONCAT_WS(CHAR(0), ", cols);
+  if (!nulls.empty()) image += StrCat(", CONCAT(", nulls, ")");
+  image += ")";
+  if (f == HashFunctions::kMariaDb) {
+    // Two independent 32-bit CRCs make a 64-bit row hash; CRC32C is hardware-accelerated.
+    return StrCat("((CRC32(", image, ") << 32) | CRC32C(", image, "))");
+  }
+  return StrCat("CAST(CONV(LEFT(MD5(", image, "), 16), 16, 10) AS UNSIGNED)");
+}
+
+std::string VerifySql::RangeWhere(const TableSchema& t, bool lower, bool upper) {
+  std::string out;
+  if (lower) out += Compare(t, ">");
+  if (upper) {
+    if (!out.empty()) out += " AND ";
+    out += Compare(t, "<=");
+  }
+  return out.empty() ? "1" : out;
+}
+
+std::string VerifySql::ChunkChecksum(const TableSchema& t, HashFunctions f, bool lower,
+                                     bool upper) {
+  return StrCat("SELECT COUNT(*), COALESCE(BIT_XOR(", RowHash(t, f), "), 0) FROM ",
+                t.QuotedName(), " FORCE INDEX (", Quote(t.key_name), ") WHERE ",
+                RangeWhere(t, lower, upper));
+}
+
+std::string VerifySql::NextBoundary(const TableSchema& t, bool lower) {
+  return StrCat("SELECT ", KeyList(t), " FROM ", t.QuotedName(), " FORCE INDEX (",
+                Quote(t.key_name), ") WHERE ", RangeWhere(t, lower, false), " ORDER BY ",
+                KeyList(t), " LIMIT 1 OFFSET ?");
+}
+
+std::string VerifySql::RowHashes(const TableSchema& t, HashFunctions f, bool lower, bool upper) {
+  return StrCat("SELECT ", KeyList(t), ", ", RowHash(t, f), " FROM ", t.QuotedName(),
+                " FORCE INDEX (", Quote(t.key_name), ") WHERE ", RangeWhere(t, lower, upper));
+}
+
+std::string VerifySql::SelectValue(const ColumnInfo& c) {
+  if (c.IsFloat()) return StrCat("CAST(", Quote(c.name), " AS DOUBLE)");
+  return Quote(c.name);
+}
+
+std::string VerifySql::RowByKey(const TableSchema& t) {
+  std::string cols;
+  for (const ColumnInfo& c : t.columns) {
+    if (!cols.empty()) cols += ", ";
+    cols += SelectValue(c);
+  }
+  std::string where;
+  for (size_t k : t.key) {
+    if (!where.empty()) where += " AND ";
+    where += StrCat(Quote(t.columns[k].name), " = ?");
+  }
+  return StrCat("SELECT ", cols, " FROM ", t.QuotedName(), " WHERE ", where);
+}
+
+std::string VerifySql::TableChecksum(const TableSchema& t, HashFunctions f) {
+  return StrCat("SELECT COUNT(*), COALESCE(BIT_XOR(", RowHash(t, f), "), 0), COALESCE(SUM(",
+                RowHash(t, f), " & 0xffffffff), 0) FROM ", t.QuotedName());
+}
+
+std::string VerifySql::Upsert(const TableSchema& t) {
+  std::string cols;
+  std::string marks;
+  std::string updates;
+  for (const ColumnInfo& c : t.columns) {
+    if (!cols.empty()) {
+      cols += ", ";
+      marks += ", ";
+    }
+    cols += Quote(c.name);
+    marks += "?";
+    if (!updates.empty()) updates += ", ";
+    updates += StrCat(Quote(c.name), " = VALUES(", Quote(c.name), ")");
+  }
+  return StrCat("INSERT INTO ", t.QuotedName(), " (", cols, ") VALUES (", marks,
+                ") ON DUPLICATE KEY UPDATE ", updates);
+}
+
+std::string VerifySql::DeleteByKey(const TableSchema& t) {
+  std::string where;
+  for (size_t k : t.key) {
+    if (!where.empty()) where += " AND ";
+    where += StrCat(Quote(t.columns[k].name), " = ?");
+  }
+  return StrCat("DELETE FROM ", t.QuotedName(), " WHERE ", where);
+}
+
+}  // namespace binsync
