@@ -71,6 +71,8 @@ class Connection {
   // naming host:port when the server cannot be reached or refuses the login.
   [[nodiscard]] static absl::StatusOr<Connection> Open(const ConnectOptions& options);
 
+  // Not connected: a placeholder to move an opened Connection into.
+  Connection() = default;
   Connection(Connection&& other) noexcept;
   Connection& operator=(Connection&& other) noexcept;
   Connection(const Connection&) = delete;

@@ -40,6 +40,7 @@ int FailWith(const absl::Status& status);
 using RunFn = std::function<int()>;
 RunFn RegisterStatus(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterSandbox(CLI::App& app, const GlobalOptions& g);
+RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterDemo(CLI::App& app, const GlobalOptions& g);
 // dump, replicate, verify, resync, lagbench until their issues land.
 void RegisterPlanned(CLI::App& root, std::map<CLI::App*, RunFn>* runs);

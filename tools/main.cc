@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
                 "threads and their errors; warn about what breaks master-master",
       binsync::RegisterStatus);
   binsync::RegisterPlanned(app, &runs);
+  add("verify", "checksum two live masters, narrow to the differing rows, repair",
+      binsync::RegisterVerify);
   add("sandbox", "start/stop throwaway MariaDB servers on loopback (demo and tests)",
       binsync::RegisterSandbox);
   add("demo", "the whole story on a sandbox pair: master-master, break it, inspect",

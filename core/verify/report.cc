@@ -43,6 +43,14 @@ std::string ReportJson(const VerifyReport& report) {
           } else {
             key[c.name] = std::stoll(d.key[i]);
           }
+        } else if (c.IsBinary()) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          std::string hex = "0x";
+          for (const unsigned char ch : d.key[i]) {
+            hex += kHex[ch >> 4];
+            hex += kHex[ch & 0xf];
+          }
+          key[c.name] = hex;
         } else {
           key[c.name] = d.key[i];
         }
@@ -56,7 +64,8 @@ std::string ReportJson(const VerifyReport& report) {
     if (!t.problem.empty()) jt["problem"] = t.problem;
     j["tables"].push_back(jt);
   }
-  return j.dump() + "\n";
+  // Text values come from utf8mb4 connections; replace, never throw, on a stray byte.
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 std::string ReportTable(const VerifyReport& report) {

@@ -22,6 +22,7 @@ struct RowDiff {
   std::vector<std::string> columns;  // kDifferent: the columns that differ
   // A's row (kOnlyOnA, kDifferent), values as text, for repair.
   std::vector<std::optional<std::string>> a_row;
+  std::vector<std::optional<std::string>> b_row;  // B's row (kOnlyOnB, kDifferent)
 };
 
 struct TableResult {

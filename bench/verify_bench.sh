@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# verify benchmark (issue 5): binsync verify against pt-table-checksum, and
+# binsync verify --repair against pt-table-checksum + pt-table-sync --execute, in the
+# same run, on the 1 M-row sysbench pair of ANCHORS.md with 726 rows made different on B
+# (250 updated, 125 deleted, 301 updated in another table, 50 extra).
+# Needs: scripts/install-deps.sh --bench, a release build. Takes ~3 minutes.
+#   bench/verify_bench.sh [--rows-per-table N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=250000
+[[ "${1:-}" == "--rows-per-table" ]] && rows=$2
+bin=build/binsync
+dir=$(mktemp -d /tmp/bsvb-XXXXXX)
+trap '$bin sandbox down --dir "$dir" >/dev/null 2>&1; rm -rf "$dir"' EXIT
+port=$(( 30000 + RANDOM % 5000 ))
+$bin --log-level warn sandbox up --dir "$dir" --base-port $port --buffer-pool 1G >/dev/null
+a=(-h127.0.0.1 -P$port -uroot)
+b=(-h127.0.0.1 -P$((port + 1)) -uroot)
+A="mysql://root@127.0.0.1:$port"
+B="mysql://root@127.0.0.1:$((port + 1))"
+pw=$(cat "$dir/repl.password")
+
+# B replicates from A (pt-table-checksum needs a master/replica shape).
+mariadb "${b[@]}" -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$port, MASTER_USER='repl', MASTER_PASSWORD='$pw', MASTER_USE_GTID=slave_pos; START SLAVE"
+mariadb "${a[@]}" -e "CREATE DATABASE sbtest"
+sysbench oltp_common --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=$port --mysql-user=root \
+  --mysql-db=sbtest --tables=4 --table-size=$rows prepare >/dev/null
+pos=$(mariadb "${a[@]}" -N -e "SELECT @@gtid_binlog_pos")
+mariadb "${b[@]}" -N -e "SELECT MASTER_GTID_WAIT('$pos', 600)" >/dev/null
+
+damage() {  # the 726 differences, written on B only
+  mariadb "${b[@]}" sbtest -e "
+    SET sql_log_bin=0;
+    UPDATE sbtest1 SET c = CONCAT('changed-', id) WHERE id % 997 = 0 LIMIT 250;
+    DELETE FROM sbtest2 WHERE id % 1999 = 0 LIMIT 125;
+    UPDATE sbtest3 SET k = k + 1 WHERE id % 829 = 0 LIMIT 301;
+    INSERT INTO sbtest4 (id, k, c, pad) SELECT 2 * $rows + 2 * seq, seq, 'extra', 'x' FROM seq_1_to_50;"
+}
+damage
+secs() { date +%s.%N; }
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+
+t0=$(secs)
+pt-table-checksum h=127.0.0.1,P=$port,u=root --databases sbtest --no-check-binlog-format \
+  --recursion-method=hosts --replicate=percona.checksums >/tmp/bsvb-pt.out 2>&1 || true
+t1=$(secs)
+$bin --log-level warn verify --a "$A" --b "$B" --databases sbtest --format json >/tmp/bsvb-verify.json && rc=0 || rc=$?
+t2=$(secs)
+pt_s=$(python3 -c "print($t1-$t0)"); bs_s=$(python3 -c "print($t2-$t1)")
+found=$(python3 -c "import json; r=json.load(open('/tmp/bsvb-verify.json')); print(sum(len(t['diffs']) for t in r['tables']))")
+echo "checksum: pt-table-checksum ${pt_s}s, binsync verify ${bs_s}s (exit $rc, $found rows), ratio binsync/pt $(ratio $bs_s $pt_s)"
+grep -E "ERRORS|sbtest" /tmp/bsvb-pt.out | head -6
+
+# Find and fix: pt-table-checksum + pt-table-sync --execute, then the same damage again
+# for binsync verify --repair.
+t0=$(secs)
+pt-table-checksum h=127.0.0.1,P=$port,u=root --databases sbtest --no-check-binlog-format \
+  --recursion-method=hosts --replicate=percona.checksums >/dev/null 2>&1 || true
+pt-table-sync --execute --replicate percona.checksums --sync-to-master h=127.0.0.1,P=$((port + 1)),u=root \
+  --databases sbtest >/tmp/bsvb-ptsync.out 2>&1 || true
+t1=$(secs)
+pos=$(mariadb "${a[@]}" -N -e "SELECT @@gtid_binlog_pos")
+mariadb "${b[@]}" -N -e "SELECT MASTER_GTID_WAIT('$pos', 600)" >/dev/null
+check() { mariadb "$@" sbtest -N -e "CHECKSUM TABLE sbtest1, sbtest2, sbtest3, sbtest4" | md5sum; }
+echo "after pt-table-sync: A $(check "${a[@]}") B $(check "${b[@]}")"
+damage
+t2=$(secs)
+$bin --log-level warn verify --a "$A" --b "$B" --databases sbtest --repair >/tmp/bsvb-repair.out && rc=0 || rc=$?
+t3=$(secs)
+pt_s=$(python3 -c "print($t1-$t0)"); bs_s=$(python3 -c "print($t3-$t2)")
+echo "find+fix: pt-table-checksum + pt-table-sync ${pt_s}s, binsync verify --repair ${bs_s}s (exit $rc), ratio pt/binsync $(ratio $pt_s $bs_s)x"
+echo "after binsync repair: A $(check "${a[@]}") B $(check "${b[@]}")"

@@ -1,0 +1,917 @@
+#include "net/verify_runner.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <unordered_map>
+#include "core/gtid/mariadb_gtid.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "net/inspect.h"
+#include "net/statement.h"
+#include "nlohmann/json.hpp"
+#include "spdlog/spdlog.h"
+
+namespace binsync {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using KeyValues = std::vector<std::string>;
+// Integer keys span BIGINT and BIGINT UNSIGNED; range arithmetic needs both.
+__extension__ typedef __int128 Int128;
+__extension__ typedef unsigned __int128 UInt128;
+
+constexpr const char* kSystemSchemas =
+    "('mysql','information_schema','performance_schema','sys','binsync')";
+
+double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// One server's side of the comparison: its connection and statement cache. Used by one
+// thread at a time (A on the caller's thread, B on a helper thread per step).
+struct Side {
+  Connection conn;
+  HashFunctions hash = HashFunctions::kMariaDb;
+  uint32_t server_id = 0;
+  bool replicating = false;  // has a running SQL thread: waiting for GTIDs makes sense
+  std::map<std::string, PreparedStatement> cache;
+
+  absl::StatusOr<PreparedStatement*> Stmt(const std::string& sql) {
+    auto it = cache.find(sql);
+    if (it == cache.end()) {
+      ASSIGN_OR_RETURN(PreparedStatement ps, PreparedStatement::Prepare(conn, sql));
+      it = cache.emplace(sql, std::move(ps)).first;
+    }
+    return &it->second;
+  }
+};
+
+ParamType KeyParamType(const ColumnInfo& c) {
+  if (c.IsInteger()) return c.IsUnsigned() ? ParamType::kUnsigned : ParamType::kSigned;
+  if (c.IsDecimal()) return ParamType::kDecimal;
+  if (c.IsBinary()) return ParamType::kBinary;
+  return ParamType::kText;
+}
+
+// Values for a range bound as VerifySql::RangeWhere numbers its placeholders: for key
+// column i, the values of columns 0..i.
+void AppendBound(const TableSchema& t, const KeyValues& v, std::vector<Param>* out) {
+  for (size_t i = 0; i < t.key.size(); ++i) {
+    for (size_t j = 0; j <= i; ++j) {
+      out->push_back(Param{std::string_view(v[j]), KeyParamType(t.columns[t.key[j]])});
+    }
+  }
+}
+
+std::vector<Param> KeyParams(const TableSchema& t, const KeyValues& v) {
+  std::vector<Param> out;
+  for (size_t j = 0; j < t.key.size(); ++j) {
+    out.push_back(Param{std::string_view(v[j]), KeyParamType(t.columns[t.key[j]])});
+  }
+  return out;
+}
+
+struct Range {
+  std::optional<KeyValues> lower;  // exclusive
+  std::optional<KeyValues> upper;  // inclusive
+};
+
+std::vector<Param> RangeParams(const TableSchema& t, const Range& r) {
+  std::vector<Param> p;
+  if (r.lower) AppendBound(t, *r.lower, &p);
+  if (r.upper) AppendBound(t, *r.upper, &p);
+  return p;
+}
+
+struct ChunkSum {
+  uint64_t rows = 0;
+  std::string hash;
+  std::string gtid_pos;  // the server's gtid_binlog_pos right after reading the chunk
+  double seconds = 0;
+};
+
+absl::StatusOr<ChunkSum> Checksum(Side& s, const TableSchema& t, const Range& r) {
+  const auto start = Clock::now();
+  ASSIGN_OR_RETURN(PreparedStatement * ps,
+                   s.Stmt(VerifySql::ChunkChecksum(t, s.hash, r.lower.has_value(),
+                                                   r.upper.has_value())));
+  ChunkSum out;
+  const std::vector<Param> params = RangeParams(t, r);
+  RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& row) {
+    out.rows = std::stoull(std::string(row[0].value_or("0")));
+    out.hash = std::string(row[1].value_or(""));
+    return absl::OkStatus();
+  }));
+  out.seconds = Since(start);
+  ASSIGN_OR_RETURN(auto pos, s.conn.QueryValue(s.hash == HashFunctions::kMariaDb
+                                                    ? "SELECT @@gtid_current_pos"
+                                                    : "SELECT @@gtid_executed"));
+  out.gtid_pos = pos.value_or("");
+  return out;
+}
+
+// Runs fa on this thread and fb on another; both results, errors included.
+template <typename FA, typename FB>
+auto Both(FA&& fa, FB&& fb) {
+  auto b = std::async(std::launch::async, std::forward<FB>(fb));
+  auto a = fa();
+  return std::make_pair(std::move(a), b.get());
+}
+
+// Waits until `s` has applied the other side's position (its own writes excluded).
+void WaitFor(Side& s, const std::string& other_pos, std::chrono::seconds timeout) {
+  if (!s.replicating || other_pos.empty()) return;
+  auto pos = ParseMariaDbGtidPos(other_pos);
+  if (!pos.ok()) return;
+  const std::string wait = FormatMariaDbGtidPos(WithoutServer(*pos, s.server_id));
+  if (wait.empty()) return;
+  auto r = s.conn.QueryValue(StrCat("SELECT MASTER_GTID_WAIT(", s.conn.QuoteLiteral(wait), ", ",
+                                    timeout.count(), ")"));
+  if (!r.ok() || r->value_or("-1") != "0") {
+    spdlog::warn("verify: {} has not applied {} within {} s; comparing anyway", s.conn.endpoint(),
+                 wait, timeout.count());
+  }
+}
+
+// True when both servers had applied exactly the same transactions when they read:
+// then a recheck cannot change the outcome.
+bool SameGtidState(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  auto pa = ParseMariaDbGtidPos(a);
+  auto pb = ParseMariaDbGtidPos(b);
+  if (!pa.ok() || !pb.ok()) return false;
+  std::map<uint32_t, uint64_t> ma;
+  std::map<uint32_t, uint64_t> mb;
+  for (const MariaDbGtid& g : *pa) ma[g.domain_id] = g.seq_no;
+  for (const MariaDbGtid& g : *pb) mb[g.domain_id] = g.seq_no;
+  return ma == mb;
+}
+
+std::string EncodeKey(const RowValues& row, size_t n) {
+  std::string k;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string_view v = row[i].value_or("");
+    const auto len = static_cast<uint32_t>(v.size());
+    k.append(reinterpret_cast<const char*>(&len), sizeof len);
+    k.append(v);
+  }
+  return k;
+}
+
+KeyValues DecodeKey(std::string_view k) {
+  KeyValues out;
+  while (k.size() >= 4) {
+    uint32_t len = 0;
+    std::memcpy(&len, k.data(), sizeof len);
+    out.emplace_back(k.substr(4, len));
+    k.remove_prefix(4 + len);
+  }
+  return out;
+}
+
+// std::unordered_map: GCC 12 -O3 reports a false -Wfree-nonheap-object inside
+// Debian abseil's flat_hash_map.
+using HashMap = std::unordered_map<std::string, std::string>;
+
+absl::StatusOr<HashMap> RowHashes(Side& s, const TableSchema& t, const Range& r) {
+  ASSIGN_OR_RETURN(PreparedStatement * ps,
+                   s.Stmt(VerifySql::RowHashes(t, s.hash, r.lower.has_value(),
+                                               r.upper.has_value())));
+  HashMap out;
+  const size_t n = t.key.size();
+  const std::vector<Param> params = RangeParams(t, r);
+  RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& row) {
+    out.emplace(EncodeKey(row, n), std::string(row[n].value_or("")));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+using Row = std::vector<std::optional<std::string>>;
+
+absl::StatusOr<std::vector<std::optional<Row>>> FetchRows(Side& s, const TableSchema& t,
+                                                          const std::vector<KeyValues>& keys) {
+  ASSIGN_OR_RETURN(PreparedStatement * ps, s.Stmt(VerifySql::RowByKey(t)));
+  std::vector<std::optional<Row>> out;
+  out.reserve(keys.size());
+  for (const KeyValues& k : keys) {
+    std::optional<Row> row;
+    RETURN_IF_ERROR(ps->Query(KeyParams(t, k), [&](const RowValues& v) {
+      Row r;
+      r.reserve(v.size());
+      for (const auto& x : v) r.push_back(x ? std::optional<std::string>(std::string(*x)) : std::nullopt);
+      row = std::move(r);
+      return absl::OkStatus();
+    }));
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+// Classifies candidate keys from a fresh fetch of both sides; rows now equal drop out.
+// `pos_a`/`pos_b` receive each side's GTID state right after its fetch.
+absl::Status Classify(Side& a, Side& b, const TableSchema& t, const std::vector<KeyValues>& keys,
+                      std::vector<RowDiff>* diffs, std::string* pos_a, std::string* pos_b) {
+  diffs->clear();
+  if (keys.empty()) return absl::OkStatus();
+  auto fetch = [&t, &keys](Side& s, std::string* pos) -> absl::StatusOr<std::vector<std::optional<Row>>> {
+    ASSIGN_OR_RETURN(auto rows, FetchRows(s, t, keys));
+    ASSIGN_OR_RETURN(auto p, s.conn.QueryValue(s.hash == HashFunctions::kMariaDb
+                                                   ? "SELECT @@gtid_current_pos"
+                                                   : "SELECT @@gtid_executed"));
+    *pos = p.value_or("");
+    return rows;
+  };
+  auto [ra, rb] = Both([&] { return fetch(a, pos_a); }, [&] { return fetch(b, pos_b); });
+  if (!ra.ok()) return ra.status();
+  if (!rb.ok()) return rb.status();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const auto& x = (*ra)[i];
+    const auto& y = (*rb)[i];
+    if (!x && !y) continue;
+    RowDiff d;
+    d.key = keys[i];
+    if (x && !y) {
+      d.kind = DiffKind::kOnlyOnA;
+    } else if (!x && y) {
+      d.kind = DiffKind::kOnlyOnB;
+    } else {
+      for (size_t c = 0; c < t.columns.size(); ++c) {
+        if ((*x)[c] != (*y)[c]) d.columns.push_back(t.columns[c].name);
+      }
+      if (d.columns.empty()) continue;
+      d.kind = DiffKind::kDifferent;
+    }
+    if (x) d.a_row = *x;
+    if (y) d.b_row = *y;
+    diffs->push_back(std::move(d));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::map<std::string, TableSchema>> LoadSchemas(Connection& c,
+                                                               const VerifyOptions& o) {
+  ASSIGN_OR_RETURN(
+      const ResultSet cols,
+      c.Query(StrCat("SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, "
+                     "c.COLUMN_TYPE, IFNULL(c.CHARACTER_SET_NAME,''), IFNULL(c.COLLATION_NAME,''), "
+                     "c.IS_NULLABLE, c.EXTRA FROM information_schema.COLUMNS c JOIN "
+                     "information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND "
+                     "t.TABLE_NAME = c.TABLE_NAME WHERE t.TABLE_TYPE = 'BASE TABLE' AND "
+                     "c.TABLE_SCHEMA NOT IN ",
+                     kSystemSchemas, " ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION")));
+  auto wanted = [&](const std::string& db, const std::string& table) {
+    if (!o.databases.empty() &&
+        std::find(o.databases.begin(), o.databases.end(), db) == o.databases.end()) {
+      return false;
+    }
+    if (o.tables.empty()) return true;
+    return std::any_of(o.tables.begin(), o.tables.end(), [&](const std::string& f) {
+      return f == table || f == db + "." + table;
+    });
+  };
+  std::map<std::string, TableSchema> out;
+  for (const auto& r : cols.rows()) {
+    const std::string db = r[0].value_or("");
+    const std::string table = r[1].value_or("");
+    if (!wanted(db, table)) continue;
+    // Generated columns follow from the others and cannot be written: not compared.
+    if (ContainsIgnoreCase(r[8].value_or(""), "GENERATED")) continue;
+    TableSchema& t = out[db + "." + table];
+    t.db = db;
+    t.table = table;
+    t.columns.push_back(ColumnInfo{r[2].value_or(""), ToLower(r[3].value_or("")),
+                                   ToLower(r[4].value_or("")), r[5].value_or(""),
+                                   r[6].value_or(""), r[7].value_or("") == "YES"});
+  }
+  ASSIGN_OR_RETURN(
+      const ResultSet keys,
+      c.Query(StrCat("SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, COLUMN_NAME, NULLABLE, "
+                     "SUB_PART FROM information_schema.STATISTICS WHERE NON_UNIQUE = 0 AND "
+                     "TABLE_SCHEMA NOT IN ",
+                     kSystemSchemas,
+                     " ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME <> 'PRIMARY', INDEX_NAME, "
+                     "SEQ_IN_INDEX")));
+  // index name -> (columns, usable) per table, in the order above (PRIMARY first).
+  std::map<std::string, std::vector<std::pair<std::string, std::pair<std::vector<std::string>, bool>>>> idx;
+  for (const auto& r : keys.rows()) {
+    const std::string name = r[0].value_or("") + "." + r[1].value_or("");
+    auto& list = idx[name];
+    const std::string index = r[2].value_or("");
+    if (list.empty() || list.back().first != index) list.push_back({index, {{}, true}});
+    list.back().second.first.push_back(r[3].value_or(""));
+    if (r[4].value_or("") == "YES" || r[5].has_value()) list.back().second.second = false;
+  }
+  for (auto& [name, t] : out) {
+    for (const auto& [index, cols_usable] : idx[name]) {
+      if (!cols_usable.second) continue;
+      std::vector<size_t> key;
+      for (const std::string& col : cols_usable.first) {
+        for (size_t i = 0; i < t.columns.size(); ++i) {
+          if (t.columns[i].name == col) key.push_back(i);
+        }
+      }
+      if (key.size() != cols_usable.first.size()) continue;
+      t.key = key;
+      t.key_name = index;
+      t.key_kind = index == "PRIMARY" ? KeyKind::kPrimary : KeyKind::kUnique;
+      break;
+    }
+  }
+  return out;
+}
+
+absl::Status OpenSide(const ConnectOptions& co, Side* s) {
+  ASSIGN_OR_RETURN(s->conn, Connection::Open(co));
+  ASSIGN_OR_RETURN(const ServerFacts f, InspectServer(s->conn));
+  s->hash = f.flavour == Flavour::kMariaDb ? HashFunctions::kMariaDb : HashFunctions::kMySql;
+  s->server_id = f.server_id;
+  s->replicating = std::any_of(f.channels.begin(), f.channels.end(),
+                               [](const ReplicationChannel& c) { return c.sql_running == "Yes"; });
+  // Reads see committed data as of each statement; nothing verify does is binlogged.
+  return s->conn.Execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+}
+
+absl::StatusOr<int64_t> ThreadsRunning(Connection& c) {
+  ASSIGN_OR_RETURN(const ResultSet rs, c.Query("SHOW GLOBAL STATUS LIKE 'Threads_running'"));
+  if (rs.empty()) return 0;
+  return std::stoll(rs.rows()[0][1].value_or("0"));
+}
+
+// --resume state: the finished tables and, for the table in progress, the last
+// finished chunk's upper bound and what was found so far.
+std::string Hex(std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(v.size() * 2);
+  for (const unsigned char c : v) {
+    out += kHex[c >> 4];
+    out += kHex[c & 0xf];
+  }
+  return out;
+}
+
+std::string Unhex(std::string_view h) {
+  std::string out;
+  for (size_t i = 0; i + 1 < h.size(); i += 2) {
+    auto nib = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+    out += static_cast<char>(nib(h[i]) * 16 + nib(h[i + 1]));
+  }
+  return out;
+}
+
+// Values are hex in the state file: rows may hold any bytes, JSON strings may not.
+nlohmann::json DiffsToJson(const std::vector<RowDiff>& diffs) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const RowDiff& d : diffs) {
+    nlohmann::json row = nlohmann::json::array();
+    for (const auto& v : d.a_row) row.push_back(v ? nlohmann::json(Hex(*v)) : nlohmann::json(nullptr));
+    nlohmann::json key = nlohmann::json::array();
+    for (const auto& k : d.key) key.push_back(Hex(k));
+    j.push_back({{"key", key}, {"kind", static_cast<int>(d.kind)}, {"columns", d.columns}, {"a_row", row}});
+  }
+  return j;
+}
+
+std::vector<RowDiff> DiffsFromJson(const nlohmann::json& j) {
+  std::vector<RowDiff> out;
+  for (const auto& d : j) {
+    RowDiff r;
+    for (const auto& k : d["key"]) r.key.push_back(Unhex(k.get<std::string>()));
+    r.kind = static_cast<DiffKind>(d["kind"].get<int>());
+    r.columns = d["columns"].get<std::vector<std::string>>();
+    for (const auto& v : d["a_row"]) {
+      r.a_row.push_back(v.is_null() ? std::nullopt : std::optional<std::string>(Unhex(v.get<std::string>())));
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+nlohmann::json HexList(const KeyValues& v) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& x : v) j.push_back(Hex(x));
+  return j;
+}
+
+class StateFile {
+ public:
+  StateFile(std::string path, std::string pair) : path_(std::move(path)), pair_(std::move(pair)) {}
+
+  absl::Status Load() {
+    std::ifstream in(path_);
+    if (!in) return absl::NotFoundError(StrCat(path_, ": no verify state to resume; run without --resume"));
+    try {
+      state_ = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+      return absl::DataLossError(StrCat(path_, ": unreadable verify state (", e.what(), "); run without --resume"));
+    }
+    if (state_.value("pair", "") != pair_) {
+      return absl::FailedPreconditionError(StrCat(path_, ": state is for ", state_.value("pair", "?"),
+                                                  ", not ", pair_, "; run without --resume"));
+    }
+    return absl::OkStatus();
+  }
+  bool enabled() const { return !path_.empty(); }
+  // The saved result of a finished table, or of a table in progress (with `after` set).
+  std::optional<std::pair<TableResult, std::optional<KeyValues>>> Saved(const std::string& table) const {
+    if (!state_.contains("tables") || !state_["tables"].contains(table)) return std::nullopt;
+    const auto& j = state_["tables"][table];
+    TableResult r;
+    r.table = table;
+    r.rows_a = j["rows_a"];
+    r.rows_b = j["rows_b"];
+    r.chunks = j["chunks"];
+    r.diff_chunks = j["diff_chunks"];
+    r.diffs = DiffsFromJson(j["diffs"]);
+    std::optional<KeyValues> after;
+    if (!j["after"].is_null()) {
+      after.emplace();
+      for (const auto& k : j["after"]) after->push_back(Unhex(k.get<std::string>()));
+    }
+    if (j.value("done", false)) after.reset();
+    return std::make_pair(r, j.value("done", false) ? std::nullopt : std::optional<KeyValues>(after));
+  }
+  bool Done(const std::string& table) const {
+    return state_.contains("tables") && state_["tables"].contains(table) &&
+           state_["tables"][table].value("done", false);
+  }
+  void Save(const TableResult& r, const std::optional<KeyValues>& after, bool done) {
+    if (!enabled()) return;
+    state_["pair"] = pair_;
+    state_["tables"][r.table] = {{"rows_a", r.rows_a}, {"rows_b", r.rows_b}, {"chunks", r.chunks},
+                                 {"diff_chunks", r.diff_chunks}, {"diffs", DiffsToJson(r.diffs)},
+                                 {"after", after ? HexList(*after) : nlohmann::json(nullptr)},
+                                 {"done", done}};
+    const std::string tmp = path_ + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << state_.dump();
+    }
+    std::filesystem::rename(tmp, path_);
+  }
+
+ private:
+  std::string path_;
+  std::string pair_;
+  nlohmann::json state_ = nlohmann::json::object();
+};
+
+struct Progress {
+  Clock::time_point start = Clock::now();
+  Clock::time_point last = Clock::now();
+  uint64_t rows = 0;
+  uint64_t chunks = 0;
+  uint64_t total_rows = 0;
+  size_t tables_done = 0;
+  size_t tables = 0;
+
+  void Tick() {
+    if (Since(last) < 2.0) return;
+    last = Clock::now();
+    const double rate = static_cast<double>(rows) / std::max(Since(start), 1e-9);
+    const double eta = total_rows > rows ? static_cast<double>(total_rows - rows) / std::max(rate, 1.0) : 0;
+    spdlog::info("verify: {}/{} tables, {} chunks, {} rows, {:.0f} rows/s, ETA {:.0f} s",
+                 tables_done, tables, chunks, rows, rate, eta);
+  }
+};
+
+class Verifier {
+ public:
+  Verifier(Side& a, Side& b, const VerifyOptions& o, StateFile& state, Progress& progress)
+      : a_(a), b_(b), o_(o), state_(state), progress_(progress) {}
+
+  absl::StatusOr<TableResult> Keyed(const TableSchema& t, TableResult r, std::optional<KeyValues> after) {
+    const bool int_key = t.key.size() == 1 && t.columns[t.key[0]].IsInteger();
+    Int128 lo = 0;
+    Int128 hi = 0;
+    bool empty = false;
+    if (int_key) {
+      const std::string k = QuoteKey(t);
+      const std::string sql = StrCat("SELECT MIN(", k, "), MAX(", k, ") FROM ", t.QuotedName());
+      auto [ma, mb] = Both([&] { return a_.conn.Query(sql); }, [&] { return b_.conn.Query(sql); });
+      if (!ma.ok()) return ma.status();
+      if (!mb.ok()) return mb.status();
+      std::vector<Int128> mins;
+      std::vector<Int128> maxs;
+      for (const ResultSet* rs : {&*ma, &*mb}) {
+        const auto& row = rs->rows().at(0);
+        if (row[0]) mins.push_back(ToInt(*row[0]));
+        if (row[1]) maxs.push_back(ToInt(*row[1]));
+      }
+      empty = mins.empty();
+      if (!empty) {
+        lo = *std::min_element(mins.begin(), mins.end());
+        hi = *std::max_element(maxs.begin(), maxs.end());
+      }
+    }
+    double target_rows = 10000;
+    // After a chunk differs, differences are likely spread over the table: read row
+    // hashes directly (one scan) instead of checksum-then-narrow (two), until a chunk
+    // comes out clean.
+    bool row_mode = false;
+    Int128 width = 10000;
+    Range range;
+    range.lower = after;
+    for (;;) {
+      // The next chunk's upper bound; none = the rest of the table.
+      range.upper.reset();
+      if (int_key && !empty) {
+        const Int128 from = range.lower ? ToInt((*range.lower)[0]) : lo - 1;
+        if (from + width < hi) range.upper = KeyValues{ToText(from + width)};
+      } else if (!int_key) {
+        ASSIGN_OR_RETURN(PreparedStatement * ps, a_.Stmt(VerifySql::NextBoundary(t, range.lower.has_value())));
+        std::vector<Param> p;
+        if (range.lower) AppendBound(t, *range.lower, &p);
+        const std::string offset = std::to_string(std::max<int64_t>(static_cast<int64_t>(target_rows) - 1, 0));
+        p.push_back(Param{std::string_view(offset), ParamType::kUnsigned});
+        RETURN_IF_ERROR(ps->Query(p, [&](const RowValues& row) {
+          KeyValues k;
+          for (size_t i = 0; i < t.key.size(); ++i) k.emplace_back(row[i].value_or(""));
+          range.upper = std::move(k);
+          return absl::OkStatus();
+        }));
+      }
+      RETURN_IF_ERROR(Throttle());
+      ASSIGN_OR_RETURN(const ChunkSum rows, Chunk(t, range, &r, &row_mode));
+      progress_.rows += rows.rows;
+      ++progress_.chunks;
+      progress_.Tick();
+      // Steer the chunk size toward the target time.
+      const double secs = std::max(rows.seconds, 1e-4);
+      const double rate = static_cast<double>(std::max<uint64_t>(rows.rows, 1)) / secs;
+      const double next = std::clamp(rate * o_.chunk_time_s, 1000.0, std::min(target_rows * 4, 5e6));
+      if (int_key && !empty) {
+        const double density = static_cast<double>(std::max<uint64_t>(rows.rows, 1)) /
+                               static_cast<double>(std::max<Int128>(width, 1));
+        width = std::max<Int128>(static_cast<Int128>(next / std::max(density, 1e-9)), 1);
+      }
+      target_rows = next;
+      state_.Save(r, range.upper, false);
+      if (!range.upper) break;
+      range.lower = range.upper;
+    }
+    return r;
+  }
+
+  absl::StatusOr<TableResult> Keyless(const TableSchema& t, TableResult r) {
+    const std::string a_sql = VerifySql::TableChecksum(t, a_.hash);
+    const std::string b_sql = VerifySql::TableChecksum(t, b_.hash);
+    auto [ra, rb] = Both([&] { return a_.conn.Query(a_sql); }, [&] { return b_.conn.Query(b_sql); });
+    if (!ra.ok()) return ra.status();
+    if (!rb.ok()) return rb.status();
+    r.chunks = 1;
+    r.rows_a = std::stoull(ra->rows()[0][0].value_or("0"));
+    r.rows_b = std::stoull(rb->rows()[0][0].value_or("0"));
+    if (ra->rows()[0] != rb->rows()[0]) {
+      r.diff_chunks = 1;
+      r.differs_unnarrowed = true;
+      r.problem = "differs; no primary or unique NOT NULL key, so compared whole and not narrowed to rows";
+    }
+    spdlog::info("verify: {} has no primary or unique key: compared as a whole table", t.Name());
+    return r;
+  }
+
+ private:
+  static std::string QuoteKey(const TableSchema& t) { return QuoteIdentifier(t.columns[t.key[0]].name); }
+  static Int128 ToInt(std::string_view s) {
+    Int128 v = 0;
+    bool neg = !s.empty() && s[0] == '-';
+    for (char c : s.substr(neg ? 1 : 0)) v = v * 10 + (c - '0');
+    return neg ? -v : v;
+  }
+  static std::string ToText(Int128 v) {
+    if (v == 0) return "0";
+    const bool neg = v < 0;
+    std::string s;
+    for (UInt128 u = neg ? static_cast<UInt128>(-v) : static_cast<UInt128>(v); u > 0; u /= 10) {
+      s += static_cast<char>('0' + static_cast<int>(u % 10));
+    }
+    if (neg) s += '-';
+    return {s.rbegin(), s.rend()};
+  }
+
+  absl::Status Throttle() {
+    if (o_.max_load <= 0) return absl::OkStatus();
+    bool said = false;
+    for (;;) {
+      ASSIGN_OR_RETURN(const int64_t ta, ThreadsRunning(a_.conn));
+      ASSIGN_OR_RETURN(const int64_t tb, ThreadsRunning(b_.conn));
+      if (std::max(ta, tb) <= o_.max_load) return absl::OkStatus();
+      if (!said) {
+        spdlog::info("verify: pausing, Threads_running {} / {} above --max-load {}", ta, tb, o_.max_load);
+        said = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
+
+  // Checksums one chunk on both sides; narrows it when it still differs after rechecks.
+  absl::StatusOr<ChunkSum> Chunk(const TableSchema& t, const Range& range, TableResult* r,
+                                 bool* row_mode) {
+    ++r->chunks;
+    const bool live = a_.replicating || b_.replicating;
+    if (*row_mode) return Narrow(t, range, r, row_mode, live);
+    auto [ca, cb] = Both([&] { return Checksum(a_, t, range); }, [&] { return Checksum(b_, t, range); });
+    if (!ca.ok()) return ca.status();
+    if (!cb.ok()) return cb.status();
+    for (int i = 0; i < o_.rechecks && live && (ca->rows != cb->rows || ca->hash != cb->hash) &&
+                    !SameGtidState(ca->gtid_pos, cb->gtid_pos);
+         ++i) {
+      // Let each side apply what the other had committed when the chunk was read.
+      const std::string pos_a = ca->gtid_pos;
+      const std::string pos_b = cb->gtid_pos;
+      auto [wa, wb] = Both([&] { WaitFor(a_, pos_b, o_.recheck_wait); return 0; },
+                           [&] { WaitFor(b_, pos_a, o_.recheck_wait); return 0; });
+      (void)wa;
+      (void)wb;
+      auto [na, nb] = Both([&] { return Checksum(a_, t, range); }, [&] { return Checksum(b_, t, range); });
+      if (!na.ok()) return na.status();
+      if (!nb.ok()) return nb.status();
+      ca = std::move(na);
+      cb = std::move(nb);
+    }
+    if (ca->rows == cb->rows && ca->hash == cb->hash) {
+      r->rows_a += ca->rows;
+      r->rows_b += cb->rows;
+      ChunkSum out = *ca;
+      out.seconds = std::max(ca->seconds, cb->seconds);
+      return out;
+    }
+    *row_mode = true;
+    return Narrow(t, range, r, row_mode, live);
+  }
+
+  // Compares the chunk row by row: (key, row hash) from both sides, then the candidate
+  // rows fetched and classified, rechecked while replication has writes in flight.
+  absl::StatusOr<ChunkSum> Narrow(const TableSchema& t, const Range& range, TableResult* r,
+                                  bool* row_mode, bool live) {
+    const auto start = Clock::now();
+    auto [ha, hb] = Both([&] { return RowHashes(a_, t, range); }, [&] { return RowHashes(b_, t, range); });
+    if (!ha.ok()) return ha.status();
+    if (!hb.ok()) return hb.status();
+    ChunkSum out;
+    out.rows = ha->size();
+    out.seconds = Since(start) / 2;  // a checksum costs about half of this
+    r->rows_a += ha->size();
+    r->rows_b += hb->size();
+    ++r->diff_chunks;
+    std::vector<KeyValues> candidates;
+    for (const auto& [key, hash] : *ha) {
+      auto it = hb->find(key);
+      if (it == hb->end() || it->second != hash) candidates.push_back(DecodeKey(key));
+    }
+    for (const auto& [key, hash] : *hb) {
+      if (!ha->contains(key)) candidates.push_back(DecodeKey(key));
+    }
+    // With replication running, a row is a difference once it is settled: both sides'
+    // images unchanged between two reads, with each side having applied, in between,
+    // everything the other had at the first read. Rows in flight change or converge
+    // and drop out; rows that keep changing through every attempt are named in a
+    // warning, not reported.
+    std::vector<RowDiff> diffs;
+    std::vector<RowDiff> settled;
+    std::map<KeyValues, RowDiff> previous;
+    const int attempts = live ? std::max(o_.rechecks, 1) + 1 : 1;
+    for (int attempt = 0; attempt < attempts && !candidates.empty(); ++attempt) {
+      std::string pos_a;
+      std::string pos_b;
+      RETURN_IF_ERROR(Classify(a_, b_, t, candidates, &diffs, &pos_a, &pos_b));
+      if (!live || SameGtidState(pos_a, pos_b)) {
+        for (RowDiff& d : diffs) settled.push_back(std::move(d));
+        candidates.clear();
+        break;
+      }
+      candidates.clear();
+      std::map<KeyValues, RowDiff> current;
+      for (RowDiff& d : diffs) {
+        auto it = previous.find(d.key);
+        if (it != previous.end() && it->second.kind == d.kind && it->second.a_row == d.a_row &&
+            it->second.b_row == d.b_row) {
+          settled.push_back(std::move(d));
+        } else {
+          candidates.push_back(d.key);
+          current.emplace(d.key, std::move(d));
+        }
+      }
+      previous = std::move(current);
+      if (candidates.empty()) break;
+      auto [wa, wb] = Both([&] { WaitFor(a_, pos_b, o_.recheck_wait); return 0; },
+                           [&] { WaitFor(b_, pos_a, o_.recheck_wait); return 0; });
+      (void)wa;
+      (void)wb;
+    }
+    if (!candidates.empty()) {
+      spdlog::warn("verify: {}: {} rows kept changing while replication applied writes; "
+                   "not reported, verify again when the load is lower",
+                   t.Name(), candidates.size());
+    }
+    diffs = std::move(settled);
+    if (diffs.empty()) --r->diff_chunks;  // none, or only while writes were in flight
+    if (diffs.empty()) *row_mode = false;
+    for (RowDiff& d : diffs) r->diffs.push_back(std::move(d));
+    return out;
+  }
+
+  Side& a_;
+  Side& b_;
+  const VerifyOptions& o_;
+  StateFile& state_;
+  Progress& progress_;
+};
+
+}  // namespace
+
+absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& ca, const ConnectOptions& cb,
+                                       const VerifyOptions& o) {
+  Side a;
+  Side b;
+  {
+    auto [sa, sb] = Both([&] { return OpenSide(ca, &a); }, [&] { return OpenSide(cb, &b); });
+    RETURN_IF_ERROR(sa);
+    RETURN_IF_ERROR(sb);
+  }
+  ASSIGN_OR_RETURN(auto schemas_a, LoadSchemas(a.conn, o));
+  ASSIGN_OR_RETURN(auto schemas_b, LoadSchemas(b.conn, o));
+  StateFile state(o.state_file, StrCat(ca.uri.Endpoint(), " ", cb.uri.Endpoint()));
+  if (o.resume) RETURN_IF_ERROR(state.Load());
+
+  std::set<std::string> names;
+  for (const auto& [n, t] : schemas_a) names.insert(n);
+  for (const auto& [n, t] : schemas_b) names.insert(n);
+  Progress progress;
+  progress.tables = names.size();
+  {
+    ASSIGN_OR_RETURN(auto est, a.conn.QueryValue(StrCat(
+                                   "SELECT IFNULL(SUM(TABLE_ROWS),0) FROM information_schema.TABLES "
+                                   "WHERE TABLE_SCHEMA NOT IN ", kSystemSchemas)));
+    progress.total_rows = std::stoull(est.value_or("0"));
+  }
+  Verifier verifier(a, b, o, state, progress);
+  VerifyReport report;
+  for (const std::string& name : names) {
+    const auto start = Clock::now();
+    TableResult r;
+    r.table = name;
+    const auto ia = schemas_a.find(name);
+    const auto ib = schemas_b.find(name);
+    if (ia == schemas_a.end() || ib == schemas_b.end()) {
+      const bool on_a = ia != schemas_a.end();
+      r.schema = on_a ? ia->second : ib->second;
+      Side& s = on_a ? a : b;
+      ASSIGN_OR_RETURN(auto n, s.conn.QueryValue(StrCat("SELECT COUNT(*) FROM ", r.schema.QuotedName())));
+      (on_a ? r.rows_a : r.rows_b) = std::stoull(n.value_or("0"));
+      r.problem = on_a ? "missing on B" : "missing on A";
+    } else if (auto diff = SchemaDifference(ia->second, ib->second)) {
+      r.schema = ia->second;
+      r.problem = *diff;
+    } else {
+      r.schema = ia->second;
+      std::optional<KeyValues> after;
+      if (o.resume) {
+        if (auto saved = state.Saved(name)) {
+          TableResult restored = saved->first;
+          restored.schema = r.schema;
+          if (state.Done(name)) {
+            report.tables.push_back(std::move(restored));
+            ++progress.tables_done;
+            continue;
+          }
+          after = saved->second;
+          r = std::move(restored);
+        }
+      }
+      const TableSchema schema = r.schema;  // r moves into the call
+      if (schema.key_kind == KeyKind::kNone) {
+        ASSIGN_OR_RETURN(r, verifier.Keyless(schema, std::move(r)));
+      } else {
+        ASSIGN_OR_RETURN(r, verifier.Keyed(schema, std::move(r), after));
+      }
+    }
+    r.seconds = Since(start);
+    state.Save(r, std::nullopt, true);
+    ++progress.tables_done;
+    report.tables.push_back(std::move(r));
+  }
+  return report;
+}
+
+namespace {
+
+ParamType ValueParamType(const ColumnInfo& c) {
+  if (c.IsBinary()) return ParamType::kBinary;
+  return ParamType::kText;  // the server converts text exactly for every other type
+}
+
+std::string Literal(Connection& b, const ColumnInfo& c, const std::optional<std::string>& v) {
+  if (!v) return "NULL";
+  if (c.IsBinary()) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "X'";
+    for (const unsigned char ch : *v) {
+      out += kHex[ch >> 4];
+      out += kHex[ch & 0xf];
+    }
+    return out + "'";
+  }
+  return b.QuoteLiteral(*v);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> RepairSql(Connection& b, const VerifyReport& report,
+                                      const RepairOptions& options) {
+  std::string sql = "-- binsync verify: statements that make B like A; idempotent.\n"
+                    "SET NAMES utf8mb4;\nSET SESSION foreign_key_checks = 0;\n";
+  if (!options.binlog) sql += "SET SESSION sql_log_bin = 0;\n";
+  for (const TableResult& t : report.tables) {
+    if (t.diffs.empty()) continue;
+    const TableSchema& s = t.schema;
+    std::string where_cols;
+    for (const RowDiff& d : t.diffs) {
+      if (d.kind != DiffKind::kOnlyOnB) continue;
+      std::string where;
+      for (size_t i = 0; i < s.key.size(); ++i) {
+        if (!where.empty()) where += " AND ";
+        const ColumnInfo& c = s.columns[s.key[i]];
+        where += StrCat(QuoteIdentifier(c.name), " = ", Literal(b, c, d.key[i]));
+      }
+      sql += StrCat("DELETE FROM ", s.QuotedName(), " WHERE ", where, ";\n");
+    }
+    for (const RowDiff& d : t.diffs) {
+      if (d.kind == DiffKind::kOnlyOnB) continue;
+      std::string cols;
+      std::string vals;
+      std::string upd;
+      for (size_t i = 0; i < s.columns.size(); ++i) {
+        const std::string q = QuoteIdentifier(s.columns[i].name);
+        if (i > 0) {
+          cols += ", ";
+          vals += ", ";
+          upd += ", ";
+        }
+        cols += q;
+        vals += Literal(b, s.columns[i], d.a_row.at(i));
+        upd += StrCat(q, " = VALUES(", q, ")");
+      }
+      sql += StrCat("INSERT INTO ", s.QuotedName(), " (", cols, ") VALUES (", vals,
+                    ") ON DUPLICATE KEY UPDATE ", upd, ";\n");
+    }
+  }
+  return sql;
+}
+
+absl::StatusOr<uint64_t> ApplyRepair(Connection& b, const VerifyReport& report,
+                                     const RepairOptions& options) {
+  RETURN_IF_ERROR(b.Execute(StrCat("SET SESSION foreign_key_checks = 0; SET SESSION sql_log_bin = ",
+                                   options.binlog ? 1 : 0)));
+  uint64_t changed = 0;
+  size_t in_txn = 0;
+  RETURN_IF_ERROR(b.Execute("START TRANSACTION"));
+  auto maybe_commit = [&]() -> absl::Status {
+    if (++in_txn < options.rows_per_transaction) return absl::OkStatus();
+    in_txn = 0;
+    RETURN_IF_ERROR(b.Execute("COMMIT"));
+    return b.Execute("START TRANSACTION");
+  };
+  for (const TableResult& t : report.tables) {
+    if (t.diffs.empty()) continue;
+    const TableSchema& s = t.schema;
+    ASSIGN_OR_RETURN(PreparedStatement del, PreparedStatement::Prepare(b, VerifySql::DeleteByKey(s)));
+    ASSIGN_OR_RETURN(PreparedStatement up, PreparedStatement::Prepare(b, VerifySql::Upsert(s)));
+    for (const RowDiff& d : t.diffs) {
+      if (d.kind != DiffKind::kOnlyOnB) continue;
+      ASSIGN_OR_RETURN(const uint64_t n, del.Execute(KeyParams(s, d.key)));
+      changed += n;
+      RETURN_IF_ERROR(maybe_commit());
+    }
+    std::vector<Param> params;
+    for (const RowDiff& d : t.diffs) {
+      if (d.kind == DiffKind::kOnlyOnB) continue;
+      params.clear();
+      for (size_t i = 0; i < s.columns.size(); ++i) {
+        const auto& v = d.a_row.at(i);
+        params.push_back(Param{v ? std::optional<std::string_view>(*v) : std::nullopt,
+                               ValueParamType(s.columns[i])});
+      }
+      auto n = up.Execute(params);
+      if (!n.ok()) {
+        return absl::Status(n.status().code(), StrCat(s.Name(), ": repair failed: ", n.status().message()));
+      }
+      changed += *n > 0 ? 1 : 0;
+      RETURN_IF_ERROR(maybe_commit());
+    }
+  }
+  RETURN_IF_ERROR(b.Execute("COMMIT"));
+  RETURN_IF_ERROR(b.Execute("SET SESSION foreign_key_checks = 1; SET SESSION sql_log_bin = 1"));
+  return changed;
+}
+
+}  // namespace binsync

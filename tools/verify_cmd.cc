@@ -1,0 +1,116 @@
+// binsync verify --a URI --b URI: are two live masters identical, down to the row?
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "core/util/strings.h"
+#include "net/verify_runner.h"
+#include "spdlog/spdlog.h"
+#include "tools/cli.h"
+
+namespace binsync {
+namespace {
+
+std::string DefaultStateFile(const ConnectOptions& a, const ConnectOptions& b) {
+  std::filesystem::path dir;
+  if (const char* x = std::getenv("XDG_STATE_HOME"); x != nullptr && *x != '\0') {
+    dir = x;
+  } else if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') {
+    dir = std::filesystem::path(h) / ".local" / "state";
+  } else {
+    dir = "/tmp";
+  }
+  dir /= "binsync";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string name = StrCat("verify-", a.uri.Endpoint(), "-", b.uri.Endpoint(), ".json");
+  for (char& c : name) {
+    if (c == ':' || c == '/' || c == '[' || c == ']') c = '_';
+  }
+  return (dir / name).string();
+}
+
+}  // namespace
+
+RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g) {
+  struct Opts {
+    std::string a;
+    std::string b;
+    VerifyOptions verify;
+    std::string format = "table";
+    bool repair = false;
+    std::string repair_sql;
+    std::string repair_binlog = "off";
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("--a", o->a, "server A (the reference) URI")->required();
+  app.add_option("--b", o->b, "server B URI (what --repair changes)")->required();
+  app.add_option("--databases", o->verify.databases, "only these databases")->delimiter(',');
+  app.add_option("--tables", o->verify.tables, "only these tables (db.t or t)")->delimiter(',');
+  app.add_option("--format", o->format, "table|json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
+  app.add_option("--chunk-time", o->verify.chunk_time_s, "target seconds per chunk")->capture_default_str()->check(CLI::Range(0.01, 60.0));
+  app.add_option("--max-load", o->verify.max_load, "pause while Threads_running is above N on either server (0: never)")->capture_default_str();
+  app.add_option("--rechecks", o->verify.rechecks, "re-reads of a differing chunk after GTID waits (live writes)")->capture_default_str();
+  app.add_flag("--resume", o->verify.resume, "continue an interrupted run from its last finished chunk");
+  app.add_option("--state-file", o->verify.state_file, "progress file for --resume (default: ~/.local/state/binsync/verify-A-B.json)");
+  auto* repair = app.add_flag("--repair", o->repair, "make B like A: apply the fix in small transactions, then verify again");
+  app.add_option("--repair-sql", o->repair_sql, "write the fix as idempotent SQL to FILE instead")->excludes(repair);
+  app.add_option("--repair-binlog", o->repair_binlog, "on|off: binlog the fix on B (off: it does not travel back to A)")
+      ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
+  app.footer("Exit: 0 identical, 1 differences remain, 2 error.");
+  return [o, &g]() -> int {
+    auto ca = MakeConnectOptions(o->a, g);
+    if (!ca.ok()) return FailWith(ca.status());
+    auto cb = MakeConnectOptions(o->b, g);
+    if (!cb.ok()) return FailWith(cb.status());
+    VerifyOptions vo = o->verify;
+    if (vo.state_file.empty()) vo.state_file = DefaultStateFile(*ca, *cb);
+    auto report = RunVerify(*ca, *cb, vo);
+    if (!report.ok()) return FailWith(report.status());
+    std::error_code ec;
+    std::filesystem::remove(vo.state_file, ec);  // finished: nothing to resume
+
+    auto print = [&](const VerifyReport& r) {
+      std::cout << (o->format == "json" ? ReportJson(r) : ReportTable(r)) << std::flush;
+    };
+    RepairOptions ro;
+    ro.binlog = o->repair_binlog == "on";
+    if (report->consistent() || (!o->repair && o->repair_sql.empty())) {
+      print(*report);
+      return report->consistent() ? kExitOk : kExitDifferences;
+    }
+    auto b = Connection::Open(*cb);
+    if (!b.ok()) return FailWith(b.status());
+    if (!o->repair_sql.empty()) {
+      print(*report);
+      auto sql = RepairSql(*b, *report, ro);
+      if (!sql.ok()) return FailWith(sql.status());
+      std::ofstream out(o->repair_sql, std::ios::trunc);
+      out << *sql;
+      if (!out) return FailWith(absl::InternalError(StrCat(o->repair_sql, ": cannot write")));
+      spdlog::info("verify: repair statements written to {}", o->repair_sql);
+      return kExitDifferences;
+    }
+    if (o->format != "json") print(*report);
+    auto changed = ApplyRepair(*b, *report, ro);
+    if (!changed.ok()) return FailWith(changed.status());
+    spdlog::info("verify: repaired {} rows on {} (binlog {}); verifying again", *changed,
+                 cb->uri.Endpoint(), o->repair_binlog);
+    // Verify again the tables that differed.
+    VerifyOptions again = vo;
+    again.resume = false;
+    again.databases.clear();
+    again.tables.clear();
+    for (const TableResult& t : report->tables) {
+      if (!t.consistent()) again.tables.push_back(t.table);
+    }
+    auto after = RunVerify(*ca, *cb, again);
+    if (!after.ok()) return FailWith(after.status());
+    std::filesystem::remove(vo.state_file, ec);
+    print(*after);
+    return after->consistent() ? kExitOk : kExitDifferences;
+  };
+}
+
+}  // namespace binsync
