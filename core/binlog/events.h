@@ -1,0 +1,235 @@
+// Decoded binlog events: one zero-copy struct and one parse function per event type,
+// dispatched by a table indexed by type code (events.cc). Consumers std::visit an Event.
+//
+// Body layouts (after the 19-byte common header; post-header lengths from the FDE):
+//   QUERY (2)            thread_id<4> exec_time<4> db_len<1> error_code<2>
+//                        status_vars_len<2> | status_vars[status_vars_len] db[db_len] 0x00
+//                        sql (to the end)
+//   STOP (3)             empty
+//   ROTATE (4)           position<8> | next file name (to the end)
+//   INTVAR (5)           kind<1> value<8>
+//   RAND (13)            seed1<8> seed2<8>
+//   USER_VAR (14)        name_len<4> name is_null<1> [type<1> charset<4> len<4> value
+//                        [flags<1>]]
+//   XID (16)             xid<8>
+//   HEARTBEAT (27)       log file name (to the end); position is header.log_pos
+//   ROWS_QUERY (29)      len<1> (truncated length, ignored) sql (to the end)
+//   GTID (33),           flags<1> sid<16> gno<8> [lt_type<1>=2 last_committed<8>
+//   ANONYMOUS_GTID (34)  sequence_number<8>] [immediate_commit_ts<7> (bit 55 set:
+//                        original_commit_ts<7> follows) [transaction_length packed
+//                        [immediate_server_version<4> (bit 31 set: original<4>)]]]
+//   PREVIOUS_GTIDS (35)  n_sids<8> { sid<16> n_intervals<8> { start<8> end<8> } }
+//   TRANSACTION_PAYLOAD (40)  TLV header {type packed, length packed, value}, type 0 ends;
+//                        1 payload_size, 2 compression (0 zstd, 255 none),
+//                        3 uncompressed_size; then the payload
+//   ANNOTATE_ROWS (160)  sql (to the end)
+//   BINLOG_CHECKPOINT (161) name_len<4> | name
+//   MARIA_GTID (162)     seq_no<8> domain_id<4> flags2<1> | flags2 & 2: commit_id<8>;
+//                        flags2 & (64|128): xa format_id<4> gtrid_len<1> bqual_len<1> data
+//   GTID_LIST (163)      count<4> (low 28 bits; top 4 bits flags) |
+//                        { domain_id<4> server_id<4> seq_no<8> } x count
+//   START_ENCRYPTION (164)  an error: encrypted binlogs are not supported
+// TABLE_MAP and rows events are described in table_map.h and rows_event.h.
+//
+// Not decoded, and therefore errors naming the position (never skipped): MySQL
+// PARTIAL_UPDATE_ROWS (39), GTID_TAGGED (42), MariaDB compressed events (165-171),
+// pre-GA rows events (20-22), and any unknown type without LOG_EVENT_IGNORABLE_F.
+// An unknown type *with* LOG_EVENT_IGNORABLE_F is returned as IgnorableEvent (the server
+// promises it does not change data; Aurora writes type 100 this way).
+#ifndef BINSYNC_CORE_BINLOG_EVENTS_H_
+#define BINSYNC_CORE_BINLOG_EVENTS_H_
+
+#include <cstdint>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/binlog/byte_reader.h"
+#include "core/binlog/event_header.h"
+#include "core/binlog/rows_event.h"
+#include "core/binlog/table_map.h"
+
+namespace binsync::binlog {
+
+// QUERY status variables binsync uses. Parsing stops at the first code it does not know
+// (the block is length-delimited, so the SQL text is still found); `complete` tells.
+struct QueryStatus {
+  bool complete = true;
+  uint8_t unknown_code = 0;  // first code not understood when !complete
+  bool has_flags2 = false;
+  uint32_t flags2 = 0;
+  bool has_sql_mode = false;
+  uint64_t sql_mode = 0;
+  bool has_charset = false;
+  uint16_t charset_client = 0, collation_connection = 0, collation_server = 0;
+  std::string_view catalog;
+  std::string_view time_zone;
+  uint16_t auto_increment_increment = 1, auto_increment_offset = 1;
+  uint16_t lc_time_names = 0;
+  uint16_t collation_database = 0;
+  bool has_microseconds = false;
+  uint32_t microseconds = 0;
+  bool has_ddl_xid = false;
+  uint64_t ddl_xid = 0;
+  bool has_maria_xid = false;
+  uint64_t maria_xid = 0;
+};
+
+struct QueryEvent {
+  uint32_t thread_id = 0;
+  uint32_t exec_time = 0;
+  uint16_t error_code = 0;
+  std::string_view db;
+  std::string_view sql;
+  ByteView status_vars;
+  QueryStatus status;
+};
+
+struct RotateEvent {
+  uint64_t position = 0;
+  std::string_view next_file;
+};
+
+struct XidEvent {
+  uint64_t xid = 0;
+};
+
+struct StopEvent {};
+
+struct IntvarEvent {
+  uint8_t kind = 0;  // 1 LAST_INSERT_ID, 2 INSERT_ID
+  uint64_t value = 0;
+};
+
+struct RandEvent {
+  uint64_t seed1 = 0, seed2 = 0;
+};
+
+struct UserVarEvent {
+  std::string_view name;
+  bool is_null = true;
+  uint8_t value_type = 0;  // STRING_RESULT 0, REAL 1, INT 2, ROW 3, DECIMAL 4
+  uint32_t charset = 0;
+  ByteView value;
+  bool has_flags = false;
+  uint8_t flags = 0;  // bit 0: unsigned
+};
+
+struct HeartbeatEvent {
+  std::string_view log_file;
+  uint64_t position = 0;
+};
+
+struct RowsQueryEvent {
+  std::string_view sql;
+};
+
+struct AnnotateRowsEvent {
+  std::string_view sql;
+};
+
+// MySQL GTID / ANONYMOUS_GTID.
+struct MysqlGtidEvent {
+  bool anonymous = false;
+  uint8_t flags = 0;  // bit 0: may have changes not logged (commit flag)
+  ByteView sid;       // 16 bytes
+  int64_t gno = 0;
+  bool has_logical_clock = false;
+  int64_t last_committed = 0;
+  int64_t sequence_number = 0;
+  bool has_commit_timestamps = false;
+  uint64_t immediate_commit_us = 0;
+  uint64_t original_commit_us = 0;  // == immediate when not logged separately
+  bool has_transaction_length = false;
+  uint64_t transaction_length = 0;
+  bool has_server_versions = false;
+  uint32_t immediate_server_version = 0;
+  uint32_t original_server_version = 0;
+};
+
+struct PreviousGtidsEvent {
+  // The raw encoded set, as the server wrote it (untagged format: see file comment).
+  ByteView encoded;
+  struct Interval {
+    int64_t start = 0, end = 0;  // [start, end)
+  };
+  struct Entry {
+    ByteView sid;
+    std::vector<Interval> intervals;
+  };
+  // Decodes the untagged set (allocates: this event appears once per file).
+  [[nodiscard]] absl::Status Decode(std::vector<Entry>* out) const;
+};
+
+struct MariaGtidEvent {
+  uint64_t seq_no = 0;
+  uint32_t domain_id = 0;
+  uint32_t server_id = 0;  // from the common header
+  uint8_t flags2 = 0;
+  bool has_commit_id = false;
+  uint64_t commit_id = 0;
+  bool is_xa = false;
+  uint32_t xa_format_id = 0;
+  ByteView xa_gtrid;
+  ByteView xa_bqual;
+  ByteView extra;  // bytes after the known fields (flags_extra etc. of newer servers)
+  static constexpr uint8_t kFlagStandalone = 1;
+  static constexpr uint8_t kFlagGroupCommitId = 2;
+  static constexpr uint8_t kFlagTransactional = 4;
+  static constexpr uint8_t kFlagAllowParallel = 8;
+  static constexpr uint8_t kFlagWaited = 16;
+  static constexpr uint8_t kFlagDdl = 32;
+  static constexpr uint8_t kFlagPreparedXa = 64;
+  static constexpr uint8_t kFlagCompletedXa = 128;
+};
+
+struct MariaGtidListEvent {
+  uint32_t count = 0;
+  uint8_t flags = 0;
+  ByteView entries;  // count x 16 bytes
+  struct Entry {
+    uint32_t domain_id = 0, server_id = 0;
+    uint64_t seq_no = 0;
+  };
+  [[nodiscard]] Entry At(size_t i) const;
+};
+
+struct BinlogCheckpointEvent {
+  std::string_view file;
+};
+
+struct TransactionPayloadEvent {
+  uint64_t payload_size = 0;
+  uint8_t compression = 0;  // 0 zstd, 255 none
+  uint64_t uncompressed_size = 0;
+  ByteView payload;
+};
+
+// Known events binsync recognises but does not interpret (statement-based LOAD DATA
+// pieces, INCIDENT, TRANSACTION_CONTEXT, VIEW_CHANGE, XA_PREPARE, HEARTBEAT_V2).
+struct UninterpretedEvent {
+  uint8_t type = 0;
+  ByteView body;
+};
+
+// An event of unknown type that carries LOG_EVENT_IGNORABLE_F.
+struct IgnorableEvent {
+  uint8_t type = 0;
+  ByteView body;
+};
+
+using Event = std::variant<FormatDescription, QueryEvent, RotateEvent, XidEvent, StopEvent,
+                           IntvarEvent, RandEvent, UserVarEvent, HeartbeatEvent, RowsQueryEvent,
+                           AnnotateRowsEvent, MysqlGtidEvent, PreviousGtidsEvent, MariaGtidEvent,
+                           MariaGtidListEvent, BinlogCheckpointEvent, TransactionPayloadEvent,
+                           TableMapEvent, RowsEvent, UninterpretedEvent, IgnorableEvent>;
+
+// Decodes `event` under `fd`. Errors are annotated "file:pos: TYPE: what"; `file` names
+// the source (may be empty for streams). Views in `out` point into event.raw.
+[[nodiscard]] absl::Status DecodeEvent(const EventView& event, const FormatDescription& fd,
+                                       std::string_view file, Event* out);
+
+}  // namespace binsync::binlog
+
+#endif  // BINSYNC_CORE_BINLOG_EVENTS_H_
