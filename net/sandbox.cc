@@ -140,9 +140,10 @@ bool IsOurServer(pid_t pid, const fs::path& node_dir) {
          ContainsIgnoreCase(cmdline, (node_dir / "my.cnf").string());
 }
 
-absl::Status StopPid(pid_t pid, const fs::path& node_dir, std::chrono::seconds timeout) {
-  if (!IsOurServer(pid, node_dir)) return absl::OkStatus();
-  kill(pid, SIGTERM);
+// Waits until `pid` has exited; SIGKILL after `timeout`. The caller has checked that the
+// pid is ours and sent SIGTERM: identity is not checked again here, because an exiting
+// process loses its /proc cmdline before it is gone.
+void WaitForExit(pid_t pid, const fs::path& node_dir, std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (ProcessAlive(pid)) {
     if (std::chrono::steady_clock::now() > deadline) {
@@ -150,10 +151,16 @@ absl::Status StopPid(pid_t pid, const fs::path& node_dir, std::chrono::seconds t
                    node_dir.string(), timeout.count());
       kill(pid, SIGKILL);
       while (ProcessAlive(pid)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      break;
+      return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+absl::Status StopPid(pid_t pid, const fs::path& node_dir, std::chrono::seconds timeout) {
+  if (!IsOurServer(pid, node_dir)) return absl::OkStatus();
+  kill(pid, SIGTERM);
+  WaitForExit(pid, node_dir, timeout);
   return absl::OkStatus();
 }
 
@@ -343,12 +350,16 @@ absl::Status SandboxDown(const fs::path& dir, std::chrono::seconds timeout) {
   ASSIGN_OR_RETURN(const std::vector<StateEntry> state, ReadState(dir));
   const fs::path abs = fs::absolute(dir);
   // SIGTERM all first so the servers shut down in parallel, then wait for each.
+  std::vector<const StateEntry*> signaled;
   for (const StateEntry& e : state) {
-    if (IsOurServer(e.pid, NodeDir(abs, e.index))) kill(e.pid, SIGTERM);
+    if (IsOurServer(e.pid, NodeDir(abs, e.index))) {
+      kill(e.pid, SIGTERM);
+      signaled.push_back(&e);
+    }
   }
-  for (const StateEntry& e : state) {
-    RETURN_IF_ERROR(StopPid(e.pid, NodeDir(abs, e.index), timeout));
-    spdlog::info("sandbox: node{} (pid {}) stopped", e.index, e.pid);
+  for (const StateEntry* e : signaled) {
+    WaitForExit(e->pid, NodeDir(abs, e->index), timeout);
+    spdlog::info("sandbox: node{} (pid {}) stopped", e->index, e->pid);
   }
   return absl::OkStatus();
 }

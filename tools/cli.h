@@ -42,7 +42,8 @@ RunFn RegisterStatus(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterSandbox(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterDemo(CLI::App& app, const GlobalOptions& g);
-// dump, replicate, verify, resync, lagbench until their issues land.
+RunFn RegisterDump(CLI::App& app, const GlobalOptions& g);
+// replicate, resync, lagbench until their issues land.
 void RegisterPlanned(CLI::App& root, std::map<CLI::App*, RunFn>* runs);
 
 }  // namespace binsync

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   add("status", "inspect servers: versions, binlog settings, GTID positions, replication "
                 "threads and their errors; warn about what breaks master-master",
       binsync::RegisterStatus);
+  add("dump", "decode binlog files to JSON lines, text or stats", binsync::RegisterDump);
   binsync::RegisterPlanned(app, &runs);
   add("verify", "checksum two live masters, narrow to the differing rows, repair",
       binsync::RegisterVerify);

@@ -18,10 +18,6 @@ struct Planned {
 
 void RegisterPlanned(CLI::App& root, std::map<CLI::App*, RunFn>* runs) {
   static const std::vector<Planned> kPlanned = {
-      {"dump", "decode binlog files or a live server's binlog to JSON lines, text or stats",
-       "issue 3 (binlog decoder)",
-       {{"--source", "live server URI"}, {"--start", "GTID or file:pos"},
-        {"--format", "json|text|stats"}, {"--databases", "filter"}, {"--tables", "filter"}}},
       {"replicate", "apply one master's row events to the other: parallel, commit-ordered, "
                     "loop-free, crash-safe",
        "issue 4 (replicate)",
