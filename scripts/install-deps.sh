@@ -14,8 +14,8 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
 )
-test_pkgs=(mariadb-server mariadb-client procps)
-bench_pkgs=(sysbench percona-toolkit mydumper hyperfine)
+test_pkgs=(mariadb-server mariadb-client procps percona-toolkit)  # pt-table-checksum: verify agreement test
+bench_pkgs=(sysbench mydumper hyperfine)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi

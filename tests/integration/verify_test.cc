@@ -5,9 +5,11 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "core/gtid/mariadb_gtid.h"
+#include "core/util/subprocess.h"
 #include "gtest/gtest.h"
 #include "net/native_replication.h"
 #include "nlohmann/json.hpp"
@@ -308,6 +310,55 @@ TEST_F(VerifyTest, NoFalsePositivesWithWritesOnBothMasters) {
   ASSERT_TRUE(WaitForGtid(a, others(pb->value_or(""), 1), std::chrono::seconds(60)).ok());
   EXPECT_EQ(Checksums(a), Checksums(b));
   ASSERT_TRUE(a.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
+  ASSERT_TRUE(b.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
+}
+
+// pt-table-checksum is the yardstick DBAs trust: on a master/replica pair both tools must
+// flag the same tables.
+TEST_F(VerifyTest, FlagsTheSameTablesAsPtTableChecksum) {
+  Connection a = pair().Connect(1);
+  Connection b = pair().Connect(2);
+  auto pos = a.QueryValue("SELECT @@gtid_binlog_pos");
+  ASSERT_TRUE(pos.ok());
+  ASSERT_TRUE(b.Execute("STOP SLAVE; SET GLOBAL gtid_slave_pos = " +
+                        b.QuoteLiteral(pos->value_or(""))).ok());
+  ASSERT_TRUE(StartNativeReplication(b, pair().ReplUri(1)).ok());
+  ASSERT_TRUE(WaitReplicationRunning(b, std::chrono::seconds(30)).ok());
+  ASSERT_TRUE(b.Execute("SET sql_log_bin=0; UPDATE vt.composite SET v = -5 WHERE a = 3;"
+                        "DELETE FROM vt.strkey WHERE k = MD5(7); SET sql_log_bin=1").ok());
+
+  const std::string port_a = std::to_string(pair().server(1).port);
+  auto pt = RunSubprocess({"pt-table-checksum", "h=127.0.0.1,P=" + port_a + ",u=root",
+                           "--databases", "vt", "--tables", "vt.composite,vt.strkey,vt.types,vt.uniq",
+                           "--no-check-binlog-format", "--recursion-method=hosts",
+                           "--replicate=percona.checksums", "--no-version-check"});
+  ASSERT_TRUE(pt.ok()) << pt.status();
+  // Columns: TS ERRORS DIFFS ROWS DIFF_ROWS CHUNKS SKIPPED TIME TABLE
+  std::set<std::string> pt_flagged;
+  std::istringstream lines(pt->out);
+  std::string line;
+  int table_lines = 0;
+  while (std::getline(lines, line)) {
+    std::istringstream f(line);
+    std::string ts, errors, diffs, rows, diff_rows, chunks, skipped, time, table;
+    if (!(f >> ts >> errors >> diffs >> rows >> diff_rows >> chunks >> skipped >> time >> table)) continue;
+    if (table.rfind("vt.", 0) != 0) continue;
+    ++table_lines;
+    if (diffs != "0") pt_flagged.insert(table);
+  }
+  ASSERT_EQ(table_lines, 4) << pt->out << pt->err;
+
+  auto r = RunBinsync({"verify", "--a", a_, "--b", b_, "--tables",
+                       "vt.composite,vt.strkey,vt.types,vt.uniq", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  std::set<std::string> ours;
+  const auto report = nlohmann::json::parse(r.out);
+  for (const auto& t : report["tables"]) {
+    if (!t["diffs"].empty()) ours.insert(t["table"].get<std::string>());
+  }
+  EXPECT_EQ(ours, (std::set<std::string>{"vt.composite", "vt.strkey"})) << r.out << r.err;
+  EXPECT_EQ(ours, pt_flagged) << pt->out;
+  ASSERT_TRUE(a.Execute("DROP DATABASE IF EXISTS percona").ok());
   ASSERT_TRUE(b.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
 }
 
