@@ -353,13 +353,8 @@ absl::StatusOr<int64_t> ThreadsRunning(Connection& c) {
 // --resume state: the finished tables and, for the table in progress, the last
 // finished chunk's upper bound and what was found so far.
 std::string Hex(std::string_view v) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(v.size() * 2);
-  for (const unsigned char c : v) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xf];
-  }
+  AppendHex(v, &out);
   return out;
 }
 
@@ -829,12 +824,8 @@ ParamType ValueParamType(const ColumnInfo& c) {
 std::string Literal(Connection& b, const ColumnInfo& c, const std::optional<std::string>& v) {
   if (!v) return "NULL";
   if (c.IsBinary()) {
-    static constexpr char kHex[] = "0123456789abcdef";
     std::string out = "X'";
-    for (const unsigned char ch : *v) {
-      out += kHex[ch >> 4];
-      out += kHex[ch & 0xf];
-    }
+    AppendHex(*v, &out);
     return out + "'";
   }
   return b.QuoteLiteral(*v);

@@ -31,4 +31,14 @@ bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
                      [](char x, char y) { return Lower(x) == Lower(y); }) != haystack.end();
 }
 
+void AppendHex(std::string_view bytes, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->reserve(out->size() + bytes.size() * 2);
+  for (const char ch : bytes) {
+    const auto u = static_cast<unsigned char>(ch);
+    *out += kHex[u >> 4];
+    *out += kHex[u & 0xf];
+  }
+}
+
 }  // namespace binsync

@@ -39,6 +39,9 @@ void StrAppend(std::string* out, const Args&... args) {
 [[nodiscard]] bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 [[nodiscard]] bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
 
+// Appends `bytes` as lowercase hex (two digits per byte).
+void AppendHex(std::string_view bytes, std::string* out);
+
 inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace binsync

@@ -44,12 +44,8 @@ std::string ReportJson(const VerifyReport& report) {
             key[c.name] = std::stoll(d.key[i]);
           }
         } else if (c.IsBinary()) {
-          static constexpr char kHex[] = "0123456789abcdef";
           std::string hex = "0x";
-          for (const unsigned char ch : d.key[i]) {
-            hex += kHex[ch >> 4];
-            hex += kHex[ch & 0xf];
-          }
+          AppendHex(d.key[i], &hex);
           key[c.name] = hex;
         } else {
           key[c.name] = d.key[i];

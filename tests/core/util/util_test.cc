@@ -20,6 +20,9 @@ TEST(StringsTest, CaseHelpers) {
   EXPECT_FALSE(EqualsIgnoreCase("abc", "abcd"));
   EXPECT_TRUE(ContainsIgnoreCase("10.11.19-MariaDB-log", "mariadb"));
   EXPECT_EQ(StrCat("a", 1, std::string_view("b"), 2.5), "a1b2.5");
+  std::string hex = "0x";
+  AppendHex(std::string_view("\x00\xff\x10" "a", 4), &hex);
+  EXPECT_EQ(hex, "0x00ff1061");
 }
 
 TEST(SubprocessTest, CapturesOutputsAndExitCode) {
