@@ -225,16 +225,4 @@ bool Connection::is_mariadb() const {
   return mariadb_connection(mysql_) != 0;
 }
 
-std::string QuoteIdentifier(std::string_view name) {
-  std::string out;
-  out.reserve(name.size() + 2);
-  out += '`';
-  for (const char c : name) {
-    if (c == '`') out += '`';
-    out += c;
-  }
-  out += '`';
-  return out;
-}
-
 }  // namespace binsync

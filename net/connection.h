@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/util/strings.h"  // QuoteIdentifier
 #include "net/server_uri.h"
 
 struct st_mysql;  // MYSQL, from <mysql.h>; kept out of this header.
@@ -106,9 +107,6 @@ class Connection {
   st_mysql* mysql_ = nullptr;
   std::string endpoint_;
 };
-
-// `name` as a quoted identifier: backticks, with embedded backticks doubled.
-[[nodiscard]] std::string QuoteIdentifier(std::string_view name);
 
 }  // namespace binsync
 

@@ -96,6 +96,14 @@ struct ChunkSum {
   double seconds = 0;
 };
 
+// The transactions `s` has applied, as its GTID state (MariaDB current_pos, MySQL executed).
+absl::StatusOr<std::string> GtidState(Side& s) {
+  ASSIGN_OR_RETURN(auto pos, s.conn.QueryValue(s.hash == HashFunctions::kMariaDb
+                                                    ? "SELECT @@gtid_current_pos"
+                                                    : "SELECT @@gtid_executed"));
+  return pos.value_or("");
+}
+
 absl::StatusOr<ChunkSum> Checksum(Side& s, const TableSchema& t, const Range& r) {
   const auto start = Clock::now();
   ASSIGN_OR_RETURN(PreparedStatement * ps,
@@ -109,10 +117,7 @@ absl::StatusOr<ChunkSum> Checksum(Side& s, const TableSchema& t, const Range& r)
     return absl::OkStatus();
   }));
   out.seconds = Since(start);
-  ASSIGN_OR_RETURN(auto pos, s.conn.QueryValue(s.hash == HashFunctions::kMariaDb
-                                                    ? "SELECT @@gtid_current_pos"
-                                                    : "SELECT @@gtid_executed"));
-  out.gtid_pos = pos.value_or("");
+  ASSIGN_OR_RETURN(out.gtid_pos, GtidState(s));
   return out;
 }
 
@@ -228,10 +233,7 @@ absl::Status Classify(Side& a, Side& b, const TableSchema& t, const std::vector<
   if (keys.empty()) return absl::OkStatus();
   auto fetch = [&t, &keys](Side& s, std::string* pos) -> absl::StatusOr<std::vector<std::optional<Row>>> {
     ASSIGN_OR_RETURN(auto rows, FetchRows(s, t, keys));
-    ASSIGN_OR_RETURN(auto p, s.conn.QueryValue(s.hash == HashFunctions::kMariaDb
-                                                   ? "SELECT @@gtid_current_pos"
-                                                   : "SELECT @@gtid_executed"));
-    *pos = p.value_or("");
+    ASSIGN_OR_RETURN(*pos, GtidState(s));
     return rows;
   };
   auto [ra, rb] = Both([&] { return fetch(a, pos_a); }, [&] { return fetch(b, pos_b); });
@@ -599,6 +601,14 @@ class Verifier {
     return {s.rbegin(), s.rend()};
   }
 
+  // Each side applies what the other had when it read (both waits run at once).
+  void WaitForEachOther(const std::string& pos_a, const std::string& pos_b) {
+    auto [wa, wb] = Both([&] { WaitFor(a_, pos_b, o_.recheck_wait); return 0; },
+                         [&] { WaitFor(b_, pos_a, o_.recheck_wait); return 0; });
+    (void)wa;
+    (void)wb;
+  }
+
   absl::Status Throttle() {
     if (o_.max_load <= 0) return absl::OkStatus();
     bool said = false;
@@ -627,12 +637,7 @@ class Verifier {
                     !SameGtidState(ca->gtid_pos, cb->gtid_pos);
          ++i) {
       // Let each side apply what the other had committed when the chunk was read.
-      const std::string pos_a = ca->gtid_pos;
-      const std::string pos_b = cb->gtid_pos;
-      auto [wa, wb] = Both([&] { WaitFor(a_, pos_b, o_.recheck_wait); return 0; },
-                           [&] { WaitFor(b_, pos_a, o_.recheck_wait); return 0; });
-      (void)wa;
-      (void)wb;
+      WaitForEachOther(ca->gtid_pos, cb->gtid_pos);
       auto [na, nb] = Both([&] { return Checksum(a_, t, range); }, [&] { return Checksum(b_, t, range); });
       if (!na.ok()) return na.status();
       if (!nb.ok()) return nb.status();
@@ -713,10 +718,7 @@ class Verifier {
       }
       previous = std::move(current);
       if (candidates.empty()) break;
-      auto [wa, wb] = Both([&] { WaitFor(a_, pos_b, o_.recheck_wait); return 0; },
-                           [&] { WaitFor(b_, pos_a, o_.recheck_wait); return 0; });
-      (void)wa;
-      (void)wb;
+      WaitForEachOther(pos_a, pos_b);
     }
     if (!candidates.empty()) {
       spdlog::warn("verify: {}: {} rows kept changing while replication applied writes; "

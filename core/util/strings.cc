@@ -31,6 +31,18 @@ bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
                      [](char x, char y) { return Lower(x) == Lower(y); }) != haystack.end();
 }
 
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out;
+  out.reserve(name.size() + 2);
+  out += '`';
+  for (const char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  out += '`';
+  return out;
+}
+
 void AppendHex(std::string_view bytes, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->reserve(out->size() + bytes.size() * 2);

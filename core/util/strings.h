@@ -39,6 +39,9 @@ void StrAppend(std::string* out, const Args&... args) {
 [[nodiscard]] bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 [[nodiscard]] bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
 
+// `name` as a quoted identifier: backticks, with embedded backticks doubled.
+[[nodiscard]] std::string QuoteIdentifier(std::string_view name);
+
 // Appends `bytes` as lowercase hex (two digits per byte).
 void AppendHex(std::string_view bytes, std::string* out);
 

@@ -7,16 +7,6 @@
 namespace binsync {
 namespace {
 
-std::string Quote(std::string_view name) {
-  std::string out = "`";
-  for (const char c : name) {
-    if (c == '`') out += '`';
-    out += c;
-  }
-  out += '`';
-  return out;
-}
-
 bool In(std::string_view v, std::initializer_list<std::string_view> set) {
   return std::find(set.begin(), set.end(), v) != set.end();
 }
@@ -25,7 +15,7 @@ std::string KeyList(const TableSchema& t) {
   std::string out;
   for (size_t i = 0; i < t.key.size(); ++i) {
     if (i > 0) out += ", ";
-    out += Quote(t.columns[t.key[i]].name);
+    out += QuoteIdentifier(t.columns[t.key[i]].name);
   }
   return out;
 }
@@ -44,7 +34,7 @@ std::string Compare(const TableSchema& t, const char* op_last) {
       const bool last = j == i;
       const char* op = last ? op_last : "=";
       if (last && i + 1 < t.key.size() && std::string_view(op_last) == "<=") op = "<";
-      out += StrCat(Quote(t.columns[t.key[j]].name), " ", op, " ?");
+      out += StrCat(QuoteIdentifier(t.columns[t.key[j]].name), " ", op, " ?");
     }
     out += ")";
   }
@@ -67,7 +57,7 @@ bool ColumnInfo::IsBinary() const {
          (charset == "binary");
 }
 
-std::string TableSchema::QuotedName() const { return Quote(db) + "." + Quote(table); }
+std::string TableSchema::QuotedName() const { return QuoteIdentifier(db) + "." + QuoteIdentifier(table); }
 
 std::optional<std::string> SchemaDifference(const TableSchema& a, const TableSchema& b) {
   for (const ColumnInfo& ca : a.columns) {
@@ -109,10 +99,10 @@ std::string VerifySql::RowHash(const TableSchema& t, HashFunctions f) {
   std::string nulls;
   for (const ColumnInfo& c : t.columns) {
     if (!cols.empty()) cols += ", ";
-    cols += c.IsFloat() ? StrCat("CAST(", Quote(c.name), " AS DOUBLE)") : Quote(c.name);
+    cols += c.IsFloat() ? StrCat("CAST(", QuoteIdentifier(c.name), " AS DOUBLE)") : QuoteIdentifier(c.name);
     if (c.nullable) {
       if (!nulls.empty()) nulls += ", ";
-      nulls += StrCat("ISNULL(", Quote(c.name), ")");
+      nulls += StrCat("ISNULL(", QuoteIdentifier(c.name), ")");
     }
   }
   std::string image = StrCat("CONCAT_WS(CHAR(0), ", cols);
@@ -140,24 +130,24 @@ std::string VerifySql::RangeWhere(const TableSchema& t, bool lower, bool upper) 
 std::string VerifySql::ChunkChecksum(const TableSchema& t, HashFunctions f, bool lower,
                                      bool upper) {
   return StrCat("SELECT COUNT(*), COALESCE(BIT_XOR(", RowHash(t, f), "), 0) FROM ",
-                t.QuotedName(), " FORCE INDEX (", Quote(t.key_name), ") WHERE ",
+                t.QuotedName(), " FORCE INDEX (", QuoteIdentifier(t.key_name), ") WHERE ",
                 RangeWhere(t, lower, upper));
 }
 
 std::string VerifySql::NextBoundary(const TableSchema& t, bool lower) {
   return StrCat("SELECT ", KeyList(t), " FROM ", t.QuotedName(), " FORCE INDEX (",
-                Quote(t.key_name), ") WHERE ", RangeWhere(t, lower, false), " ORDER BY ",
+                QuoteIdentifier(t.key_name), ") WHERE ", RangeWhere(t, lower, false), " ORDER BY ",
                 KeyList(t), " LIMIT 1 OFFSET ?");
 }
 
 std::string VerifySql::RowHashes(const TableSchema& t, HashFunctions f, bool lower, bool upper) {
   return StrCat("SELECT ", KeyList(t), ", ", RowHash(t, f), " FROM ", t.QuotedName(),
-                " FORCE INDEX (", Quote(t.key_name), ") WHERE ", RangeWhere(t, lower, upper));
+                " FORCE INDEX (", QuoteIdentifier(t.key_name), ") WHERE ", RangeWhere(t, lower, upper));
 }
 
 std::string VerifySql::SelectValue(const ColumnInfo& c) {
-  if (c.IsFloat()) return StrCat("CAST(", Quote(c.name), " AS DOUBLE)");
-  return Quote(c.name);
+  if (c.IsFloat()) return StrCat("CAST(", QuoteIdentifier(c.name), " AS DOUBLE)");
+  return QuoteIdentifier(c.name);
 }
 
 std::string VerifySql::RowByKey(const TableSchema& t) {
@@ -169,7 +159,7 @@ std::string VerifySql::RowByKey(const TableSchema& t) {
   std::string where;
   for (size_t k : t.key) {
     if (!where.empty()) where += " AND ";
-    where += StrCat(Quote(t.columns[k].name), " = ?");
+    where += StrCat(QuoteIdentifier(t.columns[k].name), " = ?");
   }
   return StrCat("SELECT ", cols, " FROM ", t.QuotedName(), " WHERE ", where);
 }
@@ -188,10 +178,10 @@ std::string VerifySql::Upsert(const TableSchema& t) {
       cols += ", ";
       marks += ", ";
     }
-    cols += Quote(c.name);
+    cols += QuoteIdentifier(c.name);
     marks += "?";
     if (!updates.empty()) updates += ", ";
-    updates += StrCat(Quote(c.name), " = VALUES(", Quote(c.name), ")");
+    updates += StrCat(QuoteIdentifier(c.name), " = VALUES(", QuoteIdentifier(c.name), ")");
   }
   return StrCat("INSERT INTO ", t.QuotedName(), " (", cols, ") VALUES (", marks,
                 ") ON DUPLICATE KEY UPDATE ", updates);
@@ -201,7 +191,7 @@ std::string VerifySql::DeleteByKey(const TableSchema& t) {
   std::string where;
   for (size_t k : t.key) {
     if (!where.empty()) where += " AND ";
-    where += StrCat(Quote(t.columns[k].name), " = ?");
+    where += StrCat(QuoteIdentifier(t.columns[k].name), " = ?");
   }
   return StrCat("DELETE FROM ", t.QuotedName(), " WHERE ", where);
 }
