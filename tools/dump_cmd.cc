@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "core/binlog/table_map.h"
 #include "core/util/log.h"
 #include "core/util/strings.h"
+#include "net/binlog_stream.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"
 
@@ -41,6 +43,10 @@ enum class Format { kJson, kText, kStats };
 
 struct DumpOptions {
   std::vector<std::string> files;
+  std::string source;
+  std::string start;
+  bool stop_never = false;
+  uint32_t server_id = kDefaultBinsyncServerId;
   uint64_t start_position = 0;
   std::string format = "json";
   std::vector<std::string> databases;
@@ -110,8 +116,13 @@ class Dumper {
     out_.reserve(kFlushAt + (64u << 10));
   }
 
-  absl::Status Run() {
+  absl::Status Run(const BinlogStreamOptions* live) {
     const auto t0 = std::chrono::steady_clock::now();
+    if (live != nullptr) {
+      absl::Status st = DumpLive(*live);
+      if (absl::Status fl = Flush(); st.ok()) st = fl;
+      if (!st.ok()) return st;
+    }
     for (size_t i = 0; i < o_.files.size(); ++i) {
       absl::Status st = DumpFile(o_.files[i], i == 0 ? o_.start_position : 0);
       if (absl::Status fl = Flush(); st.ok()) st = fl;
@@ -164,6 +175,65 @@ class Dumper {
                                                (*reader)->position(), " bytes)"));
     }
     return absl::OkStatus();
+  }
+
+  // A live server: follows ROTATE across files; with --stop-never reconnects with backoff
+  // after a lost connection, at the last event boundary it printed.
+  absl::Status DumpLive(BinlogStreamOptions options) {
+    int failures = 0;
+    for (;;) {
+      absl::StatusOr<std::unique_ptr<BinlogStream>> stream = BinlogStream::Open(options);
+      if (stream.ok()) {
+        failures = 0;
+        absl::Status st = StreamEvents(**stream, &options);
+        if (st.ok()) return st;
+        if (!o_.stop_never || !absl::IsUnavailable(st)) return st;
+        spdlog::warn("{}; reconnecting at {}:{}", st.message(), options.start_file,
+                     options.start_pos);
+      } else if (!o_.stop_never || !absl::IsUnavailable(stream.status()) || failures > 30) {
+        return stream.status();
+      } else {
+        spdlog::warn("{}; retrying", stream.status().message());
+      }
+      if (absl::Status fl = Flush(); !fl.ok()) return fl;
+      ++failures;
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min(100 << std::min(failures, 5), 3000)));
+    }
+  }
+
+  absl::Status StreamEvents(BinlogStream& stream, BinlogStreamOptions* resume) {
+    EventView ev;
+    for (;;) {
+      absl::StatusOr<bool> more = stream.Next(&ev);
+      if (!more.ok()) return more.status();
+      if (!*more) return absl::OkStatus();
+      bytes_read_ += ev.raw.size();
+      file_label_ = stream.file();
+      const auto type = static_cast<binlog::EventType>(ev.header.type);
+      // The server's artificial ROTATE/FORMAT_DESCRIPTION and heartbeats carry no data.
+      const bool artificial = (ev.header.flags & binlog::kFlagArtificial) != 0 ||
+                              ev.header.log_pos == 0 || type == binlog::EventType::kHeartbeat;
+      if (!artificial || type == binlog::EventType::kFormatDescription) {
+        if (absl::Status st = Handle(ev, stream.format(), stream.file(), false, false);
+            !st.ok()) {
+          return st;
+        }
+      }
+      if (!stream.file().empty() && stream.position() >= 4) {
+        // Resume after a reconnect at this event boundary (table maps stay cached).
+        resume->start_gtid.clear();
+        resume->start_file = stream.file();
+        resume->start_pos = stream.position();
+      }
+      // Following a live server, a committed transaction is shown at once.
+      const bool commit_point = o_.stop_never && (type == binlog::EventType::kXid ||
+                                                  type == binlog::EventType::kHeartbeat ||
+                                                  type == binlog::EventType::kQuery);
+      if (out_.size() >= kFlushAt || commit_point) {
+        if (absl::Status st = Flush(); !st.ok()) return st;
+      }
+    }
   }
 
   // `skipping`: before --start-position; only state (table maps, GTID) is kept.
@@ -433,9 +503,20 @@ class Dumper {
 
 }  // namespace
 
-RunFn RegisterDump(CLI::App& app, const GlobalOptions& /*g*/) {
+RunFn RegisterDump(CLI::App& app, const GlobalOptions& g) {
   auto o = std::make_shared<DumpOptions>();
-  app.add_option("files", o->files, "binlog files, read in the order given")->required();
+  app.add_option("files", o->files, "binlog files, read in the order given");
+  app.add_option("--source", o->source,
+                 "read a live server's binlog instead of files: mysql://user@host:port");
+  app.add_option("--start", o->start,
+                 "with --source: a MariaDB GTID position (0-1-100,1-2-7) or file:pos; "
+                 "default: the server's first binlog");
+  app.add_flag("--stop-never", o->stop_never,
+               "with --source: keep waiting for new events (and reconnect) instead of "
+               "stopping at the end of what the server had");
+  app.add_option("--server-id", o->server_id,
+                 "with --source: the replica server_id binsync registers with")
+      ->capture_default_str();
   app.add_option("--start-position", o->start_position,
                  "byte offset of the first event to print in the first file");
   app.add_option("--format", o->format, "json (one object per row change) | text | stats")
@@ -447,12 +528,28 @@ RunFn RegisterDump(CLI::App& app, const GlobalOptions& /*g*/) {
                  "only these tables, db.table or table (comma-separated); statements are "
                  "then left out")
       ->delimiter(',');
-  return [o] {
+  return [o, &g] {
+    if (o->files.empty() == o->source.empty()) {
+      return FailWith(absl::InvalidArgumentError(
+          "dump: give binlog files or --source URI (one of the two)"));
+    }
+    std::optional<BinlogStreamOptions> live;
+    if (!o->source.empty()) {
+      absl::StatusOr<ConnectOptions> conn = MakeConnectOptions(o->source, g);
+      if (!conn.ok()) return FailWith(conn.status());
+      live.emplace();
+      live->connect = *std::move(conn);
+      live->server_id = o->server_id;
+      live->stop_at_end = !o->stop_never;
+      if (absl::Status st = ParseStartPosition(o->start, &*live); !st.ok()) return FailWith(st);
+    } else if (!o->start.empty() || o->stop_never) {
+      return FailWith(absl::InvalidArgumentError("dump: --start and --stop-never need --source"));
+    }
     const Format f = o->format == "text"    ? Format::kText
                      : o->format == "stats" ? Format::kStats
                                             : Format::kJson;
     auto dumper = std::make_unique<Dumper>(*o, f);
-    if (absl::Status st = dumper->Run(); !st.ok()) return FailWith(st);
+    if (absl::Status st = dumper->Run(live ? &*live : nullptr); !st.ok()) return FailWith(st);
     return kExitOk;
   };
 }
