@@ -125,7 +125,8 @@ absl::StatusOr<Connection> Connection::Open(const ConnectOptions& options) {
                          options.uri.user.c_str(), password, nullptr,
                          use_socket ? 0 : options.uri.port,
                          use_socket ? options.unix_socket.c_str() : nullptr,
-                         CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS) == nullptr) {
+                         CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS |
+                             (options.found_rows ? CLIENT_FOUND_ROWS : 0)) == nullptr) {
     return conn.LastError("cannot connect");
   }
   return conn;

@@ -41,6 +41,9 @@ struct ConnectOptions {
   std::chrono::seconds connect_timeout{5};
   std::chrono::seconds read_timeout{60};
   std::chrono::seconds write_timeout{60};
+  // UPDATE reports matched rather than changed rows (the applier tells "row missing"
+  // from "row already as wanted" this way).
+  bool found_rows = false;
 };
 
 // A fully buffered result: column names and rows of nullable text values. For

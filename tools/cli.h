@@ -43,7 +43,8 @@ RunFn RegisterSandbox(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterDemo(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterDump(CLI::App& app, const GlobalOptions& g);
-// replicate, resync, lagbench until their issues land.
+RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g);
+// resync and lagbench until their issues land.
 void RegisterPlanned(CLI::App& root, std::map<CLI::App*, RunFn>* runs);
 
 }  // namespace binsync

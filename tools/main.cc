@@ -42,6 +42,10 @@ int main(int argc, char** argv) {
                 "threads and their errors; warn about what breaks master-master",
       binsync::RegisterStatus);
   add("dump", "decode binlog files to JSON lines, text or stats", binsync::RegisterDump);
+  add("replicate",
+      "apply one master's row events to the other: parallel, commit-ordered, loop-free, "
+      "crash-safe",
+      binsync::RegisterReplicate);
   binsync::RegisterPlanned(app, &runs);
   add("verify", "checksum two live masters, narrow to the differing rows, repair",
       binsync::RegisterVerify);

@@ -18,11 +18,6 @@ struct Planned {
 
 void RegisterPlanned(CLI::App& root, std::map<CLI::App*, RunFn>* runs) {
   static const std::vector<Planned> kPlanned = {
-      {"replicate", "apply one master's row events to the other: parallel, commit-ordered, "
-                    "loop-free, crash-safe",
-       "issue 4 (replicate)",
-       {{"--source", "URI"}, {"--target", "URI"}, {"--mode", "live|catchup"},
-        {"--workers", "N"}, {"--start", "GTID or file:pos"}}},
       {"resync", "bring a diverged master back from the divergence point, no dump",
        "issue 6 (resync)",
        {{"--from", "authoritative URI"}, {"--to", "diverged URI"},
@@ -35,7 +30,6 @@ void RegisterPlanned(CLI::App& root, std::map<CLI::App*, RunFn>* runs) {
     CLI::App* sub = root.add_subcommand(p.name, StrCat(p.help, " [not landed yet]"));
     for (const auto& [flag, help] : p.options) sub->add_option(flag, help);
     sub->allow_extras();  // any arguments: the command says it has not landed
-    sub->allow_extras();
     const std::string name = p.name;
     const std::string issue = p.issue;
     (*runs)[sub] = [name, issue] {

@@ -1,0 +1,173 @@
+#include "core/txn/assembler.h"
+
+#include <utility>
+#include <variant>
+
+#include "core/binlog/event_types.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+
+namespace binsync::txn {
+
+using binlog::EventType;
+
+bool IsTransactionControl(std::string_view sql) {
+  return EqualsIgnoreCase(sql, "BEGIN") || EqualsIgnoreCase(sql, "COMMIT") ||
+         EqualsIgnoreCase(sql, "ROLLBACK");
+}
+
+std::string Transaction::Name() const {
+  if (has_gtid) return StrCat(gtid.domain_id, "-", gtid.server_id, "-", gtid.seq_no);
+  if (!mysql_gtid.empty()) return mysql_gtid;
+  return StrCat(file, ":", start_pos);
+}
+
+Assembler::Assembler(const MariaDbGtidPos& start) {
+  for (const MariaDbGtid& g : start) domains_[g.domain_id] = g;
+}
+
+std::string Assembler::Position() const {
+  MariaDbGtidPos pos;
+  pos.reserve(domains_.size());
+  for (const auto& [domain, gtid] : domains_) pos.push_back(gtid);
+  return FormatMariaDbGtidPos(pos);
+}
+
+absl::Status Assembler::Append(const binlog::EventView& ev) {
+  Transaction& t = *current_;
+  EventRef ref;
+  ref.header = ev.header;
+  ref.source_offset = ev.offset;
+  ref.raw_offset = static_cast<uint32_t>(t.arena.size());
+  ref.raw_size = static_cast<uint32_t>(ev.raw.size());
+  ref.body_offset = ref.raw_offset + static_cast<uint32_t>(ev.body.data() - ev.raw.data());
+  ref.body_size = static_cast<uint32_t>(ev.body.size());
+  if (t.arena.size() + ev.raw.size() > (size_t{1} << 31)) {
+    return binlog::EventError(
+        absl::ResourceExhaustedError("transaction larger than 2 GiB"), t.file, ev.offset,
+        ev.header.type);
+  }
+  t.arena.insert(t.arena.end(), ev.raw.data(), ev.raw.data() + ev.raw.size());
+  t.events.push_back(ref);
+  t.end_pos = ev.header.log_pos != 0 ? ev.header.log_pos : ev.offset + ev.raw.size();
+  return absl::OkStatus();
+}
+
+absl::Status Assembler::Finish(std::unique_ptr<Transaction>* done) {
+  Transaction& t = *current_;
+  if (t.has_gtid) domains_[t.gtid.domain_id] = t.gtid;
+  t.gtid_pos_after = Position();
+  t.bytes = t.arena.size() + t.events.size() * sizeof(EventRef) + sizeof(Transaction);
+  *done = std::move(current_);
+  begun_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status Assembler::Add(const binlog::EventView& ev, const binlog::Event& decoded,
+                            const binlog::FormatDescription& fd, std::string_view file,
+                            std::unique_ptr<Transaction>* done) {
+  done->reset();
+  const auto type = static_cast<EventType>(ev.header.type);
+  auto error = [&](std::string_view what) {
+    return binlog::EventError(absl::DataLossError(std::string(what)), file, ev.offset, ev.header.type);
+  };
+
+  if (const auto* g = std::get_if<binlog::MariaGtidEvent>(&decoded)) {
+    if (current_ != nullptr) return error("GTID inside an unfinished transaction");
+    if (g->is_xa) {
+      return error(
+          "XA transactions are not supported by binsync replicate yet; resolve them with "
+          "native replication");
+    }
+    if (format_ == nullptr || format_source_ != &fd || format_version_ != fd.server_version ||
+        format_->checksum != fd.checksum) {
+      format_ = std::make_shared<const binlog::FormatDescription>(fd);
+      format_source_ = &fd;
+      format_version_ = fd.server_version;
+    }
+    current_ = std::make_unique<Transaction>();
+    Transaction& t = *current_;
+    t.has_gtid = true;
+    t.gtid = MariaDbGtid{g->domain_id, ev.header.server_id, g->seq_no};
+    t.commit_id = g->has_commit_id ? g->commit_id : 0;
+    t.gtid_flags = g->flags2;
+    t.server_id = ev.header.server_id;
+    t.timestamp = ev.header.timestamp;
+    t.file.assign(file);
+    t.start_pos = ev.offset;
+    t.format = format_;
+    t.end_pos = ev.header.log_pos;
+    return absl::OkStatus();
+  }
+  if (std::holds_alternative<binlog::MysqlGtidEvent>(decoded) ||
+      type == EventType::kTransactionPayload) {
+    return error(
+        "MySQL GTID transactions are decoded by `binsync dump` but not applied by replicate "
+        "yet; use a MariaDB source");
+  }
+
+  if (current_ == nullptr) {
+    switch (type) {
+      case EventType::kFormatDescription:
+      case EventType::kRotate:
+      case EventType::kMariaGtidList:
+      case EventType::kMariaBinlogCheckpoint:
+      case EventType::kPreviousGtids:
+      case EventType::kHeartbeat:
+      case EventType::kHeartbeatV2:
+      case EventType::kStop:
+        return absl::OkStatus();
+      default:
+        break;
+    }
+    if (std::holds_alternative<binlog::IgnorableEvent>(decoded)) return absl::OkStatus();
+    return error("event outside a transaction (no GTID before it); binsync needs GTIDs "
+                 "(MariaDB 10.0+) to group transactions");
+  }
+
+  Transaction& t = *current_;
+  if (const auto* q = std::get_if<binlog::QueryEvent>(&decoded)) {
+    if (EqualsIgnoreCase(q->sql, "BEGIN")) {
+      begun_ = true;
+      return Append(ev);
+    }
+    if (EqualsIgnoreCase(q->sql, "COMMIT") || EqualsIgnoreCase(q->sql, "ROLLBACK")) {
+      // A group ending in ROLLBACK holds only changes to non-transactional tables (they
+      // happened anyway); the applier applies its rows like a committed group.
+      RETURN_IF_ERROR(Append(ev));
+      return Finish(done);
+    }
+    if ((q->sql.size() > 3 && EqualsIgnoreCase(q->sql.substr(0, 3), "XA "))) {
+      return error("XA statements are not supported by binsync replicate yet");
+    }
+    t.has_statements = true;
+    RETURN_IF_ERROR(Append(ev));
+    if (!begun_) return Finish(done);  // DDL: standalone, no COMMIT follows
+    return absl::OkStatus();
+  }
+  switch (type) {
+    case EventType::kXid:
+      RETURN_IF_ERROR(Append(ev));
+      return Finish(done);
+    case EventType::kTableMap:
+    case EventType::kMariaAnnotateRows:
+    case EventType::kRowsQuery:
+    case EventType::kIntvar:
+    case EventType::kRand:
+    case EventType::kUserVar:
+      return Append(ev);
+    case EventType::kHeartbeat:
+    case EventType::kHeartbeatV2:
+      return absl::OkStatus();
+    default:
+      break;
+  }
+  if (std::holds_alternative<binlog::RowsEvent>(decoded)) {
+    t.has_rows = true;
+    return Append(ev);
+  }
+  if (std::holds_alternative<binlog::IgnorableEvent>(decoded)) return absl::OkStatus();
+  return error("event not expected inside a transaction");
+}
+
+}  // namespace binsync::txn

@@ -1,0 +1,64 @@
+// Groups a decoded binlog stream into Transactions.
+//
+// Grammar (MariaDB; MySQL in brackets):
+//   txn := GTID [GTID/ANONYMOUS_GTID] body end
+//   body := { ANNOTATE_ROWS | ROWS_QUERY | TABLE_MAP | rows event | QUERY | INTVAR | RAND
+//             | USER_VAR }
+//   end  := XID | QUERY "COMMIT" | QUERY "ROLLBACK"
+//         | (GTID flagged STANDALONE [or no BEGIN]): the first statement QUERY itself (DDL)
+//   [MySQL TRANSACTION_PAYLOAD: its inner events are the body and end]
+// Events between transactions (FORMAT_DESCRIPTION, ROTATE, GTID_LIST, BINLOG_CHECKPOINT,
+// PREVIOUS_GTIDS, HEARTBEAT, STOP, ignorable events) only update the position.
+// Anything else out of place (rows outside a transaction, a GTID inside one, XA) is an
+// error naming file:pos: a transaction is never split, merged or dropped silently.
+#ifndef BINSYNC_CORE_TXN_ASSEMBLER_H_
+#define BINSYNC_CORE_TXN_ASSEMBLER_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "core/binlog/events.h"
+#include "core/gtid/mariadb_gtid.h"
+#include "core/txn/transaction.h"
+
+namespace binsync::txn {
+
+class Assembler {
+ public:
+  // `start` is the GTID position the stream starts after (may be empty).
+  explicit Assembler(const MariaDbGtidPos& start);
+
+  // Feeds one event (framed and decoded, under `fd`, read from `file`). When `ev` ends a
+  // transaction, moves it into `*done`; otherwise leaves `*done` empty.
+  [[nodiscard]] absl::Status Add(const binlog::EventView& ev, const binlog::Event& decoded,
+                                 const binlog::FormatDescription& fd, std::string_view file,
+                                 std::unique_ptr<Transaction>* done);
+
+  // True between a transaction's first event and its end.
+  [[nodiscard]] bool in_transaction() const { return current_ != nullptr; }
+  // Drops a partial transaction (the stream broke; it is read again after reconnecting).
+  void Reset() { current_.reset(); }
+  // The source GTID position after the last completed transaction.
+  [[nodiscard]] std::string Position() const;
+
+ private:
+  absl::Status Append(const binlog::EventView& ev);
+  absl::Status Finish(std::unique_ptr<Transaction>* done);
+
+  std::unique_ptr<Transaction> current_;
+  bool begun_ = false;  // BEGIN seen in the current transaction
+  std::map<uint32_t, MariaDbGtid> domains_;
+  std::shared_ptr<const binlog::FormatDescription> format_;
+  const binlog::FormatDescription* format_source_ = nullptr;
+  std::string format_version_;
+};
+
+// True for the statements that delimit a transaction rather than change data.
+[[nodiscard]] bool IsTransactionControl(std::string_view sql);
+
+}  // namespace binsync::txn
+
+#endif  // BINSYNC_CORE_TXN_ASSEMBLER_H_

@@ -1,0 +1,50 @@
+// What the apply pipeline knows about a target table: its columns in order and its
+// unique keys (primary first), read from the target's information_schema.
+#ifndef BINSYNC_CORE_TXN_TABLE_INFO_H_
+#define BINSYNC_CORE_TXN_TABLE_INFO_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace binsync::txn {
+
+struct TableInfo {
+  std::string db, name;
+  std::vector<std::string> columns;       // in ordinal order
+  std::vector<std::string> column_types;  // information_schema DATA_TYPE, lower case
+  std::vector<std::string> column_charsets;  // CHARACTER_SET_NAME, empty for non-text
+  // Unique keys as column indexes; the primary key first when has_primary.
+  std::vector<std::vector<uint32_t>> unique_keys;
+  std::vector<std::string> unique_key_names;
+  bool has_primary = false;
+  // Child or parent of a foreign key: its changes may cascade or depend on other tables'
+  // rows, which its own key values do not capture.
+  bool in_foreign_key = false;
+  // A unique key on a column prefix: equal hashes cannot be guaranteed for rows the index
+  // considers equal, so the table is applied serially.
+  bool prefix_unique_key = false;
+
+  [[nodiscard]] std::string QualifiedName() const { return db + "." + name; }
+  // The key used to find a row on the target: the primary key, else the first unique key,
+  // else none (rows are matched on the full before image).
+  [[nodiscard]] const std::vector<uint32_t>* RowKey() const {
+    return unique_keys.empty() ? nullptr : &unique_keys.front();
+  }
+};
+
+// Resolves db.table on the target; NotFound when the table does not exist there.
+using TableLookup = std::function<absl::StatusOr<std::shared_ptr<const TableInfo>>(
+    std::string_view db, std::string_view table)>;
+
+// Whether replication covers db.table (--databases / --tables).
+using TableFilter = std::function<bool(std::string_view db, std::string_view table)>;
+
+}  // namespace binsync::txn
+
+#endif  // BINSYNC_CORE_TXN_TABLE_INFO_H_

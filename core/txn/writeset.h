@@ -1,0 +1,47 @@
+// The writeset of a transaction: one 64-bit XXH3 hash per (db, table, unique key, key
+// values) for the primary key and every unique key of every before and after image it
+// contains. Two transactions that touch the same row, or that fight over the same unique
+// value, share a hash; the scheduler keeps such transactions apart.
+//
+// Invariants (each conservative: a wrong guess only costs parallelism, never order):
+//   - values are normalised before hashing so that values a unique index may consider
+//     equal hash equal: strings compare case-insensitively (ASCII folded) and without
+//     trailing spaces; a collision between different values only serialises more;
+//   - a key with a NULL part is not hashed (NULLs never collide in a unique index);
+//   - a key part missing from a (minimal) image, a table without any unique key, a table
+//     in a foreign-key relation, and any statement (DDL or statement-based DML) make the
+//     transaction a barrier: it runs alone.
+#ifndef BINSYNC_CORE_TXN_WRITESET_H_
+#define BINSYNC_CORE_TXN_WRITESET_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "core/binlog/rows_event.h"
+#include "core/binlog/table_map.h"
+#include "core/txn/table_info.h"
+#include "core/txn/transaction.h"
+
+namespace binsync::txn {
+
+// Appends the normalised key form of `v` to `out` (see the invariants above).
+void AppendKeyValue(const binlog::Value& v, std::string* out);
+
+class WritesetBuilder {
+ public:
+  // Fills t->keys, t->barrier and t->row_changes. Errors name the event's file:pos (a
+  // missing target table is reported by `lookup`, naming db.table).
+  [[nodiscard]] absl::Status Build(Transaction* t, const TableLookup& lookup,
+                                   const TableFilter& filter);
+
+ private:
+  void HashImage(const TableInfo& info, const binlog::RowImage& image, Transaction* t);
+
+  binlog::TableMapCache maps_;
+  binlog::RowImage before_, after_;
+  std::string buf_;
+};
+
+}  // namespace binsync::txn
+
+#endif  // BINSYNC_CORE_TXN_WRITESET_H_

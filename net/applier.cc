@@ -1,0 +1,706 @@
+#include "net/applier.h"
+
+#include <mysql.h>
+
+#include <cstring>
+#include <ctime>
+#include <utility>
+#include <variant>
+
+#include "core/binlog/event_types.h"
+#include "core/binlog/events.h"
+#include "core/gtid/mariadb_gtid.h"
+#include "core/txn/assembler.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "net/statement.h"
+#include "spdlog/spdlog.h"
+
+namespace binsync {
+
+using binlog::RowImage;
+using binlog::RowsKind;
+using binlog::Value;
+using binlog::ValueKind;
+
+namespace {
+
+constexpr unsigned kErrDupEntry = 1062;
+constexpr unsigned kErrLockWaitTimeout = 1205;
+constexpr unsigned kErrDeadlock = 1213;
+
+// Character columns whose bytes can be sent as text in the connection's utf8mb4.
+bool Utf8Charset(std::string_view cs) {
+  return EqualsIgnoreCase(cs, "utf8mb4") || EqualsIgnoreCase(cs, "utf8mb3") ||
+         EqualsIgnoreCase(cs, "utf8") || EqualsIgnoreCase(cs, "ascii");
+}
+
+// DDL errors that mean "this statement already ran here" (a DDL re-read after a crash
+// between its implicit commit and its checkpoint).
+bool AlreadyAppliedDdlError(unsigned err) {
+  switch (err) {
+    case 1007:  // database exists
+    case 1008:  // database does not exist (drop)
+    case 1050:  // table exists
+    case 1051:  // unknown table (drop)
+    case 1060:  // duplicate column
+    case 1061:  // duplicate key name
+    case 1091:  // can't drop: check that it exists
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+// One bound parameter's storage.
+struct Applier::Slot {
+  MYSQL_TIME tm;
+  long long i = 0;  // NOLINT(google-runtime-int): MYSQL_BIND's type
+  double d = 0;
+  std::string text;
+  unsigned long length = 0;  // NOLINT(google-runtime-int)
+  my_bool is_null = 0;
+};
+
+// A prepared row statement. Parameter i takes column `params[i].col` of the before
+// (image 0) or after (image 1) row image.
+struct Applier::Stmt {
+  struct Param {
+    uint8_t image = 0;
+    uint32_t col = 0;
+    bool as_text = false;  // utf8 character column: send strings as text, else as binary
+  };
+  MYSQL_STMT* stmt = nullptr;
+  std::string sql;
+  std::vector<Param> params;
+  std::vector<MYSQL_BIND> binds;
+  std::vector<Slot> slots;
+  ~Stmt() {
+    if (stmt != nullptr) mysql_stmt_close(stmt);
+  }
+};
+
+absl::Status EnsureCheckpointTable(Connection& conn) {
+  // Bookkeeping is per server: created without binlogging so it never replicates.
+  RETURN_IF_ERROR(conn.Execute("SET @binsync_log_bin = @@session.sql_log_bin"));
+  RETURN_IF_ERROR(conn.Execute("SET SESSION sql_log_bin = 0"));
+  absl::Status st = conn.Execute(
+      "CREATE DATABASE IF NOT EXISTS `binsync`;"
+      "CREATE TABLE IF NOT EXISTS `binsync`.`checkpoint` ("
+      " `stream` VARCHAR(191) NOT NULL, `worker` INT UNSIGNED NOT NULL,"
+      " `seq` BIGINT UNSIGNED NOT NULL, `gtid_pos` VARCHAR(4096) NOT NULL,"
+      " `source_file` VARCHAR(512) NOT NULL, `source_pos` BIGINT UNSIGNED NOT NULL,"
+      " `source_txn` VARCHAR(128) NOT NULL,"
+      " `updated_at` TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),"
+      " PRIMARY KEY (`stream`, `worker`)) ENGINE=InnoDB");
+  absl::Status restore = conn.Execute("SET SESSION sql_log_bin = @binsync_log_bin");
+  RETURN_IF_ERROR(st);
+  return restore;
+}
+
+absl::StatusOr<Checkpoint> LoadCheckpoint(Connection& conn, const std::string& stream) {
+  ASSIGN_OR_RETURN(PreparedStatement st,
+                   PreparedStatement::Prepare(
+                       conn,
+                       "SELECT seq, gtid_pos, source_file, source_pos, source_txn FROM "
+                       "`binsync`.`checkpoint` WHERE stream = ? ORDER BY seq DESC LIMIT 1"));
+  Checkpoint cp;
+  const Param p[] = {{stream, ParamType::kText}};
+  RETURN_IF_ERROR(st.Query(p, [&](const RowValues& row) {
+    cp.found = true;
+    cp.seq = std::stoull(std::string(row[0].value_or("0")));
+    cp.gtid_pos = std::string(row[1].value_or(""));
+    cp.source_file = std::string(row[2].value_or(""));
+    cp.source_pos = std::stoull(std::string(row[3].value_or("0")));
+    cp.source_txn = std::string(row[4].value_or(""));
+    return absl::OkStatus();
+  }));
+  return cp;
+}
+
+Applier::Applier(Connection conn, ApplierOptions options, SchemaCache* schema)
+    : conn_(std::move(conn)), options_(std::move(options)), schema_(schema) {}
+
+Applier::~Applier() = default;
+
+absl::StatusOr<std::unique_ptr<Applier>> Applier::Open(const ConnectOptions& target,
+                                                       ApplierOptions options,
+                                                       SchemaCache* schema) {
+  ConnectOptions o = target;
+  o.found_rows = true;
+  ASSIGN_OR_RETURN(Connection conn, Connection::Open(o));
+  std::unique_ptr<Applier> a(new Applier(std::move(conn), std::move(options), schema));
+  RETURN_IF_ERROR(a->Setup());
+  return a;
+}
+
+absl::Status Applier::Setup() {
+  RETURN_IF_ERROR(conn_.Execute(
+      "SET SESSION autocommit = 0, SESSION tx_isolation = 'READ-COMMITTED', "
+      "SESSION time_zone = '+00:00', SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', "
+      "SESSION innodb_lock_wait_timeout = 20"));
+  ASSIGN_OR_RETURN(auto domain, conn_.QueryValue("SELECT @@global.gtid_domain_id"));
+  default_domain_id_ = static_cast<uint32_t>(std::stoul(domain.value_or("0")));
+  ASSIGN_OR_RETURN(
+      PreparedStatement cp,
+      PreparedStatement::Prepare(
+          conn_,
+          "INSERT INTO `binsync`.`checkpoint` (stream, worker, seq, gtid_pos, source_file, "
+          "source_pos, source_txn) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+          "seq = VALUES(seq), gtid_pos = VALUES(gtid_pos), source_file = "
+          "VALUES(source_file), source_pos = VALUES(source_pos), source_txn = "
+          "VALUES(source_txn), updated_at = NOW(6)"));
+  checkpoint_ = std::make_unique<PreparedStatement>(std::move(cp));
+  return absl::OkStatus();
+}
+
+absl::Status Applier::SetOrigin(const txn::Transaction& t) {
+  if (origin_refused_) {
+    if (session_server_id_ == options_.binsync_server_id) return absl::OkStatus();
+  }
+  const bool keep_gtid = options_.mode == ApplyMode::kLive && t.has_gtid && !origin_refused_;
+  const uint32_t server_id = origin_refused_ ? options_.binsync_server_id : t.server_id;
+  const uint32_t domain = keep_gtid ? t.gtid.domain_id : default_domain_id_;
+  std::string sql;
+  if (session_server_id_ != server_id || session_domain_id_ != domain) {
+    sql = StrCat("SET @@session.server_id = ", server_id, ", @@session.gtid_domain_id = ",
+                 domain);
+  }
+  if (keep_gtid) {
+    StrAppend(&sql, sql.empty() ? "SET " : ", ", "@@session.gtid_seq_no = ", t.gtid.seq_no);
+  }
+  if (sql.empty()) return absl::OkStatus();
+  absl::Status st = conn_.Execute(sql);
+  if (st.ok()) {
+    session_server_id_ = server_id;
+    session_domain_id_ = domain;
+    return st;
+  }
+  if (mysql_errno(conn_.raw()) != 1227 || origin_refused_) return st;
+  // No privilege to keep the origin: binsync's own id still keeps streams loop-free.
+  origin_refused_ = true;
+  spdlog::warn(
+      "{}: cannot set the session server_id/GTID to the source's ({}); applied transactions "
+      "carry binsync's server_id {} instead (grant SUPER or REPLICATION SLAVE ADMIN to "
+      "keep origins)",
+      conn_.endpoint(), st.message(), options_.binsync_server_id);
+  RETURN_IF_ERROR(conn_.Execute(StrCat("SET @@session.server_id = ",
+                                       options_.binsync_server_id,
+                                       ", @@session.gtid_domain_id = ", default_domain_id_)));
+  session_server_id_ = options_.binsync_server_id;
+  session_domain_id_ = default_domain_id_;
+  return absl::OkStatus();
+}
+
+absl::Status Applier::Apply(const txn::Transaction& t) {
+  RETURN_IF_ERROR(SetOrigin(t));
+  if (schema_->generation() != schema_generation_) {
+    stmts_.clear();
+    schema_generation_ = schema_->generation();
+  }
+  RETURN_IF_ERROR(ApplyEvents(t));
+  // A transaction of statements without BEGIN (DDL) committed implicitly: its checkpoint
+  // goes in its own unlogged transaction.
+  return WriteCheckpoint(t, t.has_statements && !t.has_rows);
+}
+
+absl::Status Applier::Commit() {
+  if (mysql_commit(conn_.raw()) != 0) return conn_.LastError("COMMIT failed");
+  return absl::OkStatus();
+}
+
+void Applier::Rollback() {
+  (void)mysql_rollback(conn_.raw());
+}
+
+absl::Status Applier::WriteCheckpoint(const txn::Transaction& t, bool unlogged) {
+  if (unlogged) RETURN_IF_ERROR(conn_.Execute("SET SESSION sql_log_bin = 0"));
+  const std::string worker = std::to_string(options_.worker);
+  const std::string seq = std::to_string(t.seq);
+  const std::string pos = std::to_string(t.end_pos);
+  const std::string name = t.Name();
+  const Param p[] = {{options_.stream, ParamType::kText}, {worker, ParamType::kUnsigned},
+                     {seq, ParamType::kUnsigned},         {t.gtid_pos_after, ParamType::kText},
+                     {t.file, ParamType::kText},          {pos, ParamType::kUnsigned},
+                     {name, ParamType::kText}};
+  absl::StatusOr<uint64_t> n = checkpoint_->Execute(p);
+  if (unlogged) {
+    absl::Status c = Commit();
+    absl::Status r = conn_.Execute("SET SESSION sql_log_bin = 1");
+    if (n.ok() && !c.ok()) return c;
+    if (n.ok() && !r.ok()) return r;
+  }
+  if (!n.ok()) {
+    return absl::Status(n.status().code(),
+                        StrCat("writing the checkpoint after ", name, ": ", n.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Applier::ApplyEvents(const txn::Transaction& t) {
+  const binlog::FormatDescription& fd = *t.format;
+  for (const txn::EventRef& ref : t.events) {
+    const auto type = static_cast<binlog::EventType>(ref.header.type);
+    const bool rows = txn::IsRowsEventCode(ref.header.type);
+    if (type != binlog::EventType::kTableMap && type != binlog::EventType::kQuery && !rows) {
+      continue;  // annotations, XID: nothing to apply
+    }
+    const binlog::EventView ev = t.View(ref);
+    if (type == binlog::EventType::kQuery) {
+      RETURN_IF_ERROR(ApplyStatement(t, ev));
+      continue;
+    }
+    binlog::Event decoded;
+    RETURN_IF_ERROR(binlog::DecodeEvent(ev, fd, t.file, &decoded));
+    if (const auto* tm = std::get_if<binlog::TableMapEvent>(&decoded)) {
+      if (absl::Status st = maps_.Update(*tm); !st.ok()) {
+        return binlog::EventError(st, t.file, ev.offset, ev.header.type);
+      }
+      continue;
+    }
+    const auto* re = std::get_if<binlog::RowsEvent>(&decoded);
+    if (re == nullptr) continue;
+    const binlog::TableMap* map = maps_.Find(re->table_id);
+    if (map == nullptr) {
+      return binlog::EventError(
+          absl::DataLossError(StrCat("no TABLE_MAP for table id ", re->table_id)), t.file,
+          ev.offset, ev.header.type);
+    }
+    if (options_.filter && !options_.filter(map->database(), map->table())) continue;
+    ASSIGN_OR_RETURN(std::shared_ptr<const txn::TableInfo> info,
+                     schema_->Get(map->database(), map->table()));
+    if (info->columns.size() != map->column_count()) {
+      return absl::FailedPreconditionError(
+          StrCat(info->QualifiedName(), ": the source row has ", map->column_count(),
+                 " columns but the target table has ", info->columns.size(), " (transaction ",
+                 t.Name(), " at ", t.file, ":", ev.offset, ")"));
+    }
+    binlog::RowIterator it(*re, *map);
+    for (;;) {
+      RowImage* before = re->kind == RowsKind::kWrite ? nullptr : &before_;
+      RowImage* after = re->kind == RowsKind::kDelete ? nullptr : &after_;
+      absl::StatusOr<bool> more = it.Next(before, after);
+      if (!more.ok()) return binlog::EventError(more.status(), t.file, ev.offset,
+                                                ev.header.type);
+      if (!*more) break;
+      RETURN_IF_ERROR(ApplyRow(t, ev, *info, re->kind, before, after));
+      ++counters_.rows;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Applier::ApplyStatement(const txn::Transaction& t, const binlog::EventView& ev) {
+  binlog::Event decoded;
+  RETURN_IF_ERROR(binlog::DecodeEvent(ev, *t.format, t.file, &decoded));
+  const auto& q = std::get<binlog::QueryEvent>(decoded);
+  if (txn::IsTransactionControl(q.sql)) return absl::OkStatus();
+  if (options_.filter && !q.db.empty() && !options_.filter(q.db, std::string_view())) {
+    spdlog::info("{}: statement of {} in database {} left out by the filters: {}",
+                 conn_.endpoint(), t.Name(), q.db, q.sql.substr(0, 200));
+    return absl::OkStatus();
+  }
+  // Live mode keeps GTIDs: a DDL whose GTID the target already logged ran before a crash
+  // (between its implicit commit and its checkpoint): do not run it twice.
+  if (options_.mode == ApplyMode::kLive && t.has_gtid && !t.has_rows && !origin_refused_) {
+    ASSIGN_OR_RETURN(auto pos, conn_.QueryValue("SELECT @@global.gtid_binlog_pos"));
+    absl::StatusOr<MariaDbGtidPos> parsed = ParseMariaDbGtidPos(pos.value_or(""));
+    if (parsed.ok()) {
+      for (const MariaDbGtid& g : *parsed) {
+        if (g.domain_id == t.gtid.domain_id && g.server_id == t.gtid.server_id &&
+            g.seq_no >= t.gtid.seq_no) {
+          spdlog::warn("{}: {} is already in the target's binlog; not running it again",
+                       conn_.endpoint(), t.Name());
+          return absl::OkStatus();
+        }
+      }
+    }
+  }
+  std::string setup;
+  if (!q.db.empty()) {
+    // The default database may not exist yet (CREATE DATABASE logs itself as its own
+    // default database): then run without one, as the server's replica thread does.
+    if (absl::Status use = conn_.Execute(StrCat("USE ", QuoteIdentifier(q.db))); !use.ok()) {
+      if (mysql_errno(conn_.raw()) != 1049) return use;
+    }
+  }
+  if (q.status.has_sql_mode) StrAppend(&setup, "SET SESSION sql_mode = ", q.status.sql_mode, ";");
+  if (q.status.has_charset) {
+    StrAppend(&setup, "SET SESSION character_set_client = ", q.status.charset_client,
+              ", SESSION collation_connection = ", q.status.collation_connection,
+              ", SESSION collation_server = ", q.status.collation_server, ";");
+  }
+  if (!q.status.time_zone.empty()) {
+    StrAppend(&setup, "SET SESSION time_zone = ", conn_.QuoteLiteral(q.status.time_zone), ";");
+  }
+  if (!setup.empty()) RETURN_IF_ERROR(conn_.Execute(setup));
+  absl::Status st = conn_.Execute(q.sql);
+  const unsigned err = st.ok() ? 0 : mysql_errno(conn_.raw());
+  absl::Status restore = conn_.Execute(
+      "SET NAMES utf8mb4; SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', "
+      "SESSION time_zone = '+00:00'");
+  if (!st.ok()) {
+    if (AlreadyAppliedDdlError(err) && !t.has_rows) {
+      spdlog::warn("{}: statement of {} at {}:{} looks already applied ({}); continuing",
+                   conn_.endpoint(), t.Name(), t.file, ev.offset, st.message());
+    } else {
+      return absl::Status(st.code(), StrCat("statement of ", t.Name(), " at ", t.file, ":",
+                                            ev.offset, " failed: ", st.message()));
+    }
+  }
+  RETURN_IF_ERROR(restore);
+  schema_->Invalidate();
+  return absl::OkStatus();
+}
+
+std::string Applier::DescribeKey(const txn::TableInfo& info, const RowImage& image) const {
+  std::string out = "(";
+  std::vector<uint32_t> all;
+  const std::vector<uint32_t>* cols = info.RowKey();
+  if (cols == nullptr) {
+    for (uint32_t i = 0; i < image.values.size() && i < 8; ++i) all.push_back(i);
+    cols = &all;
+  }
+  bool first = true;
+  for (uint32_t c : *cols) {
+    if (c >= image.values.size() || c >= info.columns.size()) continue;
+    const Value& v = image.values[c];
+    if (!first) out += ", ";
+    first = false;
+    out += info.columns[c];
+    out += '=';
+    switch (v.kind) {
+      case ValueKind::kInt:
+        out += std::to_string(v.int_value);
+        break;
+      case ValueKind::kUint:
+      case ValueKind::kYear:
+      case ValueKind::kEnum:
+      case ValueKind::kSet:
+        out += std::to_string(v.uint_value);
+        break;
+      case ValueKind::kNull:
+        out += "NULL";
+        break;
+      case ValueKind::kString:
+        out += '\'';
+        out += v.text().substr(0, 64);
+        out += '\'';
+        break;
+      default:
+        out += "...";
+    }
+  }
+  out += ')';
+  return out;
+}
+
+absl::Status Applier::RowError(const absl::Status& cause, const txn::Transaction& t,
+                               const binlog::EventView& ev, const txn::TableInfo& info,
+                               const RowImage* image, std::string_view what) const {
+  return absl::Status(
+      cause.code(),
+      StrCat(info.QualifiedName(), image != nullptr ? " " : "",
+             image != nullptr ? DescribeKey(info, *image) : std::string(), ": ", what,
+             " (transaction ", t.Name(), " at ", t.file, ":", ev.offset, ")",
+             cause.message().empty() ? "" : ": ", cause.message()));
+}
+
+absl::StatusOr<Applier::Stmt*> Applier::Statement(char op, const txn::TableInfo& info,
+                                                  const RowImage* before,
+                                                  const RowImage* after) {
+  // Cache key: operation, table, and which columns each image carries.
+  key_.clear();
+  key_.push_back(op);
+  key_.append(info.db).push_back('\0');
+  key_.append(info.name).push_back('\0');
+  auto shape = [&](const RowImage* img) {
+    if (img == nullptr) return;
+    for (size_t i = 0; i < info.columns.size(); ++i) {
+      key_.push_back(i < img->values.size() && img->values[i].kind != ValueKind::kAbsent ? '1'
+                                                                                        : '0');
+    }
+    key_.push_back('|');
+  };
+  shape(before);
+  shape(after);
+  // The key used to find the row: primary/unique key when the before image has it all.
+  const std::vector<uint32_t>* row_key = info.RowKey();
+  if (before != nullptr && row_key != nullptr) {
+    for (uint32_t c : *row_key) {
+      if (c >= before->values.size() || before->values[c].kind == ValueKind::kAbsent) {
+        row_key = nullptr;
+        break;
+      }
+    }
+  }
+  key_.push_back(row_key != nullptr ? 'k' : 'f');
+  if (auto it = stmts_.find(key_); it != stmts_.end()) return it->second.get();
+
+  auto s = std::make_unique<Stmt>();
+  const std::string table = StrCat(QuoteIdentifier(info.db), ".", QuoteIdentifier(info.name));
+  auto placeholder = [&](uint8_t image, uint32_t col) {
+    const std::string& cs = info.column_charsets[col];
+    const bool text = !cs.empty() && Utf8Charset(cs);
+    s->params.push_back({image, col, text});
+    if (!cs.empty() && !text) return StrCat("CAST(? AS CHAR CHARACTER SET ", cs, ")");
+    return std::string("?");
+  };
+  auto present = [](const RowImage* img, uint32_t c) {
+    return c < img->values.size() && img->values[c].kind != ValueKind::kAbsent;
+  };
+  auto where = [&]() {
+    std::string w = " WHERE ";
+    bool first = true;
+    std::vector<uint32_t> cols;
+    if (row_key != nullptr) {
+      cols = *row_key;
+    } else {
+      for (uint32_t c = 0; c < info.columns.size(); ++c) {
+        if (present(before, c)) cols.push_back(c);
+      }
+    }
+    for (uint32_t c : cols) {
+      if (!first) w += " AND ";
+      first = false;
+      const bool pk = row_key != nullptr && info.has_primary;
+      StrAppend(&w, QuoteIdentifier(info.columns[c]), pk ? " = " : " <=> ", placeholder(0, c));
+    }
+    if (row_key == nullptr) w += " LIMIT 1";
+    return w;
+  };
+  const uint32_t ncols = static_cast<uint32_t>(info.columns.size());
+  if (op == 'I' || op == 'U') {
+    std::string cols, vals, upd;
+    for (uint32_t c = 0; c < ncols; ++c) {
+      if (!present(after, c)) continue;
+      if (!cols.empty()) {
+        cols += ", ";
+        vals += ", ";
+        upd += ", ";
+      }
+      const std::string q = QuoteIdentifier(info.columns[c]);
+      cols += q;
+      vals += placeholder(1, c);
+      StrAppend(&upd, q, " = VALUES(", q, ")");
+    }
+    s->sql = StrCat("INSERT INTO ", table, " (", cols, ") VALUES (", vals, ")");
+    if (op == 'U') StrAppend(&s->sql, " ON DUPLICATE KEY UPDATE ", upd);
+  } else if (op == 'u') {
+    std::string set;
+    for (uint32_t c = 0; c < ncols; ++c) {
+      if (!present(after, c)) continue;
+      if (!set.empty()) set += ", ";
+      StrAppend(&set, QuoteIdentifier(info.columns[c]), " = ", placeholder(1, c));
+    }
+    s->sql = StrCat("UPDATE ", table, " SET ", set, where());
+  } else {
+    s->sql = StrCat("DELETE FROM ", table, where());
+  }
+  s->stmt = mysql_stmt_init(conn_.raw());
+  if (s->stmt == nullptr) return conn_.LastError("preparing a row statement");
+  if (mysql_stmt_prepare(s->stmt, s->sql.data(), s->sql.size()) != 0) {
+    return absl::InternalError(StrCat(conn_.endpoint(), ": ", info.QualifiedName(),
+                                      ": cannot prepare ", s->sql, ": ",
+                                      mysql_stmt_error(s->stmt)));
+  }
+  s->binds.resize(s->params.size());
+  s->slots.resize(s->params.size());
+  Stmt* raw = s.get();
+  stmts_.emplace(key_, std::move(s));
+  return raw;
+}
+
+absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const txn::TableInfo& info,
+                                          const RowImage* before, const RowImage* after) {
+  for (size_t i = 0; i < s->params.size(); ++i) {
+    const Stmt::Param& p = s->params[i];
+    const Value& v = (p.image == 0 ? before : after)->values[p.col];
+    MYSQL_BIND& b = s->binds[i];
+    Slot& slot = s->slots[i];
+    std::memset(&b, 0, sizeof(b));
+    slot.is_null = 0;
+    b.is_null = &slot.is_null;
+    b.length = &slot.length;
+    switch (v.kind) {
+      case ValueKind::kAbsent:
+        return absl::InternalError(StrCat(info.QualifiedName(), ": column ",
+                                          info.columns[p.col], " missing from the row image"));
+      case ValueKind::kNull:
+        b.buffer_type = MYSQL_TYPE_NULL;
+        slot.is_null = 1;
+        break;
+      case ValueKind::kInt:
+        slot.i = v.int_value;
+        b.buffer_type = MYSQL_TYPE_LONGLONG;
+        b.buffer = &slot.i;
+        break;
+      case ValueKind::kUint:
+      case ValueKind::kYear:
+      case ValueKind::kEnum:
+      case ValueKind::kSet:
+        slot.i = static_cast<long long>(v.uint_value);  // NOLINT(google-runtime-int)
+        b.buffer_type = MYSQL_TYPE_LONGLONG;
+        b.is_unsigned = 1;
+        b.buffer = &slot.i;
+        break;
+      case ValueKind::kFloat:
+      case ValueKind::kDouble:
+        slot.d = v.double_value;
+        b.buffer_type = MYSQL_TYPE_DOUBLE;
+        b.buffer = &slot.d;
+        break;
+      case ValueKind::kDecimal:
+        slot.text.clear();
+        RETURN_IF_ERROR(binlog::AppendDecimal(v.bytes, v.precision, v.decimals, &slot.text));
+        b.buffer_type = MYSQL_TYPE_NEWDECIMAL;
+        b.buffer = slot.text.data();
+        slot.length = slot.text.size();
+        break;
+      case ValueKind::kDate:
+      case ValueKind::kTime:
+      case ValueKind::kDatetime:
+      case ValueKind::kTimestamp: {
+        MYSQL_TIME& tm = slot.tm;
+        std::memset(&tm, 0, sizeof(tm));
+        if (v.kind == ValueKind::kTimestamp) {
+          if (v.int_value != 0 || v.temporal.micro != 0) {
+            const std::time_t secs = static_cast<std::time_t>(v.int_value);
+            std::tm utc{};
+            gmtime_r(&secs, &utc);
+            tm.year = static_cast<unsigned>(utc.tm_year + 1900);
+            tm.month = static_cast<unsigned>(utc.tm_mon + 1);
+            tm.day = static_cast<unsigned>(utc.tm_mday);
+            tm.hour = static_cast<unsigned>(utc.tm_hour);
+            tm.minute = static_cast<unsigned>(utc.tm_min);
+            tm.second = static_cast<unsigned>(utc.tm_sec);
+          }
+          tm.second_part = v.temporal.micro;
+          tm.time_type = MYSQL_TIMESTAMP_DATETIME;
+          b.buffer_type = MYSQL_TYPE_DATETIME;
+        } else {
+          const binlog::Temporal& t = v.temporal;
+          tm.year = static_cast<unsigned>(t.year);
+          tm.month = t.month;
+          tm.day = t.day;
+          tm.hour = t.hour;
+          tm.minute = t.minute;
+          tm.second = t.second;
+          tm.second_part = t.micro;
+          tm.neg = t.negative ? 1 : 0;
+          if (v.kind == ValueKind::kDate) {
+            tm.time_type = MYSQL_TIMESTAMP_DATE;
+            b.buffer_type = MYSQL_TYPE_DATE;
+          } else if (v.kind == ValueKind::kTime) {
+            tm.time_type = MYSQL_TIMESTAMP_TIME;
+            b.buffer_type = MYSQL_TYPE_TIME;
+          } else {
+            tm.time_type = MYSQL_TIMESTAMP_DATETIME;
+            b.buffer_type = MYSQL_TYPE_DATETIME;
+          }
+        }
+        b.buffer = &tm;
+        break;
+      }
+      case ValueKind::kString:
+      case ValueKind::kJson:
+      case ValueKind::kGeometry:
+      case ValueKind::kVector:
+        b.buffer_type =
+            p.as_text && v.kind == ValueKind::kString ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
+        b.buffer = const_cast<uint8_t*>(v.bytes.data());  // NOLINT: libmariadb only reads
+        slot.length = v.bytes.size();
+        b.buffer_length = slot.length;
+        break;
+    }
+  }
+  if (mysql_stmt_bind_param(s->stmt, s->binds.data()) != 0 ||
+      mysql_stmt_execute(s->stmt) != 0) {
+    const unsigned err = mysql_stmt_errno(s->stmt);
+    const std::string msg = StrCat(conn_.endpoint(), ": ", mysql_stmt_error(s->stmt),
+                                   " (error ", err, ")");
+    if (err == kErrDeadlock || err == kErrLockWaitTimeout) return absl::AbortedError(msg);
+    if (err == kErrDupEntry) return absl::AlreadyExistsError(msg);
+    if (err >= 2000) return absl::UnavailableError(msg);  // client errors: connection lost
+    return absl::InternalError(msg);
+  }
+  return static_cast<uint64_t>(mysql_stmt_affected_rows(s->stmt));
+}
+
+absl::Status Applier::ApplyRow(const txn::Transaction& t, const binlog::EventView& ev,
+                               const txn::TableInfo& info, RowsKind kind,
+                               const RowImage* before, const RowImage* after) {
+  const bool idempotent = options_.mode == ApplyMode::kCatchup;
+  auto full = [&](const RowImage* img) {
+    for (size_t c = 0; c < info.columns.size(); ++c) {
+      if (c >= img->values.size() || img->values[c].kind == ValueKind::kAbsent) return false;
+    }
+    return true;
+  };
+  auto upsert_after = [&]() -> absl::Status {
+    if (!full(after)) {
+      return RowError(absl::FailedPreconditionError(""), t, ev, info, before,
+                      "row missing on the target and the after image is not full "
+                      "(binlog_row_image=MINIMAL): cannot recreate it");
+    }
+    ASSIGN_OR_RETURN(Stmt * up, Statement('U', info, nullptr, after));
+    return Execute(up, info, nullptr, after).status();
+  };
+  switch (kind) {
+    case RowsKind::kWrite: {
+      const bool overwrite = idempotent || options_.on_missing_row == OnMissingRow::kOverwrite;
+      ASSIGN_OR_RETURN(Stmt * s, Statement(overwrite ? 'U' : 'I', info, nullptr, after));
+      absl::StatusOr<uint64_t> n = Execute(s, info, nullptr, after);
+      if (n.ok()) return absl::OkStatus();
+      if (absl::IsAlreadyExists(n.status())) {
+        return RowError(n.status(), t, ev, info, after,
+                        "duplicate key on insert (like native error 1062): the target already "
+                        "has this row; resync the pair, or use --on-missing-row overwrite");
+      }
+      if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
+      return RowError(n.status(), t, ev, info, after, "insert failed");
+    }
+    case RowsKind::kUpdate:
+    case RowsKind::kDelete: {
+      const char op = kind == RowsKind::kUpdate ? 'u' : 'D';
+      ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, before, after));
+      absl::StatusOr<uint64_t> n = Execute(s, info, before, after);
+      if (!n.ok()) {
+        if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
+        return RowError(n.status(), t, ev, info, before,
+                        kind == RowsKind::kUpdate ? "update failed" : "delete failed");
+      }
+      if (*n > 0) return absl::OkStatus();
+      // The row is not on the target.
+      ++counters_.missing_rows;
+      const char* what = kind == RowsKind::kUpdate ? "update" : "delete";
+      if (idempotent) {
+        return kind == RowsKind::kUpdate ? upsert_after() : absl::OkStatus();
+      }
+      switch (options_.on_missing_row) {
+        case OnMissingRow::kError:
+          return RowError(absl::NotFoundError(""), t, ev, info, before,
+                          StrCat("row to ", what,
+                                 " not found on the target (like native error 1032); resync "
+                                 "the pair, or choose --on-missing-row overwrite|skip"));
+        case OnMissingRow::kSkip:
+          spdlog::warn("{}: {} {}: row to {} not found; skipped (--on-missing-row skip) in {}",
+                       conn_.endpoint(), info.QualifiedName(), DescribeKey(info, *before), what,
+                       t.Name());
+          return absl::OkStatus();
+        case OnMissingRow::kOverwrite:
+          spdlog::warn("{}: {} {}: row to {} not found; {} (--on-missing-row overwrite) in {}",
+                       conn_.endpoint(), info.QualifiedName(), DescribeKey(info, *before), what,
+                       kind == RowsKind::kUpdate ? "inserted the after image" : "nothing to do",
+                       t.Name());
+          return kind == RowsKind::kUpdate ? upsert_after() : absl::OkStatus();
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace binsync

@@ -1,0 +1,139 @@
+// Applies source transactions to the target over one connection: one Applier per worker
+// thread. Row changes become prepared statements built from the row images (identifiers
+// quoted, values bound, statements cached per table and image shape); statements (DDL)
+// are replayed with their default database and session variables; the checkpoint row
+// of this worker is written in the same target transaction as the data it covers.
+//
+// Session: READ COMMITTED (no gap locks between parallel workers), time_zone '+00:00'
+// (TIMESTAMP values are UTC in the binlog), sql_mode NO_AUTO_VALUE_ON_ZERO (an explicit
+// 0 in an AUTO_INCREMENT column stays 0) without strict mode (row images are what the
+// source stored, zero dates included), CLIENT_FOUND_ROWS (an UPDATE of a row already as
+// wanted still counts as found, so "0 rows" means the row is missing).
+//
+// Origin: applied transactions carry the source transaction's server_id and, in live
+// mode on MariaDB, its whole GTID (session server_id, gtid_domain_id, gtid_seq_no), as
+// native replication writes them; if the target refuses (privilege), the origin falls
+// back to binsync's own server_id, said once.
+#ifndef BINSYNC_NET_APPLIER_H_
+#define BINSYNC_NET_APPLIER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/binlog/rows_event.h"
+#include "core/binlog/table_map.h"
+#include "core/txn/table_info.h"
+#include "core/txn/transaction.h"
+#include "net/connection.h"
+#include "net/schema_cache.h"
+#include "net/statement.h"
+
+namespace binsync {
+
+enum class ApplyMode { kLive, kCatchup };
+enum class OnMissingRow { kError, kOverwrite, kSkip };
+
+struct ApplierOptions {
+  ApplyMode mode = ApplyMode::kLive;
+  OnMissingRow on_missing_row = OnMissingRow::kError;
+  std::string stream;  // checkpoint stream name
+  uint32_t worker = 0;
+  uint32_t binsync_server_id = 0;
+  txn::TableFilter filter;
+};
+
+struct ApplyCounters {
+  uint64_t rows = 0;
+  uint64_t missing_rows = 0;    // update/delete found no row (skipped or overwritten)
+  uint64_t retries = 0;         // deadlock / lock wait timeout retries
+};
+
+// The checkpoint table, in the `binsync` schema of the target (created unlogged).
+//   stream   which source this is ("from_server_<id>")
+//   worker   one row per worker: no single hot row serialises the workers
+//   seq      binsync's ordinal of the last transaction that worker committed; commits are
+//            in order, so the row with the highest seq covers every earlier transaction
+//   gtid_pos the source GTID position after that transaction (every domain)
+inline constexpr char kCheckpointSchema[] = "binsync";
+[[nodiscard]] absl::Status EnsureCheckpointTable(Connection& conn);
+
+struct Checkpoint {
+  bool found = false;
+  uint64_t seq = 0;
+  std::string gtid_pos;
+  std::string source_file;
+  uint64_t source_pos = 0;
+  std::string source_txn;
+};
+[[nodiscard]] absl::StatusOr<Checkpoint> LoadCheckpoint(Connection& conn,
+                                                        const std::string& stream);
+
+class Applier {
+ public:
+  ~Applier();
+  Applier(const Applier&) = delete;
+  Applier& operator=(const Applier&) = delete;
+
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Applier>> Open(
+      const ConnectOptions& target, ApplierOptions options, SchemaCache* schema);
+
+  // Applies `t` (rows and statements) and its checkpoint row inside a target transaction
+  // left open for Commit(). A transaction of statements (DDL) commits implicitly: its
+  // checkpoint is written after it, unlogged. Errors name db.table, the key, and the
+  // source transaction and position. Aborted status = deadlock/lock timeout: roll back and
+  // call again.
+  [[nodiscard]] absl::Status Apply(const txn::Transaction& t);
+  [[nodiscard]] absl::Status Commit();
+  void Rollback();
+
+  [[nodiscard]] const ApplyCounters& counters() const { return counters_; }
+  [[nodiscard]] const std::string& endpoint() const { return conn_.endpoint(); }
+
+ private:
+  struct Stmt;
+  struct Slot;
+  Applier(Connection conn, ApplierOptions options, SchemaCache* schema);
+
+  absl::Status Setup();
+  absl::Status SetOrigin(const txn::Transaction& t);
+  absl::Status ApplyEvents(const txn::Transaction& t);
+  absl::Status ApplyStatement(const txn::Transaction& t, const binlog::EventView& ev);
+  absl::Status ApplyRow(const txn::Transaction& t, const binlog::EventView& ev,
+                        const txn::TableInfo& info, binlog::RowsKind kind,
+                        const binlog::RowImage* before, const binlog::RowImage* after);
+  absl::Status WriteCheckpoint(const txn::Transaction& t, bool unlogged);
+  absl::StatusOr<Stmt*> Statement(char op, const txn::TableInfo& info,
+                                  const binlog::RowImage* before, const binlog::RowImage* after);
+  absl::StatusOr<uint64_t> Execute(Stmt* stmt, const txn::TableInfo& info,
+                                   const binlog::RowImage* before,
+                                   const binlog::RowImage* after);
+  std::string DescribeKey(const txn::TableInfo& info, const binlog::RowImage& image) const;
+  absl::Status RowError(const absl::Status& cause, const txn::Transaction& t,
+                        const binlog::EventView& ev, const txn::TableInfo& info,
+                        const binlog::RowImage* image, std::string_view what) const;
+
+  Connection conn_;
+  ApplierOptions options_;
+  SchemaCache* schema_;
+  binlog::TableMapCache maps_;
+  binlog::RowImage before_, after_;
+  std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts_;
+  std::string key_;  // statement cache lookup key, reused
+  std::unique_ptr<PreparedStatement> checkpoint_;
+  // Session state, to set only what changes.
+  int64_t session_server_id_ = -1;
+  int64_t session_domain_id_ = -1;
+  uint32_t default_domain_id_ = 0;
+  bool origin_refused_ = false;
+  uint64_t schema_generation_ = 0;  // statements are rebuilt after DDL
+  ApplyCounters counters_;
+};
+
+}  // namespace binsync
+
+#endif  // BINSYNC_NET_APPLIER_H_

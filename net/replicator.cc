@@ -1,0 +1,342 @@
+#include "net/replicator.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/apply/scheduler.h"
+#include "core/gtid/mariadb_gtid.h"
+#include "core/txn/assembler.h"
+#include "core/txn/writeset.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "net/schema_cache.h"
+#include "spdlog/spdlog.h"
+
+namespace binsync {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Appends `next` to `batch` (catchup): one target transaction for both. The caller
+// checks they may merge (neither a barrier, same format).
+void Merge(txn::Transaction* batch, std::unique_ptr<txn::Transaction> next) {
+  const auto shift = static_cast<uint32_t>(batch->arena.size());
+  batch->arena.insert(batch->arena.end(), next->arena.begin(), next->arena.end());
+  for (txn::EventRef ref : next->events) {
+    ref.raw_offset += shift;
+    ref.body_offset += shift;
+    batch->events.push_back(ref);
+  }
+  batch->keys.insert(batch->keys.end(), next->keys.begin(), next->keys.end());
+  batch->end_pos = next->end_pos;
+  batch->file = std::move(next->file);
+  batch->gtid_pos_after = std::move(next->gtid_pos_after);
+  batch->gtid = next->gtid;
+  batch->has_rows = batch->has_rows || next->has_rows;
+  batch->source_txns += next->source_txns;
+  batch->row_changes += next->row_changes;
+  batch->bytes += next->bytes;
+}
+
+uint32_t ParseId(const std::optional<std::string>& v) {
+  return static_cast<uint32_t>(std::stoul(v.value_or("0")));
+}
+
+struct Shared {
+  std::atomic<uint64_t> applied_txns{0};
+  std::atomic<uint64_t> commits{0};
+  std::atomic<uint64_t> rows{0};
+  std::atomic<uint64_t> missing{0};
+  std::atomic<uint64_t> retries{0};
+  std::mutex mu;
+  std::string applied_position;  // gtid_pos_after of the last commit
+};
+
+void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared) {
+  ApplyCounters last;
+  while (apply::Job* job = sched->Acquire()) {
+    auto* t = static_cast<txn::Transaction*>(job);
+    absl::Status st;
+    for (int attempt = 0;; ++attempt) {
+      st = applier->Apply(*t);
+      if (st.ok() || !absl::IsAborted(st) || attempt >= 10) break;
+      applier->Rollback();  // deadlock or lock wait timeout: retry the whole transaction
+      shared->retries.fetch_add(1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5 << std::min(attempt, 6)));
+    }
+    if (!st.ok()) {
+      applier->Rollback();
+      sched->Abort(st);
+      return;
+    }
+    if (!sched->WaitCommitTurn(*t)) {
+      applier->Rollback();
+      return;
+    }
+    if (absl::Status c = applier->Commit(); !c.ok()) {
+      sched->Abort(c);
+      return;
+    }
+    const ApplyCounters& now = applier->counters();
+    shared->rows.fetch_add(now.rows - last.rows);
+    shared->missing.fetch_add(now.missing_rows - last.missing_rows);
+    last = now;
+    shared->applied_txns.fetch_add(t->source_txns);
+    shared->commits.fetch_add(1);
+    {
+      std::lock_guard lock(shared->mu);
+      shared->applied_position = t->gtid_pos_after;
+    }
+    sched->Committed(job);
+  }
+}
+
+class Progress {
+ public:
+  Progress(const ReplicateOptions& o, const Shared& shared) : o_(o), shared_(shared) {}
+  void Tick(const std::string& reader_at, size_t queued, bool final = false) {
+    const auto now = Clock::now();
+    if (!final && now - last_ < o_.progress_every) return;
+    const double dt = std::chrono::duration<double>(now - last_).count();
+    const uint64_t applied = shared_.applied_txns.load();
+    const double rate = dt > 0 ? static_cast<double>(applied - last_applied_) / dt : 0;
+    last_ = now;
+    last_applied_ = applied;
+    if (o_.progress_bar) {
+      std::fprintf(stderr, "\r%s applied %llu txn (%.0f txn/s), queued %zu, reading %s   %s",
+                   o_.label.c_str(), static_cast<unsigned long long>(applied),  // NOLINT
+                   rate, queued, reader_at.c_str(), final ? "\n" : "");
+      std::fflush(stderr);
+    } else {
+      spdlog::info("{} applied {} transactions ({:.0f} txn/s), {} queued, reading {}", o_.label,
+                   applied, rate, queued, reader_at);
+    }
+  }
+
+ private:
+  const ReplicateOptions& o_;
+  const Shared& shared_;
+  Clock::time_point last_ = Clock::now();
+  uint64_t last_applied_ = 0;
+};
+
+absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
+  // Control connections: facts about both servers.
+  ASSIGN_OR_RETURN(Connection source, Connection::Open(o.source));
+  ASSIGN_OR_RETURN(Connection target, Connection::Open(o.target));
+  ASSIGN_OR_RETURN(auto format, source.QueryValue("SELECT @@global.binlog_format"));
+  if (!EqualsIgnoreCase(format.value_or(""), "ROW")) {
+    return absl::FailedPreconditionError(StrCat(
+        source.endpoint(), ": binlog_format is ", format.value_or("?"),
+        "; binsync replicates row events: SET GLOBAL binlog_format=ROW (and in my.cnf)"));
+  }
+  ASSIGN_OR_RETURN(auto sid, source.QueryValue("SELECT @@global.server_id"));
+  ASSIGN_OR_RETURN(auto tid, target.QueryValue("SELECT @@global.server_id"));
+  const uint32_t source_id = ParseId(sid);
+  const uint32_t target_id = ParseId(tid);
+  if (source_id == target_id) {
+    return absl::InvalidArgumentError(StrCat(source.endpoint(), " and ", target.endpoint(),
+                                             " have the same server_id ", source_id,
+                                             "; give each server its own"));
+  }
+  if (o.server_id == source_id || o.server_id == target_id) {
+    return absl::InvalidArgumentError(StrCat("--server-id ", o.server_id,
+                                             " is a server's own id; choose an unused one"));
+  }
+  RETURN_IF_ERROR(EnsureCheckpointTable(target));
+  const std::string stream = StrCat("from_server_", source_id);
+  ASSIGN_OR_RETURN(Checkpoint cp, LoadCheckpoint(target, stream));
+
+  BinlogStreamOptions so;
+  so.connect = o.source;
+  so.server_id = o.server_id;
+  so.stop_at_end = o.until_caught_up;
+  if (!o.start.empty()) {
+    RETURN_IF_ERROR(ParseStartPosition(o.start, &so));
+    if (cp.found) spdlog::info("{}: --start {} given; the checkpoint is not used", o.label, o.start);
+  } else if (cp.found) {
+    if (!cp.gtid_pos.empty()) {
+      so.start_gtid = cp.gtid_pos;
+    } else {
+      so.start_file = cp.source_file;
+      so.start_pos = cp.source_pos;
+    }
+  } else {
+    ASSIGN_OR_RETURN(so.start_gtid, NativeStartPosition(source, target));
+  }
+  result->start_position = so.start_gtid.empty() ? StrCat(so.start_file, ":", so.start_pos)
+                                                 : so.start_gtid;
+  spdlog::info("{}: {} -> {} starting at {} ({}), {} workers, {} mode", o.label,
+               source.endpoint(), target.endpoint(), result->start_position,
+               cp.found ? "checkpoint" : (o.start.empty() ? "target's replication position"
+                                                          : "--start"),
+               o.workers, o.mode == ApplyMode::kLive ? "live" : "catchup");
+  if (result->end_position.empty()) result->end_position = result->start_position;
+
+  SchemaCache schema(o.target);
+  apply::Scheduler::Options sopt;
+  sopt.max_jobs = o.max_queue_txns;
+  sopt.max_bytes = o.max_queue_bytes;
+  sopt.first_seq = cp.seq + 1;
+  apply::Scheduler sched(sopt);
+  Shared shared;
+
+  std::vector<std::unique_ptr<Applier>> appliers;
+  for (int w = 0; w < std::max(1, o.workers); ++w) {
+    ApplierOptions ao;
+    ao.mode = o.mode;
+    ao.on_missing_row = o.on_missing_row;
+    ao.stream = stream;
+    ao.worker = static_cast<uint32_t>(w);
+    ao.binsync_server_id = o.server_id;
+    ao.filter = o.filter;
+    ASSIGN_OR_RETURN(std::unique_ptr<Applier> a, Applier::Open(o.target, ao, &schema));
+    appliers.push_back(std::move(a));
+  }
+  std::vector<std::thread> workers;
+  workers.reserve(appliers.size());
+  for (auto& a : appliers) workers.emplace_back(WorkerLoop, &sched, a.get(), &shared);
+
+  absl::Status reader_status = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::unique_ptr<BinlogStream> s, BinlogStream::Open(so));
+    MariaDbGtidPos start_pos;
+    if (!so.start_gtid.empty()) {
+      ASSIGN_OR_RETURN(start_pos, ParseMariaDbGtidPos(so.start_gtid));
+    }
+    txn::Assembler assembler(start_pos);
+    txn::WritesetBuilder writesets;
+    const txn::TableLookup lookup = [&](std::string_view db, std::string_view table) {
+      return schema.Get(db, table);
+    };
+    std::unique_ptr<txn::Transaction> batch;
+    auto flush = [&]() -> absl::Status {
+      if (batch == nullptr) return absl::OkStatus();
+      const bool barrier = batch->barrier;
+      if (!sched.Submit(std::move(batch))) return sched.Drain();
+      if (barrier) {
+        // Later writesets depend on the schema this DDL leaves: wait for it.
+        RETURN_IF_ERROR(sched.Drain());
+      }
+      return absl::OkStatus();
+    };
+    Progress progress(o, shared);
+    binlog::EventView ev;
+    binlog::Event decoded;
+    for (;;) {
+      if (o.stop != nullptr && o.stop->load()) break;
+      absl::StatusOr<bool> more = s->Next(&ev);
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      const auto type = static_cast<binlog::EventType>(ev.header.type);
+      progress.Tick(StrCat(s->file(), ":", s->position()), sched.queued_jobs());
+      if (type == binlog::EventType::kHeartbeat) {
+        RETURN_IF_ERROR(flush());  // the source is idle: do not hold a partial batch
+        continue;
+      }
+      if ((ev.header.flags & binlog::kFlagArtificial) != 0 || ev.header.log_pos == 0) {
+        continue;  // the server's artificial ROTATE / FORMAT_DESCRIPTION
+      }
+      RETURN_IF_ERROR(s->Decode(ev, &decoded));
+      std::unique_ptr<txn::Transaction> t;
+      RETURN_IF_ERROR(assembler.Add(ev, decoded, s->format(), s->file(), &t));
+      if (t == nullptr) continue;
+      ++result->source_txns;
+      // Loop filter: never send a server its own changes, nor what binsync wrote.
+      if (t->server_id == target_id || t->server_id == o.server_id) {
+        ++result->skipped_own;
+        continue;
+      }
+      RETURN_IF_ERROR(writesets.Build(t.get(), lookup, o.filter));
+      if (t->row_changes == 0 && !t->has_statements) {
+        ++result->skipped_filtered;
+        continue;
+      }
+      if (o.mode == ApplyMode::kCatchup && batch != nullptr && !batch->barrier &&
+          !t->barrier && batch->format == t->format && batch->server_id == t->server_id &&
+          batch->source_txns < o.batch_txns && batch->arena.size() < o.batch_bytes) {
+        Merge(batch.get(), std::move(t));
+        continue;
+      }
+      RETURN_IF_ERROR(flush());
+      batch = std::move(t);
+      if (o.mode == ApplyMode::kLive || batch->barrier) RETURN_IF_ERROR(flush());
+    }
+    RETURN_IF_ERROR(flush());
+    progress.Tick(StrCat(s->file(), ":", s->position()), sched.queued_jobs(), true);
+    return absl::OkStatus();
+  }();
+
+  sched.Close();
+  // A lost source connection still lets the queued transactions commit (then the stream
+  // resumes from the checkpoint); any other reader error stops the workers.
+  if (!reader_status.ok() && !absl::IsUnavailable(reader_status)) sched.Abort(reader_status);
+  absl::Status drained = sched.Drain();
+  for (std::thread& w : workers) w.join();
+  result->applied_txns += shared.applied_txns.load();
+  result->target_commits += shared.commits.load();
+  result->rows += shared.rows.load();
+  result->missing_rows += shared.missing.load();
+  result->retries += shared.retries.load();
+  {
+    std::lock_guard lock(shared.mu);
+    if (!shared.applied_position.empty()) result->end_position = shared.applied_position;
+  }
+  if (!reader_status.ok()) return reader_status;
+  return drained;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> NativeStartPosition(Connection& source, Connection& target) {
+  ASSIGN_OR_RETURN(auto src, source.QueryValue("SELECT @@global.gtid_binlog_pos"));
+  ASSIGN_OR_RETURN(auto slave, target.QueryValue("SELECT @@global.gtid_slave_pos"));
+  ASSIGN_OR_RETURN(auto binlog, target.QueryValue("SELECT @@global.gtid_binlog_pos"));
+  ASSIGN_OR_RETURN(MariaDbGtidPos src_pos, ParseMariaDbGtidPos(src.value_or("")));
+  ASSIGN_OR_RETURN(MariaDbGtidPos slave_pos, ParseMariaDbGtidPos(slave.value_or("")));
+  ASSIGN_OR_RETURN(MariaDbGtidPos binlog_pos, ParseMariaDbGtidPos(binlog.value_or("")));
+  MariaDbGtidPos start;
+  for (const MariaDbGtid& s : src_pos) {
+    const MariaDbGtid* found = nullptr;
+    for (const MariaDbGtid& g : slave_pos) {
+      if (g.domain_id == s.domain_id) found = &g;
+    }
+    if (found == nullptr) {
+      for (const MariaDbGtid& g : binlog_pos) {
+        if (g.domain_id == s.domain_id) found = &g;
+      }
+    }
+    if (found == nullptr) continue;  // the target has nothing of this domain: all of it
+    start.push_back(found->seq_no > s.seq_no ? s : *found);
+  }
+  return FormatMariaDbGtidPos(start);
+}
+
+absl::StatusOr<ReplicateResult> Replicate(const ReplicateOptions& options) {
+  ReplicateResult result;
+  const auto t0 = Clock::now();
+  int failures = 0;
+  for (;;) {
+    absl::Status st = RunOnce(options, &result);
+    if (st.ok()) break;
+    const bool stopping = options.stop != nullptr && options.stop->load();
+    if (!absl::IsUnavailable(st) || stopping || failures >= options.max_reconnects) return st;
+    ++failures;
+    ++result.reconnects;
+    const int delay_ms = std::min(200 << std::min(failures, 5), 5000);
+    spdlog::warn("{}: {}; resuming from the checkpoint in {} ms", options.label, st.message(),
+                 delay_ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return result;
+}
+
+}  // namespace binsync

@@ -1,0 +1,85 @@
+// One replication stream, source -> target: the reader thread (stream, assemble,
+// loop filter, writeset, catchup batching) feeds the scheduler; N worker threads apply
+// and commit in source order with their checkpoint rows.
+//
+//   BinlogStream -> Assembler -> loop filter -> WritesetBuilder -> [catchup: merge]
+//     -> Scheduler (bounded by jobs and bytes) -> Applier x N -> target
+//
+// Threads and ownership: the caller's thread is the reader; it owns the stream, the
+// assembler and each Transaction until Submit. The scheduler owns submitted transactions
+// until a worker commits them. Workers own their Applier (one target connection each).
+// The SchemaCache is shared (locked).
+//
+// Invariants:
+//   - a transaction is submitted whole or not at all (a partial one at a stop or a lost
+//     connection is dropped and read again from the checkpoint);
+//   - the checkpoint row is written in the target transaction it describes, and commits
+//     follow source order, so the highest-seq checkpoint row covers every earlier
+//     transaction: after a crash, restarting from it applies nothing twice and loses
+//     nothing;
+//   - DDL is a barrier, and the reader waits for it to commit before computing later
+//     writesets (they depend on the new schema).
+#ifndef BINSYNC_NET_REPLICATOR_H_
+#define BINSYNC_NET_REPLICATOR_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/txn/table_info.h"
+#include "net/applier.h"
+#include "net/binlog_stream.h"
+#include "net/connection.h"
+
+namespace binsync {
+
+struct ReplicateOptions {
+  ConnectOptions source;
+  ConnectOptions target;
+  ApplyMode mode = ApplyMode::kLive;
+  int workers = 4;
+  uint32_t server_id = kDefaultBinsyncServerId;
+  std::string start;  // GTID position or file:pos; empty: checkpoint, else native's position
+  bool until_caught_up = false;
+  OnMissingRow on_missing_row = OnMissingRow::kError;
+  txn::TableFilter filter;
+  size_t max_queue_txns = 4096;
+  size_t max_queue_bytes = 256u << 20;
+  size_t batch_txns = 1000;         // catchup: source transactions per target transaction
+  size_t batch_bytes = 16u << 20;   // catchup: bytes of events per target transaction
+  int max_reconnects = 20;          // lost connections retried (with backoff) before failing
+  const std::atomic<bool>* stop = nullptr;  // set by SIGTERM/SIGINT: drain and exit
+  std::string label;                // "A->B" in logs
+  bool progress_bar = false;        // a terminal: \r progress line instead of log lines
+  std::chrono::milliseconds progress_every{2000};
+};
+
+struct ReplicateResult {
+  uint64_t source_txns = 0;    // transactions read from the source
+  uint64_t applied_txns = 0;   // applied to the target (source transactions)
+  uint64_t target_commits = 0; // target transactions (catchup groups several)
+  uint64_t skipped_own = 0;    // loop filter: the target's or binsync's server_id
+  uint64_t skipped_filtered = 0;  // nothing left after --databases/--tables
+  uint64_t rows = 0;
+  uint64_t missing_rows = 0;
+  uint64_t retries = 0;
+  uint64_t reconnects = 0;
+  std::string start_position;
+  std::string end_position;  // source GTID position applied through
+  double seconds = 0;
+};
+
+// Runs one stream until caught up (until_caught_up), until *stop, or until an error.
+[[nodiscard]] absl::StatusOr<ReplicateResult> Replicate(const ReplicateOptions& options);
+
+// The position native replication would start the target at for this source: per domain
+// of the source's binlog, the target's gtid_slave_pos, else its gtid_binlog_pos, capped
+// at the source's own position (a target ahead in a domain has nothing to get there).
+[[nodiscard]] absl::StatusOr<std::string> NativeStartPosition(Connection& source,
+                                                              Connection& target);
+
+}  // namespace binsync
+
+#endif  // BINSYNC_NET_REPLICATOR_H_

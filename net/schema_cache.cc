@@ -1,0 +1,101 @@
+#include "net/schema_cache.h"
+
+#include <vector>
+
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "net/statement.h"
+
+namespace binsync {
+
+absl::StatusOr<std::shared_ptr<const txn::TableInfo>> SchemaCache::Get(std::string_view db,
+                                                                       std::string_view table) {
+  std::lock_guard lock(mu_);
+  std::string key = StrCat(db, ".", table);
+  if (auto it = tables_.find(key); it != tables_.end()) return it->second;
+  ASSIGN_OR_RETURN(std::shared_ptr<const txn::TableInfo> info, Load(db, table));
+  tables_.emplace(std::move(key), info);
+  return info;
+}
+
+void SchemaCache::Invalidate() {
+  std::lock_guard lock(mu_);
+  tables_.clear();
+  generation_.fetch_add(1);
+}
+
+absl::StatusOr<std::shared_ptr<const txn::TableInfo>> SchemaCache::Load(std::string_view db,
+                                                                        std::string_view table) {
+  if (conn_.raw() == nullptr) {
+    ASSIGN_OR_RETURN(conn_, Connection::Open(options_));
+  }
+  auto info = std::make_shared<txn::TableInfo>();
+  info->db = std::string(db);
+  info->name = std::string(table);
+  const Param where[] = {{db, ParamType::kText}, {table, ParamType::kText}};
+  {
+    ASSIGN_OR_RETURN(PreparedStatement st,
+                     PreparedStatement::Prepare(
+                         conn_,
+                         "SELECT COLUMN_NAME, LOWER(DATA_TYPE), CHARACTER_SET_NAME "
+                         "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND "
+                         "TABLE_NAME = ? ORDER BY ORDINAL_POSITION"));
+    RETURN_IF_ERROR(st.Query(where, [&](const RowValues& row) {
+      info->columns.emplace_back(row[0].value_or(""));
+      info->column_types.emplace_back(row[1].value_or(""));
+      info->column_charsets.emplace_back(row[2].value_or(""));
+      return absl::OkStatus();
+    }));
+  }
+  if (info->columns.empty()) {
+    return absl::NotFoundError(StrCat(
+        db, ".", table, ": table not found on the target ", conn_.endpoint(),
+        "; create it there (same columns as on the source), then restart"));
+  }
+  {
+    ASSIGN_OR_RETURN(PreparedStatement st,
+                     PreparedStatement::Prepare(
+                         conn_,
+                         "SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM "
+                         "information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND "
+                         "TABLE_NAME = ? AND NON_UNIQUE = 0 "
+                         "ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX"));
+    RETURN_IF_ERROR(st.Query(where, [&](const RowValues& row) {
+      const std::string_view name = row[0].value_or("");
+      if (info->unique_key_names.empty() || info->unique_key_names.back() != name) {
+        info->unique_key_names.emplace_back(name);
+        info->unique_keys.emplace_back();
+        if (name == "PRIMARY") info->has_primary = true;
+      }
+      const std::string_view col = row[1].value_or("");
+      for (uint32_t i = 0; i < info->columns.size(); ++i) {
+        if (EqualsIgnoreCase(info->columns[i], col)) {
+          info->unique_keys.back().push_back(i);
+          break;
+        }
+      }
+      if (row[2].has_value()) info->prefix_unique_key = true;
+      return absl::OkStatus();
+    }));
+  }
+  {
+    const Param fk[] = {{db, ParamType::kText},
+                        {table, ParamType::kText},
+                        {db, ParamType::kText},
+                        {table, ParamType::kText}};
+    ASSIGN_OR_RETURN(PreparedStatement st,
+                     PreparedStatement::Prepare(
+                         conn_,
+                         "SELECT COUNT(*) FROM information_schema.KEY_COLUMN_USAGE WHERE "
+                         "REFERENCED_TABLE_NAME IS NOT NULL AND ((TABLE_SCHEMA = ? AND "
+                         "TABLE_NAME = ?) OR (REFERENCED_TABLE_SCHEMA = ? AND "
+                         "REFERENCED_TABLE_NAME = ?))"));
+    RETURN_IF_ERROR(st.Query(fk, [&](const RowValues& row) {
+      info->in_foreign_key = row[0].value_or("0") != "0";
+      return absl::OkStatus();
+    }));
+  }
+  return info;
+}
+
+}  // namespace binsync

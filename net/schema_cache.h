@@ -1,0 +1,47 @@
+// Target table descriptions (columns, unique keys, foreign-key participation) read from
+// information_schema and cached per db.table. Thread-safe: the reader and the workers
+// share one cache; Invalidate() after DDL.
+#ifndef BINSYNC_NET_SCHEMA_CACHE_H_
+#define BINSYNC_NET_SCHEMA_CACHE_H_
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "core/txn/table_info.h"
+#include "net/connection.h"
+
+namespace binsync {
+
+class SchemaCache {
+ public:
+  explicit SchemaCache(ConnectOptions target) : options_(std::move(target)) {}
+
+  // NotFound names db.table and the server when the table does not exist.
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const txn::TableInfo>> Get(std::string_view db,
+                                                                          std::string_view table);
+  void Invalidate();
+  // Incremented by every Invalidate(): users rebuild what they derived from the schema.
+  [[nodiscard]] uint64_t generation() const { return generation_.load(); }
+
+ private:
+  absl::StatusOr<std::shared_ptr<const txn::TableInfo>> Load(std::string_view db,
+                                                             std::string_view table)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  ConnectOptions options_;
+  std::atomic<uint64_t> generation_{0};
+  std::mutex mu_;
+  Connection conn_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<const txn::TableInfo>, std::less<>> tables_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace binsync
+
+#endif  // BINSYNC_NET_SCHEMA_CACHE_H_
