@@ -71,6 +71,7 @@ struct Applier::Stmt {
     uint8_t image = 0;
     uint32_t col = 0;
     bool as_text = false;  // utf8 character column: send strings as text, else as binary
+    uint8_t pad_to = 0;    // INET6/UUID/INET4: the binlog drops trailing zero bytes
   };
   MYSQL_STMT* stmt = nullptr;
   std::string sql;
@@ -444,7 +445,9 @@ absl::StatusOr<Applier::Stmt*> Applier::Statement(char op, const txn::TableInfo&
   auto placeholder = [&](uint8_t image, uint32_t col) {
     const std::string& cs = info.column_charsets[col];
     const bool text = !cs.empty() && Utf8Charset(cs);
-    s->params.push_back({image, col, text});
+    const std::string& type = info.column_types[col];
+    const uint8_t pad = type == "inet6" || type == "uuid" ? 16 : type == "inet4" ? 4 : 0;
+    s->params.push_back({image, col, text, pad});
     if (!cs.empty() && !text) return StrCat("CAST(? AS CHAR CHARACTER SET ", cs, ")");
     return std::string("?");
   };
@@ -594,6 +597,9 @@ absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const txn::TableInfo& info,
             tm.time_type = MYSQL_TIMESTAMP_DATE;
             b.buffer_type = MYSQL_TYPE_DATE;
           } else if (v.kind == ValueKind::kTime) {
+            // The binary protocol carries TIME as days + an hour byte.
+            tm.day = t.hour / 24;
+            tm.hour = t.hour % 24;
             tm.time_type = MYSQL_TIMESTAMP_TIME;
             b.buffer_type = MYSQL_TYPE_TIME;
           } else {
@@ -610,6 +616,14 @@ absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const txn::TableInfo& info,
       case ValueKind::kVector:
         b.buffer_type =
             p.as_text && v.kind == ValueKind::kString ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
+        if (p.pad_to > v.bytes.size()) {
+          slot.text.assign(reinterpret_cast<const char*>(v.bytes.data()), v.bytes.size());
+          slot.text.resize(p.pad_to, '\0');
+          b.buffer = slot.text.data();
+          slot.length = slot.text.size();
+          b.buffer_length = slot.length;
+          break;
+        }
         b.buffer = const_cast<uint8_t*>(v.bytes.data());  // NOLINT: libmariadb only reads
         slot.length = v.bytes.size();
         b.buffer_length = slot.length;

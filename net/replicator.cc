@@ -64,6 +64,8 @@ void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared) {
   ApplyCounters last;
   while (apply::Job* job = sched->Acquire()) {
     auto* t = static_cast<txn::Transaction*>(job);
+    spdlog::debug("acquired seq {} {} committed_through {}", t->seq, t->Name(),
+                  sched->committed_through());
     absl::Status st;
     for (int attempt = 0;; ++attempt) {
       st = applier->Apply(*t);
@@ -255,6 +257,8 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
         continue;
       }
       RETURN_IF_ERROR(writesets.Build(t.get(), lookup, o.filter));
+      spdlog::debug("{}: {} rows {} keys {} barrier {}", o.label, t->Name(), t->row_changes,
+                    t->keys.size(), t->barrier);
       if (t->row_changes == 0 && !t->has_statements) {
         ++result->skipped_filtered;
         continue;
