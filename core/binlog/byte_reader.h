@@ -32,6 +32,11 @@ inline std::string_view AsChars(ByteView bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
+// Returns `chars` viewed as bytes (same memory, no copy).
+inline ByteView AsBytes(std::string_view chars) {
+  return {reinterpret_cast<const uint8_t*>(chars.data()), chars.size()};
+}
+
 // Little-endian load of `n` (<= 8) bytes at `p`. No bounds check: callers check.
 inline uint64_t LoadLE(const uint8_t* p, size_t n) {
   uint64_t v = 0;

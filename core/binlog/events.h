@@ -29,11 +29,13 @@
 //   GTID_LIST (163)      count<4> (low 28 bits; top 4 bits flags) |
 //                        { domain_id<4> server_id<4> seq_no<8> } x count
 //   START_ENCRYPTION (164)  an error: encrypted binlogs are not supported
-// TABLE_MAP and rows events are described in table_map.h and rows_event.h.
+//   QUERY_COMPRESSED (165)  QUERY with the SQL text as a compressed record
+// TABLE_MAP and rows events (also MariaDB's compressed 166-171) are described in
+// table_map.h and rows_event.h; compressed records in compressed_event.h.
 //
 // Not decoded, and therefore errors naming the position (never skipped): MySQL
-// PARTIAL_UPDATE_ROWS (39), GTID_TAGGED (42), MariaDB compressed events (165-171),
-// pre-GA rows events (20-22), and any unknown type without LOG_EVENT_IGNORABLE_F.
+// PARTIAL_UPDATE_ROWS (39), GTID_TAGGED (42), pre-GA rows events (20-22), and any unknown
+// type without LOG_EVENT_IGNORABLE_F.
 // An unknown type *with* LOG_EVENT_IGNORABLE_F is returned as IgnorableEvent (the server
 // promises it does not change data; Aurora writes type 100 this way).
 #ifndef BINSYNC_CORE_BINLOG_EVENTS_H_
@@ -46,6 +48,7 @@
 
 #include "absl/status/status.h"
 #include "core/binlog/byte_reader.h"
+#include "core/binlog/compressed_event.h"
 #include "core/binlog/event_header.h"
 #include "core/binlog/rows_event.h"
 #include "core/binlog/table_map.h"
@@ -225,8 +228,25 @@ using Event = std::variant<FormatDescription, QueryEvent, RotateEvent, XidEvent,
                            MariaGtidListEvent, BinlogCheckpointEvent, TransactionPayloadEvent,
                            TableMapEvent, RowsEvent, UninterpretedEvent, IgnorableEvent>;
 
+// Memory that decoding may need beyond the event buffer: the inflated part of a MariaDB
+// compressed event (QUERY_COMPRESSED's SQL, the rows of *_ROWS_COMPRESSED*). Owned by the
+// caller and reused: the buffer grows to the largest inflated part seen, never shrinks,
+// and never exceeds `max_uncompressed` (larger claims are errors). Not thread-safe.
+struct DecodeScratch {
+  size_t max_uncompressed = kMaxDecompressedSize;
+  std::vector<uint8_t> buffer;
+};
+
 // Decodes `event` under `fd`. Errors are annotated "file:pos: TYPE: what"; `file` names
-// the source (may be empty for streams). Views in `out` point into event.raw.
+// the source (may be empty for streams). Views in `out` point into event.raw, except the
+// inflated SQL or rows of a compressed event, which point into `scratch->buffer` and are
+// valid until the next DecodeEvent call with the same scratch.
+[[nodiscard]] absl::Status DecodeEvent(const EventView& event, const FormatDescription& fd,
+                                       std::string_view file, DecodeScratch* scratch, Event* out);
+
+// As above with a scratch owned by the calling thread: views into inflated data are then
+// valid until the next DecodeEvent call on this thread. Callers that keep one decoded event
+// while decoding another (or that want the memory under their control) pass their own.
 [[nodiscard]] absl::Status DecodeEvent(const EventView& event, const FormatDescription& fd,
                                        std::string_view file, Event* out);
 

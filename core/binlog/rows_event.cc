@@ -1,5 +1,8 @@
 #include "core/binlog/rows_event.h"
 
+#include <array>
+
+#include "core/binlog/compressed_event.h"
 #include "core/util/strings.h"
 
 namespace binsync::binlog {
@@ -13,21 +16,42 @@ size_t PopCount(ByteView bitmap, uint64_t width) {
 
 bool Bit(ByteView bitmap, size_t i) { return ((bitmap[i / 8] >> (i % 8)) & 1) != 0; }
 
+// Kind and layout version per rows event type; version 0 = not a rows type this parser reads.
+struct RowsType {
+  RowsKind kind = RowsKind::kWrite;
+  uint8_t version = 0;
+};
+
+constexpr std::array<RowsType, 256> MakeRowsTypes() {
+  std::array<RowsType, 256> t{};
+  auto set = [&t](EventType type, RowsKind kind, uint8_t version) {
+    t[static_cast<uint8_t>(type)] = {kind, version};
+  };
+  set(EventType::kWriteRowsV1, RowsKind::kWrite, 1);
+  set(EventType::kUpdateRowsV1, RowsKind::kUpdate, 1);
+  set(EventType::kDeleteRowsV1, RowsKind::kDelete, 1);
+  set(EventType::kWriteRowsV2, RowsKind::kWrite, 2);
+  set(EventType::kUpdateRowsV2, RowsKind::kUpdate, 2);
+  set(EventType::kDeleteRowsV2, RowsKind::kDelete, 2);
+  set(EventType::kMariaWriteRowsCompressedV1, RowsKind::kWrite, 1);
+  set(EventType::kMariaUpdateRowsCompressedV1, RowsKind::kUpdate, 1);
+  set(EventType::kMariaDeleteRowsCompressedV1, RowsKind::kDelete, 1);
+  set(EventType::kMariaWriteRowsCompressed, RowsKind::kWrite, 2);
+  set(EventType::kMariaUpdateRowsCompressed, RowsKind::kUpdate, 2);
+  set(EventType::kMariaDeleteRowsCompressed, RowsKind::kDelete, 2);
+  return t;
+}
+constexpr std::array<RowsType, 256> kRowsTypes = MakeRowsTypes();
+
 }  // namespace
 
 absl::Status ParseRowsEvent(const EventView& event, const FormatDescription& fd,
                             RowsEvent* out) {
   out->type = event.header.type;
-  switch (static_cast<EventType>(out->type)) {
-    case EventType::kWriteRowsV1: out->kind = RowsKind::kWrite; out->version = 1; break;
-    case EventType::kUpdateRowsV1: out->kind = RowsKind::kUpdate; out->version = 1; break;
-    case EventType::kDeleteRowsV1: out->kind = RowsKind::kDelete; out->version = 1; break;
-    case EventType::kWriteRowsV2: out->kind = RowsKind::kWrite; out->version = 2; break;
-    case EventType::kUpdateRowsV2: out->kind = RowsKind::kUpdate; out->version = 2; break;
-    case EventType::kDeleteRowsV2: out->kind = RowsKind::kDelete; out->version = 2; break;
-    default:
-      return absl::InvalidArgumentError("not a v1/v2 rows event");
-  }
+  const RowsType& rt = kRowsTypes[out->type];
+  if (rt.version == 0) return absl::InvalidArgumentError("not a v1/v2 rows event");
+  out->kind = rt.kind;
+  out->version = rt.version;
   ByteReader r(event.body);
   out->table_id = fd.PostHeaderLength(out->type) == 6 ? r.U32() : r.U48();
   out->flags = r.U16();
@@ -49,6 +73,7 @@ absl::Status ParseRowsEvent(const EventView& event, const FormatDescription& fd,
   out->columns_after = out->kind == RowsKind::kUpdate ? r.Bytes(bitmap_len) : ByteView{};
   if (!r.ok()) return absl::DataLossError("rows event column bitmaps truncated");
   out->rows = r.Rest();
+  out->rows_compressed = IsMariaCompressedType(out->type);
   return absl::OkStatus();
 }
 
@@ -87,6 +112,10 @@ absl::Status RowIterator::ReadImage(ByteView present, RowImage* image) {
 
 absl::StatusOr<bool> RowIterator::Next(RowImage* before, RowImage* after) {
   if (!checked_) {
+    if (event_.rows_compressed) {
+      return absl::FailedPreconditionError(
+          "rows are still compressed: decode the event with DecodeEvent, which inflates them");
+    }
     if (event_.width != table_.column_count()) {
       return absl::DataLossError(StrCat("rows event has ", event_.width, " columns but the map of ",
                                         table_.database(), ".", table_.table(), " has ",

@@ -1,5 +1,6 @@
-// WRITE/UPDATE/DELETE_ROWS events, v1 (MySQL 5.1+, MariaDB) and v2 (MySQL 5.6+), and
-// the row iterator that decodes their images against a TableMap.
+// WRITE/UPDATE/DELETE_ROWS events, v1 (MySQL 5.1+, MariaDB) and v2 (MySQL 5.6+), MariaDB's
+// compressed forms (166-171, compressed_event.h), and the row iterator that decodes their
+// images against a TableMap.
 //
 // Post-header:
 //   table_id    int<6>  (int<4> when the FDE's post-header length for the type is 6)
@@ -14,6 +15,8 @@
 //   before then after). An image is
 //     null_bitmap  (present_count+7)/8 bytes, LSB-first over the *present* columns
 //     cells        one per present, non-NULL column, in column order (column_codec.h)
+//   In the compressed types the rows are one compressed record (compressed_event.h);
+//   ParseRowsEvent leaves them compressed (rows_compressed), DecodeEvent inflates them.
 #ifndef BINSYNC_CORE_BINLOG_ROWS_EVENT_H_
 #define BINSYNC_CORE_BINLOG_ROWS_EVENT_H_
 
@@ -45,8 +48,14 @@ struct RowsEvent {
   ByteView columns_before;  // present-columns bitmap of the before image (or the only image)
   ByteView columns_after;   // UPDATE: present-columns bitmap of the after image
   ByteView rows;
+  // True while `rows` still holds a MariaDB compressed record (types 166-171 straight from
+  // ParseRowsEvent). DecodeEvent inflates it and clears the flag; RowIterator refuses it.
+  bool rows_compressed = false;
 };
 
+// Parses the plain part of a rows event of any rows type (23-25, 30-32, 166-171). For the
+// compressed types `rows` is the compressed record (rows_compressed is set): decode those
+// through DecodeEvent (events.h), which inflates them.
 [[nodiscard]] absl::Status ParseRowsEvent(const EventView& event, const FormatDescription& fd,
                                           RowsEvent* out);
 

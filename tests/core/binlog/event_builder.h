@@ -4,6 +4,8 @@
 #ifndef BINSYNC_TESTS_CORE_BINLOG_EVENT_BUILDER_H_
 #define BINSYNC_TESTS_CORE_BINLOG_EVENT_BUILDER_H_
 
+#include <zlib.h>
+
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -95,7 +97,15 @@ class EventBuilder {
     };
     set(2, 13); set(4, 8); set(15, 84); set(19, 8); set(23, 8); set(24, 8); set(25, 8);
     set(30, 10); set(31, 10); set(32, 10); set(33, 42); set(34, 42); set(162, 19);
-    set(161, 4); set(163, 4);
+    set(161, 4);
+    set(163, 4);
+    set(165, 13);
+    set(166, 8);
+    set(167, 8);
+    set(168, 8);
+    set(169, 10);
+    set(170, 10);
+    set(171, 10);
     b.Raw(lengths).U8(crc32_ ? 1 : 0);
     // The FDE's own CRC is always written when checksum_alg is (Event() appends it).
     return Event(15, b.bytes());
@@ -153,6 +163,23 @@ class EventBuilder {
   bool crc32_;
   uint32_t pos_ = 4;
 };
+
+// A MariaDB compressed record (compressed_event.h) of `plain`: header, big-endian length
+// in the fewest bytes (at least `min_length_bytes`), zlib stream.
+inline std::vector<uint8_t> MariaCompress(const std::vector<uint8_t>& plain,
+                                          size_t min_length_bytes = 1) {
+  size_t n = min_length_bytes;
+  while (n < 4 && (plain.size() >> (8 * n)) != 0) ++n;
+  std::vector<uint8_t> z(compressBound(static_cast<uLong>(plain.size())));
+  uLongf zlen = static_cast<uLongf>(z.size());
+  if (compress(z.data(), &zlen, plain.data(), static_cast<uLong>(plain.size())) != Z_OK) {
+    return {};
+  }
+  z.resize(zlen);
+  Bytes b;
+  b.U8(0x80 | n).BE(plain.size(), n).Raw(z);
+  return b.bytes();
+}
 
 // Cell encoders (row image layouts in column_codec.h).
 inline void EncodeDecimal(std::string_view text, int precision, int scale, Bytes* out) {
