@@ -47,7 +47,7 @@ struct ReplicateOptions {
   txn::TableFilter filter;
   size_t max_queue_txns = 4096;
   size_t max_queue_bytes = 256u << 20;
-  size_t batch_txns = 1000;         // catchup: source transactions per target transaction
+  size_t batch_txns = 200;          // catchup: source transactions per target transaction
   size_t batch_bytes = 16u << 20;   // catchup: bytes of events per target transaction
   int max_reconnects = 20;          // lost connections retried (with backoff) before failing
   const std::atomic<bool>* stop = nullptr;  // set by SIGTERM/SIGINT: drain and exit

@@ -33,7 +33,7 @@ struct ReplicateCli {
   bool until_caught_up = false;
   std::vector<std::string> databases, tables;
   std::string on_missing_row = "error";
-  size_t batch_txns = 1000;
+  size_t batch_txns = 200;
   std::string format = "text";
 };
 

@@ -353,5 +353,31 @@ TEST(ReplicateTest, MissingRowFollowsOnMissingRow) {
   ExpectIdentical(s, "mr");
 }
 
+TEST(DumpSourceTest, LiveServerFromGtidAndFilePos) {
+  SandboxServers s(1);
+  Exec(s, 1, "CREATE DATABASE ds; CREATE TABLE ds.t (id INT PRIMARY KEY, v VARCHAR(10));"
+             "INSERT INTO ds.t VALUES (1, 'a'); UPDATE ds.t SET v = 'b' WHERE id = 1;"
+             "FLUSH BINARY LOGS; DELETE FROM ds.t WHERE id = 1");
+  // From the beginning: follows the ROTATE into the second binlog.
+  SubprocessResult r = RunBinsync({"dump", "--source", Uri(s, 1), "--tables", "ds.t"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(R"("type":"insert","db":"ds","table":"t","gtid":"1-1-3")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"("before":{"id":1,"v":"a"},"after":{"id":1,"v":"b"})"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"("type":"delete")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mariadb-bin.000002:"), std::string::npos) << r.out;
+  // After a GTID: only what follows it.
+  r = RunBinsync({"dump", "--source", Uri(s, 1), "--start", "1-1-3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find(R"("type":"insert")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"("type":"update")"), std::string::npos) << r.out;
+  // A position that is not an event boundary: one line naming the server and position.
+  r = RunBinsync({"dump", "--source", Uri(s, 1), "--start", "mariadb-bin.000001:5"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("127.0.0.1:"), std::string::npos) << r.err;
+  r = RunBinsync({"dump", "--source", Uri(s, 1), "--start", "nonsense"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--start nonsense"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace binsync
