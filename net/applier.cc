@@ -11,6 +11,7 @@
 #include "core/binlog/events.h"
 #include "core/gtid/mariadb_gtid.h"
 #include "core/txn/assembler.h"
+#include "core/txn/writeset.h"
 #include "core/util/status_macros.h"
 #include "core/util/strings.h"
 #include "net/statement.h"
@@ -357,45 +358,7 @@ absl::Status Applier::ApplyStatement(const txn::Transaction& t, const binlog::Ev
 }
 
 std::string Applier::DescribeKey(const txn::TableInfo& info, const RowImage& image) const {
-  std::string out = "(";
-  std::vector<uint32_t> all;
-  const std::vector<uint32_t>* cols = info.RowKey();
-  if (cols == nullptr) {
-    for (uint32_t i = 0; i < image.values.size() && i < 8; ++i) all.push_back(i);
-    cols = &all;
-  }
-  bool first = true;
-  for (uint32_t c : *cols) {
-    if (c >= image.values.size() || c >= info.columns.size()) continue;
-    const Value& v = image.values[c];
-    if (!first) out += ", ";
-    first = false;
-    out += info.columns[c];
-    out += '=';
-    switch (v.kind) {
-      case ValueKind::kInt:
-        out += std::to_string(v.int_value);
-        break;
-      case ValueKind::kUint:
-      case ValueKind::kYear:
-      case ValueKind::kEnum:
-      case ValueKind::kSet:
-        out += std::to_string(v.uint_value);
-        break;
-      case ValueKind::kNull:
-        out += "NULL";
-        break;
-      case ValueKind::kString:
-        out += '\'';
-        out += v.text().substr(0, 64);
-        out += '\'';
-        break;
-      default:
-        out += "...";
-    }
-  }
-  out += ')';
-  return out;
+  return txn::DescribeRowKey(info, image);
 }
 
 absl::Status Applier::RowError(const absl::Status& cause, const txn::Transaction& t,
@@ -437,6 +400,8 @@ absl::StatusOr<Applier::Stmt*> Applier::Statement(char op, const txn::TableInfo&
       }
     }
   }
+  // 'v' update, 'x' delete, 'M' match: the whole image must match, not just the key.
+  if (op == 'v' || op == 'x' || op == 'M') row_key = nullptr;
   key_.push_back(row_key != nullptr ? 'k' : 'f');
   if (auto it = stmts_.find(key_); it != stmts_.end()) return it->second.get();
 
@@ -491,7 +456,10 @@ absl::StatusOr<Applier::Stmt*> Applier::Statement(char op, const txn::TableInfo&
     }
     s->sql = StrCat("INSERT INTO ", table, " (", cols, ") VALUES (", vals, ")");
     if (op == 'U') StrAppend(&s->sql, " ON DUPLICATE KEY UPDATE ", upd);
-  } else if (op == 'u') {
+  } else if (op == 'M' || op == 'K') {
+    s->sql = StrCat("SELECT 1 FROM ", table, where());
+    if (row_key != nullptr) s->sql += " LIMIT 1";
+  } else if (op == 'u' || op == 'v') {
     std::string set;
     for (uint32_t c = 0; c < ncols; ++c) {
       if (!present(after, c)) continue;
@@ -643,9 +611,92 @@ absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const txn::TableInfo& info,
   return static_cast<uint64_t>(mysql_stmt_affected_rows(s->stmt));
 }
 
+absl::StatusOr<bool> Applier::Exists(char op, const txn::TableInfo& info,
+                                     const RowImage* image) {
+  ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, image, nullptr));
+  RETURN_IF_ERROR(Execute(s, info, image, nullptr).status());
+  if (mysql_stmt_store_result(s->stmt) != 0) {
+    return absl::UnavailableError(StrCat(conn_.endpoint(), ": ", mysql_stmt_error(s->stmt)));
+  }
+  const bool found = mysql_stmt_num_rows(s->stmt) > 0;
+  mysql_stmt_free_result(s->stmt);
+  return found;
+}
+
+absl::Status Applier::ApplyRowChecked(const txn::Transaction& t, const txn::TableInfo& info,
+                                      RowsKind kind, const RowImage* before,
+                                      const RowImage* after) {
+  auto conflict = [&](const RowImage& image, std::string_view what) {
+    Conflict c;
+    c.table = info.QualifiedName();
+    c.key = DescribeKey(info, image);
+    c.kind = std::string(what);
+    c.txn = t.Name();
+    c.timestamp = t.timestamp;
+    c.has_key_hash = txn::RowKeyHash(info, image, &c.key_hash);
+    ++counters_.conflicts;
+    return options_.on_conflict(c);
+  };
+  auto run = [&](char op, const RowImage* b, const RowImage* a) -> absl::StatusOr<uint64_t> {
+    ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, b, a));
+    return Execute(s, info, b, a);
+  };
+  const bool keyed = info.RowKey() != nullptr;
+  switch (kind) {
+    case RowsKind::kWrite: {
+      absl::StatusOr<uint64_t> n = run('I', nullptr, after);
+      if (n.ok()) return absl::OkStatus();
+      if (!absl::IsAlreadyExists(n.status())) return n.status();
+      ASSIGN_OR_RETURN(bool same, Exists('M', info, after));
+      if (same) return absl::OkStatus();  // already applied
+      if (conflict(*after, "insert met a different row") == ConflictAction::kOverwrite) {
+        return run('U', nullptr, after).status();
+      }
+      return absl::OkStatus();
+    }
+    case RowsKind::kUpdate: {
+      ASSIGN_OR_RETURN(uint64_t n, run('v', before, after));
+      if (n > 0) return absl::OkStatus();
+      ASSIGN_OR_RETURN(bool same, Exists('M', info, after));
+      if (same) return absl::OkStatus();
+      bool exists = false;
+      if (keyed) {
+        ASSIGN_OR_RETURN(exists, Exists('K', info, before));
+      }
+      if (conflict(*before, exists ? "update found a different row" : "update found no row") ==
+          ConflictAction::kOverwrite) {
+        if (keyed) return run('U', nullptr, after).status();
+      }
+      return absl::OkStatus();
+    }
+    case RowsKind::kDelete: {
+      ASSIGN_OR_RETURN(uint64_t n, run('x', before, nullptr));
+      if (n > 0) return absl::OkStatus();
+      bool exists = false;
+      if (keyed) {
+        ASSIGN_OR_RETURN(exists, Exists('K', info, before));
+      }
+      if (!exists) {
+        conflict(*before, "delete found no row");  // nothing to do either way
+        return absl::OkStatus();
+      }
+      if (conflict(*before, "delete found a different row") == ConflictAction::kOverwrite) {
+        return run('D', before, nullptr).status();
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Applier::ApplyRow(const txn::Transaction& t, const binlog::EventView& ev,
                                const txn::TableInfo& info, RowsKind kind,
                                const RowImage* before, const RowImage* after) {
+  if (options_.on_conflict) {
+    absl::Status st = ApplyRowChecked(t, info, kind, before, after);
+    if (st.ok() || absl::IsAborted(st) || absl::IsUnavailable(st)) return st;
+    return RowError(st, t, ev, info, before != nullptr ? before : after, "resync apply failed");
+  }
   const bool idempotent = options_.mode == ApplyMode::kCatchup;
   auto full = [&](const RowImage* img) {
     for (size_t c = 0; c < info.columns.size(); ++c) {

@@ -18,6 +18,7 @@
 #define BINSYNC_NET_APPLIER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -38,6 +39,20 @@ namespace binsync {
 enum class ApplyMode { kLive, kCatchup };
 enum class OnMissingRow { kError, kOverwrite, kSkip };
 
+// Resync: a row change that does not fit the target's row.
+struct Conflict {
+  std::string table;  // db.table
+  std::string key;    // (id=5)
+  std::string kind;   // "insert met a different row", "update found no row", ...
+  std::string txn;    // source transaction
+  uint32_t timestamp = 0;  // its commit time (seconds)
+  bool has_key_hash = false;
+  uint64_t key_hash = 0;   // txn::RowKeyHash of the row
+};
+enum class ConflictAction { kOverwrite, kKeep };
+// Called from worker threads (must be thread-safe); records the conflict and decides.
+using ConflictFn = std::function<ConflictAction(const Conflict&)>;
+
 struct ApplierOptions {
   ApplyMode mode = ApplyMode::kLive;
   OnMissingRow on_missing_row = OnMissingRow::kError;
@@ -45,12 +60,17 @@ struct ApplierOptions {
   uint32_t worker = 0;
   uint32_t binsync_server_id = 0;
   txn::TableFilter filter;
+  // Set (resync): each change is checked against the target's row (the before image must
+  // match; an insert must not meet a different row); a mismatch is a Conflict and
+  // `on_conflict` decides. Unset: catchup/live semantics above.
+  ConflictFn on_conflict;
 };
 
 struct ApplyCounters {
   uint64_t rows = 0;
   uint64_t missing_rows = 0;    // update/delete found no row (skipped or overwritten)
   uint64_t retries = 0;         // deadlock / lock wait timeout retries
+  uint64_t conflicts = 0;       // resync: changes that did not fit the target's row
 };
 
 // The checkpoint table, in the `binsync` schema of the target (created unlogged).
@@ -109,6 +129,10 @@ class Applier {
   absl::Status WriteCheckpoint(const txn::Transaction& t, bool unlogged);
   absl::StatusOr<Stmt*> Statement(char op, const txn::TableInfo& info,
                                   const binlog::RowImage* before, const binlog::RowImage* after);
+  absl::Status ApplyRowChecked(const txn::Transaction& t, const txn::TableInfo& info,
+                               binlog::RowsKind kind, const binlog::RowImage* before,
+                               const binlog::RowImage* after);
+  absl::StatusOr<bool> Exists(char op, const txn::TableInfo& info, const binlog::RowImage* image);
   absl::StatusOr<uint64_t> Execute(Stmt* stmt, const txn::TableInfo& info,
                                    const binlog::RowImage* before,
                                    const binlog::RowImage* after);

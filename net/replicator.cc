@@ -36,6 +36,7 @@ void Merge(txn::Transaction* batch, std::unique_ptr<txn::Transaction> next) {
     batch->events.push_back(ref);
   }
   batch->keys.insert(batch->keys.end(), next->keys.begin(), next->keys.end());
+  if (batch->first_name.empty()) batch->first_name = batch->Name();
   batch->end_pos = next->end_pos;
   batch->file = std::move(next->file);
   batch->gtid_pos_after = std::move(next->gtid_pos_after);
@@ -56,6 +57,7 @@ struct Shared {
   std::atomic<uint64_t> rows{0};
   std::atomic<uint64_t> missing{0};
   std::atomic<uint64_t> retries{0};
+  std::atomic<uint64_t> conflicts{0};
   std::mutex mu;
   std::string applied_position;  // gtid_pos_after of the last commit
 };
@@ -90,6 +92,7 @@ void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared) {
     const ApplyCounters& now = applier->counters();
     shared->rows.fetch_add(now.rows - last.rows);
     shared->missing.fetch_add(now.missing_rows - last.missing_rows);
+    shared->conflicts.fetch_add(now.conflicts - last.conflicts);
     last = now;
     shared->applied_txns.fetch_add(t->source_txns);
     shared->commits.fetch_add(1);
@@ -200,6 +203,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
     ao.worker = static_cast<uint32_t>(w);
     ao.binsync_server_id = o.server_id;
     ao.filter = o.filter;
+    ao.on_conflict = o.on_conflict;
     ASSIGN_OR_RETURN(std::unique_ptr<Applier> a, Applier::Open(o.target, ao, &schema));
     appliers.push_back(std::move(a));
   }
@@ -207,6 +211,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
   workers.reserve(appliers.size());
   for (auto& a : appliers) workers.emplace_back(WorkerLoop, &sched, a.get(), &shared);
 
+  std::string read_position;
   absl::Status reader_status = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(std::unique_ptr<BinlogStream> s, BinlogStream::Open(so));
     MariaDbGtidPos start_pos;
@@ -274,6 +279,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
       if (o.mode == ApplyMode::kLive || batch->barrier) RETURN_IF_ERROR(flush());
     }
     RETURN_IF_ERROR(flush());
+    read_position = assembler.Position();
     progress.Tick(StrCat(s->file(), ":", s->position()), sched.queued_jobs(), true);
     return absl::OkStatus();
   }();
@@ -289,6 +295,8 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
   result->rows += shared.rows.load();
   result->missing_rows += shared.missing.load();
   result->retries += shared.retries.load();
+  result->conflicts += shared.conflicts.load();
+  if (!read_position.empty() && drained.ok()) result->read_position = read_position;
   {
     std::lock_guard lock(shared.mu);
     if (!shared.applied_position.empty()) result->end_position = shared.applied_position;

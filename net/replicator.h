@@ -50,6 +50,7 @@ struct ReplicateOptions {
   size_t batch_txns = 200;          // catchup: source transactions per target transaction
   size_t batch_bytes = 16u << 20;   // catchup: bytes of events per target transaction
   int max_reconnects = 20;          // lost connections retried (with backoff) before failing
+  ConflictFn on_conflict;           // resync: check each change against the target's row
   const std::atomic<bool>* stop = nullptr;  // set by SIGTERM/SIGINT: drain and exit
   std::string label;                // "A->B" in logs
   bool progress_bar = false;        // a terminal: \r progress line instead of log lines
@@ -68,6 +69,8 @@ struct ReplicateResult {
   uint64_t reconnects = 0;
   std::string start_position;
   std::string end_position;  // source GTID position applied through
+  std::string read_position; // source GTID position read through (applied or skipped)
+  uint64_t conflicts = 0;
   double seconds = 0;
 };
 

@@ -44,7 +44,8 @@ RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterDemo(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterDump(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g);
-// resync and lagbench until their issues land.
+RunFn RegisterResync(CLI::App& app, const GlobalOptions& g);
+// lagbench until its issue lands.
 void RegisterPlanned(CLI::App& root, std::map<CLI::App*, RunFn>* runs);
 
 }  // namespace binsync

@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
       "apply one master's row events to the other: parallel, commit-ordered, loop-free, "
       "crash-safe",
       binsync::RegisterReplicate);
+  add("resync",
+      "bring a diverged master back from the divergence point, no dump: plan, catch up both "
+      "ways, resolve conflicts, hand back to native replication, verify",
+      binsync::RegisterResync);
   binsync::RegisterPlanned(app, &runs);
   add("verify", "checksum two live masters, narrow to the differing rows, repair",
       binsync::RegisterVerify);

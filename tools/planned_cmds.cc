@@ -18,10 +18,6 @@ struct Planned {
 
 void RegisterPlanned(CLI::App& root, std::map<CLI::App*, RunFn>* runs) {
   static const std::vector<Planned> kPlanned = {
-      {"resync", "bring a diverged master back from the divergence point, no dump",
-       "issue 6 (resync)",
-       {{"--from", "authoritative URI"}, {"--to", "diverged URI"},
-        {"--conflicts", "report|from-wins|newest-wins"}, {"--handback", "native|none"}}},
       {"lagbench", "measure replication lag, native and binsync, in microseconds",
        "a later issue (none filed yet)",
        {{"--a", "URI"}, {"--b", "URI"}, {"--tps", "write rate"}}},

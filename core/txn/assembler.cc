@@ -17,6 +17,15 @@ bool IsTransactionControl(std::string_view sql) {
 }
 
 std::string Transaction::Name() const {
+  if (!first_name.empty() && source_txns > 1) {
+    Transaction last = Transaction();
+    last.has_gtid = has_gtid;
+    last.gtid = gtid;
+    last.mysql_gtid = mysql_gtid;
+    last.file = file;
+    last.start_pos = start_pos;
+    return StrCat(first_name, "..", last.Name());
+  }
   if (has_gtid) return StrCat(gtid.domain_id, "-", gtid.server_id, "-", gtid.seq_no);
   if (!mysql_gtid.empty()) return mysql_gtid;
   return StrCat(file, ":", start_pos);

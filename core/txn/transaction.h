@@ -49,6 +49,7 @@ struct Transaction : apply::Job {
   bool has_statements = false; // QUERY events other than BEGIN/COMMIT: DDL or SBR DML
   bool has_rows = false;
   uint32_t source_txns = 1;    // catchup: source transactions merged into this one
+  std::string first_name;      // catchup: Name() of the first merged transaction
   size_t row_changes = 0;      // filled by the writeset pass
   std::shared_ptr<const binlog::FormatDescription> format;
   std::vector<uint8_t> arena;

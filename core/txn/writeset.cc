@@ -3,6 +3,8 @@
 #include <xxhash.h>
 
 #include <cstring>
+#include <string>
+#include <vector>
 #include <variant>
 
 #include "core/binlog/event_types.h"
@@ -69,6 +71,65 @@ void AppendKeyValue(const Value& v, std::string* out) {
       out->append(reinterpret_cast<const char*>(v.bytes.data()), v.bytes.size());
       break;
   }
+}
+
+std::string DescribeRowKey(const TableInfo& info, const binlog::RowImage& image) {
+  std::string out = "(";
+  std::vector<uint32_t> all;
+  const std::vector<uint32_t>* cols = info.RowKey();
+  if (cols == nullptr) {
+    for (uint32_t i = 0; i < image.values.size() && i < 8; ++i) all.push_back(i);
+    cols = &all;
+  }
+  bool first = true;
+  for (uint32_t c : *cols) {
+    if (c >= image.values.size() || c >= info.columns.size()) continue;
+    const Value& v = image.values[c];
+    if (!first) out += ", ";
+    first = false;
+    out += info.columns[c];
+    out += '=';
+    switch (v.kind) {
+      case ValueKind::kInt:
+        out += std::to_string(v.int_value);
+        break;
+      case ValueKind::kUint:
+      case ValueKind::kYear:
+      case ValueKind::kEnum:
+      case ValueKind::kSet:
+        out += std::to_string(v.uint_value);
+        break;
+      case ValueKind::kNull:
+        out += "NULL";
+        break;
+      case ValueKind::kString:
+        out += '\'';
+        out += v.text().substr(0, 64);
+        out += '\'';
+        break;
+      default:
+        out += "...";
+    }
+  }
+  out += ')';
+  return out;
+}
+
+bool RowKeyHash(const TableInfo& info, const binlog::RowImage& image, uint64_t* hash) {
+  const std::vector<uint32_t>* key = info.RowKey();
+  if (key == nullptr) return false;
+  thread_local std::string buf;
+  buf.clear();
+  buf.append(info.db).push_back('\0');
+  buf.append(info.name).push_back('\0');
+  for (uint32_t col : *key) {
+    if (col >= image.values.size()) return false;
+    const Value& v = image.values[col];
+    if (v.kind == ValueKind::kAbsent || v.kind == ValueKind::kNull) return false;
+    AppendKeyValue(v, &buf);
+  }
+  *hash = XXH3_64bits(buf.data(), buf.size());
+  return true;
 }
 
 void WritesetBuilder::HashImage(const TableInfo& info, const binlog::RowImage& image,

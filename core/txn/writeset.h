@@ -27,6 +27,15 @@ namespace binsync::txn {
 // Appends the normalised key form of `v` to `out` (see the invariants above).
 void AppendKeyValue(const binlog::Value& v, std::string* out);
 
+// The identity of one row: XXH3 of (db, table, row key values) for the table's row key
+// (primary key, else first unique key; see TableInfo::RowKey). False when the table has
+// no key or a key part is missing from `image` or NULL.
+[[nodiscard]] bool RowKeyHash(const TableInfo& info, const binlog::RowImage& image,
+                              uint64_t* hash);
+
+// "(id=5, name='x')": the row key's values for messages (first 8 columns when keyless).
+[[nodiscard]] std::string DescribeRowKey(const TableInfo& info, const binlog::RowImage& image);
+
 class WritesetBuilder {
  public:
   // Fills t->keys, t->barrier and t->row_changes. Errors name the event's file:pos (a
