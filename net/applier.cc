@@ -623,16 +623,17 @@ absl::StatusOr<bool> Applier::Exists(char op, const txn::TableInfo& info,
   return found;
 }
 
-absl::Status Applier::ApplyRowChecked(const txn::Transaction& t, const txn::TableInfo& info,
-                                      RowsKind kind, const RowImage* before,
-                                      const RowImage* after) {
+absl::Status Applier::ApplyRowChecked(const txn::Transaction& t, const binlog::EventView& ev,
+                                      const txn::TableInfo& info, RowsKind kind,
+                                      const RowImage* before, const RowImage* after) {
   auto conflict = [&](const RowImage& image, std::string_view what) {
     Conflict c;
     c.table = info.QualifiedName();
     c.key = DescribeKey(info, image);
     c.kind = std::string(what);
     c.txn = t.Name();
-    c.timestamp = t.timestamp;
+    // The rows event's own time: in catchup mode `t` may hold several source transactions.
+    c.timestamp = ev.header.timestamp != 0 ? ev.header.timestamp : t.timestamp;
     c.has_key_hash = txn::RowKeyHash(info, image, &c.key_hash);
     ++counters_.conflicts;
     return options_.on_conflict(c);
@@ -693,7 +694,7 @@ absl::Status Applier::ApplyRow(const txn::Transaction& t, const binlog::EventVie
                                const txn::TableInfo& info, RowsKind kind,
                                const RowImage* before, const RowImage* after) {
   if (options_.on_conflict) {
-    absl::Status st = ApplyRowChecked(t, info, kind, before, after);
+    absl::Status st = ApplyRowChecked(t, ev, info, kind, before, after);
     if (st.ok() || absl::IsAborted(st) || absl::IsUnavailable(st)) return st;
     return RowError(st, t, ev, info, before != nullptr ? before : after, "resync apply failed");
   }

@@ -129,7 +129,8 @@ class Applier {
   absl::Status WriteCheckpoint(const txn::Transaction& t, bool unlogged);
   absl::StatusOr<Stmt*> Statement(char op, const txn::TableInfo& info,
                                   const binlog::RowImage* before, const binlog::RowImage* after);
-  absl::Status ApplyRowChecked(const txn::Transaction& t, const txn::TableInfo& info,
+  absl::Status ApplyRowChecked(const txn::Transaction& t, const binlog::EventView& ev,
+                               const txn::TableInfo& info,
                                binlog::RowsKind kind, const binlog::RowImage* before,
                                const binlog::RowImage* after);
   absl::StatusOr<bool> Exists(char op, const txn::TableInfo& info, const binlog::RowImage* image);

@@ -325,6 +325,9 @@ absl::StatusOr<ResyncReport> RunResync(const ResyncOptions& o) {
   // 5. Verify what was touched; repair from --from what differs; verify again.
   t0 = Clock::now();
   VerifyOptions vo;
+  // Replication runs again: a recheck waits for it; two are enough to tell a live write.
+  vo.rechecks = 2;
+  vo.recheck_wait = std::chrono::seconds(2);
   if (!o.full_verify && !r.to_lacks.purged && !r.from_lacks.purged) {
     std::set<std::string> tables;
     for (const auto& [t, n] : r.to_lacks.table_rows) tables.insert(t);
