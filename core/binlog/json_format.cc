@@ -3,6 +3,7 @@
 #include <cstring>
 #include <iterator>
 
+#include "core/binlog/json_binary.h"
 #include "core/util/log.h"
 #include "core/util/strings.h"
 
@@ -31,45 +32,7 @@ void AppendUtf8(uint32_t cp, std::string* out) {
   }
 }
 
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= n) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static constexpr uint32_t kMin[4] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n + 1;
-  }
-  return true;
-}
-
-void AppendQuoted(std::string_view s, std::string* out) {
-  out->push_back('"');
-  AppendJsonEscaped(s, out);
-  out->push_back('"');
-}
+void AppendQuoted(std::string_view s, std::string* out) { AppendJsonString(s, out); }
 
 void AppendLatin1(ByteView bytes, std::string* out) {
   out->push_back('"');
@@ -231,6 +194,7 @@ absl::Status AppendJsonValue(const Value& v, std::span<const std::string_view> l
       return absl::OkStatus();
     }
     case ValueKind::kJson:
+      return AppendJsonDocument(v.bytes, out);
     case ValueKind::kGeometry:
       AppendHexString(v.bytes, out);
       return absl::OkStatus();
@@ -265,7 +229,9 @@ absl::Status AppendJsonRow(const RowImage& image, const TableMap& table, std::st
     }
     out->push_back(':');
     if (absl::Status st = AppendJsonValue(v, table.labels(i), out); !st.ok()) {
-      return absl::Status(st.code(), StrCat("column ", i + 1, ": ", ToStd(st.message())));
+      const std::string_view name = table.column_name(i);
+      return absl::Status(st.code(), StrCat("column ", i + 1, name.empty() ? "" : " ", name, ": ",
+                                            ToStd(st.message())));
     }
   }
   out->push_back('}');

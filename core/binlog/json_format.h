@@ -10,8 +10,8 @@
 //   ENUM / SET                label / array of labels; number when labels are unknown
 //   binary strings, BLOB,     "0x" + lowercase hex
 //   GEOMETRY, unknown charset
-//   MySQL JSON                binary JSON is not decoded yet: emitted as "0x" + hex of the
-//                             binary form (a known gap)
+//   MySQL JSON                the JSON value itself, compact, as json_binary.h describes
+//                             (an empty binary value is null)
 //   VECTOR                    array of numbers (float32)
 //   NULL                      null
 //
@@ -32,14 +32,14 @@
 namespace binsync::binlog {
 
 // Appends the JSON text of `value`. `labels` are the ENUM/SET labels of its column
-// (empty when unknown). kAbsent values append nothing. Errors only for corrupt
-// DECIMAL bytes.
+// (empty when unknown). kAbsent values append nothing. Errors for corrupt DECIMAL bytes
+// and corrupt binary JSON (what was appended of the value is then left in `out`).
 [[nodiscard]] absl::Status AppendJsonValue(const Value& value,
                                            std::span<const std::string_view> labels,
                                            std::string* out);
 
 // Appends {"col":value,...} over the columns present in `image`, keyed by the column
-// names of `table` or "@1", "@2"... when it has none.
+// names of `table` or "@1", "@2"... when it has none. Errors name the column.
 [[nodiscard]] absl::Status AppendJsonRow(const RowImage& image, const TableMap& table,
                                          std::string* out);
 

@@ -148,6 +148,37 @@ TEST(FixturesTest, NotYetDecodedEventsAreErrorsNotSkips) {
   EXPECT_THAT(std::string(r.status.message()), HasSubstr(":245: GTID_TAGGED"));
 }
 
+// MySQL binary JSON with opaque values, as MANIFEST.md states them (the text is MySQL's:
+// DECIMAL a number with its scale, temporals as strings, other types base64).
+TEST(FixturesTest, JsonOpaqueValuesPrintAsMysql) {
+  const DecodeResult r = Decode(StrCat(kRmc, "json-opaque.binlog"));
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(r.rows,
+            (std::vector<std::string>{R"(insert foo.test {"a":{"a":"base64:type15:VQ=="}})",
+                                      R"(insert foo.test {"a":{"b":"2012-03-18"}})",
+                                      R"(insert foo.test {"a":{"c":"2012-03-18 11:30:45.000000"}})",
+                                      R"(insert foo.test {"a":{"c":"87:31:46.654321"}})",
+                                      R"(insert foo.test {"a":{"d":123.456}})",
+                                      R"(insert foo.test {"a":{"e":9.00}})",
+                                      R"(insert foo.test {"a":{"e":[0,1,true,false]}})",
+                                      R"(insert foo.test {"a":{"e":null}})"}));
+}
+
+TEST(FixturesTest, JsonDocumentsOfFullImageUpdates) {
+  const DecodeResult r = Decode(StrCat(kRmc, "json.binlog.000001"));
+  ASSERT_GE(r.rows.size(), 12u) << r.status;
+  EXPECT_EQ(r.rows[0], R"(insert mysql.t {"@1":1,"@2":{"age":24,"data":"xxxxxxxxxx","name":"Joe"},)"
+                       R"("@3":"Joe","@4":24})");
+  EXPECT_EQ(r.rows[8],
+            R"(update mysql.t {"@1":3,"@2":{"age":40,"data":"zzzzzzzzzz","name":"Pete"},)"
+            R"("@3":"Pete","@4":40} -> {"@1":3,"@2":{"age":41,"data":"zzzzzzzzzz",)"
+            R"("name":"Pete"},"@3":"Pete","@4":41})");
+  const DecodeResult p =
+      Decode("mysql-binlog-connector-rust/tests/parse_file_tests/mysql-bin.000057");
+  ASSERT_TRUE(p.status.ok()) << p.status;
+  EXPECT_THAT(p.rows[1], HasSubstr(R"("@10":{"c":1},"@11":"product_3_value")"));
+}
+
 TEST(FixturesTest, DecimalTableFromGoMysql) {
   const DecodeResult r = Decode("go-mysql/replication/t/tcb-eval002c-bin.003320");
   ASSERT_TRUE(r.status.ok()) << r.status;
