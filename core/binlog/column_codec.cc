@@ -517,6 +517,7 @@ absl::Status DecodeCell(const ColumnDef& col, ByteView cell, Value* out) {
   out->precision = 0;
   out->collation = 0;
   out->bytes = {};
+  out->json_form = JsonForm::kBinary;
   return fn(col, cell, out);
 }
 

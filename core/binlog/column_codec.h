@@ -132,7 +132,7 @@ struct ColumnDef {
 [[nodiscard]] bool IsGeometryColumn(const ColumnDef& col);
 
 enum class ValueKind : uint8_t {
-  kAbsent,     // not in this (minimal) row image
+  kAbsent,  // not in this (minimal) row image
   kNull,
   kInt,        // int_value (signed integers)
   kUint,       // uint_value (unsigned integers, BIT)
@@ -147,7 +147,7 @@ enum class ValueKind : uint8_t {
   kString,     // bytes, collation
   kEnum,       // uint_value = 1-based index (0 = invalid '')
   kSet,        // uint_value = bitmask
-  kJson,       // bytes = MySQL binary JSON (empty = JSON null)
+  kJson,       // bytes = MySQL binary JSON (empty = JSON null), or see Value::json_form
   kGeometry,   // bytes = SRID + WKB
   kVector,     // bytes = little-endian float32 array
 };
@@ -163,7 +163,16 @@ struct Temporal {
   bool negative = false;  // TIME only
 };
 
-// A decoded cell. Trivially copyable; `bytes` views the event buffer.
+// What `bytes` of a kJson value hold. Only PARTIAL_UPDATE_ROWS after images produce
+// anything but kBinary (rows_event.h, json_diff.h).
+enum class JsonForm : uint8_t {
+  kBinary,  // MySQL binary JSON
+  kText,    // JSON text: the full document after applying a partial update's diffs
+  kDiff,    // a partial update's diff list, left unapplied (the before image lacks it)
+};
+
+// A decoded cell. Trivially copyable; `bytes` views the event buffer (or, for kJson
+// values in kText form, the RowImage that holds them).
 struct Value {
   ValueKind kind = ValueKind::kAbsent;
   uint8_t precision = 0;  // DECIMAL
@@ -174,6 +183,7 @@ struct Value {
   double double_value = 0;
   Temporal temporal;
   ByteView bytes;
+  JsonForm json_form = JsonForm::kBinary;
 
   [[nodiscard]] std::string_view text() const { return AsChars(bytes); }
 };

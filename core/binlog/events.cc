@@ -408,10 +408,6 @@ absl::Status ParseUninterpreted(const EventView& ev, const FormatDescription&, D
 absl::Status NotDecodedYet(const EventView& ev, const FormatDescription&, DecodeScratch*, Event*) {
   std::string_view hint;
   switch (static_cast<EventType>(ev.header.type)) {
-    case EventType::kPartialUpdateRows:
-      hint = "JSON partial updates are not decoded yet; set binlog_row_value_options='' on "
-             "the source";
-      break;
     case EventType::kGtidTagged:
       hint = "tagged GTIDs (MySQL 8.4+) are not decoded yet";
       break;
@@ -475,7 +471,7 @@ constexpr std::array<Codec, 256> MakeCodecs() {
   set(EventType::kTransactionContext, "TRANSACTION_CONTEXT", ParseUninterpreted);
   set(EventType::kViewChange, "VIEW_CHANGE", ParseUninterpreted);
   set(EventType::kXaPrepare, "XA_PREPARE", ParseUninterpreted);
-  set(EventType::kPartialUpdateRows, "PARTIAL_UPDATE_ROWS", NotDecodedYet);
+  set(EventType::kPartialUpdateRows, "PARTIAL_UPDATE_ROWS", ParseRows);
   set(EventType::kTransactionPayload, "TRANSACTION_PAYLOAD", ParseTransactionPayload);
   set(EventType::kHeartbeatV2, "HEARTBEAT_V2", ParseUninterpreted);
   set(EventType::kGtidTagged, "GTID_TAGGED", NotDecodedYet);

@@ -30,12 +30,12 @@
 //                        { domain_id<4> server_id<4> seq_no<8> } x count
 //   START_ENCRYPTION (164)  an error: encrypted binlogs are not supported
 //   QUERY_COMPRESSED (165)  QUERY with the SQL text as a compressed record
-// TABLE_MAP and rows events (also MariaDB's compressed 166-171) are described in
-// table_map.h and rows_event.h; compressed records in compressed_event.h.
+// TABLE_MAP and rows events (also MySQL's PARTIAL_UPDATE_ROWS 39 and MariaDB's compressed
+// 166-171) are described in table_map.h and rows_event.h; compressed records in
+// compressed_event.h, JSON diffs in json_diff.h.
 //
-// Not decoded, and therefore errors naming the position (never skipped): MySQL
-// PARTIAL_UPDATE_ROWS (39), GTID_TAGGED (42), pre-GA rows events (20-22), and any unknown
-// type without LOG_EVENT_IGNORABLE_F.
+// Not decoded, and therefore errors naming the position (never skipped): GTID_TAGGED (42),
+// pre-GA rows events (20-22), and any unknown type without LOG_EVENT_IGNORABLE_F.
 // An unknown type *with* LOG_EVENT_IGNORABLE_F is returned as IgnorableEvent (the server
 // promises it does not change data; Aurora writes type 100 this way).
 #ifndef BINSYNC_CORE_BINLOG_EVENTS_H_

@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "core/binlog/json_binary.h"
+#include "core/binlog/json_diff.h"
 #include "core/util/log.h"
 #include "core/util/strings.h"
 
@@ -194,7 +195,16 @@ absl::Status AppendJsonValue(const Value& v, std::span<const std::string_view> l
       return absl::OkStatus();
     }
     case ValueKind::kJson:
-      return AppendJsonDocument(v.bytes, out);
+      switch (v.json_form) {
+        case JsonForm::kBinary:
+          return AppendJsonDocument(v.bytes, out);
+        case JsonForm::kText:
+          out->append(v.text());
+          return absl::OkStatus();
+        case JsonForm::kDiff:
+          return AppendJsonDiffText(v.bytes, out);
+      }
+      return absl::InternalError("unhandled JSON form");
     case ValueKind::kGeometry:
       AppendHexString(v.bytes, out);
       return absl::OkStatus();

@@ -11,7 +11,9 @@
 //   binary strings, BLOB,     "0x" + lowercase hex
 //   GEOMETRY, unknown charset
 //   MySQL JSON                the JSON value itself, compact, as json_binary.h describes
-//                             (an empty binary value is null)
+//                             (an empty binary value is null); a partial update's diffs
+//                             that could not be applied (no before image) as
+//                             {"$json_diff":[{"op":..,"path":..,"value":..}]} (json_diff.h)
 //   VECTOR                    array of numbers (float32)
 //   NULL                      null
 //

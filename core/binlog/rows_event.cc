@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/binlog/compressed_event.h"
+#include "core/binlog/json_diff.h"
 #include "core/util/strings.h"
 
 namespace binsync::binlog {
@@ -33,6 +34,7 @@ constexpr std::array<RowsType, 256> MakeRowsTypes() {
   set(EventType::kWriteRowsV2, RowsKind::kWrite, 2);
   set(EventType::kUpdateRowsV2, RowsKind::kUpdate, 2);
   set(EventType::kDeleteRowsV2, RowsKind::kDelete, 2);
+  set(EventType::kPartialUpdateRows, RowsKind::kUpdate, 2);
   set(EventType::kMariaWriteRowsCompressedV1, RowsKind::kWrite, 1);
   set(EventType::kMariaUpdateRowsCompressedV1, RowsKind::kUpdate, 1);
   set(EventType::kMariaDeleteRowsCompressedV1, RowsKind::kDelete, 1);
@@ -77,36 +79,86 @@ absl::Status ParseRowsEvent(const EventView& event, const FormatDescription& fd,
   return absl::OkStatus();
 }
 
-absl::Status RowIterator::ReadImage(ByteView present, RowImage* image) {
+absl::Status RowIterator::ColumnError(size_t i, const absl::Status& st) const {
+  const std::string_view name = table_.column_name(i);
+  return absl::Status(st.code(), StrCat("row ", rows_read_ + 1, ", column ", i + 1,
+                                        name.empty() ? "" : " ", name, ": ", ToStd(st.message())));
+}
+
+absl::Status RowIterator::ReadImage(ByteView present, RowImage* image, bool partial_after,
+                                    const RowImage* old) {
   const size_t width = static_cast<size_t>(event_.width);
   RowImage& img = image != nullptr ? *image : scratch_;
   img.values.resize(width);
+  ByteView partial_bits;  // empty: no column of this image holds diffs
+  if (partial_after) {
+    const uint64_t options = reader_.Packed();
+    if (reader_.ok() && options > 1) {
+      return absl::DataLossError(
+          StrCat("row ", rows_read_ + 1, ": unknown binlog_row_value_options ", options));
+    }
+    if ((options & 1) != 0) partial_bits = reader_.Bytes((json_columns_ + 7) / 8);
+    if (!reader_.ok()) {
+      return absl::DataLossError(StrCat("row ", rows_read_ + 1,
+                                        ": partial update header "
+                                        "truncated"));
+    }
+  }
   const ByteView nulls = reader_.Bytes((PopCount(present, width) + 7) / 8);
   if (!reader_.ok()) {
     return absl::DataLossError(StrCat("row ", rows_read_ + 1, ": NULL bitmap truncated"));
   }
   size_t present_index = 0;
+  size_t json_index = 0;
   for (size_t i = 0; i < width; ++i) {
     Value& v = img.values[i];
     v = Value{};
+    const ColumnDef& col = table_.column(i);
+    // Every JSON column of the table has a partial bit, present in the image or not.
+    const bool partial = !partial_bits.empty() &&
+                         col.type == static_cast<uint8_t>(ColumnType::kJson) &&
+                         Bit(partial_bits, json_index++);
     if (!Bit(present, i)) continue;  // kAbsent
     if (Bit(nulls, present_index++)) {
       v.kind = ValueKind::kNull;
       continue;
     }
-    const ColumnDef& col = table_.column(i);
     const size_t at = reader_.position();
     size_t len = 0;
     const ByteView rest = event_.rows.subspan(at);
     absl::Status st = CellLength(col, rest, &len);
     if (st.ok()) st = DecodeCell(col, rest.first(len), &v);
-    if (!st.ok()) {
-      return absl::Status(st.code(), StrCat("row ", rows_read_ + 1, ", column ", i + 1,
-                                            table_.column_name(i).empty() ? "" : " ",
-                                            table_.column_name(i), ": ", ToStd(st.message())));
-    }
+    if (st.ok() && partial) st = ApplyDiffs(i, old, &img, &v);
+    if (!st.ok()) return ColumnError(i, st);
     reader_.Skip(len);
   }
+  return absl::OkStatus();
+}
+
+// `v` holds a diff list; with the column's document in the before image `old`, it becomes
+// the new document's text in `img`.
+absl::Status RowIterator::ApplyDiffs(size_t i, const RowImage* old, RowImage* img, Value* v) {
+  v->json_form = JsonForm::kDiff;
+  // Not wanted by the caller (scratch), or no before image to apply to.
+  if (img == &scratch_ || old == nullptr || i >= old->values.size()) return absl::OkStatus();
+  const Value& before = old->values[i];
+  switch (before.kind) {
+    case ValueKind::kAbsent:
+      return absl::OkStatus();  // minimal before image: the diffs stay as they are
+    case ValueKind::kJson:
+      break;
+    default:
+      return absl::DataLossError("JSON diffs for a column whose before value is not a document");
+  }
+  if (before.json_form != JsonForm::kBinary) {
+    return absl::DataLossError("JSON diffs against a before value that is not binary JSON");
+  }
+  if (img->json_text.size() < img->values.size()) img->json_text.resize(img->values.size());
+  std::string& text = img->json_text[i];
+  text.clear();
+  if (absl::Status st = ApplyJsonDiffs(before.bytes, v->bytes, &text); !st.ok()) return st;
+  v->json_form = JsonForm::kText;
+  v->bytes = AsBytes(text);
   return absl::OkStatus();
 }
 
@@ -121,24 +173,40 @@ absl::StatusOr<bool> RowIterator::Next(RowImage* before, RowImage* after) {
                                         table_.database(), ".", table_.table(), " has ",
                                         table_.column_count()));
     }
+    for (const ColumnDef& col : table_.columns()) {
+      json_columns_ += col.type == static_cast<uint8_t>(ColumnType::kJson) ? 1 : 0;
+    }
     checked_ = true;
   }
   if (reader_.empty()) return false;
   const size_t start = reader_.position();
   switch (event_.kind) {
     case RowsKind::kWrite:
-      if (absl::Status st = ReadImage(event_.columns_before, after); !st.ok()) return st;
+      if (absl::Status st = ReadImage(event_.columns_before, after, false, nullptr); !st.ok()) {
+        return st;
+      }
       break;
     case RowsKind::kDelete:
-      if (absl::Status st = ReadImage(event_.columns_before, before); !st.ok()) return st;
+      if (absl::Status st = ReadImage(event_.columns_before, before, false, nullptr); !st.ok()) {
+        return st;
+      }
       break;
-    case RowsKind::kUpdate:
-      if (absl::Status st = ReadImage(event_.columns_before, before); !st.ok()) return st;
+    case RowsKind::kUpdate: {
+      if (absl::Status st = ReadImage(event_.columns_before, before, false, nullptr); !st.ok()) {
+        return st;
+      }
       if (reader_.empty()) {
         return absl::DataLossError(StrCat("row ", rows_read_ + 1, ": after image missing"));
       }
-      if (absl::Status st = ReadImage(event_.columns_after, after); !st.ok()) return st;
+      // A partial update's diffs apply to the before image just read (into the caller's
+      // image, or into scratch_ when the caller wants only the after image).
+      const bool partial = event_.is_partial_update();
+      const RowImage* old = before != nullptr ? before : (after != nullptr ? &scratch_ : nullptr);
+      if (absl::Status st = ReadImage(event_.columns_after, after, partial, old); !st.ok()) {
+        return st;
+      }
       break;
+    }
   }
   if (reader_.position() == start) {
     // An image with no present columns occupies no bytes: the rest can never be read.
