@@ -339,7 +339,12 @@ absl::StatusOr<ReplicateResult> Replicate(const ReplicateOptions& options) {
     absl::Status st = RunOnce(options, &result);
     if (st.ok()) break;
     const bool stopping = options.stop != nullptr && options.stop->load();
-    if (!absl::IsUnavailable(st) || stopping || failures >= options.max_reconnects) return st;
+    // Retry only a stream that once started: a server unreachable at the start is an error
+    // to report at once (wrong host, wrong port), not a connection to wait for.
+    const bool started = !result.start_position.empty();
+    if (!absl::IsUnavailable(st) || stopping || !started || failures >= options.max_reconnects) {
+      return st;
+    }
     ++failures;
     ++result.reconnects;
     const int delay_ms = std::min(200 << std::min(failures, 5), 5000);

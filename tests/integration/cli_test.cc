@@ -81,7 +81,7 @@ TEST(CliTest, JsonLogFormatIsOneObjectPerLine) {
 }
 
 TEST(CliTest, NotLandedSubcommandsSaySoAndExit2) {
-  for (const char* sub : {"replicate", "resync", "lagbench"}) {
+  for (const char* sub : {"lagbench"}) {
     auto r = RunBinsync({sub, "some-arg"});
     EXPECT_EQ(r.exit_code, 2) << sub;
     EXPECT_NE(r.err.find("not landed yet"), std::string::npos) << sub << ": " << r.err;
@@ -150,6 +150,29 @@ TEST(CliTest, DemoRunsEndToEnd) {
   EXPECT_NE(r.out.find("SQL thread stopped, error 1062"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("sql_thread_error"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("demo finished"), std::string::npos) << r.out;
+  // The resync step repairs it: the conflicting row by key, identical, and both times shown.
+  EXPECT_NE(r.out.find("demo.sbtest1 (id=99999999): insert met a different row"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("final: identical"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("native replication running both ways"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("vs   mariadb-dump + reload"), std::string::npos) << r.out;
+}
+
+// Replicate and resync refuse bad input with one line naming the server, exit 2.
+TEST(CliTest, ReplicateAndResyncUnreachableServer) {
+  for (const char* sub : {"replicate", "resync"}) {
+    std::vector<std::string> args = {sub};
+    if (std::string(sub) == "replicate") {
+      args.insert(args.end(), {"--source", "mysql://root@127.0.0.1:1", "--target",
+                               "mysql://root@127.0.0.1:2", "--until-caught-up"});
+    } else {
+      args.insert(args.end(), {"--from", "mysql://root@127.0.0.1:1", "--to",
+                               "mysql://root@127.0.0.1:2"});
+    }
+    auto r = testing::RunBinsync(args);
+    EXPECT_EQ(r.exit_code, 2) << sub;
+    EXPECT_NE(r.err.find("127.0.0.1:1"), std::string::npos) << sub << ": " << r.err;
+  }
 }
 
 }  // namespace
