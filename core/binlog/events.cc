@@ -1,6 +1,8 @@
 #include "core/binlog/events.h"
 
 #include <array>
+#include <bit>
+#include <cstring>
 #include <string>
 
 #include "core/util/strings.h"
@@ -267,6 +269,148 @@ absl::Status ParseMysqlGtid(const EventView& ev, const FormatDescription&, Decod
   return absl::OkStatus();
 }
 
+// mysql::serialization variable-length unsigned integer (see the file comment).
+bool ReadVarlen(ByteReader& r, uint64_t* out) {
+  const uint8_t first = r.U8();
+  if (!r.ok()) return false;
+  const int bytes = std::countr_one(first) + 1;  // 1..9
+  if (bytes == 1) {
+    *out = first >> 1;
+    return true;
+  }
+  const uint64_t rest = r.FixedLE(static_cast<size_t>(bytes - 1));
+  if (!r.ok()) return false;
+  *out = bytes == 9 ? rest : (rest << (8 - bytes)) | (uint64_t{first} >> bytes);
+  return true;
+}
+
+bool ReadVarlenSigned(ByteReader& r, int64_t* out) {
+  uint64_t u = 0;
+  if (!ReadVarlen(r, &u)) return false;
+  *out = (u & 1) != 0 ? -static_cast<int64_t>(u >> 1) - 1 : static_cast<int64_t>(u >> 1);
+  return true;
+}
+
+// MySQL GTID tags: a letter or underscore, then letters, digits, underscores; at most 32.
+bool IsValidGtidTag(std::string_view tag) {
+  if (tag.empty() || tag.size() > 32) return false;
+  for (size_t i = 0; i < tag.size(); ++i) {
+    const char c = tag[i];
+    const bool ok = (c >= 'a' && c <= 'z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// GTID_TAGGED: the sid is stored as 16 varlen bytes, so it is decoded into the scratch
+// (the event's views otherwise point into the event buffer).
+absl::Status ParseGtidTagged(const EventView& ev, const FormatDescription&, DecodeScratch* scratch,
+                             Event* out) {
+  ByteReader r(ev.body);
+  uint64_t version = 0, size = 0, last_non_ignorable = 0;
+  if (!ReadVarlen(r, &version) || !ReadVarlen(r, &size) || !ReadVarlen(r, &last_non_ignorable)) {
+    return Truncated("GTID_TAGGED message header");
+  }
+  if (version != 1) {
+    return absl::UnimplementedError(
+        StrCat("GTID_TAGGED serialization version ", version, " (only 1 is known)"));
+  }
+  if (size != ev.body.size()) {
+    return absl::DataLossError(
+        StrCat("GTID_TAGGED message of ", size, " bytes in a body of ", ev.body.size()));
+  }
+  MysqlGtidEvent e;
+  e.tagged = true;
+  e.has_logical_clock = true;
+  uint8_t sid[16];
+  bool have_sid = false, have_gno = false, have_original_ts = false, have_original_ver = false;
+  uint64_t previous_id = 0;
+  for (bool first = true; !r.empty(); first = false) {
+    uint64_t id = 0;
+    if (!ReadVarlen(r, &id)) return Truncated("GTID_TAGGED field id");
+    if (!first && id <= previous_id) {
+      return absl::DataLossError(StrCat("GTID_TAGGED field ", id, " after field ", previous_id));
+    }
+    previous_id = id;
+    uint64_t u = 0;
+    bool ok = true;
+    switch (id) {
+      case 0:
+        ok = ReadVarlen(r, &u) && u <= 0xff;
+        e.flags = static_cast<uint8_t>(u);
+        break;
+      case 1:
+        for (uint8_t& b : sid) {
+          ok = ok && ReadVarlen(r, &u) && u <= 0xff;
+          b = static_cast<uint8_t>(u);
+        }
+        have_sid = true;
+        break;
+      case 2:
+        ok = ReadVarlenSigned(r, &e.gno) && e.gno >= 1;
+        have_gno = true;
+        break;
+      case 3:
+        ok = ReadVarlen(r, &u);
+        e.tag = ok ? r.String(u) : std::string_view();
+        ok = ok && r.ok() && IsValidGtidTag(e.tag);
+        break;
+      case 4:
+        ok = ReadVarlenSigned(r, &e.last_committed) && e.last_committed >= 0;
+        break;
+      case 5:
+        ok = ReadVarlenSigned(r, &e.sequence_number) && e.sequence_number >= 0;
+        break;
+      case 6:
+        ok = ReadVarlen(r, &e.immediate_commit_us);
+        e.has_commit_timestamps = true;
+        break;
+      case 7:
+        ok = ReadVarlen(r, &e.original_commit_us);
+        have_original_ts = true;
+        break;
+      case 8:
+        ok = ReadVarlen(r, &e.transaction_length);
+        e.has_transaction_length = true;
+        break;
+      case 9:
+        ok = ReadVarlen(r, &u) && u <= UINT32_MAX;
+        e.immediate_server_version = static_cast<uint32_t>(u);
+        e.has_server_versions = true;
+        break;
+      case 10:
+        ok = ReadVarlen(r, &u) && u <= UINT32_MAX;
+        e.original_server_version = static_cast<uint32_t>(u);
+        have_original_ver = true;
+        break;
+      case 11:
+        ok = ReadVarlen(r, &e.commit_group_ticket);
+        break;
+      default:
+        // A field of a newer server. Its size is not encoded, so parsing stops here; that
+        // is only allowed for fields the writer marked ignorable.
+        if (id <= last_non_ignorable) {
+          return absl::UnimplementedError(StrCat("GTID_TAGGED has unknown non-ignorable field ", id,
+                                                 " (last non-ignorable: ", last_non_ignorable,
+                                                 ")"));
+        }
+        r.Skip(r.remaining());
+        continue;
+    }
+    if (!ok || !r.ok()) {
+      return absl::DataLossError(StrCat("GTID_TAGGED field ", id, " truncated or out of range"));
+    }
+  }
+  if (!have_sid || !have_gno) return absl::DataLossError("GTID_TAGGED without sid or gno");
+  if (!have_original_ts) e.original_commit_us = e.immediate_commit_us;
+  if (!have_original_ver) e.original_server_version = e.immediate_server_version;
+  if (scratch->buffer.size() < sizeof sid) scratch->buffer.resize(sizeof sid);
+  std::memcpy(scratch->buffer.data(), sid, sizeof sid);
+  e.sid = ByteView(scratch->buffer.data(), sizeof sid);
+  *out = e;
+  return absl::OkStatus();
+}
+
 absl::Status ParsePreviousGtids(const EventView& ev, const FormatDescription&, DecodeScratch*,
                                 Event* out) {
   PreviousGtidsEvent e;
@@ -408,9 +552,6 @@ absl::Status ParseUninterpreted(const EventView& ev, const FormatDescription&, D
 absl::Status NotDecodedYet(const EventView& ev, const FormatDescription&, DecodeScratch*, Event*) {
   std::string_view hint;
   switch (static_cast<EventType>(ev.header.type)) {
-    case EventType::kGtidTagged:
-      hint = "tagged GTIDs (MySQL 8.4+) are not decoded yet";
-      break;
     case EventType::kWriteRowsV0:
     case EventType::kUpdateRowsV0:
     case EventType::kDeleteRowsV0:
@@ -474,7 +615,7 @@ constexpr std::array<Codec, 256> MakeCodecs() {
   set(EventType::kPartialUpdateRows, "PARTIAL_UPDATE_ROWS", ParseRows);
   set(EventType::kTransactionPayload, "TRANSACTION_PAYLOAD", ParseTransactionPayload);
   set(EventType::kHeartbeatV2, "HEARTBEAT_V2", ParseUninterpreted);
-  set(EventType::kGtidTagged, "GTID_TAGGED", NotDecodedYet);
+  set(EventType::kGtidTagged, "GTID_TAGGED", ParseGtidTagged);
   set(EventType::kMariaAnnotateRows, "MARIA_ANNOTATE_ROWS", ParseAnnotateRows);
   set(EventType::kMariaBinlogCheckpoint, "MARIA_BINLOG_CHECKPOINT", ParseBinlogCheckpoint);
   set(EventType::kMariaGtid, "MARIA_GTID", ParseMariaGtid);
@@ -506,14 +647,32 @@ std::string_view EventTypeName(uint8_t type) {
 absl::Status PreviousGtidsEvent::Decode(std::vector<Entry>* out) const {
   out->clear();
   ByteReader r(encoded);
-  const uint64_t n_sids = r.U64();
-  if (!r.ok() || n_sids > r.remaining() / 24) {
-    return absl::DataLossError(StrCat("PREVIOUS_GTIDS sid count ", n_sids, " invalid (tagged "
-                                      "GTID sets of MySQL 8.4+ are not decoded yet)"));
+  const uint64_t word = r.U64();
+  // Untagged sets hold n_sids in the whole word (top byte 0); tagged ones mark the format
+  // in the top and bottom bytes and hold n_sids in between.
+  const uint8_t format = static_cast<uint8_t>(word >> 56);
+  if (r.ok() && format > 1) {
+    return absl::DataLossError(StrCat("PREVIOUS_GTIDS set format ", format, " unknown"));
+  }
+  const bool tagged = format == 1;
+  if (r.ok() && tagged && (word & 0xff) != 1) {
+    return absl::DataLossError("PREVIOUS_GTIDS tagged set with an inconsistent format word");
+  }
+  const uint64_t n_sids = tagged ? (word >> 8) & ((uint64_t{1} << 48) - 1) : word;
+  if (!r.ok() || n_sids > r.remaining() / (tagged ? 25 : 24)) {
+    return absl::DataLossError(StrCat("PREVIOUS_GTIDS sid count ", n_sids, " invalid"));
   }
   for (uint64_t i = 0; i < n_sids; ++i) {
     Entry e;
     e.sid = r.Bytes(16);
+    if (tagged) {
+      uint64_t tag_len = 0;
+      if (!ReadVarlen(r, &tag_len)) return Truncated("PREVIOUS_GTIDS tag");
+      e.tag = r.String(tag_len);
+      if (r.ok() && !e.tag.empty() && !IsValidGtidTag(e.tag)) {
+        return absl::DataLossError("PREVIOUS_GTIDS tag is not a valid GTID tag");
+      }
+    }
     const uint64_t n = r.U64();
     if (!r.ok() || n > r.remaining() / 16) return Truncated("PREVIOUS_GTIDS intervals");
     for (uint64_t k = 0; k < n; ++k) {
@@ -527,6 +686,22 @@ absl::Status PreviousGtidsEvent::Decode(std::vector<Entry>* out) const {
   if (!r.ok()) return Truncated("PREVIOUS_GTIDS");
   if (!r.empty()) return absl::DataLossError("PREVIOUS_GTIDS has trailing bytes");
   return absl::OkStatus();
+}
+
+void AppendUuidText(ByteView sid, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < sid.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out->push_back('-');
+    out->push_back(kHex[sid[i] >> 4]);
+    out->push_back(kHex[sid[i] & 15]);
+  }
+}
+
+void AppendMysqlGtidText(const MysqlGtidEvent& gtid, std::string* out) {
+  if (gtid.anonymous) return;
+  AppendUuidText(gtid.sid, out);
+  if (!gtid.tag.empty()) StrAppend(out, ":", gtid.tag);
+  StrAppend(out, ":", gtid.gno);
 }
 
 MariaGtidListEvent::Entry MariaGtidListEvent::At(size_t i) const {

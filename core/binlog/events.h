@@ -18,7 +18,25 @@
 //   ANONYMOUS_GTID (34)  sequence_number<8>] [immediate_commit_ts<7> (bit 55 set:
 //                        original_commit_ts<7> follows) [transaction_length packed
 //                        [immediate_server_version<4> (bit 31 set: original<4>)]]]
-//   PREVIOUS_GTIDS (35)  n_sids<8> { sid<16> n_intervals<8> { start<8> end<8> } }
+//   PREVIOUS_GTIDS (35)  n_sids<8> { sid<16> n_intervals<8> { start<8> end<8> } }; tagged
+//                        sets (MySQL 8.4+): word<8> = 0x01 << 56 | n_sids << 8 | 0x01,
+//                        { sid<16> tag (varlen length, bytes; empty = untagged)
+//                        n_intervals<8> { start<8> end<8> } }
+//   GTID_TAGGED (42)     MySQL 8.4+, a mysql::serialization message. Every integer is a
+//                        varlen: 1-9 bytes, the first byte's trailing 1 bits + 1 = the
+//                        length, the value in the bits after them (little-endian; 9 bytes:
+//                        the 8 bytes after the first); signed ones zig-zag (sign in bit 0).
+//                        message := version (varlen, 1) size (varlen, bytes of the whole
+//                        message) last_non_ignorable_field_id (varlen)
+//                        { field_id (varlen, increasing) value }:
+//                        0 flags, 1 sid (16 varlen bytes), 2 gno (signed), 3 tag (varlen
+//                        length, bytes), 4 last_committed (signed), 5 sequence_number
+//                        (signed), 6 immediate_commit_ts (us), 7 original_commit_ts
+//                        (absent: = immediate), 8 transaction_length, 9 immediate and
+//                        10 original server version (absent: = immediate), 11
+//                        commit_group_ticket. Unknown fields past the last non-ignorable
+//                        one end the parse (their size is not encoded); an unknown
+//                        non-ignorable one is an error.
 //   TRANSACTION_PAYLOAD (40)  TLV header {type packed, length packed, value}, type 0 ends;
 //                        1 payload_size, 2 compression (0 zstd, 255 none),
 //                        3 uncompressed_size; then the payload
@@ -34,14 +52,15 @@
 // 166-171) are described in table_map.h and rows_event.h; compressed records in
 // compressed_event.h, JSON diffs in json_diff.h.
 //
-// Not decoded, and therefore errors naming the position (never skipped): GTID_TAGGED (42),
-// pre-GA rows events (20-22), and any unknown type without LOG_EVENT_IGNORABLE_F.
+// Not decoded, and therefore errors naming the position (never skipped): pre-GA rows
+// events (20-22), and any unknown type without LOG_EVENT_IGNORABLE_F.
 // An unknown type *with* LOG_EVENT_IGNORABLE_F is returned as IgnorableEvent (the server
 // promises it does not change data; Aurora writes type 100 this way).
 #ifndef BINSYNC_CORE_BINLOG_EVENTS_H_
 #define BINSYNC_CORE_BINLOG_EVENTS_H_
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -149,19 +168,30 @@ struct MysqlGtidEvent {
   bool has_server_versions = false;
   uint32_t immediate_server_version = 0;
   uint32_t original_server_version = 0;
+  // GTID_TAGGED (MySQL 8.4+): always logical clock fields; the tag (empty when the event
+  // carries none), and the binlog group commit ticket (0 = unset).
+  bool tagged = false;
+  std::string_view tag;
+  uint64_t commit_group_ticket = 0;
 };
 
+// Appends the 16-byte `sid` as 8-4-4-4-12 lowercase hex.
+void AppendUuidText(ByteView sid, std::string* out);
+// Appends "uuid:gno", or MySQL's "uuid:tag:gno" for a tagged GTID; "" for anonymous.
+void AppendMysqlGtidText(const MysqlGtidEvent& gtid, std::string* out);
+
 struct PreviousGtidsEvent {
-  // The raw encoded set, as the server wrote it (untagged format: see file comment).
+  // The raw encoded set, as the server wrote it (untagged or tagged: see file comment).
   ByteView encoded;
   struct Interval {
     int64_t start = 0, end = 0;  // [start, end)
   };
   struct Entry {
     ByteView sid;
+    std::string_view tag;  // empty for untagged GTIDs
     std::vector<Interval> intervals;
   };
-  // Decodes the untagged set (allocates: this event appears once per file).
+  // Decodes the set, tagged or not (allocates: this event appears once per file).
   [[nodiscard]] absl::Status Decode(std::vector<Entry>* out) const;
 };
 
@@ -239,12 +269,13 @@ struct DecodeScratch {
 
 // Decodes `event` under `fd`. Errors are annotated "file:pos: TYPE: what"; `file` names
 // the source (may be empty for streams). Views in `out` point into event.raw, except the
-// inflated SQL or rows of a compressed event, which point into `scratch->buffer` and are
-// valid until the next DecodeEvent call with the same scratch.
+// inflated SQL or rows of a compressed event and the sid of a GTID_TAGGED, which point
+// into `scratch->buffer` and are valid until the next DecodeEvent call with the same
+// scratch.
 [[nodiscard]] absl::Status DecodeEvent(const EventView& event, const FormatDescription& fd,
                                        std::string_view file, DecodeScratch* scratch, Event* out);
 
-// As above with a scratch owned by the calling thread: views into inflated data are then
+// As above with a scratch owned by the calling thread: views into the scratch are then
 // valid until the next DecodeEvent call on this thread. Callers that keep one decoded event
 // while decoding another (or that want the memory under their control) pass their own.
 [[nodiscard]] absl::Status DecodeEvent(const EventView& event, const FormatDescription& fd,

@@ -23,18 +23,9 @@ struct DecodeResult {
   std::map<std::string, int> counts;   // event type name -> count (inner events as "in:X")
   std::vector<std::string> rows;       // "insert db.t {..}", "update db.t {..} -> {..}"
   std::vector<std::string> queries;    // QUERY / ROWS_QUERY / ANNOTATE_ROWS text
-  std::vector<std::string> gtids;      // "domain-server-seq" or "uuid:gno" / "anonymous"
+  std::vector<std::string> gtids;      // "domain-server-seq", "uuid[:tag]:gno", "anonymous"
   int events = 0;                      // outer events
 };
-
-inline std::string UuidText(ByteView sid) {
-  std::string s;
-  for (size_t i = 0; i < sid.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
-    s += fmt::format("{:02x}", sid[i]);
-  }
-  return s;
-}
 
 class Decoder {
  public:
@@ -54,8 +45,9 @@ class Decoder {
     } else if (auto* g = std::get_if<MariaGtidEvent>(&event)) {
       r_->gtids.push_back(StrCat(g->domain_id, "-", g->server_id, "-", g->seq_no));
     } else if (auto* mg = std::get_if<MysqlGtidEvent>(&event)) {
-      r_->gtids.push_back(mg->anonymous ? std::string("anonymous")
-                                        : StrCat(UuidText(mg->sid), ":", mg->gno));
+      std::string text;
+      AppendMysqlGtidText(*mg, &text);
+      r_->gtids.push_back(mg->anonymous ? std::string("anonymous") : text);
     } else if (auto* tm = std::get_if<TableMapEvent>(&event)) {
       if (absl::Status st = maps_.Update(*tm); !st.ok()) {
         return EventError(st, file, ev.offset, ev.header.type);

@@ -44,6 +44,20 @@ class Bytes {
     return *this;
   }
   Bytes& PackedStr(std::string_view s) { return Packed(s.size()).Str(s); }
+  // mysql::serialization variable-length integers (events.h, GTID_TAGGED), in the
+  // fewest bytes.
+  Bytes& VarlenU(uint64_t v) {
+    for (size_t n = 1; n <= 8; ++n) {
+      if (n == 8 ? v < (uint64_t{1} << 56) : v < (uint64_t{1} << (7 * n))) {
+        return LE((v << n) | ((uint64_t{1} << (n - 1)) - 1), n);
+      }
+    }
+    return U8(0xff).U64(v);
+  }
+  Bytes& VarlenS(int64_t v) {
+    return VarlenU(v >= 0 ? static_cast<uint64_t>(v) << 1
+                          : (static_cast<uint64_t>(-(v + 1)) << 1) | 1);
+  }
   Bytes& Raw(const std::vector<uint8_t>& v) {
     b_.insert(b_.end(), v.begin(), v.end());
     return *this;

@@ -105,6 +105,7 @@ INSTANTIATE_TEST_SUITE_P(
         CleanFile{"rust-mysql-binlog/test_data/bin-log.000001", -1},
         CleanFile{StrCat(kRmc, "binlog-invisible-columns.000001"), -1},
         CleanFile{StrCat(kRmc, "binlog_transaction_previous_GTID_no_tag.000001"), 3},
+        CleanFile{StrCat(kRmc, "binlog_transaction_with_GTID_TAG.000001"), 8},
         CleanFile{StrCat(kRmc, "binlog_transaction_with_anonymous_GTID.000001"), -1},
         CleanFile{StrCat(kRmc, "bug32407.001"), -1},
         CleanFile{StrCat(kRmc, "json-opaque.binlog"), -1},
@@ -162,10 +163,46 @@ TEST(FixturesTest, PartialJsonUpdatesOfMinimalImages) {
   }
 }
 
-TEST(FixturesTest, NotYetDecodedEventsAreErrorsNotSkips) {
-  DecodeResult r = Decode(StrCat(kRmc, "binlog_transaction_with_GTID_TAG.000001"));
-  EXPECT_EQ(r.status.code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(std::string(r.status.message()), HasSubstr(":245: GTID_TAGGED"));
+// The PREVIOUS_GTIDS set of a file as "uuid[:tag]:start-end" per interval.
+std::vector<std::string> PreviousGtidSet(std::string_view rel) {
+  std::vector<std::string> out;
+  auto reader = FileReader::Open(Path(rel));
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  if (!reader.ok()) return out;
+  EventView ev;
+  while (*(*reader)->Next(&ev)) {
+    if (ev.header.type != static_cast<uint8_t>(EventType::kPreviousGtids)) continue;
+    Event event;
+    EXPECT_TRUE((*reader)->Decode(ev, &event).ok());
+    std::vector<PreviousGtidsEvent::Entry> entries;
+    const absl::Status st = std::get<PreviousGtidsEvent>(event).Decode(&entries);
+    EXPECT_TRUE(st.ok()) << st;
+    for (const auto& e : entries) {
+      for (const auto& iv : e.intervals) {
+        std::string s;
+        AppendUuidText(e.sid, &s);
+        if (!e.tag.empty()) StrAppend(&s, ":", e.tag);
+        StrAppend(&s, ":", iv.start, "-", iv.end);
+        out.push_back(s);
+      }
+    }
+  }
+  return out;
+}
+
+// MySQL 9.6 tagged GTIDs (MANIFEST.md: the GTID is 55778904-...:mytag:3; PREVIOUS_GTIDS
+// holds [1,14) untagged and mytag [1,3) of the same UUID).
+TEST(FixturesTest, TaggedGtidsAndPreviousGtids) {
+  const DecodeResult r = Decode(StrCat(kRmc, "binlog_transaction_with_GTID_TAG.000001"));
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(r.gtids, std::vector<std::string>{"55778904-0299-11f1-b1b8-4ef0c4956feb:mytag:3"});
+  EXPECT_EQ(r.rows,
+            std::vector<std::string>{R"(insert test.orders {"@1":3,"@2":100,"@3":"250.00"})"});
+  EXPECT_EQ(PreviousGtidSet(StrCat(kRmc, "binlog_transaction_with_GTID_TAG.000001")),
+            (std::vector<std::string>{"55778904-0299-11f1-b1b8-4ef0c4956feb:1-14",
+                                      "55778904-0299-11f1-b1b8-4ef0c4956feb:mytag:1-3"}));
+  EXPECT_EQ(PreviousGtidSet(StrCat(kRmc, "binlog_transaction_previous_GTID_no_tag.000001")),
+            std::vector<std::string>{"b9b88c66-0755-11f1-9899-4a9da94c4d71:1-3"});
 }
 
 // MySQL binary JSON with opaque values, as MANIFEST.md states them (the text is MySQL's:
