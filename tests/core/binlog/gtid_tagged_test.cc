@@ -61,12 +61,19 @@ std::vector<uint8_t> Message(const Bytes& fields, uint64_t last_non_ignorable = 
   }
 }
 
-absl::Status DecodeTagged(const std::vector<uint8_t>& body, MysqlGtidEvent* out) {
+// A decoded GTID_TAGGED with the file and scratch its views point into.
+struct Decoded {
+  std::vector<uint8_t> file;
+  DecodeScratch scratch;
+  MysqlGtidEvent event;
+};
+
+absl::Status DecodeTagged(const std::vector<uint8_t>& body, Decoded* out) {
   EventBuilder b(Flavor::kMysql80, false);
   const std::vector<uint8_t> fde = b.Fde();
   const std::vector<uint8_t> ev = b.Event(42, body);
-  const std::vector<uint8_t> file = EventBuilder::File({fde, ev});
-  auto reader = FileReader::FromBuffer("g.000001", file);
+  out->file = EventBuilder::File({fde, ev});
+  auto reader = FileReader::FromBuffer("g.000001", out->file);
   if (!reader.ok()) return reader.status();
   EventView view;
   for (int i = 0; i < 2; ++i) {
@@ -74,8 +81,11 @@ absl::Status DecodeTagged(const std::vector<uint8_t>& body, MysqlGtidEvent* out)
     if (!more.ok()) return more.status();
   }
   Event event;
-  if (absl::Status st = (*reader)->Decode(view, &event); !st.ok()) return st;
-  *out = std::get<MysqlGtidEvent>(event);
+  if (absl::Status st = DecodeEvent(view, (*reader)->format(), "g.000001", &out->scratch, &event);
+      !st.ok()) {
+    return st;
+  }
+  out->event = std::get<MysqlGtidEvent>(event);
   return absl::OkStatus();
 }
 
@@ -86,8 +96,9 @@ TEST(GtidTaggedTest, BytesOfARealMysql96Event) {
       0xc5, 0x03, 0xc5, 0x02, 0xe1, 0x02, 0x9c, 0xc1, 0x03, 0x11, 0x03, 0x55, 0x02, 0xde, 0xad,
       0x03, 0x04, 0x0c, 0x06, 0x0a, 'm',  'y',  't',  'a',  'g',  0x08, 0x00, 0x0a, 0x04, 0x0c,
       0x7f, 0x1c, 0xf3, 0xb8, 0x14, 0x24, 0x4a, 0x06, 0x10, 0xa1, 0x04, 0x12, 0x43, 0x0f, 0x0b};
-  MysqlGtidEvent g;
-  ASSERT_TRUE(DecodeTagged(body, &g).ok());
+  Decoded decoded;
+  ASSERT_TRUE(DecodeTagged(body, &decoded).ok());
+  const MysqlGtidEvent& g = decoded.event;
   std::string text;
   AppendMysqlGtidText(g, &text);
   EXPECT_EQ(text, "55778904-0299-11f1-b1b8-4ef0c4956feb:mytag:3");
@@ -121,9 +132,10 @@ TEST(GtidTaggedTest, RandomFieldsRoundTrip) {
     g.immediate_version = static_cast<uint32_t>(rng());
     if (rng() % 2) g.original_version = static_cast<uint32_t>(rng());
     g.ticket = rng() % 3 == 0 ? rng() : 0;
-    MysqlGtidEvent d;
-    const absl::Status st = DecodeTagged(Message(Fields(g)), &d);
+    Decoded decoded;
+    const absl::Status st = DecodeTagged(Message(Fields(g)), &decoded);
     ASSERT_TRUE(st.ok()) << st;
+    const MysqlGtidEvent& d = decoded.event;
     EXPECT_EQ(d.flags, g.flags);
     EXPECT_EQ(std::vector<uint8_t>(d.sid.begin(), d.sid.end()), g.sid);
     EXPECT_EQ(d.gno, g.gno);
@@ -146,8 +158,9 @@ TEST(GtidTaggedTest, VarlenBoundaries) {
     TaggedGtid g;
     g.immediate_ts = v;
     g.length = v;
-    MysqlGtidEvent d;
-    ASSERT_TRUE(DecodeTagged(Message(Fields(g)), &d).ok()) << v;
+    Decoded decoded;
+    ASSERT_TRUE(DecodeTagged(Message(Fields(g)), &decoded).ok()) << v;
+    const MysqlGtidEvent& d = decoded.event;
     EXPECT_EQ(d.immediate_commit_us, v);
     EXPECT_EQ(d.transaction_length, v);
   }
@@ -155,8 +168,9 @@ TEST(GtidTaggedTest, VarlenBoundaries) {
     TaggedGtid g;
     g.gno = v;
     g.sequence_number = v;
-    MysqlGtidEvent d;
-    ASSERT_TRUE(DecodeTagged(Message(Fields(g)), &d).ok()) << v;
+    Decoded decoded;
+    ASSERT_TRUE(DecodeTagged(Message(Fields(g)), &decoded).ok()) << v;
+    const MysqlGtidEvent& d = decoded.event;
     EXPECT_EQ(d.gno, v);
     EXPECT_EQ(d.sequence_number, v);
   }
@@ -164,7 +178,7 @@ TEST(GtidTaggedTest, VarlenBoundaries) {
 
 TEST(GtidTaggedTest, MalformedEventsAreErrorsWithPosition) {
   auto fails = [](const std::vector<uint8_t>& body, std::string_view what) {
-    MysqlGtidEvent d;
+    Decoded d;
     const absl::Status st = DecodeTagged(body, &d);
     ASSERT_FALSE(st.ok()) << what;
     EXPECT_THAT(std::string(st.message()), HasSubstr("g.000001:"));
@@ -180,7 +194,7 @@ TEST(GtidTaggedTest, MalformedEventsAreErrorsWithPosition) {
   Bytes extra = Fields(g);
   extra.VarlenU(12).VarlenU(5);
   fails(Message(extra, 12), "unknown non-ignorable field 12");
-  MysqlGtidEvent d;
+  Decoded d;
   EXPECT_TRUE(DecodeTagged(Message(extra, 11), &d).ok());
   // Out of order, out of range, truncated, missing.
   Bytes order;
@@ -213,7 +227,7 @@ TEST(GtidTaggedTest, EveryTruncationAndByteFlipFailsCleanly) {
   g.ticket = 9;
   const std::vector<uint8_t> body = Message(Fields(g));
   for (size_t n = 0; n < body.size(); ++n) {
-    MysqlGtidEvent d;
+    Decoded d;
     (void)DecodeTagged(std::vector<uint8_t>(body.begin(), body.begin() + static_cast<ptrdiff_t>(n)),
                        &d);
   }
@@ -221,7 +235,7 @@ TEST(GtidTaggedTest, EveryTruncationAndByteFlipFailsCleanly) {
     for (uint8_t mask : {0x01, 0x80, 0xff}) {
       std::vector<uint8_t> m = body;
       m[i] ^= mask;
-      MysqlGtidEvent d;
+      Decoded d;
       (void)DecodeTagged(m, &d);
     }
   }
