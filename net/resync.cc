@@ -30,11 +30,40 @@ double Since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Last change time per row (key hash), and the row's name for messages.
+// Last change time per row (key hash), the row's name for messages, and the primary key
+// values of every touched row for the final verify (tables whose key cannot be written
+// as text here are verified whole).
 struct KeyLog {
   std::unordered_map<uint64_t, uint32_t> last_change;
   std::unordered_map<uint64_t, std::string> name;
+  std::map<std::string, VerifyOptions::RowKeys> touched;
+  std::set<std::string> whole;
 };
+
+// The primary key of `image` as text (integers and strings), or false.
+bool KeyText(const txn::TableInfo& info, const binlog::RowImage& image,
+             std::vector<std::string>* out) {
+  out->clear();
+  if (!info.has_primary || info.unique_keys.empty()) return false;
+  for (uint32_t c : info.unique_keys.front()) {
+    if (c >= image.values.size()) return false;
+    const binlog::Value& v = image.values[c];
+    switch (v.kind) {
+      case binlog::ValueKind::kInt:
+        out->push_back(std::to_string(v.int_value));
+        break;
+      case binlog::ValueKind::kUint:
+        out->push_back(std::to_string(v.uint_value));
+        break;
+      case binlog::ValueKind::kString:
+        out->emplace_back(v.text());
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
 
 // Reads `source`'s binlog after `start` up to its current end, without applying
 // anything: what the other server lacks.
@@ -118,7 +147,21 @@ absl::StatusOr<StreamPlan> Scan(const ConnectOptions& source, uint32_t target_id
         for (const binlog::RowImage* img : {static_cast<const binlog::RowImage*>(b),
                                             static_cast<const binlog::RowImage*>(a)}) {
           uint64_t h = 0;
-          if (img == nullptr || !txn::RowKeyHash(**info, *img, &h)) continue;
+          if (img == nullptr) continue;
+          std::vector<std::string> key;
+          if (!keys->whole.contains(table)) {
+            if (KeyText(**info, *img, &key)) {
+              VerifyOptions::RowKeys& rk = keys->touched[table];
+              if (rk.columns.empty()) {
+                for (uint32_t c : (*info)->unique_keys.front()) rk.columns.push_back((*info)->columns[c]);
+              }
+              rk.keys.push_back(std::move(key));
+            } else {
+              keys->whole.insert(table);
+              keys->touched.erase(table);
+            }
+          }
+          if (!txn::RowKeyHash(**info, *img, &h)) continue;
           uint32_t& ts = keys->last_change[h];
           ts = std::max(ts, t->timestamp);
           if (!keys->name.contains(h)) {
@@ -334,6 +377,16 @@ absl::StatusOr<ResyncReport> RunResync(const ResyncOptions& o) {
     for (const auto& [t, n] : r.from_lacks.table_rows) tables.insert(t);
     for (const ResolvedConflict& c : r.conflicts) tables.insert(c.conflict.table);
     vo.tables.assign(tables.begin(), tables.end());
+    // Only the touched rows of tables with a usable primary key: the verify grows with the
+    // damage, not with the data.
+    for (const KeyLog* log : {&from_keys, &to_keys}) {
+      for (const auto& [table, rk] : log->touched) {
+        if (from_keys.whole.contains(table) || to_keys.whole.contains(table)) continue;
+        VerifyOptions::RowKeys& dst = vo.keys[table];
+        dst.columns = rk.columns;
+        dst.keys.insert(dst.keys.end(), rk.keys.begin(), rk.keys.end());
+      }
+    }
     if (vo.tables.empty()) r.notes.push_back("nothing to catch up: no table to verify");
   }
   if (o.full_verify || !vo.tables.empty() || r.to_lacks.purged || r.from_lacks.purged) {
@@ -364,7 +417,14 @@ std::string ResyncReportText(const ResyncReport& r) {
     for (const auto& [t, n] : p->table_rows) StrAppend(&out, "    ", t, ": ", n, " rows\n");
   }
   StrAppend(&out, "rows changed on both sides: ", r.predicted_conflicts.size(), "\n");
-  for (const std::string& c : r.predicted_conflicts) StrAppend(&out, "    ", c, "\n");
+  constexpr size_t kListed = 50;  // the JSON report lists everything
+  for (size_t i = 0; i < r.predicted_conflicts.size() && i < kListed; ++i) {
+    StrAppend(&out, "    ", r.predicted_conflicts[i], "\n");
+  }
+  if (r.predicted_conflicts.size() > kListed) {
+    StrAppend(&out, "    ... and ", r.predicted_conflicts.size() - kListed,
+              " more (--format json lists them all)\n");
+  }
   if (r.dry_run) {
     out += "dry run: nothing was changed\n";
     return out;
@@ -375,7 +435,13 @@ std::string ResyncReportText(const ResyncReport& r) {
               " target commits\n");
   }
   StrAppend(&out, "conflicts: ", r.conflicts.size(), "\n");
-  for (const ResolvedConflict& c : r.conflicts) {
+  for (size_t i = 0; i < r.conflicts.size(); ++i) {
+    const ResolvedConflict& c = r.conflicts[i];
+    if (i == kListed) {
+      StrAppend(&out, "    ... and ", r.conflicts.size() - kListed,
+                " more (--format json lists them all)\n");
+      break;
+    }
     StrAppend(&out, "    ", c.conflict.table, " ", c.conflict.key, ": ", c.conflict.kind, " (",
               c.direction, ", ", c.conflict.txn, "): ", c.resolution, "\n");
   }

@@ -39,6 +39,7 @@ struct Side {
   Connection conn;
   HashFunctions hash = HashFunctions::kMariaDb;
   uint32_t server_id = 0;
+  std::optional<uint32_t> domain_id;  // MariaDB gtid_domain_id
   bool replicating = false;  // has a running SQL thread: waiting for GTIDs makes sense
   std::map<std::string, PreparedStatement> cache;
 
@@ -129,12 +130,14 @@ auto Both(FA&& fa, FB&& fb) {
   return std::make_pair(std::move(a), b.get());
 }
 
-// Waits until `s` has applied the other side's position (its own writes excluded).
+// Waits until `s` has applied the other side's position (its own writes excluded: those
+// with its server_id, and those in its own GTID domain, which it wrote or binsync applied
+// there in catchup mode; it never receives them back).
 void WaitFor(Side& s, const std::string& other_pos, std::chrono::seconds timeout) {
   if (!s.replicating || other_pos.empty()) return;
   auto pos = ParseMariaDbGtidPos(other_pos);
   if (!pos.ok()) return;
-  const std::string wait = FormatMariaDbGtidPos(WithoutServer(*pos, s.server_id));
+  const std::string wait = FormatMariaDbGtidPos(WithoutOwn(*pos, s.server_id, s.domain_id));
   if (wait.empty()) return;
   auto r = s.conn.QueryValue(StrCat("SELECT MASTER_GTID_WAIT(", s.conn.QuoteLiteral(wait), ", ",
                                     timeout.count(), ")"));
@@ -340,6 +343,7 @@ absl::Status OpenSide(const ConnectOptions& co, Side* s) {
   ASSIGN_OR_RETURN(const ServerFacts f, InspectServer(s->conn));
   s->hash = f.flavour == Flavour::kMariaDb ? HashFunctions::kMariaDb : HashFunctions::kMySql;
   s->server_id = f.server_id;
+  s->domain_id = f.gtid_domain_id;
   s->replicating = std::any_of(f.channels.begin(), f.channels.end(),
                                [](const ReplicationChannel& c) { return c.sql_running == "Yes"; });
   // Reads see committed data as of each statement; nothing verify does is binlogged.
@@ -655,44 +659,16 @@ class Verifier {
     return Narrow(t, range, r, row_mode, live);
   }
 
-  // Compares the chunk row by row: (key, row hash) from both sides, then the candidate
-  // rows fetched and classified, rechecked while replication has writes in flight.
-  absl::StatusOr<ChunkSum> Narrow(const TableSchema& t, const Range& range, TableResult* r,
-                                  bool* row_mode, bool live) {
-    const auto start = Clock::now();
-    const size_t expected = static_cast<size_t>(target_rows_hint_ * 1.1) + 16;
-    auto [ha, hb] = Both([&] { return RowHashes(a_, t, range, expected); },
-                         [&] { return RowHashes(b_, t, range, expected); });
-    if (!ha.ok()) return ha.status();
-    if (!hb.ok()) return hb.status();
-    ChunkSum out;
-    out.rows = ha->size();
-    out.seconds = Since(start) / 2;  // a checksum costs about half of this
-    r->rows_a += ha->size();
-    r->rows_b += hb->size();
-    ++r->diff_chunks;
-    std::vector<KeyValues> candidates;
-    // Merge the two sorted lists: keys on one side only, or with another hash.
-    auto ia = ha->begin();
-    auto ib = hb->begin();
-    while (ia != ha->end() || ib != hb->end()) {
-      if (ib == hb->end() || (ia != ha->end() && ia->first < ib->first)) {
-        candidates.push_back(DecodeKey((ia++)->first));
-      } else if (ia == ha->end() || ib->first < ia->first) {
-        candidates.push_back(DecodeKey((ib++)->first));
-      } else {
-        if (ia->second != ib->second) candidates.push_back(DecodeKey(ia->first));
-        ++ia;
-        ++ib;
-      }
-    }
+  absl::Status Settled(const TableSchema& t, std::vector<KeyValues> candidates, bool live,
+                       std::vector<RowDiff>* out) {
+    out->clear();
     // With replication running, a row is a difference once it is settled: both sides'
     // images unchanged between two reads, with each side having applied, in between,
     // everything the other had at the first read. Rows in flight change or converge
     // and drop out; rows that keep changing through every attempt are named in a
     // warning, not reported.
     std::vector<RowDiff> diffs;
-    std::vector<RowDiff> settled;
+    std::vector<RowDiff>& settled = *out;
     std::map<KeyValues, RowDiff> previous;
     const int attempts = live ? std::max(o_.rechecks, 1) + 1 : 1;
     for (int attempt = 0; attempt < attempts && !candidates.empty(); ++attempt) {
@@ -725,7 +701,60 @@ class Verifier {
                    "not reported, verify again when the load is lower",
                    t.Name(), candidates.size());
     }
-    diffs = std::move(settled);
+    return absl::OkStatus();
+  }
+
+ public:
+  // Compares only `keys` (resync: the rows it touched), fetched from both sides.
+  absl::StatusOr<TableResult> Rows(const TableSchema& t, TableResult r,
+                                   std::vector<KeyValues> keys) {
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    const bool live = a_.replicating || b_.replicating;
+    r.chunks = 1;
+    r.rows_a = r.rows_b = keys.size();
+    std::vector<RowDiff> diffs;
+    RETURN_IF_ERROR(Settled(t, std::move(keys), live, &diffs));
+    if (!diffs.empty()) r.diff_chunks = 1;
+    for (RowDiff& d : diffs) r.diffs.push_back(std::move(d));
+    return r;
+  }
+
+ private:
+
+  // Compares the chunk row by row: (key, row hash) from both sides, then the candidate
+  // rows fetched and classified, rechecked while replication has writes in flight.
+  absl::StatusOr<ChunkSum> Narrow(const TableSchema& t, const Range& range, TableResult* r,
+                                  bool* row_mode, bool live) {
+    const auto start = Clock::now();
+    const size_t expected = static_cast<size_t>(target_rows_hint_ * 1.1) + 16;
+    auto [ha, hb] = Both([&] { return RowHashes(a_, t, range, expected); },
+                         [&] { return RowHashes(b_, t, range, expected); });
+    if (!ha.ok()) return ha.status();
+    if (!hb.ok()) return hb.status();
+    ChunkSum out;
+    out.rows = ha->size();
+    out.seconds = Since(start) / 2;  // a checksum costs about half of this
+    r->rows_a += ha->size();
+    r->rows_b += hb->size();
+    ++r->diff_chunks;
+    std::vector<KeyValues> candidates;
+    // Merge the two sorted lists: keys on one side only, or with another hash.
+    auto ia = ha->begin();
+    auto ib = hb->begin();
+    while (ia != ha->end() || ib != hb->end()) {
+      if (ib == hb->end() || (ia != ha->end() && ia->first < ib->first)) {
+        candidates.push_back(DecodeKey((ia++)->first));
+      } else if (ia == ha->end() || ib->first < ia->first) {
+        candidates.push_back(DecodeKey((ib++)->first));
+      } else {
+        if (ia->second != ib->second) candidates.push_back(DecodeKey(ia->first));
+        ++ia;
+        ++ib;
+      }
+    }
+    std::vector<RowDiff> diffs;
+    RETURN_IF_ERROR(Settled(t, std::move(candidates), live, &diffs));
     if (diffs.empty()) --r->diff_chunks;  // none, or only while writes were in flight
     if (diffs.empty()) *row_mode = false;
     for (RowDiff& d : diffs) r->diffs.push_back(std::move(d));
@@ -802,7 +831,15 @@ absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& ca, const ConnectOp
         }
       }
       const TableSchema schema = r.schema;  // r moves into the call
-      if (schema.key_kind == KeyKind::kNone) {
+      auto only = o.keys.find(name);
+      bool same_key = only != o.keys.end() && schema.key_name == "PRIMARY" &&
+                      schema.key.size() == only->second.columns.size();
+      for (size_t i = 0; same_key && i < schema.key.size(); ++i) {
+        same_key = EqualsIgnoreCase(schema.columns[schema.key[i]].name, only->second.columns[i]);
+      }
+      if (same_key) {
+        ASSIGN_OR_RETURN(r, verifier.Rows(schema, std::move(r), only->second.keys));
+      } else if (schema.key_kind == KeyKind::kNone) {
         ASSIGN_OR_RETURN(r, verifier.Keyless(schema, std::move(r)));
       } else {
         ASSIGN_OR_RETURN(r, verifier.Keyed(schema, std::move(r), after));

@@ -14,6 +14,7 @@
 #define BINSYNC_NET_VERIFY_RUNNER_H_
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,14 @@ struct VerifyOptions {
   int max_load = 0;                    // pause while Threads_running > N (0: off)
   int rechecks = 3;                    // live-write rechecks of a differing chunk
   std::chrono::seconds recheck_wait{5};
+  // Compare only these rows ("db.table" -> primary key values, as text, in key column
+  // order): resync's touched rows. A table whose primary key is not `columns` is
+  // compared whole.
+  struct RowKeys {
+    std::vector<std::string> columns;
+    std::vector<std::vector<std::string>> keys;
+  };
+  std::map<std::string, RowKeys> keys;
   std::string state_file;  // progress for --resume; empty: none
   bool resume = false;
 };

@@ -59,4 +59,13 @@ MariaDbGtidPos WithoutServer(const MariaDbGtidPos& pos, uint32_t own_server_id) 
   return out;
 }
 
+MariaDbGtidPos WithoutOwn(const MariaDbGtidPos& pos, uint32_t own_server_id,
+                          std::optional<uint32_t> own_domain_id) {
+  MariaDbGtidPos out;
+  for (const MariaDbGtid& g : WithoutServer(pos, own_server_id)) {
+    if (!own_domain_id || g.domain_id != *own_domain_id) out.push_back(g);
+  }
+  return out;
+}
+
 }  // namespace binsync

@@ -3,6 +3,7 @@
 #define BINSYNC_CORE_GTID_MARIADB_GTID_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,9 @@ using MariaDbGtidPos = std::vector<MariaDbGtid>;
 // The entries a replica can wait for: drops those written by `own_server_id` (a server
 // never replicates its own events back, so MASTER_GTID_WAIT on them would block).
 [[nodiscard]] MariaDbGtidPos WithoutServer(const MariaDbGtidPos& pos, uint32_t own_server_id);
+// As WithoutServer, and also drops the entries of the server's own GTID domain.
+[[nodiscard]] MariaDbGtidPos WithoutOwn(const MariaDbGtidPos& pos, uint32_t own_server_id,
+                                        std::optional<uint32_t> own_domain_id);
 
 }  // namespace binsync
 

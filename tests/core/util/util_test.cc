@@ -1,5 +1,6 @@
 #include <chrono>
 
+#include "core/gtid/mariadb_gtid.h"
 #include "core/util/log.h"
 #include "core/util/strings.h"
 #include "core/util/subprocess.h"
@@ -12,6 +13,17 @@ TEST(JsonEscapeTest, EscapesEverythingThatBreaksALine) {
   std::string out;
   AppendJsonEscaped("a\"b\\c\nd\te\x01", &out);
   EXPECT_EQ(out, "a\\\"b\\\\c\\nd\\te\\u0001");
+}
+
+TEST(MariaDbGtidTest, ParseFormatAndOwnEntriesDropped) {
+  auto pos = ParseMariaDbGtidPos("1-1-100,2-1-7,2-2-50,3-9-1");
+  ASSERT_TRUE(pos.ok()) << pos.status();
+  EXPECT_EQ(FormatMariaDbGtidPos(*pos), "1-1-100,2-1-7,2-2-50,3-9-1");
+  // Server 2 in domain 2 waits for neither its own writes nor what was applied in its domain.
+  EXPECT_EQ(FormatMariaDbGtidPos(WithoutOwn(*pos, 2, 2)), "1-1-100,3-9-1");
+  EXPECT_EQ(FormatMariaDbGtidPos(WithoutOwn(*pos, 2, std::nullopt)), "1-1-100,2-1-7,3-9-1");
+  EXPECT_EQ(FormatMariaDbGtidPos(WithoutServer(*pos, 1)), "2-2-50,3-9-1");
+  EXPECT_FALSE(ParseMariaDbGtidPos("1-x-3").ok());
 }
 
 TEST(StringsTest, CaseHelpers) {
