@@ -11,8 +11,6 @@ namespace binsync::binlog {
 namespace {
 
 constexpr size_t kServerVersionLength = 50;
-// binlog_version(2) + server_version(50) + create_timestamp(4) + header_length(1).
-constexpr size_t kFdeFixedLength = 2 + kServerVersionLength + 4 + 1;
 
 // Parses the leading "X.Y.Z" of a server version string; missing parts stay 0.
 void ParseVersion(std::string_view v, int* major, int* minor, int* patch) {
