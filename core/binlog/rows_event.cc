@@ -92,6 +92,8 @@ absl::Status RowIterator::ReadImage(ByteView present, RowImage* image, bool part
   img.values.resize(width);
   ByteView partial_bits;  // empty: no column of this image holds diffs
   if (partial_after) {
+    // Sized once, before this row keeps any text in it (texts must not move).
+    if (img.json_text.size() < width) img.json_text.resize(width);
     const uint64_t options = reader_.Packed();
     if (reader_.ok() && options > 1) {
       return absl::DataLossError(
@@ -153,8 +155,7 @@ absl::Status RowIterator::ApplyDiffs(size_t i, const RowImage* old, RowImage* im
   if (before.json_form != JsonForm::kBinary) {
     return absl::DataLossError("JSON diffs against a before value that is not binary JSON");
   }
-  if (img->json_text.size() < img->values.size()) img->json_text.resize(img->values.size());
-  std::string& text = img->json_text[i];
+  std::string& text = img->json_text[i];  // sized by ReadImage before any text is kept
   text.clear();
   if (absl::Status st = ApplyJsonDiffs(before.bytes, v->bytes, &text); !st.ok()) return st;
   v->json_form = JsonForm::kText;
