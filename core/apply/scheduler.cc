@@ -215,9 +215,9 @@ void Scheduler::Committed(Job* job) {
   // Commit order == seq order: only the job at next_commit_ may commit, and it advances
   // next_commit_ by exactly one.
   if (job == nullptr || next_commit_ == next_seq_ || Owned(next_commit_) != job) {
-    AbortLocked(absl::FailedPreconditionError(StrCat(
-        "apply scheduler: Committed out of turn (next to commit is ", next_commit_,
-        "); call WaitCommitTurn first")));
+    AbortLocked(absl::FailedPreconditionError(
+        StrCat("apply scheduler: Committed out of turn (next to commit is ", next_commit_,
+               "); call WaitCommitTurn first")));
     return;
   }
   done.reset(job);

@@ -184,7 +184,7 @@ class Scheduler {
   uint64_t barrier_need_ ABSL_GUARDED_BY(mu_) = 0;
 
   std::vector<TurnWaiter*> turn_waiters_ ABSL_GUARDED_BY(mu_);
-  int idle_workers_ ABSL_GUARDED_BY(mu_) = 0;      // threads waiting in Acquire
+  int idle_workers_ ABSL_GUARDED_BY(mu_) = 0;       // threads waiting in Acquire
   int waiting_producers_ ABSL_GUARDED_BY(mu_) = 0;  // threads waiting in Submit
   int drainers_ ABSL_GUARDED_BY(mu_) = 0;           // threads waiting in Drain
 

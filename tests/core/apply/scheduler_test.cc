@@ -58,6 +58,40 @@ bool StillBlocked(std::future<T>& f) {
   return f.wait_for(kBlocked) == std::future_status::timeout;
 }
 
+// Aborts the scheduler unless Done() comes within `timeout`, so that a scheduler that
+// deadlocks fails the test (Drain returns DEADLINE_EXCEEDED) instead of hanging it.
+class Watchdog {
+ public:
+  Watchdog(Scheduler& s, std::chrono::seconds timeout)
+      : thread_([this, &s, timeout] {
+          std::unique_lock lock(mu_);
+          if (!cv_.wait_for(lock, timeout, [this] { return done_; })) {
+            fired_ = true;
+            s.Abort(absl::DeadlineExceededError("watchdog: the scheduler made no progress"));
+          }
+        }) {}
+  ~Watchdog() {
+    Done();
+    thread_.join();
+  }
+  void Done() {
+    std::lock_guard lock(mu_);
+    done_ = true;
+    cv_.notify_all();
+  }
+  bool fired() {
+    std::lock_guard lock(mu_);
+    return fired_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  bool fired_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 // Acquire that must not block.
 Job* AcquireNow(Scheduler& s) {
   auto f = std::async(std::launch::async, [&] { return s.Acquire(); });
@@ -148,10 +182,10 @@ TEST(SchedulerTest, DuplicateKeysDoNotMakeAJobWaitForItself) {
 
 TEST(SchedulerTest, BarrierRunsAlone) {
   Scheduler s({});
-  ASSERT_TRUE(s.Submit(MakeJob({1})));             // 1
-  ASSERT_TRUE(s.Submit(MakeJob({2}, true)));       // 2: barrier (its keys do not matter)
-  ASSERT_TRUE(s.Submit(MakeJob({3})));             // 3: disjoint, still after the barrier
-  ASSERT_TRUE(s.Submit(MakeJob({})));              // 4: no keys, still after the barrier
+  ASSERT_TRUE(s.Submit(MakeJob({1})));        // 1
+  ASSERT_TRUE(s.Submit(MakeJob({2}, true)));  // 2: barrier (its keys do not matter)
+  ASSERT_TRUE(s.Submit(MakeJob({3})));        // 3: disjoint, still after the barrier
+  ASSERT_TRUE(s.Submit(MakeJob({})));         // 4: no keys, still after the barrier
   Job* a = AcquireNow(s);
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->seq, 1u);
@@ -267,6 +301,7 @@ TEST(SchedulerTest, CommittedOutOfTurnAborts) {
 TEST(SchedulerTest, AbortUnblocksEveryThreadAndFirstErrorWins) {
   constexpr uint64_t kAbortAt = 500;
   Scheduler s({.max_jobs = 8});
+  Watchdog watchdog(s, kPrompt);  // if job kAbortAt never comes, unblock everyone anyway
   std::atomic<bool> aborted{false};
   std::atomic<int> finished{0};
   std::atomic<int> producer_refused{0};
@@ -297,12 +332,16 @@ TEST(SchedulerTest, AbortUnblocksEveryThreadAndFirstErrorWins) {
     });
   }
 
-  const auto deadline = std::chrono::steady_clock::now() + kPrompt;
+  const auto deadline = std::chrono::steady_clock::now() + 2 * kPrompt;
   while (finished.load() < 5 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(1ms);
   }
-  EXPECT_EQ(finished.load(), 5) << "threads still blocked after Abort";
-  if (finished.load() < 5) std::abort();  // joining would hang
+  if (finished.load() < 5) {
+    ADD_FAILURE() << "threads still blocked after Abort";
+    std::abort();  // joining would hang
+  }
+  watchdog.Done();
+  EXPECT_FALSE(watchdog.fired());
   producer.join();
   for (auto& t : workers) t.join();
 
@@ -347,6 +386,7 @@ TEST(SchedulerTest, AbortWakesEveryBlockedCall) {
 TEST(SchedulerTest, DisjointJobsRunInParallel) {
   constexpr int kWorkers = 4;
   Scheduler s({});
+  Watchdog watchdog(s, 6 * kPrompt);
   std::mutex mu;
   std::condition_variable cv;
   int holding = 0;  // workers that acquired a job and have not committed it
@@ -381,6 +421,8 @@ TEST(SchedulerTest, DisjointJobsRunInParallel) {
   s.Close();
   EXPECT_TRUE(s.Drain().ok());
   for (auto& t : workers) t.join();
+  watchdog.Done();
+  EXPECT_FALSE(watchdog.fired());
   EXPECT_EQ(timeouts.load(), 0);
   EXPECT_EQ(max_holding, kWorkers);
 }
@@ -399,8 +441,11 @@ TEST_P(SchedulerRandomTest, OrderedCommitsAndNoConflictingOverlap) {
   const uint64_t key_space = std::vector<uint64_t>{8, 64, 4096}[static_cast<size_t>(seed) % 3];
   const size_t max_jobs = std::vector<size_t>{3, 64, 4096}[static_cast<size_t>(seed / 3) % 3];
   const uint64_t first_seq = 1 + static_cast<uint64_t>(seed) * 1000;
-  Scheduler s({.max_jobs = max_jobs, .max_bytes = seed % 2 ? size_t{5000} : size_t{1} << 30,
+  Scheduler s({.max_jobs = max_jobs,
+               .max_bytes = seed % 2 ? size_t{5000} : size_t{1} << 30,
                .first_seq = first_seq});
+  // A deadlock (producer blocked in Submit, workers in WaitCommitTurn) fails, not hangs.
+  Watchdog watchdog(s, 6 * kPrompt);
 
   std::vector<std::atomic<int>> in_use(key_space);
   std::atomic<int> running{0};
@@ -486,7 +531,8 @@ TEST_P(SchedulerRandomTest, OrderedCommitsAndNoConflictingOverlap) {
     } else {
       job->expected_dep = last_barrier;
       for (uint64_t k : job->keys) {
-        if (last_holder[k] != seq + 1) job->expected_dep = std::max(job->expected_dep, last_holder[k]);
+        if (last_holder[k] != seq + 1)
+          job->expected_dep = std::max(job->expected_dep, last_holder[k]);
         last_holder[k] = seq + 1;
       }
     }
@@ -497,9 +543,9 @@ TEST_P(SchedulerRandomTest, OrderedCommitsAndNoConflictingOverlap) {
   }
   s.Close();
 
-  auto drained = std::async(std::launch::async, [&] { return s.Drain(); });
-  const absl::Status status = GetPromptly(drained, s, "Drain");
+  const absl::Status status = s.Drain();
   for (auto& t : workers) t.join();
+  watchdog.Done();
   EXPECT_TRUE(status.ok()) << status;
 
   for (const std::string& v : violations) ADD_FAILURE() << v;
