@@ -65,11 +65,12 @@ struct Applier::Slot {
   my_bool is_null = 0;
 };
 
-// A prepared row statement. Parameter i takes column `params[i].col` of the before
-// (image 0) or after (image 1) row image.
+// A prepared row statement. Parameter i takes column `params[i].col` of image
+// `params[i].image`: for single-row statements 0 = before, 1 = after; for multi-row
+// statements ('B' upsert, 'X' delete) image r is row r.
 struct Applier::Stmt {
   struct Param {
-    uint8_t image = 0;
+    uint16_t image = 0;  // index into the images passed to Execute
     uint32_t col = 0;
     bool as_text = false;  // utf8 character column: send strings as text, else as binary
     uint8_t pad_to = 0;    // INET6/UUID/INET4: the binlog drops trailing zero bytes
@@ -198,6 +199,8 @@ absl::Status Applier::SetOrigin(const txn::Transaction& t) {
 
 absl::Status Applier::Apply(const txn::Transaction& t) {
   RETURN_IF_ERROR(SetOrigin(t));
+  pending_.clear();
+  pending_index_.clear();
   if (schema_->generation() != schema_generation_) {
     stmts_.clear();
     schema_generation_ = schema_->generation();
@@ -214,6 +217,8 @@ absl::Status Applier::Commit() {
 }
 
 void Applier::Rollback() {
+  pending_.clear();  // staged rows belong to the rolled-back attempt
+  pending_index_.clear();
   (void)mysql_rollback(conn_.raw());
 }
 
@@ -246,11 +251,14 @@ absl::Status Applier::ApplyEvents(const txn::Transaction& t) {
   for (const txn::EventRef& ref : t.events) {
     const auto type = static_cast<binlog::EventType>(ref.header.type);
     const bool rows = txn::IsRowsEventCode(ref.header.type);
-    if (type != binlog::EventType::kTableMap && type != binlog::EventType::kQuery && !rows) {
+    const bool query = type == binlog::EventType::kQuery ||
+                       type == binlog::EventType::kMariaQueryCompressed;
+    if (type != binlog::EventType::kTableMap && !query && !rows) {
       continue;  // annotations, XID: nothing to apply
     }
     const binlog::EventView ev = t.View(ref);
-    if (type == binlog::EventType::kQuery) {
+    if (query) {
+      RETURN_IF_ERROR(FlushPending());
       RETURN_IF_ERROR(ApplyStatement(t, ev));
       continue;
     }
@@ -287,11 +295,140 @@ absl::Status Applier::ApplyEvents(const txn::Transaction& t) {
       if (!more.ok()) return binlog::EventError(more.status(), t.file, ev.offset,
                                                 ev.header.type);
       if (!*more) break;
-      RETURN_IF_ERROR(ApplyRow(t, ev, *info, re->kind, before, after));
       ++counters_.rows;
+      if (Compactable(*info)) {
+        auto full = [&](const RowImage* img) {
+          for (size_t c = 0; c < info->columns.size(); ++c) {
+            if (c >= img->values.size() || img->values[c].kind == ValueKind::kAbsent) return false;
+          }
+          return true;
+        };
+        if (re->kind == RowsKind::kWrite && full(after)) {
+          RETURN_IF_ERROR(Stage(info, true, *after));
+          continue;
+        }
+        if (re->kind == RowsKind::kDelete && full(before)) {
+          RETURN_IF_ERROR(Stage(info, false, *before));
+          continue;
+        }
+        if (re->kind == RowsKind::kUpdate && full(before) && full(after)) {
+          uint64_t hb = 0, ha = 0;
+          if (txn::RowKeyHash(*info, *before, &hb) && txn::RowKeyHash(*info, *after, &ha) &&
+              hb != ha) {
+            RETURN_IF_ERROR(Stage(info, false, *before));  // the key changed: old row goes
+          }
+          RETURN_IF_ERROR(Stage(info, true, *after));
+          continue;
+        }
+      }
+      RETURN_IF_ERROR(FlushPending());
+      RETURN_IF_ERROR(ApplyRow(t, ev, *info, re->kind, before, after));
+    }
+  }
+  return FlushPending();
+}
+
+// Catchup mode, tables whose only unique key is the primary key (no foreign keys): only
+// the last change of each row matters, and rows do not constrain each other, so a group of
+// source transactions reduces to "these keys deleted, these rows as in their last after
+// image", applied as multi-row DELETE ... IN and INSERT ... ON DUPLICATE KEY UPDATE.
+// Idempotent as catchup promises. Any other row or statement flushes what is staged
+// first, so order across tables and statements is kept.
+bool Applier::Compactable(const txn::TableInfo& info) const {
+  return options_.mode == ApplyMode::kCatchup && !options_.on_conflict && info.has_primary &&
+         info.unique_keys.size() == 1 && !info.in_foreign_key && !info.prefix_unique_key;
+}
+
+namespace {
+// The exact key bytes (no case folding), to tell keys a case-insensitive index merges.
+void AppendExactKey(const txn::TableInfo& info, const RowImage& img, std::string* out) {
+  out->clear();
+  for (uint32_t c : info.unique_keys.front()) {
+    const Value& v = img.values[c];
+    out->push_back(static_cast<char>(v.kind));
+    out->append(reinterpret_cast<const char*>(&v.int_value), sizeof(v.int_value));
+    out->append(reinterpret_cast<const char*>(&v.uint_value), sizeof(v.uint_value));
+    out->append(reinterpret_cast<const char*>(v.bytes.data()), v.bytes.size());
+    out->push_back('\0');
+  }
+}
+}  // namespace
+
+absl::Status Applier::Stage(const std::shared_ptr<const txn::TableInfo>& info, bool upsert,
+                            const RowImage& image) {
+  uint64_t h = 0;
+  if (!txn::RowKeyHash(*info, image, &h)) {
+    RETURN_IF_ERROR(FlushPending());
+    return absl::InternalError(StrCat(info->QualifiedName(), ": row without a primary key value"));
+  }
+  if (auto it = pending_index_.find(h); it != pending_index_.end()) {
+    PendingRow& p = pending_[it->second];
+    AppendExactKey(*info, image, &key_buf_);
+    AppendExactKey(*p.info, pool_[p.image], &key_buf2_);
+    if (p.info.get() == info.get() && key_buf_ == key_buf2_) {
+      p.upsert = upsert;  // the later change is the net effect
+      pool_[p.image].values.assign(image.values.begin(), image.values.end());
+      return absl::OkStatus();
+    }
+    // Another key with the same normalised hash: keep their order by flushing first.
+    RETURN_IF_ERROR(FlushPending());
+  }
+  const auto slot = static_cast<uint32_t>(pending_.size());
+  if (pool_.size() <= slot) pool_.resize(slot + 1);
+  pool_[slot].values.assign(image.values.begin(), image.values.end());
+  pending_.push_back(PendingRow{info, upsert, slot});
+  pending_index_.emplace(h, slot);
+  if (pending_.size() >= 20000) return FlushPending();
+  return absl::OkStatus();
+}
+
+absl::Status Applier::ExecuteRuns(char op, const txn::TableInfo& info,
+                                  std::span<const RowImage* const> images) {
+  size_t at = 0;
+  for (uint32_t run : {64u, 8u, 1u}) {
+    while (images.size() - at >= run) {
+      const RowImage* first = images[at];
+      ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, op == 'X' ? first : nullptr,
+                                           op == 'B' ? first : nullptr, run));
+      absl::StatusOr<uint64_t> n = Execute(s, info, images.subspan(at, run));
+      if (!n.ok()) {
+        if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
+        return absl::Status(n.status().code(), StrCat(info.QualifiedName(), ": catchup ",
+                                                      op == 'B' ? "upsert" : "delete", " of ",
+                                                      run, " rows failed: ", n.status().message()));
+      }
+      at += run;
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status Applier::FlushPending() {
+  if (pending_.empty()) return absl::OkStatus();
+  // Per table (in first-seen order): deletes first, then upserts. Each key appears once,
+  // so the two never touch the same row.
+  std::vector<const txn::TableInfo*> tables;
+  for (const PendingRow& p : pending_) {
+    if (std::find(tables.begin(), tables.end(), p.info.get()) == tables.end()) {
+      tables.push_back(p.info.get());
+    }
+  }
+  std::vector<const RowImage*> dels, ups;
+  absl::Status st;
+  for (const txn::TableInfo* info : tables) {
+    dels.clear();
+    ups.clear();
+    for (const PendingRow& p : pending_) {
+      if (p.info.get() != info) continue;
+      (p.upsert ? ups : dels).push_back(&pool_[p.image]);
+    }
+    st = ExecuteRuns('X', *info, dels);
+    if (st.ok()) st = ExecuteRuns('B', *info, ups);
+    if (!st.ok()) break;
+  }
+  pending_.clear();
+  pending_index_.clear();
+  return st;
 }
 
 absl::Status Applier::ApplyStatement(const txn::Transaction& t, const binlog::EventView& ev) {
@@ -374,10 +511,11 @@ absl::Status Applier::RowError(const absl::Status& cause, const txn::Transaction
 
 absl::StatusOr<Applier::Stmt*> Applier::Statement(char op, const txn::TableInfo& info,
                                                   const RowImage* before,
-                                                  const RowImage* after) {
-  // Cache key: operation, table, and which columns each image carries.
+                                                  const RowImage* after, uint32_t rows) {
+  // Cache key: operation, row count, table, and which columns each image carries.
   key_.clear();
   key_.push_back(op);
+  key_.append(reinterpret_cast<const char*>(&rows), sizeof(rows));
   key_.append(info.db).push_back('\0');
   key_.append(info.name).push_back('\0');
   auto shape = [&](const RowImage* img) {
@@ -407,7 +545,7 @@ absl::StatusOr<Applier::Stmt*> Applier::Statement(char op, const txn::TableInfo&
 
   auto s = std::make_unique<Stmt>();
   const std::string table = StrCat(QuoteIdentifier(info.db), ".", QuoteIdentifier(info.name));
-  auto placeholder = [&](uint8_t image, uint32_t col) {
+  auto placeholder = [&](uint16_t image, uint32_t col) {
     const std::string& cs = info.column_charsets[col];
     const bool text = !cs.empty() && Utf8Charset(cs);
     const std::string& type = info.column_types[col];
@@ -440,7 +578,37 @@ absl::StatusOr<Applier::Stmt*> Applier::Statement(char op, const txn::TableInfo&
     return w;
   };
   const uint32_t ncols = static_cast<uint32_t>(info.columns.size());
-  if (op == 'I' || op == 'U') {
+  if (op == 'B') {
+    // Multi-row upsert of full after images (catchup): rows x every column.
+    std::string cols, upd, vals;
+    for (uint32_t c = 0; c < ncols; ++c) {
+      const std::string q = QuoteIdentifier(info.columns[c]);
+      StrAppend(&cols, c ? ", " : "", q);
+      StrAppend(&upd, c ? ", " : "", q, " = VALUES(", q, ")");
+    }
+    for (uint32_t r = 0; r < rows; ++r) {
+      vals += r ? ", (" : "(";
+      for (uint32_t c = 0; c < ncols; ++c) {
+        StrAppend(&vals, c ? ", " : "", placeholder(static_cast<uint16_t>(r), c));
+      }
+      vals += ")";
+    }
+    s->sql = StrCat("INSERT INTO ", table, " (", cols, ") VALUES ", vals,
+                    " ON DUPLICATE KEY UPDATE ", upd);
+  } else if (op == 'X') {
+    // Multi-row delete by primary key (catchup).
+    const std::vector<uint32_t>& k = info.unique_keys.front();
+    std::string lhs, list;
+    for (size_t i = 0; i < k.size(); ++i) StrAppend(&lhs, i ? ", " : "", QuoteIdentifier(info.columns[k[i]]));
+    for (uint32_t r = 0; r < rows; ++r) {
+      list += r ? ", (" : "(";
+      for (size_t i = 0; i < k.size(); ++i) {
+        StrAppend(&list, i ? ", " : "", placeholder(static_cast<uint16_t>(r), k[i]));
+      }
+      list += ")";
+    }
+    s->sql = StrCat("DELETE FROM ", table, " WHERE (", lhs, ") IN (", list, ")");
+  } else if (op == 'I' || op == 'U') {
     std::string cols, vals, upd;
     for (uint32_t c = 0; c < ncols; ++c) {
       if (!present(after, c)) continue;
@@ -486,9 +654,15 @@ absl::StatusOr<Applier::Stmt*> Applier::Statement(char op, const txn::TableInfo&
 
 absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const txn::TableInfo& info,
                                           const RowImage* before, const RowImage* after) {
+  const RowImage* images[2] = {before, after};
+  return Execute(s, info, images);
+}
+
+absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const txn::TableInfo& info,
+                                          std::span<const RowImage* const> images) {
   for (size_t i = 0; i < s->params.size(); ++i) {
     const Stmt::Param& p = s->params[i];
-    const Value& v = (p.image == 0 ? before : after)->values[p.col];
+    const Value& v = images[p.image]->values[p.col];
     MYSQL_BIND& b = s->binds[i];
     Slot& slot = s->slots[i];
     std::memset(&b, 0, sizeof(b));

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -128,7 +129,16 @@ class Applier {
                         const binlog::RowImage* before, const binlog::RowImage* after);
   absl::Status WriteCheckpoint(const txn::Transaction& t, bool unlogged);
   absl::StatusOr<Stmt*> Statement(char op, const txn::TableInfo& info,
-                                  const binlog::RowImage* before, const binlog::RowImage* after);
+                                  const binlog::RowImage* before, const binlog::RowImage* after,
+                                  uint32_t rows = 1);
+  // Catchup compaction: the net effect per primary key of a group of source transactions,
+  // flushed as multi-row deletes and upserts (see ApplyEvents).
+  [[nodiscard]] bool Compactable(const txn::TableInfo& info) const;
+  absl::Status Stage(const std::shared_ptr<const txn::TableInfo>& info, bool upsert,
+                     const binlog::RowImage& image);
+  absl::Status FlushPending();
+  absl::Status ExecuteRuns(char op, const txn::TableInfo& info,
+                           std::span<const binlog::RowImage* const> images);
   absl::Status ApplyRowChecked(const txn::Transaction& t, const binlog::EventView& ev,
                                const txn::TableInfo& info,
                                binlog::RowsKind kind, const binlog::RowImage* before,
@@ -137,6 +147,8 @@ class Applier {
   absl::StatusOr<uint64_t> Execute(Stmt* stmt, const txn::TableInfo& info,
                                    const binlog::RowImage* before,
                                    const binlog::RowImage* after);
+  absl::StatusOr<uint64_t> Execute(Stmt* stmt, const txn::TableInfo& info,
+                                   std::span<const binlog::RowImage* const> images);
   std::string DescribeKey(const txn::TableInfo& info, const binlog::RowImage& image) const;
   absl::Status RowError(const absl::Status& cause, const txn::Transaction& t,
                         const binlog::EventView& ev, const txn::TableInfo& info,
@@ -156,6 +168,15 @@ class Applier {
   uint32_t default_domain_id_ = 0;
   bool origin_refused_ = false;
   uint64_t schema_generation_ = 0;  // statements are rebuilt after DDL
+  struct PendingRow {
+    std::shared_ptr<const txn::TableInfo> info;
+    bool upsert = false;
+    uint32_t image = 0;  // index into pool_
+  };
+  std::vector<PendingRow> pending_;
+  std::vector<binlog::RowImage> pool_;  // images of pending rows; capacity reused
+  std::unordered_map<uint64_t, uint32_t> pending_index_;  // normalised key hash -> pending_
+  std::string key_buf_, key_buf2_;
   ApplyCounters counters_;
 };
 

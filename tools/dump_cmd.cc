@@ -93,15 +93,6 @@ void AppendJsonText(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
-std::string UuidText(ByteView sid) {
-  std::string s;
-  for (size_t i = 0; i < sid.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
-    s += fmt::format("{:02x}", sid[i]);
-  }
-  return s;
-}
-
 bool IsTransactionControl(std::string_view sql) {
   return EqualsIgnoreCase(sql, "BEGIN") || EqualsIgnoreCase(sql, "COMMIT");
 }
@@ -261,7 +252,8 @@ class Dumper {
       gtid_.clear();
       StrAppend(&gtid_, g->domain_id, "-", g->server_id, "-", g->seq_no);
     } else if (auto* mg = std::get_if<binlog::MysqlGtidEvent>(&event)) {
-      gtid_ = mg->anonymous ? std::string() : StrCat(UuidText(mg->sid), ":", mg->gno);
+      gtid_.clear();
+      if (!mg->anonymous) binlog::AppendMysqlGtidText(*mg, &gtid_);  // uuid[:tag]:gno
     } else if (skipping) {
       return absl::OkStatus();
     } else if (auto* rows = std::get_if<binlog::RowsEvent>(&event)) {
@@ -522,12 +514,15 @@ RunFn RegisterDump(CLI::App& app, const GlobalOptions& g) {
   app.add_option("--format", o->format, "json (one object per row change) | text | stats")
       ->capture_default_str()
       ->check(CLI::IsMember({"json", "text", "stats"}));
+  // One value each (comma-separated): a greedy vector option would swallow FILE arguments.
   app.add_option("--databases", o->databases, "only these databases (comma-separated)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   app.add_option("--tables", o->tables,
                  "only these tables, db.table or table (comma-separated); statements are "
                  "then left out")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   return [o, &g] {
     if (o->files.empty() == o->source.empty()) {
       return FailWith(absl::InvalidArgumentError(

@@ -28,21 +28,10 @@ namespace {
 using testing::RunBinsync;
 using testing::SandboxServers;
 
-std::string Uri(const SandboxServers& s, int i) {
-  return "mysql://root@127.0.0.1:" + std::to_string(s.server(i).port);
-}
-
-void Exec(const SandboxServers& s, int i, const std::string& sql) {
-  Connection c = s.Connect(i);
-  absl::Status st = c.Execute(sql);
-  ASSERT_TRUE(st.ok()) << st << "\n" << sql.substr(0, 300);
-}
-
+std::string Uri(const SandboxServers& s, int i) { return s.Uri(i); }
+void Exec(const SandboxServers& s, int i, const std::string& sql) { s.Exec(i, sql); }
 std::string Value(const SandboxServers& s, int i, const std::string& sql) {
-  Connection c = s.Connect(i);
-  auto v = c.QueryValue(sql);
-  EXPECT_TRUE(v.ok()) << v.status();
-  return v.ok() ? v->value_or("NULL") : "";
+  return s.Value(i, sql);
 }
 
 // CHECKSUM TABLE of every table of `db` on server i, as one string.

@@ -84,6 +84,23 @@ Connection SandboxServers::Connect(int index) const {
   return *std::move(conn);
 }
 
+std::string SandboxServers::Uri(int index) const {
+  return "mysql://root@127.0.0.1:" + std::to_string(server(index).port);
+}
+
+void SandboxServers::Exec(int index, const std::string& sql) const {
+  Connection c = Connect(index);
+  absl::Status st = c.Execute(sql);
+  EXPECT_TRUE(st.ok()) << st << "\n" << sql.substr(0, 300);
+}
+
+std::string SandboxServers::Value(int index, const std::string& sql) const {
+  Connection c = Connect(index);
+  auto v = c.QueryValue(sql);
+  EXPECT_TRUE(v.ok()) << v.status();
+  return v.ok() ? v->value_or("NULL") : "";
+}
+
 ServerUri SandboxServers::ReplUri(int index) const {
   ServerUri u = server(index).RootUri();
   u.user = kSandboxReplUser;

@@ -32,6 +32,13 @@ class SandboxServers {
   [[nodiscard]] std::string repl_password() const;
   // A root connection to server `index` (1-based); fails the test on error.
   [[nodiscard]] Connection Connect(int index) const;
+  // "mysql://root@127.0.0.1:PORT" of server `index`, for binsync's command line.
+  [[nodiscard]] std::string Uri(int index) const;
+  // Runs `sql` (';'-separated statements allowed) on server `index` as root; a failure
+  // fails the test, naming the statement.
+  void Exec(int index, const std::string& sql) const;
+  // The one value of a one-row query ("NULL" for NULL; "" and a test failure on error).
+  [[nodiscard]] std::string Value(int index, const std::string& sql) const;
   // mysql://repl@127.0.0.1:port with the password, as a replica of `index` would use it.
   [[nodiscard]] ServerUri ReplUri(int index) const;
 
