@@ -179,6 +179,26 @@ TEST(ResyncTest, SplitBrainConflictsUnderEachPolicy) {
   ExpectHandedBackAndReplicating(s);
 }
 
+TEST(ResyncTest, NodeDownWhileTheOtherTookWrites) {
+  SandboxServers s(2);
+  MasterMaster(s);
+  // node2's last writes never reached node1 (node1's replication was stopped: the link
+  // went first), then node2 went down while node1, now holding the VIP, took writes.
+  Exec(s, 1, "STOP SLAVE");
+  Exec(s, 2, "INSERT INTO rs.t (v, n) SELECT CONCAT('node2 before down ', seq), seq FROM rs.seq_1_to_20");
+  s.Stop(2);
+  Exec(s, 1, "UPDATE rs.t SET n = n * 2 WHERE id < 200; DELETE FROM rs.t WHERE id BETWEEN 300 AND 320;"
+             "INSERT INTO rs.t (v, n) SELECT CONCAT('node1 alone ', seq), seq FROM rs.seq_1_to_30");
+  s.StartStopped();
+  SubprocessResult r = Resync(s, {"--conflicts", "from-wins"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("conflicts: 0"), std::string::npos) << r.out;
+  EXPECT_EQ(Value(s, 1, "SELECT COUNT(*) FROM rs.t WHERE v LIKE 'node2 before down%'"), "20");
+  EXPECT_EQ(Value(s, 2, "SELECT COUNT(*) FROM rs.t WHERE v LIKE 'node1 alone%'"), "30");
+  EXPECT_EQ(Checksum(s, 1), Checksum(s, 2));
+  ExpectHandedBackAndReplicating(s);
+}
+
 TEST(ResyncTest, PurgedBinlogFallsBackToVerifyAndRepair) {
   SandboxServers s(2);
   MasterMaster(s);

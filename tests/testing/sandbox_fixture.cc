@@ -49,9 +49,24 @@ SandboxServers::SandboxServers(int n, std::vector<std::string> mysqld_options) {
   o.buffer_pool_size = "64M";
   o.mysqld_options = std::move(mysqld_options);
   o.die_with_parent = true;
+  options_ = o;
   auto servers = SandboxUp(o);
   if (!servers.ok()) {
     ADD_FAILURE() << "sandbox servers did not start: " << servers.status();
+    return;
+  }
+  servers_ = *std::move(servers);
+}
+
+void SandboxServers::Stop(int index) {
+  const absl::Status st = SandboxStopServer(dir_, index);
+  EXPECT_TRUE(st.ok()) << st;
+}
+
+void SandboxServers::StartStopped() {
+  auto servers = SandboxUp(options_);  // idempotent: running servers are kept
+  if (!servers.ok()) {
+    ADD_FAILURE() << "sandbox servers did not restart: " << servers.status();
     return;
   }
   servers_ = *std::move(servers);

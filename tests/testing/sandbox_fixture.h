@@ -39,11 +39,16 @@ class SandboxServers {
   void Exec(int index, const std::string& sql) const;
   // The one value of a one-row query ("NULL" for NULL; "" and a test failure on error).
   [[nodiscard]] std::string Value(int index, const std::string& sql) const;
+  // Stops server `index` (SIGTERM, waits for exit) / starts every stopped server again on
+  // its datadir and port. Failures fail the test.
+  void Stop(int index);
+  void StartStopped();
   // mysql://repl@127.0.0.1:port with the password, as a replica of `index` would use it.
   [[nodiscard]] ServerUri ReplUri(int index) const;
 
  private:
   std::filesystem::path dir_;
+  SandboxOptions options_;
   std::vector<SandboxServer> servers_;
 };
 
