@@ -60,6 +60,8 @@ struct Shared {
   std::atomic<uint64_t> conflicts{0};
   std::mutex mu;
   std::string applied_position;  // gtid_pos_after of the last commit
+  std::string applied_file;      // and where it ends in the source binlog
+  uint64_t applied_pos = 0;
 };
 
 void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared) {
@@ -99,38 +101,84 @@ void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared) {
     {
       std::lock_guard lock(shared->mu);
       shared->applied_position = t->gtid_pos_after;
+      shared->applied_file = t->file;
+      shared->applied_pos = t->end_pos;
     }
     sched->Committed(job);
   }
 }
 
+// Progress lines: applied transactions and txn/s; with --until-caught-up also the
+// binlog bytes still to read (the source's binlogs as listed at start) and an ETA from the
+// read rate. On a terminal one \r-rewritten line, otherwise a log line every 2 s.
 class Progress {
  public:
-  Progress(const ReplicateOptions& o, const Shared& shared) : o_(o), shared_(shared) {}
-  void Tick(const std::string& reader_at, size_t queued, bool final = false) {
+  Progress(const ReplicateOptions& o, Shared& shared) : o_(o), shared_(shared) {}
+  // The source's binlogs and sizes when the run started (the end to catch up to).
+  void SetEnd(std::vector<std::pair<std::string, uint64_t>> logs) { logs_ = std::move(logs); }
+
+  // `file`/`pos`: where the reader is; what is left is measured from the last commit.
+  void Tick(const std::string& file, uint64_t pos, size_t queued, bool final = false) {
     const auto now = Clock::now();
     if (!final && now - last_ < o_.progress_every) return;
+    std::string applied_file;
+    uint64_t applied_pos = 0;
+    {
+      std::lock_guard lock(shared_.mu);
+      applied_file = shared_.applied_file;
+      applied_pos = shared_.applied_pos;
+    }
     const double dt = std::chrono::duration<double>(now - last_).count();
     const uint64_t applied = shared_.applied_txns.load();
     const double rate = dt > 0 ? static_cast<double>(applied - last_applied_) / dt : 0;
+    std::string left;
+    if (!logs_.empty()) {
+      uint64_t remaining = 0;
+      bool after = false;
+      for (const auto& [name, size] : logs_) {
+        if (after) remaining += size;
+        if (name == applied_file) {
+          after = true;
+          remaining += size > applied_pos ? size - applied_pos : 0;
+        }
+      }
+      if (!after) {
+        // Nothing committed yet (all of it is left), or past what existed at start.
+        remaining = 0;
+        if (applied_file.empty()) {
+          for (const auto& [name, size] : logs_) remaining += size;
+        }
+      }
+      const double read_rate =
+          dt > 0 && last_remaining_ >= remaining && last_remaining_ != UINT64_MAX
+              ? static_cast<double>(last_remaining_ - remaining) / dt
+              : 0;
+      left = fmt::format(", {:.1f} MB to read", static_cast<double>(remaining) / 1e6);
+      if (read_rate > 0 && !final) {
+        left += fmt::format(", ETA {:.0f} s", static_cast<double>(remaining) / read_rate);
+      }
+      last_remaining_ = remaining;
+    }
     last_ = now;
     last_applied_ = applied;
     if (o_.progress_bar) {
-      std::fprintf(stderr, "\r%s applied %llu txn (%.0f txn/s), queued %zu, reading %s   %s",
+      std::fprintf(stderr, "\r%s applied %llu txn (%.0f txn/s), queued %zu%s   %s",
                    o_.label.c_str(), static_cast<unsigned long long>(applied),  // NOLINT
-                   rate, queued, reader_at.c_str(), final ? "\n" : "");
+                   rate, queued, left.c_str(), final ? "\n" : "");
       std::fflush(stderr);
     } else {
-      spdlog::info("{} applied {} transactions ({:.0f} txn/s), {} queued, reading {}", o_.label,
-                   applied, rate, queued, reader_at);
+      spdlog::info("{} applied {} transactions ({:.0f} txn/s), {} queued, reading {}:{}{}",
+                   o_.label, applied, rate, queued, file, pos, left);
     }
   }
 
  private:
   const ReplicateOptions& o_;
-  const Shared& shared_;
+  Shared& shared_;
+  std::vector<std::pair<std::string, uint64_t>> logs_;
   Clock::time_point last_ = Clock::now();
   uint64_t last_applied_ = 0;
+  uint64_t last_remaining_ = UINT64_MAX;
 };
 
 absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
@@ -186,6 +234,13 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
                o.workers, o.mode == ApplyMode::kLive ? "live" : "catchup");
   if (result->end_position.empty()) result->end_position = result->start_position;
 
+  std::vector<std::pair<std::string, uint64_t>> end_logs;
+  if (o.until_caught_up) {
+    ASSIGN_OR_RETURN(const ResultSet logs, source.Query("SHOW BINARY LOGS"));
+    for (const auto& row : logs.rows()) {
+      end_logs.emplace_back(row[0].value_or(""), std::stoull(row[1].value_or("0")));
+    }
+  }
   SchemaCache schema(o.target);
   apply::Scheduler::Options sopt;
   sopt.max_jobs = o.max_queue_txns;
@@ -212,6 +267,10 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
   for (auto& a : appliers) workers.emplace_back(WorkerLoop, &sched, a.get(), &shared);
 
   std::string read_position;
+  Progress progress(o, shared);
+  progress.SetEnd(std::move(end_logs));
+  std::string reader_file;
+  uint64_t reader_pos = 0;
   absl::Status reader_status = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(std::unique_ptr<BinlogStream> s, BinlogStream::Open(so));
     MariaDbGtidPos start_pos;
@@ -234,7 +293,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
       }
       return absl::OkStatus();
     };
-    Progress progress(o, shared);
+
     binlog::EventView ev;
     binlog::Event decoded;
     for (;;) {
@@ -243,7 +302,9 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
       if (!more.ok()) return more.status();
       if (!*more) break;
       const auto type = static_cast<binlog::EventType>(ev.header.type);
-      progress.Tick(StrCat(s->file(), ":", s->position()), sched.queued_jobs());
+      progress.Tick(s->file(), s->position(), sched.queued_jobs());
+      reader_pos = s->position();
+      if (reader_file != s->file()) reader_file = s->file();
       if (type == binlog::EventType::kHeartbeat) {
         RETURN_IF_ERROR(flush());  // the source is idle: do not hold a partial batch
         continue;
@@ -280,7 +341,6 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
     }
     RETURN_IF_ERROR(flush());
     read_position = assembler.Position();
-    progress.Tick(StrCat(s->file(), ":", s->position()), sched.queued_jobs(), true);
     return absl::OkStatus();
   }();
 
@@ -290,6 +350,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
   if (!reader_status.ok() && !absl::IsUnavailable(reader_status)) sched.Abort(reader_status);
   absl::Status drained = sched.Drain();
   for (std::thread& w : workers) w.join();
+  if (o.progress_bar || o.until_caught_up) progress.Tick(reader_file, reader_pos, 0, true);
   result->applied_txns += shared.applied_txns.load();
   result->target_commits += shared.commits.load();
   result->rows += shared.rows.load();
