@@ -211,7 +211,25 @@ bool ResyncReport::clean() const {
   return verified && verify_final.consistent();
 }
 
+namespace {
+absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stopped_native);
+}  // namespace
+
 absl::StatusOr<ResyncReport> RunResync(const ResyncOptions& o) {
+  bool stopped_native = false;
+  absl::StatusOr<ResyncReport> r = RunResyncSteps(o, &stopped_native);
+  if (!r.ok() && stopped_native) {
+    // Say what state the pair is left in: binsync stopped native replication first.
+    return absl::Status(r.status().code(),
+                        StrCat(r.status().message(),
+                               " (native replication is stopped on both servers; fix the cause "
+                               "and run resync again, which resumes from the servers' positions)"));
+  }
+  return r;
+}
+
+namespace {
+absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stopped_native) {
   ResyncReport r;
   r.dry_run = o.dry_run;
   auto t0 = Clock::now();
@@ -239,6 +257,7 @@ absl::StatusOr<ResyncReport> RunResync(const ResyncOptions& o) {
   const bool to_channel = !tf.channels.empty();
   if (!o.dry_run) {
     // Native replication must not apply concurrently with binsync.
+    *stopped_native = from_channel || to_channel;
     if (from_channel) RETURN_IF_ERROR(from.Execute("STOP SLAVE"));
     if (to_channel) RETURN_IF_ERROR(to.Execute("STOP SLAVE"));
   }
@@ -356,6 +375,7 @@ absl::StatusOr<ResyncReport> RunResync(const ResyncOptions& o) {
     RETURN_IF_ERROR(HandBack(from, from_pos, from_channel));
     r.handback = StrCat("native replication running both ways: ", r.to, " from ", to_pos,
                         "; ", r.from, " from ", from_pos);
+    *stopped_native = false;
   } else {
     r.handback = StrCat("not restarted (--handback none); to resume native replication run\n",
                         "  on ", r.to, ": STOP SLAVE; SET GLOBAL gtid_slave_pos='", to_pos,
@@ -402,6 +422,7 @@ absl::StatusOr<ResyncReport> RunResync(const ResyncOptions& o) {
   r.step_seconds["verify"] = Since(t0);
   return r;
 }
+}  // namespace
 
 std::string ResyncReportText(const ResyncReport& r) {
   std::string out;
