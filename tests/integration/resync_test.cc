@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/gtid/mariadb_gtid.h"
 #include "gtest/gtest.h"
 #include "net/native_replication.h"
 #include "tests/testing/sandbox_fixture.h"
@@ -96,6 +97,14 @@ TEST(ResyncTest, Error1062WithWritesOnBothSidesFromWins) {
   for (int i = 0; i < 40; ++i) {
     Exec(s, 1, "UPDATE rs.t SET n = n + 1 WHERE id = " + std::to_string(1 + 2 * i));
     Exec(s, 2, "INSERT INTO rs.t (v, n) VALUES ('node2 broken', " + std::to_string(i) + ")");
+  }
+  // node1 still replicates node2's writes natively: let it settle before taking positions.
+  {
+    auto pos = ParseMariaDbGtidPos(Value(s, 2, "SELECT @@gtid_binlog_pos"));
+    ASSERT_TRUE(pos.ok());
+    Connection a = s.Connect(1);
+    ASSERT_TRUE(WaitForGtid(a, FormatMariaDbGtidPos(WithoutOwn(*pos, 1, 1)),
+                            std::chrono::seconds(30)).ok());
   }
   // --dry-run first: plans, changes nothing.
   const std::string pos1 = Value(s, 1, "SELECT @@gtid_binlog_pos");
