@@ -290,6 +290,33 @@ TEST(ReplicateTest, SigtermExitsZeroAndKillNineResumesWithoutDuplicates) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ReplicateTest, SourceRestartedMidStream) {
+  SandboxServers s(2);
+  Exec(s, 1, "CREATE DATABASE sr; CREATE TABLE sr.t (id INT PRIMARY KEY, v INT)");
+  const auto dir = testing::MakeTempDir("rs");
+  Background b({"replicate", "--source", Uri(s, 1), "--target", Uri(s, 2), "--workers", "2"},
+               (dir / "replicate.log").string());
+  for (int i = 0; i < 200; ++i) {
+    Exec(s, 1, "INSERT INTO sr.t VALUES (" + std::to_string(i) + ", " + std::to_string(i) + ")");
+  }
+  s.Stop(1);  // the source goes away under the stream
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  s.StartStopped();
+  for (int i = 200; i < 400; ++i) {
+    Exec(s, 1, "INSERT INTO sr.t VALUES (" + std::to_string(i) + ", " + std::to_string(i) + ")");
+  }
+  // The running stream reconnects and applies the rest by itself.
+  const std::string want = Value(s, 1, "SELECT COUNT(*) FROM sr.t");
+  for (int i = 0; i < 200 && Value(s, 2, "SELECT COUNT(*) FROM sr.t") != want; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(Value(s, 2, "SELECT COUNT(*) FROM sr.t"), "400") << b.Log();
+  EXPECT_EQ(b.Stop(SIGTERM), 0) << b.Log();
+  EXPECT_EQ(b.Log().find("reconnects 0"), std::string::npos) << b.Log();  // it did reconnect
+  ExpectIdentical(s, "sr");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ReplicateTest, AlterTableMidStream) {
   SandboxServers s(2);
   Exec(s, 1, "CREATE DATABASE al; USE al; CREATE TABLE al.t (id INT PRIMARY KEY, a INT);"
