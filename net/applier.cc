@@ -30,6 +30,14 @@ constexpr unsigned kErrDupEntry = 1062;
 constexpr unsigned kErrLockWaitTimeout = 1205;
 constexpr unsigned kErrDeadlock = 1213;
 
+// True when `img` carries every column of the table (not a minimal image).
+bool FullImage(const txn::TableInfo& info, const RowImage& img) {
+  for (size_t c = 0; c < info.columns.size(); ++c) {
+    if (c >= img.values.size() || img.values[c].kind == ValueKind::kAbsent) return false;
+  }
+  return true;
+}
+
 // Character columns whose bytes can be sent as text in the connection's utf8mb4.
 bool Utf8Charset(std::string_view cs) {
   return EqualsIgnoreCase(cs, "utf8mb4") || EqualsIgnoreCase(cs, "utf8mb3") ||
@@ -297,12 +305,7 @@ absl::Status Applier::ApplyEvents(const txn::Transaction& t) {
       if (!*more) break;
       ++counters_.rows;
       if (Compactable(*info)) {
-        auto full = [&](const RowImage* img) {
-          for (size_t c = 0; c < info->columns.size(); ++c) {
-            if (c >= img->values.size() || img->values[c].kind == ValueKind::kAbsent) return false;
-          }
-          return true;
-        };
+        auto full = [&](const RowImage* img) { return FullImage(*info, *img); };
         if (re->kind == RowsKind::kWrite && full(after)) {
           RETURN_IF_ERROR(Stage(info, true, *after));
           continue;
@@ -873,12 +876,7 @@ absl::Status Applier::ApplyRow(const txn::Transaction& t, const binlog::EventVie
     return RowError(st, t, ev, info, before != nullptr ? before : after, "resync apply failed");
   }
   const bool idempotent = options_.mode == ApplyMode::kCatchup;
-  auto full = [&](const RowImage* img) {
-    for (size_t c = 0; c < info.columns.size(); ++c) {
-      if (c >= img->values.size() || img->values[c].kind == ValueKind::kAbsent) return false;
-    }
-    return true;
-  };
+  auto full = [&](const RowImage* img) { return FullImage(info, *img); };
   auto upsert_after = [&]() -> absl::Status {
     if (!full(after)) {
       return RowError(absl::FailedPreconditionError(""), t, ev, info, before,
