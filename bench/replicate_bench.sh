@@ -21,33 +21,16 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-bin=$PWD/build/binsync
-dir=$(mktemp -d /tmp/bsrb-XXXXXX)
-port=$(( 30000 + RANDOM % 5000 ))
-opts=(--base-port $port --buffer-pool 1G --mysqld-option innodb_log_file_size=512M
-      --mysqld-option sync_binlog=1 --mysqld-option innodb_flush_log_at_trx_commit=1)
-trap '$bin --log-level warn sandbox down --dir "$dir" >/dev/null 2>&1; rm -rf "$dir"' EXIT
-up() { $bin --log-level warn sandbox up --dir "$dir" "${opts[@]}" >/dev/null; }
-down() { $bin --log-level warn sandbox down --dir "$dir" >/dev/null; }
-up
-a=(-h127.0.0.1 -P$port -uroot)
-b=(-h127.0.0.1 -P$((port + 1)) -uroot)
-A="mysql://root@127.0.0.1:$port"
-B="mysql://root@127.0.0.1:$((port + 1))"
-pw=$(cat "$dir/repl.password")
-secs() { date +%s.%N; }
-ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
-
-mariadb "${b[@]}" -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$port, MASTER_USER='repl', MASTER_PASSWORD='$pw', MASTER_USE_GTID=slave_pos; START SLAVE"
-mariadb "${a[@]}" -e "CREATE DATABASE sbtest"
-sysbench oltp_common --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=$port --mysql-user=root \
-  --mysql-db=sbtest --tables=4 --table-size=$rows prepare >/dev/null
-pos=$(mariadb "${a[@]}" -N -e "SELECT @@gtid_binlog_pos")
-mariadb "${b[@]}" -N -e "SELECT MASTER_GTID_WAIT('$pos', 900)" >/dev/null
+source bench/lib.sh
+bench_pair bsrb --mysqld-option innodb_log_file_size=512M \
+  --mysqld-option sync_binlog=1 --mysqld-option innodb_flush_log_at_trx_commit=1
+replicate_from b "$port"
+sysbench_prepare "$rows"
+wait_for b "$(mariadb "${a[@]}" -N -e "SELECT @@gtid_binlog_pos")"
 mariadb "${b[@]}" -e "STOP SLAVE"
-down
+bench_down
 cp -a "$dir/node2" "$dir/node2.snap"
-up
+bench_up
 mariadb "${b[@]}" -e "STOP SLAVE" 2>/dev/null || true
 t0=$(secs)
 sysbench oltp_write_only --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=$port --mysql-user=root \
@@ -58,10 +41,10 @@ backlog=$(mariadb "${a[@]}" -N -e "SHOW BINARY LOGS" | awk '{s+=$2} END {print s
 echo "backlog: $events transactions written in $(python3 -c "print(f'{$t1-$t0:.1f}')") s; binlogs on A ${backlog} bytes; A at $target"
 
 restore() {
-  down
+  bench_down
   rm -rf "$dir/node2"
   cp -a "$dir/node2.snap" "$dir/node2"
-  up
+  bench_up
   mariadb "${b[@]}" -e "STOP SLAVE" 2>/dev/null || true
 }
 checksum() { mariadb "$@" -N -e "CHECKSUM TABLE sbtest.sbtest1, sbtest.sbtest2, sbtest.sbtest3, sbtest.sbtest4" | awk '{print $2}' | tr '\n' ' '; }

@@ -10,26 +10,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=250000
 [[ "${1:-}" == "--rows-per-table" ]] && rows=$2
-bin=$PWD/build/binsync
-dir=$(mktemp -d /tmp/bsrs-XXXXXX)
-port=$(( 30000 + RANDOM % 5000 ))
-trap '$bin --log-level warn sandbox down --dir "$dir" >/dev/null 2>&1; rm -rf "$dir"' EXIT
-$bin --log-level warn sandbox up --dir "$dir" --base-port $port --buffer-pool 1G \
-  --mysqld-option innodb_log_file_size=512M >/dev/null
-a=(-h127.0.0.1 -P$port -uroot)
-b=(-h127.0.0.1 -P$((port + 1)) -uroot)
-A="mysql://root@127.0.0.1:$port"
-B="mysql://root@127.0.0.1:$((port + 1))"
-pw=$(cat "$dir/repl.password")
-secs() { date +%s.%N; }
-for x in a b; do
-  if [[ $x == a ]]; then me=("${a[@]}"); peer=$((port + 1)); else me=("${b[@]}"); peer=$port; fi
-  mariadb "${me[@]}" -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$peer, MASTER_USER='repl', MASTER_PASSWORD='$pw', MASTER_USE_GTID=slave_pos; START SLAVE"
-done
-mariadb "${a[@]}" -e "CREATE DATABASE sbtest"
-sysbench oltp_common --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=$port --mysql-user=root \
-  --mysql-db=sbtest --tables=4 --table-size=$rows prepare >/dev/null
-mariadb "${b[@]}" -N -e "SELECT MASTER_GTID_WAIT('$(mariadb "${a[@]}" -N -e 'SELECT @@gtid_binlog_pos')', 1800)" >/dev/null
+source bench/lib.sh
+bench_pair bsrs --mysqld-option innodb_log_file_size=512M
+replicate_from a $((port + 1))
+replicate_from b "$port"
+sysbench_prepare "$rows"
+wait_for b "$(mariadb "${a[@]}" -N -e 'SELECT @@gtid_binlog_pos')"
 # The break: a row on B outside the binlog, the same key inserted on A -> B stops on 1062.
 big=$((rows * 10))
 mariadb "${b[@]}" -e "SET sql_log_bin=0; INSERT INTO sbtest.sbtest1 (id, k, c, pad) VALUES ($big, 1, 'b only', 'x')"

@@ -9,24 +9,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=250000
 [[ "${1:-}" == "--rows-per-table" ]] && rows=$2
-bin=build/binsync
-dir=$(mktemp -d /tmp/bsvb-XXXXXX)
-trap '$bin sandbox down --dir "$dir" >/dev/null 2>&1; rm -rf "$dir"' EXIT
-port=$(( 30000 + RANDOM % 5000 ))
-$bin --log-level warn sandbox up --dir "$dir" --base-port $port --buffer-pool 1G >/dev/null
-a=(-h127.0.0.1 -P$port -uroot)
-b=(-h127.0.0.1 -P$((port + 1)) -uroot)
-A="mysql://root@127.0.0.1:$port"
-B="mysql://root@127.0.0.1:$((port + 1))"
-pw=$(cat "$dir/repl.password")
+source bench/lib.sh
+bench_pair bsvb
 
 # B replicates from A (pt-table-checksum needs a master/replica shape).
-mariadb "${b[@]}" -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$port, MASTER_USER='repl', MASTER_PASSWORD='$pw', MASTER_USE_GTID=slave_pos; START SLAVE"
-mariadb "${a[@]}" -e "CREATE DATABASE sbtest"
-sysbench oltp_common --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=$port --mysql-user=root \
-  --mysql-db=sbtest --tables=4 --table-size=$rows prepare >/dev/null
-pos=$(mariadb "${a[@]}" -N -e "SELECT @@gtid_binlog_pos")
-mariadb "${b[@]}" -N -e "SELECT MASTER_GTID_WAIT('$pos', 600)" >/dev/null
+replicate_from b "$port"
+sysbench_prepare "$rows"
+wait_for b "$(mariadb "${a[@]}" -N -e "SELECT @@gtid_binlog_pos")"
 
 damage() {  # the 726 differences, written on B only
   mariadb "${b[@]}" sbtest -e "
@@ -37,8 +26,6 @@ damage() {  # the 726 differences, written on B only
     INSERT INTO sbtest4 (id, k, c, pad) SELECT 2 * $rows + 2 * seq, seq, 'extra', 'x' FROM seq_1_to_50;"
 }
 damage
-secs() { date +%s.%N; }
-ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 
 t0=$(secs)
 pt-table-checksum h=127.0.0.1,P=$port,u=root --databases sbtest --no-check-binlog-format \

@@ -255,79 +255,36 @@ absl::Status Applier::WriteCheckpoint(const txn::Transaction& t, bool unlogged) 
 }
 
 absl::Status Applier::ApplyEvents(const txn::Transaction& t) {
-  const binlog::FormatDescription& fd = *t.format;
-  for (const txn::EventRef& ref : t.events) {
-    const auto type = static_cast<binlog::EventType>(ref.header.type);
-    const bool rows = txn::IsRowsEventCode(ref.header.type);
-    const bool query = type == binlog::EventType::kQuery ||
-                       type == binlog::EventType::kMariaQueryCompressed;
-    if (type != binlog::EventType::kTableMap && !query && !rows) {
-      continue;  // annotations, XID: nothing to apply
-    }
-    const binlog::EventView ev = t.View(ref);
-    if (query) {
-      RETURN_IF_ERROR(FlushPending());
-      RETURN_IF_ERROR(ApplyStatement(t, ev));
-      continue;
-    }
-    binlog::Event decoded;
-    RETURN_IF_ERROR(binlog::DecodeEvent(ev, fd, t.file, &decoded));
-    if (const auto* tm = std::get_if<binlog::TableMapEvent>(&decoded)) {
-      if (absl::Status st = maps_.Update(*tm); !st.ok()) {
-        return binlog::EventError(st, t.file, ev.offset, ev.header.type);
-      }
-      continue;
-    }
-    const auto* re = std::get_if<binlog::RowsEvent>(&decoded);
-    if (re == nullptr) continue;
-    const binlog::TableMap* map = maps_.Find(re->table_id);
-    if (map == nullptr) {
-      return binlog::EventError(
-          absl::DataLossError(StrCat("no TABLE_MAP for table id ", re->table_id)), t.file,
-          ev.offset, ev.header.type);
-    }
-    if (options_.filter && !options_.filter(map->database(), map->table())) continue;
-    ASSIGN_OR_RETURN(std::shared_ptr<const txn::TableInfo> info,
-                     schema_->Get(map->database(), map->table()));
-    if (info->columns.size() != map->column_count()) {
-      return absl::FailedPreconditionError(
-          StrCat(info->QualifiedName(), ": the source row has ", map->column_count(),
-                 " columns but the target table has ", info->columns.size(), " (transaction ",
-                 t.Name(), " at ", t.file, ":", ev.offset, ")"));
-    }
-    binlog::RowIterator it(*re, *map);
-    for (;;) {
-      RowImage* before = re->kind == RowsKind::kWrite ? nullptr : &before_;
-      RowImage* after = re->kind == RowsKind::kDelete ? nullptr : &after_;
-      absl::StatusOr<bool> more = it.Next(before, after);
-      if (!more.ok()) return binlog::EventError(more.status(), t.file, ev.offset,
-                                                ev.header.type);
-      if (!*more) break;
-      ++counters_.rows;
-      if (Compactable(*info)) {
-        auto full = [&](const RowImage* img) { return FullImage(*info, *img); };
-        if (re->kind == RowsKind::kWrite && full(after)) {
-          RETURN_IF_ERROR(Stage(info, true, *after));
-          continue;
-        }
-        if (re->kind == RowsKind::kDelete && full(before)) {
-          RETURN_IF_ERROR(Stage(info, false, *before));
-          continue;
-        }
-        if (re->kind == RowsKind::kUpdate && full(before) && full(after)) {
+  const txn::TableLookup lookup = [this](std::string_view db, std::string_view table) {
+    return schema_->Get(db, table);
+  };
+  const absl::Status walked = walker_.Walk(
+      t, lookup, options_.filter,
+      [&](const std::shared_ptr<const txn::TableInfo>& info, RowsKind kind,
+          const RowImage* before, const RowImage* after, const binlog::EventView& ev) {
+        ++counters_.rows;
+        if (Compactable(*info)) {
+          // Keys hashed once here; Stage indexes the staged rows by them.
           uint64_t hb = 0, ha = 0;
-          if (txn::RowKeyHash(*info, *before, &hb) && txn::RowKeyHash(*info, *after, &ha) &&
-              hb != ha) {
-            RETURN_IF_ERROR(Stage(info, false, *before));  // the key changed: old row goes
+          const bool kb = before != nullptr && FullImage(*info, *before) &&
+                          txn::RowKeyHash(*info, *before, &hb);
+          const bool ka = after != nullptr && FullImage(*info, *after) &&
+                          txn::RowKeyHash(*info, *after, &ha);
+          if (kind == RowsKind::kWrite && ka) return Stage(info, true, *after, ha);
+          if (kind == RowsKind::kDelete && kb) return Stage(info, false, *before, hb);
+          if (kind == RowsKind::kUpdate && kb && ka) {
+            if (hb != ha) RETURN_IF_ERROR(Stage(info, false, *before, hb));  // key changed
+            return Stage(info, true, *after, ha);
           }
-          RETURN_IF_ERROR(Stage(info, true, *after));
-          continue;
         }
-      }
-      RETURN_IF_ERROR(FlushPending());
-      RETURN_IF_ERROR(ApplyRow(t, ev, *info, re->kind, before, after));
-    }
-  }
+        RETURN_IF_ERROR(FlushPending());
+        return ApplyRow(t, ev, *info, kind, before, after);
+      },
+      [&](const binlog::EventView& ev) {
+        RETURN_IF_ERROR(FlushPending());
+        return ApplyStatement(t, ev);
+      });
+  RETURN_IF_ERROR(walked);
   return FlushPending();
 }
 
@@ -358,12 +315,7 @@ void AppendExactKey(const txn::TableInfo& info, const RowImage& img, std::string
 }  // namespace
 
 absl::Status Applier::Stage(const std::shared_ptr<const txn::TableInfo>& info, bool upsert,
-                            const RowImage& image) {
-  uint64_t h = 0;
-  if (!txn::RowKeyHash(*info, image, &h)) {
-    RETURN_IF_ERROR(FlushPending());
-    return absl::InternalError(StrCat(info->QualifiedName(), ": row without a primary key value"));
-  }
+                            const RowImage& image, uint64_t h) {
   if (auto it = pending_index_.find(h); it != pending_index_.end()) {
     PendingRow& p = pending_[it->second];
     AppendExactKey(*info, image, &key_buf_);

@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "core/binlog/rows_event.h"
 #include "core/binlog/table_map.h"
+#include "core/txn/row_walker.h"
 #include "core/txn/table_info.h"
 #include "core/txn/transaction.h"
 #include "net/connection.h"
@@ -134,8 +135,9 @@ class Applier {
   // Catchup compaction: the net effect per primary key of a group of source transactions,
   // flushed as multi-row deletes and upserts (see ApplyEvents).
   [[nodiscard]] bool Compactable(const txn::TableInfo& info) const;
+  // `key_hash`: txn::RowKeyHash of `image`.
   absl::Status Stage(const std::shared_ptr<const txn::TableInfo>& info, bool upsert,
-                     const binlog::RowImage& image);
+                     const binlog::RowImage& image, uint64_t key_hash);
   absl::Status FlushPending();
   absl::Status ExecuteRuns(char op, const txn::TableInfo& info,
                            std::span<const binlog::RowImage* const> images);
@@ -157,8 +159,7 @@ class Applier {
   Connection conn_;
   ApplierOptions options_;
   SchemaCache* schema_;
-  binlog::TableMapCache maps_;
-  binlog::RowImage before_, after_;
+  txn::RowWalker walker_;
   std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts_;
   std::string key_;  // statement cache lookup key, reused
   std::unique_ptr<PreparedStatement> checkpoint_;

@@ -48,6 +48,14 @@ struct BinlogStreamOptions {
   std::chrono::milliseconds heartbeat{1000};
 };
 
+// True for what the server makes up while streaming rather than reads from its binlog:
+// the ROTATE and FORMAT_DESCRIPTION it sends first (artificial flag or log_pos 0) and
+// heartbeats. They carry no change (the stream already tracked the position and format).
+[[nodiscard]] inline bool IsStreamArtificial(const binlog::EventView& ev) {
+  return (ev.header.flags & binlog::kFlagArtificial) != 0 || ev.header.log_pos == 0 ||
+         ev.header.type == static_cast<uint8_t>(binlog::EventType::kHeartbeat);
+}
+
 // Parses a --start value into `options`: "" (the server's first binlog), a MariaDB GTID
 // position ("0-1-100,1-2-7") or "file:pos" ("binlog.000003:1234").
 [[nodiscard]] absl::Status ParseStartPosition(std::string_view text,

@@ -309,9 +309,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
         RETURN_IF_ERROR(flush());  // the source is idle: do not hold a partial batch
         continue;
       }
-      if ((ev.header.flags & binlog::kFlagArtificial) != 0 || ev.header.log_pos == 0) {
-        continue;  // the server's artificial ROTATE / FORMAT_DESCRIPTION
-      }
+      if (IsStreamArtificial(ev)) continue;
       RETURN_IF_ERROR(s->Decode(ev, &decoded));
       std::unique_ptr<txn::Transaction> t;
       RETURN_IF_ERROR(assembler.Add(ev, decoded, s->format(), s->file(), &t));

@@ -11,6 +11,7 @@
 #include "core/gtid/mariadb_gtid.h"
 #include "core/topology/server_facts.h"
 #include "core/txn/assembler.h"
+#include "core/txn/row_walker.h"
 #include "core/txn/writeset.h"
 #include "core/util/status_macros.h"
 #include "core/util/strings.h"
@@ -38,6 +39,9 @@ struct KeyLog {
   std::unordered_map<uint64_t, std::string> name;
   std::map<std::string, VerifyOptions::RowKeys> touched;
   std::set<std::string> whole;
+
+  void Record(const txn::TableInfo& info, const std::string& table, const binlog::RowImage& img,
+              uint32_t timestamp);
 };
 
 // The primary key of `image` as text (integers and strings), or false.
@@ -65,6 +69,28 @@ bool KeyText(const txn::TableInfo& info, const binlog::RowImage& image,
   return true;
 }
 
+void KeyLog::Record(const txn::TableInfo& info, const std::string& table,
+                    const binlog::RowImage& img, uint32_t timestamp) {
+  if (!whole.contains(table)) {
+    std::vector<std::string> key;
+    if (KeyText(info, img, &key)) {
+      VerifyOptions::RowKeys& rk = touched[table];
+      if (rk.columns.empty()) {
+        for (uint32_t c : info.unique_keys.front()) rk.columns.push_back(info.columns[c]);
+      }
+      rk.keys.push_back(std::move(key));
+    } else {
+      whole.insert(table);  // a key binsync cannot write as text: verify the table whole
+      touched.erase(table);
+    }
+  }
+  uint64_t h = 0;
+  if (!txn::RowKeyHash(info, img, &h)) return;
+  uint32_t& ts = last_change[h];
+  ts = std::max(ts, timestamp);
+  if (!name.contains(h)) name[h] = StrCat(table, " ", txn::DescribeRowKey(info, img));
+}
+
 // Reads `source`'s binlog after `start` up to its current end, without applying
 // anything: what the other server lacks.
 absl::StatusOr<StreamPlan> Scan(const ConnectOptions& source, uint32_t target_id,
@@ -85,8 +111,16 @@ absl::StatusOr<StreamPlan> Scan(const ConnectOptions& source, uint32_t target_id
   ASSIGN_OR_RETURN(MariaDbGtidPos start_pos, ParseMariaDbGtidPos(start));
   txn::Assembler assembler(start_pos);
   SchemaCache schema(source);
-  binlog::TableMapCache maps;
-  binlog::RowImage before, after;
+  // A table dropped since has nothing left to compare: left out.
+  const txn::TableLookup lookup =
+      [&](std::string_view db,
+          std::string_view table) -> absl::StatusOr<std::shared_ptr<const txn::TableInfo>> {
+    absl::StatusOr<std::shared_ptr<const txn::TableInfo>> info = schema.Get(db, table);
+    if (absl::IsNotFound(info.status())) return nullptr;
+    return info;
+  };
+  txn::RowWalker walker;
+  walker.set_skip_mismatched_tables(true);
   binlog::EventView ev;
   binlog::Event decoded;
   for (;;) {
@@ -100,11 +134,7 @@ absl::StatusOr<StreamPlan> Scan(const ConnectOptions& source, uint32_t target_id
       return more.status();
     }
     if (!*more) break;
-    const auto type = static_cast<binlog::EventType>(ev.header.type);
-    if (type == binlog::EventType::kHeartbeat ||
-        (ev.header.flags & binlog::kFlagArtificial) != 0 || ev.header.log_pos == 0) {
-      continue;
-    }
+    if (IsStreamArtificial(ev)) continue;
     RETURN_IF_ERROR(s.Decode(ev, &decoded));
     std::unique_ptr<txn::Transaction> t;
     RETURN_IF_ERROR(assembler.Add(ev, decoded, s.format(), s.file(), &t));
@@ -116,60 +146,21 @@ absl::StatusOr<StreamPlan> Scan(const ConnectOptions& source, uint32_t target_id
     ++plan.transactions;
     if (plan.first_gtid.empty()) plan.first_gtid = t->Name();
     plan.last_gtid = t->Name();
-    for (const txn::EventRef& ref : t->events) {
-      if (ref.header.type != static_cast<uint8_t>(binlog::EventType::kTableMap) &&
-          !txn::IsRowsEventCode(ref.header.type)) {
-        continue;
-      }
-      const binlog::EventView tev = t->View(ref);
-      binlog::Event d;
-      RETURN_IF_ERROR(binlog::DecodeEvent(tev, *t->format, t->file, &d));
-      if (const auto* tm = std::get_if<binlog::TableMapEvent>(&d)) {
-        RETURN_IF_ERROR(maps.Update(*tm));
-        continue;
-      }
-      const auto* rows = std::get_if<binlog::RowsEvent>(&d);
-      if (rows == nullptr) continue;
-      const binlog::TableMap* map = maps.Find(rows->table_id);
-      if (map == nullptr) continue;
-      absl::StatusOr<std::shared_ptr<const txn::TableInfo>> info =
-          schema.Get(map->database(), map->table());
-      if (!info.ok()) continue;  // dropped since: nothing to compare
-      binlog::RowIterator it(*rows, *map);
-      const std::string table = (*info)->QualifiedName();
-      for (;;) {
-        binlog::RowImage* b = rows->kind == binlog::RowsKind::kWrite ? nullptr : &before;
-        binlog::RowImage* a = rows->kind == binlog::RowsKind::kDelete ? nullptr : &after;
-        ASSIGN_OR_RETURN(bool row, it.Next(b, a));
-        if (!row) break;
-        ++plan.rows;
-        ++plan.table_rows[table];
-        for (const binlog::RowImage* img : {static_cast<const binlog::RowImage*>(b),
-                                            static_cast<const binlog::RowImage*>(a)}) {
-          uint64_t h = 0;
-          if (img == nullptr) continue;
-          std::vector<std::string> key;
-          if (!keys->whole.contains(table)) {
-            if (KeyText(**info, *img, &key)) {
-              VerifyOptions::RowKeys& rk = keys->touched[table];
-              if (rk.columns.empty()) {
-                for (uint32_t c : (*info)->unique_keys.front()) rk.columns.push_back((*info)->columns[c]);
-              }
-              rk.keys.push_back(std::move(key));
-            } else {
-              keys->whole.insert(table);
-              keys->touched.erase(table);
-            }
+    const absl::Status walked = walker.Walk(
+        *t, lookup, nullptr,
+        [&](const std::shared_ptr<const txn::TableInfo>& info, binlog::RowsKind /*kind*/,
+            const binlog::RowImage* b, const binlog::RowImage* a,
+            const binlog::EventView& /*ev*/) {
+          const std::string& table = info->QualifiedName();
+          ++plan.rows;
+          ++plan.table_rows[table];
+          for (const binlog::RowImage* img : {b, a}) {
+            if (img != nullptr) keys->Record(*info, table, *img, t->timestamp);
           }
-          if (!txn::RowKeyHash(**info, *img, &h)) continue;
-          uint32_t& ts = keys->last_change[h];
-          ts = std::max(ts, t->timestamp);
-          if (!keys->name.contains(h)) {
-            keys->name[h] = StrCat(table, " ", txn::DescribeRowKey(**info, *img));
-          }
-        }
-      }
-    }
+          return absl::OkStatus();
+        },
+        txn::IgnoreStatement);
+    RETURN_IF_ERROR(walked);
   }
   return plan;
 }

@@ -278,14 +278,7 @@ absl::StatusOr<std::map<std::string, TableSchema>> LoadSchemas(Connection& c,
                      "c.TABLE_SCHEMA NOT IN ",
                      kSystemSchemas, " ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION")));
   auto wanted = [&](const std::string& db, const std::string& table) {
-    if (!o.databases.empty() &&
-        std::find(o.databases.begin(), o.databases.end(), db) == o.databases.end()) {
-      return false;
-    }
-    if (o.tables.empty()) return true;
-    return std::any_of(o.tables.begin(), o.tables.end(), [&](const std::string& f) {
-      return f == table || f == db + "." + table;
-    });
+    return TableSelected(o.databases, o.tables, db, table);
   };
   std::map<std::string, TableSchema> out;
   for (const auto& r : cols.rows()) {

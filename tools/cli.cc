@@ -1,5 +1,7 @@
 #include "tools/cli.h"
 
+#include <signal.h>
+
 #include "core/util/strings.h"
 #include "core/util/status_macros.h"
 #include "spdlog/spdlog.h"
@@ -21,6 +23,19 @@ absl::StatusOr<ConnectOptions> MakeConnectOptions(std::string_view uri, const Gl
 int FailWith(const absl::Status& status) {
   spdlog::error("{}", status.message());
   return kExitError;
+}
+
+namespace {
+std::atomic<bool> g_stop_requested{false};
+void OnStopSignal(int /*sig*/) { g_stop_requested.store(true); }
+}  // namespace
+
+std::atomic<bool>* InstallStopSignals() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnStopSignal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  return &g_stop_requested;
 }
 
 }  // namespace binsync

@@ -3,6 +3,7 @@
 #ifndef BINSYNC_TOOLS_CLI_H_
 #define BINSYNC_TOOLS_CLI_H_
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,10 @@ struct GlobalOptions {
 // Parses a server URI and applies the global password/TLS/timeout options.
 [[nodiscard]] absl::StatusOr<ConnectOptions> MakeConnectOptions(std::string_view uri,
                                                                 const GlobalOptions& g);
+
+// Installs SIGTERM/SIGINT handlers that set the returned flag (long-running commands
+// check it, finish what is in flight and exit 0). The flag lives for the whole process.
+std::atomic<bool>* InstallStopSignals();
 
 // Prints `status` as the one-line error of a failed command and returns kExitError.
 int FailWith(const absl::Status& status);

@@ -93,10 +93,6 @@ void AppendJsonText(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
-bool IsTransactionControl(std::string_view sql) {
-  return EqualsIgnoreCase(sql, "BEGIN") || EqualsIgnoreCase(sql, "COMMIT");
-}
-
 struct TableStats {
   uint64_t inserts = 0, updates = 0, deletes = 0;
 };
@@ -202,10 +198,8 @@ class Dumper {
       bytes_read_ += ev.raw.size();
       file_label_ = stream.file();
       const auto type = static_cast<binlog::EventType>(ev.header.type);
-      // The server's artificial ROTATE/FORMAT_DESCRIPTION and heartbeats carry no data.
-      const bool artificial = (ev.header.flags & binlog::kFlagArtificial) != 0 ||
-                              ev.header.log_pos == 0 || type == binlog::EventType::kHeartbeat;
-      if (!artificial || type == binlog::EventType::kFormatDescription) {
+      // A FORMAT_DESCRIPTION is handled even when artificial (it governs what follows).
+      if (!IsStreamArtificial(ev) || type == binlog::EventType::kFormatDescription) {
         if (absl::Status st = Handle(ev, stream.format(), stream.file(), false, false);
             !st.ok()) {
           return st;
@@ -279,29 +273,6 @@ class Dumper {
     return absl::OkStatus();
   }
 
-  bool DatabaseWanted(std::string_view db) const {
-    if (o_.databases.empty()) return true;
-    for (const std::string& d : o_.databases) {
-      if (d == db) return true;
-    }
-    return false;
-  }
-
-  bool TableWanted(std::string_view db, std::string_view table) const {
-    if (!DatabaseWanted(db)) return false;
-    if (o_.tables.empty()) return true;
-    for (const std::string& t : o_.tables) {
-      const size_t dot = t.find('.');
-      if (dot == std::string::npos) {
-        if (t == table) return true;
-      } else if (std::string_view(t).substr(0, dot) == db &&
-                 std::string_view(t).substr(dot + 1) == table) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   uint64_t Pos(const EventView& ev) const { return pos_override_ ? *pos_override_ : ev.offset; }
 
   // "type":..,"db":..,"table":..,"gtid":..,"server_id":..,"ts":..,"pos":..
@@ -338,8 +309,11 @@ class Dumper {
   }
 
   void Query(const binlog::QueryEvent& q, const EventView& ev) {
-    if (IsTransactionControl(q.sql)) return;
-    if (!DatabaseWanted(q.db) || !o_.tables.empty()) return;  // statements name no table
+    // BEGIN and COMMIT frame transactions; a ROLLBACK is shown (its rows were not undone
+    // on non-transactional tables, and the reader should know).
+    if (EqualsIgnoreCase(q.sql, "BEGIN") || EqualsIgnoreCase(q.sql, "COMMIT")) return;
+    // Statements name no table: with --tables they are left out.
+    if (!TableSelected(o_.databases, {}, q.db, {}) || !o_.tables.empty()) return;
     if (format_ == Format::kJson) {
       JsonHeader("query", q.db, nullptr, ev);
       out_ += ",\"sql\":";
@@ -379,7 +353,7 @@ class Dumper {
           absl::DataLossError(StrCat("no TABLE_MAP for table id ", rows.table_id)), file,
           ev.offset, ev.header.type);
     }
-    const bool wanted = TableWanted(map->database(), map->table());
+    const bool wanted = TableSelected(o_.databases, o_.tables, map->database(), map->table());
     // stats decodes every row even when filtered out; json/text skip filtered tables.
     if (!wanted && format_ != Format::kStats) return absl::OkStatus();
     binlog::RowIterator it(rows, *map);

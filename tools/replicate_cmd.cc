@@ -1,7 +1,6 @@
 // binsync replicate: stream row events from --source and apply them to --target (and the
 // reverse with --bidirectional), in parallel, commit-ordered, loop-free, crash-safe.
 // SIGTERM/SIGINT: stop reading, commit what is in flight with its checkpoint, exit 0.
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -18,10 +17,6 @@
 
 namespace binsync {
 namespace {
-
-std::atomic<bool> g_stop{false};
-
-void OnSignal(int /*sig*/) { g_stop.store(true); }
 
 struct ReplicateCli {
   std::string source, target;
@@ -41,19 +36,7 @@ txn::TableFilter MakeFilter(const std::vector<std::string>& databases,
                             const std::vector<std::string>& tables) {
   if (databases.empty() && tables.empty()) return nullptr;
   return [databases, tables](std::string_view db, std::string_view table) {
-    bool db_ok = databases.empty();
-    for (const std::string& d : databases) db_ok = db_ok || d == db;
-    if (!db_ok) return false;
-    if (tables.empty() || table.empty()) return true;
-    for (const std::string& t : tables) {
-      const size_t dot = t.find('.');
-      if (dot == std::string::npos ? t == table
-                                   : (std::string_view(t).substr(0, dot) == db &&
-                                      std::string_view(t).substr(dot + 1) == table)) {
-        return true;
-      }
-    }
-    return false;
+    return TableSelected(databases, tables, db, table);
   };
 }
 
@@ -123,10 +106,7 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
           "--start names a position in one server's binlog; it cannot be used with "
           "--bidirectional"));
     }
-    struct sigaction sa = {};
-    sa.sa_handler = OnSignal;
-    sigaction(SIGTERM, &sa, nullptr);
-    sigaction(SIGINT, &sa, nullptr);
+    std::atomic<bool>* stop = InstallStopSignals();
 
     auto options = [&](const ConnectOptions& from, const ConnectOptions& to) {
       ReplicateOptions r;
@@ -142,7 +122,7 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                                                           : OnMissingRow::kError;
       r.filter = MakeFilter(o->databases, o->tables);
       r.batch_txns = o->batch_txns;
-      r.stop = &g_stop;
+      r.stop = stop;
       r.label = StrCat(from.uri.Endpoint(), "->", to.uri.Endpoint());
       r.progress_bar = isatty(STDERR_FILENO) != 0 && !o->bidirectional;
       return r;
@@ -155,7 +135,7 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
     for (size_t i = 0; i < streams.size(); ++i) {
       threads.emplace_back([&, i] {
         results[i] = Replicate(streams[i]);
-        if (!results[i].ok()) g_stop.store(true);  // one direction failed: stop the other
+        if (!results[i].ok()) stop->store(true);  // one direction failed: stop the other
       });
     }
     for (std::thread& t : threads) t.join();

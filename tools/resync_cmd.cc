@@ -2,7 +2,6 @@
 // divergence point, both writable, nothing either wrote thrown away (net/resync.h).
 // Exit 0 when the pair ends identical with replication handed back, 1 when conflicts were
 // left alone (--conflicts report) or differences remain, 2 on error.
-#include <signal.h>
 
 #include <atomic>
 #include <cstdio>
@@ -15,9 +14,6 @@
 
 namespace binsync {
 namespace {
-
-std::atomic<bool> g_resync_stop{false};
-void OnResyncSignal(int /*sig*/) { g_resync_stop.store(true); }
 
 struct ResyncCli {
   std::string from, to;
@@ -62,10 +58,7 @@ RunFn RegisterResync(CLI::App& app, const GlobalOptions& g) {
     if (!from.ok()) return FailWith(from.status());
     absl::StatusOr<ConnectOptions> to = MakeConnectOptions(o->to, g);
     if (!to.ok()) return FailWith(to.status());
-    struct sigaction sa = {};
-    sa.sa_handler = OnResyncSignal;
-    sigaction(SIGTERM, &sa, nullptr);
-    sigaction(SIGINT, &sa, nullptr);
+    std::atomic<bool>* stop = InstallStopSignals();
     ResyncOptions ro;
     ro.from = *from;
     ro.to = *to;
@@ -77,7 +70,7 @@ RunFn RegisterResync(CLI::App& app, const GlobalOptions& g) {
     ro.full_verify = o->full_verify;
     ro.workers = o->workers;
     ro.server_id = o->server_id;
-    ro.stop = &g_resync_stop;
+    ro.stop = stop;
     absl::StatusOr<ResyncReport> r = RunResync(ro);
     if (!r.ok()) return FailWith(r.status());
     const std::string text = o->format == "json" ? ResyncReportJson(*r) + "\n" : ResyncReportText(*r);

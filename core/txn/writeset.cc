@@ -165,56 +165,20 @@ absl::Status WritesetBuilder::Build(Transaction* t, const TableLookup& lookup,
   t->keys.clear();
   t->row_changes = 0;
   if (t->has_statements) t->barrier = true;
-  const binlog::FormatDescription& fd = *t->format;
-  for (const EventRef& ref : t->events) {
-    const auto type = static_cast<binlog::EventType>(ref.header.type);
-    if (type != binlog::EventType::kTableMap && !IsRowsEventCode(ref.header.type)) {
-      continue;
-    }
-    const binlog::EventView ev = t->View(ref);
-    binlog::Event decoded;
-    RETURN_IF_ERROR(binlog::DecodeEvent(ev, fd, t->file, &decoded));
-    if (const auto* tm = std::get_if<binlog::TableMapEvent>(&decoded)) {
-      if (absl::Status st = maps_.Update(*tm); !st.ok()) {
-        return binlog::EventError(st, t->file, ev.offset, ev.header.type);
-      }
-      continue;
-    }
-    const auto* rows = std::get_if<binlog::RowsEvent>(&decoded);
-    if (rows == nullptr) continue;
-    const binlog::TableMap* map = maps_.Find(rows->table_id);
-    if (map == nullptr) {
-      return binlog::EventError(absl::DataLossError(StrCat("no TABLE_MAP for table id ",
-                                                           rows->table_id)),
-                                t->file, ev.offset, ev.header.type);
-    }
-    if (filter && !filter(map->database(), map->table())) continue;
-    ASSIGN_OR_RETURN(std::shared_ptr<const TableInfo> info,
-                     lookup(map->database(), map->table()));
-    if (info->columns.size() != map->column_count()) {
-      return absl::FailedPreconditionError(StrCat(
-          info->QualifiedName(), ": the source row has ", map->column_count(),
-          " columns but the target table has ", info->columns.size(), " (transaction ",
-          t->Name(), " at ", t->file, ":", ev.offset,
-          "); make the target's table match the source's, then restart"));
-    }
-    if (info->unique_keys.empty() || info->in_foreign_key || info->prefix_unique_key) {
-      t->barrier = true;
-    }
-    binlog::RowIterator it(*rows, *map);
-    for (;;) {
-      binlog::RowImage* before = rows->kind == binlog::RowsKind::kWrite ? nullptr : &before_;
-      binlog::RowImage* after = rows->kind == binlog::RowsKind::kDelete ? nullptr : &after_;
-      absl::StatusOr<bool> more = it.Next(before, after);
-      if (!more.ok()) return binlog::EventError(more.status(), t->file, ev.offset,
-                                                ev.header.type);
-      if (!*more) break;
-      ++t->row_changes;
-      if (before != nullptr) HashImage(*info, *before, t);
-      if (after != nullptr) HashImage(*info, *after, t);
-    }
-  }
-  return absl::OkStatus();
+  return walker_.Walk(
+      *t, lookup, filter,
+      [&](const std::shared_ptr<const TableInfo>& info, binlog::RowsKind /*kind*/,
+          const binlog::RowImage* before, const binlog::RowImage* after,
+          const binlog::EventView& /*ev*/) {
+        if (info->unique_keys.empty() || info->in_foreign_key || info->prefix_unique_key) {
+          t->barrier = true;
+        }
+        ++t->row_changes;
+        if (before != nullptr) HashImage(*info, *before, t);
+        if (after != nullptr) HashImage(*info, *after, t);
+        return absl::OkStatus();
+      },
+      IgnoreStatement);
 }
 
 }  // namespace binsync::txn

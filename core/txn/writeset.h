@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "core/binlog/rows_event.h"
 #include "core/binlog/table_map.h"
+#include "core/txn/row_walker.h"
 #include "core/txn/table_info.h"
 #include "core/txn/transaction.h"
 
@@ -46,8 +47,7 @@ class WritesetBuilder {
  private:
   void HashImage(const TableInfo& info, const binlog::RowImage& image, Transaction* t);
 
-  binlog::TableMapCache maps_;
-  binlog::RowImage before_, after_;
+  RowWalker walker_;
   std::string buf_;
 };
 

@@ -53,4 +53,23 @@ void AppendHex(std::string_view bytes, std::string* out) {
   }
 }
 
+bool TableSelected(const std::vector<std::string>& databases,
+                   const std::vector<std::string>& tables, std::string_view db,
+                   std::string_view table) {
+  if (!databases.empty() &&
+      std::find(databases.begin(), databases.end(), db) == databases.end()) {
+    return false;
+  }
+  if (tables.empty() || table.empty()) return true;
+  for (const std::string& t : tables) {
+    const size_t dot = t.find('.');
+    if (dot == std::string::npos ? t == table
+                                 : (std::string_view(t).substr(0, dot) == db &&
+                                    std::string_view(t).substr(dot + 1) == table)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace binsync

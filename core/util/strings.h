@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "fmt/format.h"
@@ -46,6 +47,13 @@ void StrAppend(std::string* out, const Args&... args) {
 void AppendHex(std::string_view bytes, std::string* out);
 
 inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
+
+// --databases / --tables selection: `db` must be in `databases` (when given) and, when
+// `tables` is given and `table` is not empty, `table` must match an entry "t" or "db.t".
+// An empty `table` asks about the database alone (statements).
+[[nodiscard]] bool TableSelected(const std::vector<std::string>& databases,
+                                 const std::vector<std::string>& tables, std::string_view db,
+                                 std::string_view table);
 
 }  // namespace binsync
 

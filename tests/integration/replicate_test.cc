@@ -28,11 +28,6 @@ namespace {
 using testing::RunBinsync;
 using testing::SandboxServers;
 
-std::string Uri(const SandboxServers& s, int i) { return s.Uri(i); }
-void Exec(const SandboxServers& s, int i, const std::string& sql) { s.Exec(i, sql); }
-std::string Value(const SandboxServers& s, int i, const std::string& sql) {
-  return s.Value(i, sql);
-}
 
 // CHECKSUM TABLE of every table of `db` on server i, as one string.
 std::string Checksums(const SandboxServers& s, int i, const std::string& db) {
@@ -58,7 +53,7 @@ void ExpectIdentical(const SandboxServers& s, const std::string& db) {
 }
 
 SubprocessResult CatchUp(const SandboxServers& s, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"replicate", "--source", Uri(s, 1), "--target", Uri(s, 2),
+  std::vector<std::string> args = {"replicate", "--source", s.Uri(1), "--target", s.Uri(2),
                                    "--until-caught-up"};
   args.insert(args.end(), extra.begin(), extra.end());
   return RunBinsync(args);
@@ -176,15 +171,15 @@ void Workload(const SandboxServers& s, int server, const std::string& db, int tx
 
 TEST(ReplicateTest, EveryColumnTypeAndWorkloadLiveModeKeepsGtids) {
   SandboxServers s(2);
-  Exec(s, 1, kTypes);
-  Exec(s, 1, "CREATE TABLE rt.w (k INT PRIMARY KEY, v VARCHAR(20), n INT)");
+  s.Exec(1, kTypes);
+  s.Exec(1, "CREATE TABLE rt.w (k INT PRIMARY KEY, v VARCHAR(20), n INT)");
   Workload(s, 1, "rt", 600, 1);
   SubprocessResult r = CatchUp(s, {"--workers", "4"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("skipped 0 of the target's"), std::string::npos) << r.out;
   ExpectIdentical(s, "rt");
   // Live mode keeps the source's GTIDs: the target logged 1-1-N too.
-  EXPECT_EQ(Value(s, 1, "SELECT @@gtid_binlog_pos"), Value(s, 2, "SELECT @@gtid_binlog_pos"));
+  EXPECT_EQ(s.Value(1, "SELECT @@gtid_binlog_pos"), s.Value(2, "SELECT @@gtid_binlog_pos"));
   // The checkpoint names the last GTID; a second run applies nothing.
   r = CatchUp(s);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -199,8 +194,8 @@ TEST(ReplicateTest, EveryColumnTypeAndWorkloadLiveModeKeepsGtids) {
 
 TEST(ReplicateTest, CatchupModeGroupsTransactionsAndEndsIdentical) {
   SandboxServers s(2);
-  Exec(s, 1, kTypes);
-  Exec(s, 1, "CREATE TABLE rt.w (k INT PRIMARY KEY, v VARCHAR(20), n INT)");
+  s.Exec(1, kTypes);
+  s.Exec(1, "CREATE TABLE rt.w (k INT PRIMARY KEY, v VARCHAR(20), n INT)");
   Workload(s, 1, "rt", 800, 3);
   SubprocessResult r = CatchUp(s, {"--mode", "catchup", "--workers", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -214,12 +209,12 @@ TEST(ReplicateTest, CatchupModeGroupsTransactionsAndEndsIdentical) {
 
 TEST(ReplicateTest, BidirectionalWritesOnBothSidesNoLoop) {
   SandboxServers s(2);
-  Exec(s, 1, "CREATE DATABASE bi; CREATE TABLE bi.w (k INT PRIMARY KEY, v VARCHAR(20), n INT)");
-  SubprocessResult r = RunBinsync({"replicate", "--source", Uri(s, 1), "--target", Uri(s, 2),
+  s.Exec(1, "CREATE DATABASE bi; CREATE TABLE bi.w (k INT PRIMARY KEY, v VARCHAR(20), n INT)");
+  SubprocessResult r = RunBinsync({"replicate", "--source", s.Uri(1), "--target", s.Uri(2),
                                    "--bidirectional", "--until-caught-up"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   // Writes on both masters (auto_increment offsets keep inserts apart).
-  Exec(s, 1, "CREATE TABLE bi.a (id INT AUTO_INCREMENT PRIMARY KEY, who VARCHAR(4))");
+  s.Exec(1, "CREATE TABLE bi.a (id INT AUTO_INCREMENT PRIMARY KEY, who VARCHAR(4))");
   std::thread t1([&] {
     Connection c = s.Connect(1);
     for (int i = 0; i < 300; ++i) ASSERT_TRUE(c.Execute("INSERT INTO bi.w VALUES (" + std::to_string(i * 2) + ", 'a', 1)").ok());
@@ -230,30 +225,30 @@ TEST(ReplicateTest, BidirectionalWritesOnBothSidesNoLoop) {
   });
   t1.join();
   t2.join();
-  r = RunBinsync({"replicate", "--source", Uri(s, 1), "--target", Uri(s, 2), "--bidirectional",
+  r = RunBinsync({"replicate", "--source", s.Uri(1), "--target", s.Uri(2), "--bidirectional",
                   "--until-caught-up", "--workers", "3"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   // A->B may still have been racing B->A's last applies: one more pass settles.
-  r = RunBinsync({"replicate", "--source", Uri(s, 1), "--target", Uri(s, 2), "--bidirectional",
+  r = RunBinsync({"replicate", "--source", s.Uri(1), "--target", s.Uri(2), "--bidirectional",
                   "--until-caught-up"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   ExpectIdentical(s, "bi");
-  EXPECT_EQ(Value(s, 1, "SELECT COUNT(*) FROM bi.w"), "600");
+  EXPECT_EQ(s.Value(1, "SELECT COUNT(*) FROM bi.w"), "600");
   // No loop: with writes stopped, another pass applies nothing and the binlogs stay put.
-  const std::string pos1 = Value(s, 1, "SELECT @@gtid_binlog_pos");
-  const std::string pos2 = Value(s, 2, "SELECT @@gtid_binlog_pos");
-  r = RunBinsync({"replicate", "--source", Uri(s, 1), "--target", Uri(s, 2), "--bidirectional",
+  const std::string pos1 = s.Value(1, "SELECT @@gtid_binlog_pos");
+  const std::string pos2 = s.Value(2, "SELECT @@gtid_binlog_pos");
+  r = RunBinsync({"replicate", "--source", s.Uri(1), "--target", s.Uri(2), "--bidirectional",
                   "--until-caught-up"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.find("applied 1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("applied 0 transactions"), std::string::npos) << r.out;
-  EXPECT_EQ(pos1, Value(s, 1, "SELECT @@gtid_binlog_pos"));
-  EXPECT_EQ(pos2, Value(s, 2, "SELECT @@gtid_binlog_pos"));
+  EXPECT_EQ(pos1, s.Value(1, "SELECT @@gtid_binlog_pos"));
+  EXPECT_EQ(pos2, s.Value(2, "SELECT @@gtid_binlog_pos"));
 }
 
 TEST(ReplicateTest, SigtermExitsZeroAndKillNineResumesWithoutDuplicates) {
   SandboxServers s(2);
-  Exec(s, 1, "CREATE DATABASE kd; CREATE TABLE kd.ins (id INT PRIMARY KEY, v INT)");
+  s.Exec(1, "CREATE DATABASE kd; CREATE TABLE kd.ins (id INT PRIMARY KEY, v INT)");
   // Inserts only: a transaction applied twice would fail with a duplicate key (live mode).
   std::atomic<bool> writing{true};
   std::thread writer([&] {
@@ -267,13 +262,13 @@ TEST(ReplicateTest, SigtermExitsZeroAndKillNineResumesWithoutDuplicates) {
   const auto dir = testing::MakeTempDir("rk");
   std::mt19937 rng(7);
   for (int round = 0; round < 3; ++round) {
-    Background b({"replicate", "--source", Uri(s, 1), "--target", Uri(s, 2), "--workers", "4"},
+    Background b({"replicate", "--source", s.Uri(1), "--target", s.Uri(2), "--workers", "4"},
                  (dir / ("kill" + std::to_string(round) + ".log")).string());
     std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 700));
     EXPECT_EQ(b.Stop(SIGKILL), 128 + SIGKILL);
   }
   {
-    Background b({"replicate", "--source", Uri(s, 1), "--target", Uri(s, 2)},
+    Background b({"replicate", "--source", s.Uri(1), "--target", s.Uri(2)},
                  (dir / "term.log").string());
     std::this_thread::sleep_for(std::chrono::milliseconds(800));
     const auto t0 = std::chrono::steady_clock::now();
@@ -286,31 +281,31 @@ TEST(ReplicateTest, SigtermExitsZeroAndKillNineResumesWithoutDuplicates) {
   SubprocessResult r = CatchUp(s);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   ExpectIdentical(s, "kd");
-  EXPECT_EQ(Value(s, 2, "SELECT COUNT(*) FROM kd.ins"), Value(s, 1, "SELECT COUNT(*) FROM kd.ins"));
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM kd.ins"), s.Value(1, "SELECT COUNT(*) FROM kd.ins"));
   std::filesystem::remove_all(dir);
 }
 
 TEST(ReplicateTest, SourceRestartedMidStream) {
   SandboxServers s(2);
-  Exec(s, 1, "CREATE DATABASE sr; CREATE TABLE sr.t (id INT PRIMARY KEY, v INT)");
+  s.Exec(1, "CREATE DATABASE sr; CREATE TABLE sr.t (id INT PRIMARY KEY, v INT)");
   const auto dir = testing::MakeTempDir("rs");
-  Background b({"replicate", "--source", Uri(s, 1), "--target", Uri(s, 2), "--workers", "2"},
+  Background b({"replicate", "--source", s.Uri(1), "--target", s.Uri(2), "--workers", "2"},
                (dir / "replicate.log").string());
   for (int i = 0; i < 200; ++i) {
-    Exec(s, 1, "INSERT INTO sr.t VALUES (" + std::to_string(i) + ", " + std::to_string(i) + ")");
+    s.Exec(1, "INSERT INTO sr.t VALUES (" + std::to_string(i) + ", " + std::to_string(i) + ")");
   }
   s.Stop(1);  // the source goes away under the stream
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   s.StartStopped();
   for (int i = 200; i < 400; ++i) {
-    Exec(s, 1, "INSERT INTO sr.t VALUES (" + std::to_string(i) + ", " + std::to_string(i) + ")");
+    s.Exec(1, "INSERT INTO sr.t VALUES (" + std::to_string(i) + ", " + std::to_string(i) + ")");
   }
   // The running stream reconnects and applies the rest by itself.
-  const std::string want = Value(s, 1, "SELECT COUNT(*) FROM sr.t");
-  for (int i = 0; i < 200 && Value(s, 2, "SELECT COUNT(*) FROM sr.t") != want; ++i) {
+  const std::string want = s.Value(1, "SELECT COUNT(*) FROM sr.t");
+  for (int i = 0; i < 200 && s.Value(2, "SELECT COUNT(*) FROM sr.t") != want; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_EQ(Value(s, 2, "SELECT COUNT(*) FROM sr.t"), "400") << b.Log();
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM sr.t"), "400") << b.Log();
   EXPECT_EQ(b.Stop(SIGTERM), 0) << b.Log();
   EXPECT_EQ(b.Log().find("reconnects 0"), std::string::npos) << b.Log();  // it did reconnect
   ExpectIdentical(s, "sr");
@@ -319,7 +314,7 @@ TEST(ReplicateTest, SourceRestartedMidStream) {
 
 TEST(ReplicateTest, AlterTableMidStream) {
   SandboxServers s(2);
-  Exec(s, 1, "CREATE DATABASE al; USE al; CREATE TABLE al.t (id INT PRIMARY KEY, a INT);"
+  s.Exec(1, "CREATE DATABASE al; USE al; CREATE TABLE al.t (id INT PRIMARY KEY, a INT);"
              "INSERT INTO al.t SELECT seq, seq FROM seq_1_to_100;"
              "ALTER TABLE al.t ADD COLUMN b VARCHAR(10) DEFAULT 'x';"
              "INSERT INTO al.t VALUES (1000, 1, 'new');"
@@ -333,33 +328,33 @@ TEST(ReplicateTest, AlterTableMidStream) {
 
 TEST(ReplicateTest, MissingTargetTableStopsBeforeTheTransaction) {
   SandboxServers s(2);
-  Exec(s, 1, "CREATE DATABASE mt; CREATE TABLE mt.ok (id INT PRIMARY KEY)");
-  Exec(s, 1, "INSERT INTO mt.ok VALUES (1)");
+  s.Exec(1, "CREATE DATABASE mt; CREATE TABLE mt.ok (id INT PRIMARY KEY)");
+  s.Exec(1, "INSERT INTO mt.ok VALUES (1)");
   SubprocessResult r = CatchUp(s);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  const std::string before = Value(s, 2, "SELECT gtid_pos FROM binsync.checkpoint ORDER BY seq DESC LIMIT 1");
+  const std::string before = s.Value(2, "SELECT gtid_pos FROM binsync.checkpoint ORDER BY seq DESC LIMIT 1");
   // A table the target does not get: created on the source without binlogging.
-  Exec(s, 1, "SET sql_log_bin = 0; CREATE TABLE mt.gone (id INT PRIMARY KEY); SET sql_log_bin = 1;"
+  s.Exec(1, "SET sql_log_bin = 0; CREATE TABLE mt.gone (id INT PRIMARY KEY); SET sql_log_bin = 1;"
              "INSERT INTO mt.gone VALUES (1)");
   r = CatchUp(s);
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("mt.gone"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("not found on the target"), std::string::npos) << r.err;
-  EXPECT_EQ(before, Value(s, 2, "SELECT gtid_pos FROM binsync.checkpoint ORDER BY seq DESC LIMIT 1"));
+  EXPECT_EQ(before, s.Value(2, "SELECT gtid_pos FROM binsync.checkpoint ORDER BY seq DESC LIMIT 1"));
   // After creating it, the same transaction is applied.
-  Exec(s, 2, "SET sql_log_bin = 0; CREATE TABLE mt.gone (id INT PRIMARY KEY)");
+  s.Exec(2, "SET sql_log_bin = 0; CREATE TABLE mt.gone (id INT PRIMARY KEY)");
   r = CatchUp(s);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_EQ(Value(s, 2, "SELECT COUNT(*) FROM mt.gone"), "1");
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM mt.gone"), "1");
 }
 
 TEST(ReplicateTest, MissingRowFollowsOnMissingRow) {
   SandboxServers s(2);
-  Exec(s, 1, "CREATE DATABASE mr; CREATE TABLE mr.t (id INT PRIMARY KEY, v INT);"
+  s.Exec(1, "CREATE DATABASE mr; CREATE TABLE mr.t (id INT PRIMARY KEY, v INT);"
              "INSERT INTO mr.t VALUES (1, 1), (2, 2)");
   ASSERT_EQ(CatchUp(s).exit_code, 0);
-  Exec(s, 2, "SET sql_log_bin = 0; DELETE FROM mr.t WHERE id = 2");
-  Exec(s, 1, "UPDATE mr.t SET v = 20 WHERE id = 2");
+  s.Exec(2, "SET sql_log_bin = 0; DELETE FROM mr.t WHERE id = 2");
+  s.Exec(1, "UPDATE mr.t SET v = 20 WHERE id = 2");
   SubprocessResult r = CatchUp(s);
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("mr.t (id=2)"), std::string::npos) << r.err;
@@ -371,26 +366,26 @@ TEST(ReplicateTest, MissingRowFollowsOnMissingRow) {
 
 TEST(DumpSourceTest, LiveServerFromGtidAndFilePos) {
   SandboxServers s(1);
-  Exec(s, 1, "CREATE DATABASE ds; CREATE TABLE ds.t (id INT PRIMARY KEY, v VARCHAR(10));"
+  s.Exec(1, "CREATE DATABASE ds; CREATE TABLE ds.t (id INT PRIMARY KEY, v VARCHAR(10));"
              "INSERT INTO ds.t VALUES (1, 'a'); UPDATE ds.t SET v = 'b' WHERE id = 1;"
              "FLUSH BINARY LOGS; DELETE FROM ds.t WHERE id = 1");
   // From the beginning: follows the ROTATE into the second binlog.
-  SubprocessResult r = RunBinsync({"dump", "--source", Uri(s, 1), "--tables", "ds.t"});
+  SubprocessResult r = RunBinsync({"dump", "--source", s.Uri(1), "--tables", "ds.t"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find(R"("type":"insert","db":"ds","table":"t","gtid":"1-1-3")"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(R"("before":{"id":1,"v":"a"},"after":{"id":1,"v":"b"})"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(R"("type":"delete")"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("mariadb-bin.000002:"), std::string::npos) << r.out;
   // After a GTID: only what follows it.
-  r = RunBinsync({"dump", "--source", Uri(s, 1), "--start", "1-1-3"});
+  r = RunBinsync({"dump", "--source", s.Uri(1), "--start", "1-1-3"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find(R"("type":"insert")"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(R"("type":"update")"), std::string::npos) << r.out;
   // A position that is not an event boundary: one line naming the server and position.
-  r = RunBinsync({"dump", "--source", Uri(s, 1), "--start", "mariadb-bin.000001:5"});
+  r = RunBinsync({"dump", "--source", s.Uri(1), "--start", "mariadb-bin.000001:5"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("127.0.0.1:"), std::string::npos) << r.err;
-  r = RunBinsync({"dump", "--source", Uri(s, 1), "--start", "nonsense"});
+  r = RunBinsync({"dump", "--source", s.Uri(1), "--start", "nonsense"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--start nonsense"), std::string::npos) << r.err;
 }
