@@ -32,13 +32,13 @@ namespace {
 std::atomic<uint64_t> g_allocations{0};
 }  // namespace
 
-// Counts every allocation of the process (the decoder's included).
-void* operator new(size_t size) {
+// Counts every allocation of the process (the decoder's included). Neither side is inlined:
+// GCC would otherwise pair this malloc with call sites' free and warn.
+[[gnu::noinline]] void* operator new(size_t size) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-// Not inlined: GCC would otherwise pair the malloc above with call sites' free and warn.
 [[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
 [[gnu::noinline]] void operator delete(void* p, size_t) noexcept { std::free(p); }
 

@@ -9,7 +9,7 @@ build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config
   libmariadb-dev                       # client library + mariadb_rpl transport
   libboost-dev                         # Asio, Beast (header-only)
-  libxxhash-dev libzstd-dev zlib1g-dev # hashing, compressed binlog payloads
+  libxxhash-dev libzstd-dev zlib1g-dev libdeflate-dev # hashing, compressed payloads, CRC32
   libabsl-dev                          # Status/StatusOr, containers, synchronization
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev

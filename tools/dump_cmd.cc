@@ -55,35 +55,9 @@ struct DumpOptions {
 
 constexpr size_t kFlushAt = 1u << 20;  // write stdout in blocks of about 1 MiB
 
-bool ValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0 && c >= 0xc2) {
-      n = 1;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2;
-    } else if ((c & 0xf8) == 0xf0 && c <= 0xf4) {
-      n = 3;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= n) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
-
 // A JSON string of `s`; text that is not UTF-8 is written as "0x" + hex.
 void AppendJsonText(std::string_view s, std::string* out) {
-  if (!ValidUtf8(s)) {
+  if (!IsValidUtf8(s)) {
     binlog::AppendHexString(
         ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()), out);
     return;
@@ -278,27 +252,26 @@ class Dumper {
   // "type":..,"db":..,"table":..,"gtid":..,"server_id":..,"ts":..,"pos":..
   void JsonHeader(std::string_view type, std::string_view db, const std::string_view* table,
                   const EventView& ev) {
-    out_ += "{\"type\":\"";
-    out_ += type;
-    out_ += "\",\"db\":";
-    AppendJsonText(db, &out_);
+    JsonHeader(type, db, table, ev, &out_);
+  }
+  void JsonHeader(std::string_view type, std::string_view db, const std::string_view* table,
+                  const EventView& ev, std::string* out) const {
+    StrAppend(out, "{\"type\":\"", type, "\",\"db\":");
+    AppendJsonText(db, out);
     if (table != nullptr) {
-      out_ += ",\"table\":";
-      AppendJsonText(*table, &out_);
+      out->append(",\"table\":");
+      AppendJsonText(*table, out);
     }
-    out_ += ",\"gtid\":";
+    out->append(",\"gtid\":");
     if (gtid_.empty()) {
-      out_ += "null";
+      out->append("null");
     } else {
-      out_ += '"';
-      out_ += gtid_;
-      out_ += '"';
+      StrAppend(out, "\"", gtid_, "\"");
     }
-    StrAppend(&out_, ",\"server_id\":", ev.header.server_id, ",\"ts\":", ev.header.timestamp,
-              ",\"pos\":");
-    out_ += '"';
-    AppendJsonEscaped(file_label_, &out_);
-    StrAppend(&out_, ":", Pos(ev), "\"");
+    StrAppend(out, ",\"server_id\":", ev.header.server_id, ",\"ts\":", ev.header.timestamp,
+              ",\"pos\":\"");
+    AppendJsonEscaped(file_label_, out);
+    StrAppend(out, ":", Pos(ev), "\"");
   }
 
   void TextHeader(const EventView& ev) {
@@ -369,6 +342,10 @@ class Dumper {
       ts = &found->second;
     }
     const std::string_view table = map->table();
+    if (format_ == Format::kJson) {  // the same for every row of the event
+      row_header_.clear();
+      JsonHeader(kind, map->database(), &table, ev, &row_header_);
+    }
     for (;;) {
       absl::StatusOr<bool> more = it.Next(&before_, &after_);
       if (!more.ok()) return binlog::EventError(more.status(), file, ev.offset, ev.header.type);
@@ -384,7 +361,7 @@ class Dumper {
           ++row_changes_;
           break;
         case Format::kJson:
-          JsonHeader(kind, map->database(), &table, ev);
+          out_ += row_header_;
           if (rows.kind != RowsKind::kWrite) {
             out_ += ",\"before\":";
             st = binlog::AppendJsonRow(before_, *map, &out_);
@@ -457,6 +434,7 @@ class Dumper {
   std::string file_label_;
   std::string gtid_;
   std::string key_;
+  std::string row_header_;  // JSON header shared by the rows of one event
   std::optional<uint64_t> pos_override_;
   binlog::TableMapCache maps_;
   binlog::PayloadReader payload_;

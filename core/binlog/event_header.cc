@@ -1,6 +1,6 @@
 #include "core/binlog/event_header.h"
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <cstring>
@@ -36,17 +36,9 @@ bool VersionHasChecksumAlg(const FormatDescription& fd) {
 }  // namespace
 
 uint32_t BinlogCrc32(ByteView bytes, uint32_t crc) {
-  // zlib takes uInt lengths; events are bounded far below 4 GiB but stay safe anyway.
-  uLong c = crc;
-  const uint8_t* p = bytes.data();
-  size_t n = bytes.size();
-  while (n > 0) {
-    const auto chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
-    c = ::crc32(c, p, chunk);
-    p += chunk;
-    n -= chunk;
-  }
-  return static_cast<uint32_t>(c);
+  // The binlog's CRC32 is zlib's (IEEE, reflected); libdeflate's computes the same value
+  // with carry-less multiplication, several times faster than zlib 1.2's tables.
+  return libdeflate_crc32(crc, bytes.data(), bytes.size());
 }
 
 absl::Status ParseEventHeader(ByteView bytes, EventHeader* out) {

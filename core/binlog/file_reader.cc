@@ -2,6 +2,9 @@
 
 #include <zstd.h>
 
+#include <sys/mman.h>
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -21,6 +24,32 @@ FileReader::FileReader(std::string name, std::FILE* file, ByteView memory)
 
 FileReader::~FileReader() {
   if (file_ != nullptr) std::fclose(file_);
+  if (mapping_ != nullptr) munmap(mapping_, mapping_size_);
+}
+
+// Maps the whole file read-only: events are then views into the page cache, no read()
+// copy. Consumed ranges are dropped every kReleaseEvery bytes so resident memory stays
+// flat whatever the file size. Returns false (and the caller reads instead) when the file
+// cannot be mapped (a pipe, an empty file).
+bool FileReader::Map(std::FILE* f) {
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) return false;
+  const auto size = static_cast<size_t>(st.st_size);
+  void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+  if (p == MAP_FAILED) return false;
+  (void)madvise(p, size, MADV_SEQUENTIAL);
+  mapping_ = p;
+  mapping_size_ = size;
+  memory_ = ByteView(static_cast<const uint8_t*>(p), size);
+  return true;
+}
+
+void FileReader::ReleaseConsumed() {
+  if (mapping_ == nullptr || position_ - released_ < kReleaseEvery) return;
+  const uint64_t upto = position_ & ~(uint64_t{kReleaseEvery} - 1);
+  if (upto <= released_) return;
+  (void)madvise(static_cast<uint8_t*>(mapping_) + released_, upto - released_, MADV_DONTNEED);
+  released_ = upto;
 }
 
 absl::StatusOr<std::unique_ptr<FileReader>> FileReader::Open(const std::string& path) {
@@ -28,9 +57,18 @@ absl::StatusOr<std::unique_ptr<FileReader>> FileReader::Open(const std::string& 
   if (f == nullptr) {
     return absl::NotFoundError(StrCat("cannot open binlog ", path, ": ", std::strerror(errno)));
   }
+  std::setvbuf(f, nullptr, _IONBF, 0);  // FileReader buffers in large blocks itself
   std::unique_ptr<FileReader> reader(new FileReader(path, f, {}));
+  if (reader->Map(f)) {
+    std::fclose(f);
+    reader->file_ = nullptr;
+  }
   uint8_t magic[kMagicLength];
-  if (std::fread(magic, 1, kMagicLength, f) != kMagicLength || !HasMagic(magic)) {
+  const bool magic_ok =
+      reader->file_ != nullptr
+          ? std::fread(magic, 1, kMagicLength, f) == kMagicLength && HasMagic(magic)
+          : reader->memory_.size() >= kMagicLength && HasMagic(reader->memory_.data());
+  if (!magic_ok) {
     return absl::InvalidArgumentError(
         StrCat(path, ":0: not a binlog file (missing the fe 62 69 6e magic)"));
   }
@@ -56,9 +94,24 @@ size_t FileReader::Fill(size_t at, size_t n) {
     data_ = memory_.data() + position_;
     return std::min(n, have);
   }
-  if (buffer_.size() < at + n) buffer_.resize(at + n);
-  data_ = buffer_.data();
-  return std::fread(buffer_.data() + at, 1, n, file_);
+  // The window buffer_[begin_, end_) holds the file from the current event on; refill it in
+  // large reads so an event costs no read call of its own and is viewed, not copied.
+  const size_t need = at + n;
+  if (end_ - begin_ < need) {
+    if (begin_ > 0) {
+      std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    if (buffer_.size() < std::max(need, kReadBlock)) buffer_.resize(std::max(need, kReadBlock));
+    while (end_ < need) {
+      const size_t got = std::fread(buffer_.data() + end_, 1, buffer_.size() - end_, file_);
+      if (got == 0) break;
+      end_ += got;
+    }
+  }
+  data_ = buffer_.data() + begin_;
+  return std::min(n, end_ - begin_ - std::min(at, end_ - begin_));
 }
 
 absl::Status FileReader::Fail(absl::Status st) {
@@ -108,6 +161,8 @@ absl::StatusOr<bool> FileReader::Next(EventView* event) {
     format_ = std::move(fd);
   }
   position_ += h.event_size;
+  begin_ += file_ != nullptr ? h.event_size : 0;
+  ReleaseConsumed();
   return true;
 }
 

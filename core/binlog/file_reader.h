@@ -64,11 +64,20 @@ class FileReader {
   // number of bytes actually available (< n at end of input).
   size_t Fill(size_t at, size_t n);
   absl::Status Fail(absl::Status st);
+  bool Map(std::FILE* f);
+  void ReleaseConsumed();
 
   std::string name_;
   std::FILE* file_ = nullptr;
   ByteView memory_;
-  std::vector<uint8_t> buffer_;  // reused for every event read from a file
+  static constexpr size_t kReadBlock = 4u << 20;
+  static constexpr size_t kReleaseEvery = 32u << 20;
+  void* mapping_ = nullptr;  // the whole file when mapped (then file_ is null)
+  size_t mapping_size_ = 0;
+  uint64_t released_ = 0;  // mapped bytes before this were dropped with MADV_DONTNEED
+  std::vector<uint8_t> buffer_;  // file window, reused: [begin_, end_) read, not yet consumed
+  size_t begin_ = 0;             // the current event's first byte in buffer_
+  size_t end_ = 0;
   const uint8_t* data_ = nullptr;  // current event's bytes
   uint64_t position_ = 0;
   FormatDescription format_ = FormatDescription::Default();

@@ -113,9 +113,6 @@ class JsonValue {
 // Appends `s` as a quoted JSON string (escaping quotes, backslashes, control characters).
 void AppendJsonString(std::string_view s, std::string* out);
 
-// True if `s` is well-formed UTF-8 (no overlong forms, surrogates or code points above
-// U+10FFFF).
-[[nodiscard]] bool IsValidUtf8(std::string_view s);
 
 }  // namespace binsync::binlog
 

@@ -120,11 +120,11 @@ absl::Status AppendJsonValue(const Value& v, std::span<const std::string_view> l
       out->append("null");
       return absl::OkStatus();
     case ValueKind::kInt:
-      Append(out, "{}", v.int_value);
+      StrAppend(out, v.int_value);
       return absl::OkStatus();
     case ValueKind::kUint:
     case ValueKind::kYear:
-      Append(out, "{}", v.uint_value);
+      StrAppend(out, v.uint_value);
       return absl::OkStatus();
     case ValueKind::kFloat:
       Append(out, "{}", static_cast<float>(v.double_value));
@@ -171,7 +171,7 @@ absl::Status AppendJsonValue(const Value& v, std::span<const std::string_view> l
       return absl::OkStatus();
     case ValueKind::kEnum:
       if (labels.empty()) {
-        Append(out, "{}", v.uint_value);
+        StrAppend(out, v.uint_value);
       } else if (v.uint_value == 0 || v.uint_value > labels.size()) {
         out->append("\"\"");  // MySQL's invalid-value index 0 is the empty string
       } else {
@@ -180,7 +180,7 @@ absl::Status AppendJsonValue(const Value& v, std::span<const std::string_view> l
       return absl::OkStatus();
     case ValueKind::kSet: {
       if (labels.empty()) {
-        Append(out, "{}", v.uint_value);
+        StrAppend(out, v.uint_value);
         return absl::OkStatus();
       }
       out->push_back('[');

@@ -43,28 +43,6 @@ class JsonFormatter final : public spdlog::formatter {
 
 }  // namespace
 
-void AppendJsonEscaped(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      default:
-        if (u < 0x20) {
-          *out += "\\u00";
-          *out += kHex[u >> 4];
-          *out += kHex[u & 0xf];
-        } else {
-          *out += c;
-        }
-    }
-  }
-}
-
 absl::Status InitLogging(std::string_view level, std::string_view format) {
   const auto lvl = spdlog::level::from_str(std::string(level));
   if (lvl == spdlog::level::off && level != "off") {

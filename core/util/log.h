@@ -16,9 +16,6 @@ enum class LogFormat { kText, kJson };
 // Parses "trace|debug|info|warn|error|off" and "text|json"; installs the stderr logger.
 [[nodiscard]] absl::Status InitLogging(std::string_view level, std::string_view format);
 
-// Escapes `s` for inclusion inside a JSON string literal (no surrounding quotes).
-void AppendJsonEscaped(std::string_view s, std::string* out);
-
 }  // namespace binsync
 
 #endif  // BINSYNC_CORE_UTIL_LOG_H_

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 
 namespace binsync {
 namespace {
@@ -70,6 +72,103 @@ bool TableSelected(const std::vector<std::string>& databases,
     }
   }
   return false;
+}
+
+namespace {
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighs = 0x8080808080808080ULL;
+
+uint64_t Load8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// Non-zero when some byte of `w` is zero (exact as to "some"; the classic bit trick).
+constexpr uint64_t HasZeroByte(uint64_t w) { return (w - kOnes) & ~w & kHighs; }
+
+// Non-zero when some byte of `w` needs a JSON escape: < 0x20, '"' or '\\'.
+constexpr uint64_t NeedsEscape(uint64_t w) {
+  return ((w - kOnes * 0x20) & ~w & kHighs) | HasZeroByte(w ^ (kOnes * '"')) |
+         HasZeroByte(w ^ (kOnes * '\\'));
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) {
+  const char* p = s.data();
+  const size_t size = s.size();
+  size_t i = 0;
+  while (i < size) {
+    if (size - i >= 8 && (Load8(p + i) & kHighs) == 0) {
+      i += 8;
+      continue;
+    }
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = 0;
+    uint32_t cp = 0;
+    if ((c & 0xe0) == 0xc0) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (size - i <= n) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(p[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[4] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+void AppendJsonEscaped(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const char* p = s.data();
+  const size_t size = s.size();
+  size_t run = 0;  // start of the pending run that needs no escape
+  size_t i = 0;
+  while (i < size) {
+    if (size - i >= 8 && NeedsEscape(Load8(p + i)) == 0) {
+      i += 8;
+      continue;
+    }
+    const char c = p[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    out->append(p + run, i - run);
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 0xf]};
+        out->append(esc, sizeof esc);
+      }
+    }
+    run = ++i;
+  }
+  out->append(p + run, size - run);
 }
 
 }  // namespace binsync

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -22,17 +23,35 @@ struct fmt::formatter<absl::string_view> : fmt::formatter<std::string_view> {
 
 namespace binsync {
 
+namespace strings_internal {
+// One piece of StrCat/StrAppend: strings appended as they are, integers through
+// fmt::format_int (no format-string parsing, no back_inserter growth), the rest via fmt.
+template <typename T>
+void AppendPiece(std::string* out, const T& v) {
+  if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+    out->append(std::string_view(v));
+  } else if constexpr (std::is_same_v<T, char>) {
+    out->push_back(v);
+  } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    const fmt::format_int f(v);
+    out->append(f.data(), f.size());
+  } else {
+    fmt::format_to(std::back_inserter(*out), "{}", v);
+  }
+}
+}  // namespace strings_internal
+
 // Concatenates anything fmt can format (strings, views, numbers).
 template <typename... Args>
 [[nodiscard]] std::string StrCat(const Args&... args) {
   std::string out;
-  (fmt::format_to(std::back_inserter(out), "{}", args), ...);
+  (strings_internal::AppendPiece(&out, args), ...);
   return out;
 }
 
 template <typename... Args>
 void StrAppend(std::string* out, const Args&... args) {
-  (fmt::format_to(std::back_inserter(*out), "{}", args), ...);
+  (strings_internal::AppendPiece(out, args), ...);
 }
 
 [[nodiscard]] std::string ToUpper(std::string_view s);
@@ -42,6 +61,14 @@ void StrAppend(std::string* out, const Args&... args) {
 
 // `name` as a quoted identifier: backticks, with embedded backticks doubled.
 [[nodiscard]] std::string QuoteIdentifier(std::string_view name);
+
+// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. ASCII runs are
+// checked eight bytes at a time.
+[[nodiscard]] bool IsValidUtf8(std::string_view s);
+
+// Appends `s` escaped for the inside of a JSON string ("\"", "\\", control characters).
+// Bytes >= 0x80 pass through unchanged; runs that need no escape are appended whole.
+void AppendJsonEscaped(std::string_view s, std::string* out);
 
 // Appends `bytes` as lowercase hex (two digits per byte).
 void AppendHex(std::string_view bytes, std::string* out);

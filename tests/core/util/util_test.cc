@@ -15,6 +15,60 @@ TEST(JsonEscapeTest, EscapesEverythingThatBreaksALine) {
   EXPECT_EQ(out, "a\\\"b\\\\c\\nd\\te\\u0001");
 }
 
+// The word-at-a-time fast paths against a byte-at-a-time reference, with the special byte
+// at every offset of strings long enough to cross several 8-byte words.
+TEST(JsonEscapeTest, FastPathEqualsBytewiseEscape) {
+  auto reference = [](std::string_view s) {
+    std::string out;
+    for (const char c : s) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"') out += "\\\"";
+      else if (c == '\\') out += "\\\\";
+      else if (c == '\n') out += "\\n";
+      else if (c == '\r') out += "\\r";
+      else if (c == '\t') out += "\\t";
+      else if (u < 0x20) out += fmt::format("\\u{:04x}", u);
+      else out += c;
+    }
+    return out;
+  };
+  for (const char special : {'"', '\\', '\n', '\x01', '\x1f', '\x7f', '\x80', ' ', '!'}) {
+    for (size_t len = 0; len < 27; ++len) {
+      for (size_t at = 0; at < len; ++at) {
+        std::string s(len, 'a');
+        s[at] = special;
+        if (at + 3 < len) s[at + 3] = special;
+        std::string got;
+        AppendJsonEscaped(s, &got);
+        ASSERT_EQ(got, reference(s)) << "special " << int(special) << " at " << at << " of " << len;
+      }
+    }
+  }
+}
+
+TEST(Utf8Test, StrictAndFastOverAsciiRuns) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain ascii text longer than eight bytes"));
+  EXPECT_TRUE(IsValidUtf8("0123456789\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 tail after"));
+  EXPECT_FALSE(IsValidUtf8("0123456789\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("01234567\xed\xa0\x80"));        // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));            // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("abcdefgh\xe2\x82"));             // truncated at the end
+  EXPECT_FALSE(IsValidUtf8("abcdefghijklmnop\x80"));         // stray continuation byte
+  for (size_t at = 0; at < 20; ++at) {                       // invalid byte at every offset
+    std::string s(20, 'x');
+    s[at] = '\xff';
+    EXPECT_FALSE(IsValidUtf8(s)) << at;
+  }
+}
+
+TEST(StringsTest, StrCatPieces) {
+  const std::string_view v = "view";
+  EXPECT_EQ(StrCat("a", v, std::string("s"), 'c', -12, uint64_t{18446744073709551615u},
+                   uint8_t{7}, true, 1.5),
+            "aviewsc-1218446744073709551615" "7true1.5");
+}
+
 TEST(MariaDbGtidTest, ParseFormatAndOwnEntriesDropped) {
   auto pos = ParseMariaDbGtidPos("1-1-100,2-1-7,2-2-50,3-9-1");
   ASSERT_TRUE(pos.ok()) << pos.status();
