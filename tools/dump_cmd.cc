@@ -24,7 +24,9 @@
 #include "core/binlog/table_map.h"
 #include "core/util/log.h"
 #include "core/util/strings.h"
+#include "core/txn/assembler.h"
 #include "net/binlog_stream.h"
+#include "net/schema_cache.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"
 
@@ -80,6 +82,9 @@ class Dumper {
   absl::Status Run(const BinlogStreamOptions* live) {
     const auto t0 = std::chrono::steady_clock::now();
     if (live != nullptr) {
+      // Tables logged without binlog_row_metadata=FULL get their column names from the
+      // source's information_schema (as the table is now; refreshed after each DDL).
+      names_ = std::make_unique<SchemaCache>(live->connect);
       absl::Status st = DumpLive(*live);
       if (absl::Status fl = Flush(); st.ok()) st = fl;
       if (!st.ok()) return st;
@@ -216,6 +221,7 @@ class Dumper {
       if (absl::Status st = maps_.Update(*tm); !st.ok()) {
         return binlog::EventError(st, file, ev.offset, ev.header.type);
       }
+      NameColumns(tm->table_id);
     } else if (auto* g = std::get_if<binlog::MariaGtidEvent>(&event)) {
       gtid_.clear();
       StrAppend(&gtid_, g->domain_id, "-", g->server_id, "-", g->seq_no);
@@ -281,7 +287,24 @@ class Dumper {
     out_ += '\n';
   }
 
+  // A map without COLUMN_NAME metadata, read from a live source: names from the source's
+  // information_schema when the column count agrees; otherwise @1, @2... stay.
+  void NameColumns(uint64_t table_id) {
+    binlog::TableMap* map = maps_.FindMutable(table_id);
+    if (names_ == nullptr || map == nullptr || map->has_column_names()) return;
+    absl::StatusOr<std::shared_ptr<const txn::TableInfo>> info =
+        names_->Get(map->database(), map->table());
+    if (info.ok()) {
+      map->SetColumnNames((*info)->columns);
+    } else if (!absl::IsNotFound(info.status())) {
+      spdlog::warn("column names from information_schema: {}; names shown as @1, @2...",
+                   info.status().message());
+      names_.reset();
+    }
+  }
+
   void Query(const binlog::QueryEvent& q, const EventView& ev) {
+    if (names_ != nullptr && !txn::IsTransactionControl(q.sql)) names_->Invalidate();
     // BEGIN and COMMIT frame transactions; a ROLLBACK is shown (its rows were not undone
     // on non-transactional tables, and the reader should know).
     if (EqualsIgnoreCase(q.sql, "BEGIN") || EqualsIgnoreCase(q.sql, "COMMIT")) return;
@@ -437,6 +460,7 @@ class Dumper {
   std::string row_header_;  // JSON header shared by the rows of one event
   std::optional<uint64_t> pos_override_;
   binlog::TableMapCache maps_;
+  std::unique_ptr<SchemaCache> names_;  // live source: column names when not logged
   binlog::PayloadReader payload_;
   RowImage before_, after_;
   uint64_t bytes_read_ = 0;

@@ -267,4 +267,15 @@ const TableMap* TableMapCache::Find(uint64_t table_id) const {
   return it == maps_.end() ? nullptr : it->second.get();
 }
 
+TableMap* TableMapCache::FindMutable(uint64_t table_id) {
+  auto it = maps_.find(table_id);
+  return it == maps_.end() ? nullptr : it->second.get();
+}
+
+void TableMap::SetColumnNames(std::span<const std::string> names) {
+  if (names.size() != columns_.size()) return;
+  names_storage_.assign(names.begin(), names.end());
+  names_.assign(names_storage_.begin(), names_storage_.end());
+}
+
 }  // namespace binsync::binlog

@@ -87,6 +87,9 @@ class TableMap {
     return i < names_.size() ? names_[i] : std::string_view();
   }
   [[nodiscard]] bool has_column_names() const { return !names_.empty(); }
+  // Names from elsewhere (the live source's information_schema) for a map the server logged
+  // without them; copied. Ignored unless there is one per column. Cleared by Assign().
+  void SetColumnNames(std::span<const std::string> names);
   // True when SIGNEDNESS metadata was present (otherwise all integers read as signed).
   [[nodiscard]] bool has_signedness() const { return has_signedness_; }
   // ENUM or SET labels of column i (empty if unknown or not ENUM/SET).
@@ -111,6 +114,7 @@ class TableMap {
   std::string_view table_;
   std::vector<ColumnDef> columns_;
   std::vector<std::string_view> names_;
+  std::vector<std::string> names_storage_;  // SetColumnNames' copies (names_ view them)
   bool has_signedness_ = false;
   std::vector<std::string_view> label_storage_;
   std::vector<std::pair<uint32_t, uint32_t>> label_ranges_;  // per column: first, count
@@ -126,6 +130,7 @@ class TableMapCache {
   [[nodiscard]] absl::Status Update(const TableMapEvent& event);
   // nullptr if no TABLE_MAP with this id was seen.
   [[nodiscard]] const TableMap* Find(uint64_t table_id) const;
+  [[nodiscard]] TableMap* FindMutable(uint64_t table_id);
   void Clear() { maps_.clear(); }
 
  private:
