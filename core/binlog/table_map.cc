@@ -1,6 +1,7 @@
 #include "core/binlog/table_map.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/util/strings.h"
 
@@ -78,6 +79,13 @@ absl::Status TableMap::Assign(const TableMapEvent& event) {
   // The event fields are contiguous in the event buffer, in this order.
   const uint8_t* begin = reinterpret_cast<const uint8_t*>(event.database.data());
   const uint8_t* end = event.optional_metadata.data() + event.optional_metadata.size();
+  // Servers log the same TABLE_MAP before every transaction on a table: when the bytes
+  // are those already resolved, nothing changes (a third of the decode time otherwise).
+  if (table_id_ == event.table_id && !bytes_.empty() &&
+      bytes_.size() == static_cast<size_t>(end - begin) &&
+      std::memcmp(bytes_.data(), begin, bytes_.size()) == 0) {
+    return absl::OkStatus();
+  }
   bytes_.assign(begin, end);
   auto rebase = [&](const void* p) { return bytes_.data() + (static_cast<const uint8_t*>(p) - begin); };
   auto rebase_view = [&](ByteView v) { return ByteView(rebase(v.data()), v.size()); };
