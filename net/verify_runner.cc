@@ -78,6 +78,24 @@ std::vector<Param> KeyParams(const TableSchema& t, const KeyValues& v) {
   return out;
 }
 
+// Integer key values as text <-> 128-bit integers (BIGINT UNSIGNED and negatives fit).
+Int128 ToInt(std::string_view s) {
+  Int128 v = 0;
+  bool neg = !s.empty() && s[0] == '-';
+  for (char c : s.substr(neg ? 1 : 0)) v = v * 10 + (c - '0');
+  return neg ? -v : v;
+}
+std::string ToText(Int128 v) {
+  if (v == 0) return "0";
+  const bool neg = v < 0;
+  std::string s;
+  for (UInt128 u = neg ? static_cast<UInt128>(-v) : static_cast<UInt128>(v); u > 0; u /= 10) {
+    s += static_cast<char>('0' + static_cast<int>(u % 10));
+  }
+  if (neg) s += '-';
+  return {s.rbegin(), s.rend()};
+}
+
 struct Range {
   std::optional<KeyValues> lower;  // exclusive
   std::optional<KeyValues> upper;  // inclusive
@@ -99,7 +117,7 @@ struct ChunkSum {
 
 // The transactions `s` has applied, as its GTID state (MariaDB current_pos, MySQL executed).
 absl::StatusOr<std::string> GtidState(Side& s) {
-  ASSIGN_OR_RETURN(auto pos, s.conn.QueryValue(s.hash == HashFunctions::kMariaDb
+  ASSIGN_OR_RETURN(auto pos, s.conn.QueryValue(s.hash != HashFunctions::kMySql
                                                     ? "SELECT @@gtid_current_pos"
                                                     : "SELECT @@gtid_executed"));
   return pos.value_or("");
@@ -187,40 +205,118 @@ KeyValues DecodeKey(std::string_view k) {
 // vectors instead of a hash map: no node per row, keys up to 15 bytes stay inline.
 using RowHashList = std::vector<std::pair<std::string, uint64_t>>;
 
+// Integer key intervals [low, high], as text, for VerifySql::RowHashesIn.
+using Spans = std::vector<std::pair<std::string, std::string>>;
+constexpr size_t kSpansPerQuery = 32;
+
+// With `spans`, only the rows of the range inside them (kSpansPerQuery per statement, the
+// last one padded with its last span).
 absl::StatusOr<RowHashList> RowHashes(Side& s, const TableSchema& t, const Range& r,
-                                      size_t expected_rows) {
-  ASSIGN_OR_RETURN(PreparedStatement * ps,
-                   s.Stmt(VerifySql::RowHashes(t, s.hash, r.lower.has_value(),
-                                               r.upper.has_value())));
+                                      size_t expected_rows, const Spans* spans = nullptr) {
   RowHashList out;
   out.reserve(expected_rows);
   const size_t n = t.key.size();
-  const std::vector<Param> params = RangeParams(t, r);
-  RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& row) {
+  auto collect = [&](const RowValues& row) {
     uint64_t hash = 0;
     const std::string_view h = row[n].value_or("");
     std::from_chars(h.data(), h.data() + h.size(), hash);
     out.emplace_back(EncodeKey(row, n), hash);
     return absl::OkStatus();
-  }));
+  };
+  const std::vector<Param> range_params = RangeParams(t, r);
+  if (spans == nullptr) {
+    ASSIGN_OR_RETURN(PreparedStatement * ps,
+                     s.Stmt(VerifySql::RowHashes(t, s.hash, r.lower.has_value(),
+                                                 r.upper.has_value())));
+    RETURN_IF_ERROR(ps->Query(range_params, collect));
+  } else {
+    ASSIGN_OR_RETURN(PreparedStatement * ps,
+                     s.Stmt(VerifySql::RowHashesIn(t, s.hash, r.lower.has_value(),
+                                                   r.upper.has_value(), kSpansPerQuery)));
+    const ParamType type = KeyParamType(t.columns[t.key[0]]);
+    for (size_t from = 0; from < spans->size(); from += kSpansPerQuery) {
+      std::vector<Param> params = range_params;
+      for (size_t j = 0; j < kSpansPerQuery; ++j) {
+        const auto& [low, high] = (*spans)[std::min(from + j, spans->size() - 1)];
+        params.push_back(Param{std::string_view(low), type});
+        params.push_back(Param{std::string_view(high), type});
+      }
+      RETURN_IF_ERROR(ps->Query(params, collect));
+    }
+  }
   std::sort(out.begin(), out.end());
   return out;
 }
 
+// Per-bucket (count, xor of row hashes) of an integer-keyed range: bucket = k DIV width
+// (truncated toward zero). Returns the rows counted.
+using BucketMap = std::map<Int128, std::pair<uint64_t, std::string>>;
+
+absl::StatusOr<uint64_t> BucketSums(Side& s, const TableSchema& t, const Range& r,
+                                    const std::string& width, BucketMap* out) {
+  ASSIGN_OR_RETURN(PreparedStatement * ps,
+                   s.Stmt(VerifySql::BucketSums(t, s.hash, r.lower.has_value(),
+                                                r.upper.has_value())));
+  // Signed: an unsigned divisor makes the server type the quotient unsigned, and a
+  // negative key's bucket then fails the fetch.
+  std::vector<Param> params = {Param{std::string_view(width), ParamType::kSigned}};
+  for (const Param& p : RangeParams(t, r)) params.push_back(p);
+  uint64_t rows = 0;
+  RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& row) {
+    const uint64_t count = std::stoull(std::string(row[1].value_or("0")));
+    rows += count;
+    out->emplace(ToInt(row[0].value_or("0")), std::make_pair(count, std::string(row[2].value_or(""))));
+    return absl::OkStatus();
+  }));
+  return rows;
+}
+
 using Row = std::vector<std::optional<std::string>>;
+
+Row CopyRow(const RowValues& v) {
+  Row r;
+  r.reserve(v.size());
+  for (const auto& x : v) r.push_back(x ? std::optional<std::string>(std::string(*x)) : std::nullopt);
+  return r;
+}
+
+// Rows of a single-column key, kFetchBatch keys per statement (the last batch padded
+// with its last key), matched back to their keys by the key column's text.
+constexpr size_t kFetchBatch = 64;
+
+absl::StatusOr<std::vector<std::optional<Row>>> FetchRowsBatched(Side& s, const TableSchema& t,
+                                                                 const std::vector<KeyValues>& keys) {
+  ASSIGN_OR_RETURN(PreparedStatement * ps, s.Stmt(VerifySql::RowsByKeys(t, kFetchBatch)));
+  const size_t key_col = t.key[0];
+  const ParamType type = KeyParamType(t.columns[key_col]);
+  std::vector<std::optional<Row>> out(keys.size());
+  std::map<Int128, size_t> index;  // by value: "42" and "042" are the same key
+  for (size_t i = 0; i < keys.size(); ++i) index.emplace(ToInt(keys[i][0]), i);
+  std::vector<Param> params(kFetchBatch);
+  for (size_t from = 0; from < keys.size(); from += kFetchBatch) {
+    for (size_t j = 0; j < kFetchBatch; ++j) {
+      params[j] = Param{std::string_view(keys[std::min(from + j, keys.size() - 1)][0]), type};
+    }
+    RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& v) {
+      auto it = index.find(ToInt(v[key_col].value_or("")));
+      if (it != index.end()) out[it->second] = CopyRow(v);
+      return absl::OkStatus();
+    }));
+  }
+  return out;
+}
 
 absl::StatusOr<std::vector<std::optional<Row>>> FetchRows(Side& s, const TableSchema& t,
                                                           const std::vector<KeyValues>& keys) {
+  // Integer keys print back exactly as bound; other types may not (collations, padding).
+  if (t.key.size() == 1 && t.columns[t.key[0]].IsInteger()) return FetchRowsBatched(s, t, keys);
   ASSIGN_OR_RETURN(PreparedStatement * ps, s.Stmt(VerifySql::RowByKey(t)));
   std::vector<std::optional<Row>> out;
   out.reserve(keys.size());
   for (const KeyValues& k : keys) {
     std::optional<Row> row;
     RETURN_IF_ERROR(ps->Query(KeyParams(t, k), [&](const RowValues& v) {
-      Row r;
-      r.reserve(v.size());
-      for (const auto& x : v) r.push_back(x ? std::optional<std::string>(std::string(*x)) : std::nullopt);
-      row = std::move(r);
+      row = CopyRow(v);
       return absl::OkStatus();
     }));
     out.push_back(std::move(row));
@@ -337,6 +433,14 @@ absl::Status OpenSide(const ConnectOptions& co, Side* s) {
   s->hash = f.flavour == Flavour::kMariaDb ? HashFunctions::kMariaDb : HashFunctions::kMySql;
   s->server_id = f.server_id;
   s->domain_id = f.gtid_domain_id;
+  if (s->hash == HashFunctions::kMariaDb) {
+    // The one-pass row hash relies on the assignment being evaluated before the read of the
+    // variable in the same expression; proven here, on this server, or not used.
+    absl::StatusOr<std::optional<std::string>> one_pass = s->conn.QueryValue(
+        "SELECT CRC32(@binsync_row := 'a') * CRC32C(@binsync_row) = CRC32('a') * CRC32C('a') "
+        "AND CRC32(@binsync_row := 'b') * CRC32C(@binsync_row) = CRC32('b') * CRC32C('b')");
+    if (one_pass.ok() && one_pass->value_or("0") == "1") s->hash = HashFunctions::kMariaDbOnePass;
+  }
   s->replicating = std::any_of(f.channels.begin(), f.channels.end(),
                                [](const ReplicationChannel& c) { return c.sql_running == "Yes"; });
   // Reads see committed data as of each statement; nothing verify does is binlogged.
@@ -512,6 +616,7 @@ class Verifier {
       }
     }
     double target_rows = 10000;
+    bucketable_ = int_key && !empty;
     // After a chunk differs, differences are likely spread over the table: read row
     // hashes directly (one scan) instead of checksum-then-narrow (two), until a chunk
     // comes out clean.
@@ -539,6 +644,7 @@ class Verifier {
         }));
       }
       RETURN_IF_ERROR(Throttle());
+      chunk_width_ = width;
       ASSIGN_OR_RETURN(const ChunkSum rows, Chunk(t, range, &r, &row_mode));
       progress_.rows += rows.rows;
       ++progress_.chunks;
@@ -550,7 +656,10 @@ class Verifier {
       if (int_key && !empty) {
         const double density = static_cast<double>(std::max<uint64_t>(rows.rows, 1)) /
                                static_cast<double>(std::max<Int128>(width, 1));
-        width = std::max<Int128>(static_cast<Int128>(next / std::max(density, 1e-9)), 1);
+        // Sparse keys (a BIGINT space with few rows) need widths far beyond 1e9 per row;
+        // never wider than the whole key span.
+        const double span = static_cast<double>(hi - lo) + 1;
+        width = std::max<Int128>(static_cast<Int128>(std::min(next / std::max(density, 1e-30), span)), 1);
       }
       target_rows = next;
       target_rows_hint_ = next;
@@ -581,23 +690,6 @@ class Verifier {
 
  private:
   static std::string QuoteKey(const TableSchema& t) { return QuoteIdentifier(t.columns[t.key[0]].name); }
-  static Int128 ToInt(std::string_view s) {
-    Int128 v = 0;
-    bool neg = !s.empty() && s[0] == '-';
-    for (char c : s.substr(neg ? 1 : 0)) v = v * 10 + (c - '0');
-    return neg ? -v : v;
-  }
-  static std::string ToText(Int128 v) {
-    if (v == 0) return "0";
-    const bool neg = v < 0;
-    std::string s;
-    for (UInt128 u = neg ? static_cast<UInt128>(-v) : static_cast<UInt128>(v); u > 0; u /= 10) {
-      s += static_cast<char>('0' + static_cast<int>(u % 10));
-    }
-    if (neg) s += '-';
-    return {s.rbegin(), s.rend()};
-  }
-
   // Each side applies what the other had when it read (both waits run at once).
   void WaitForEachOther(const std::string& pos_a, const std::string& pos_b) {
     auto [wa, wb] = Both([&] { WaitFor(a_, pos_b, o_.recheck_wait); return 0; },
@@ -715,37 +807,100 @@ class Verifier {
 
  private:
 
-  // Compares the chunk row by row: (key, row hash) from both sides, then the candidate
-  // rows fetched and classified, rechecked while replication has writes in flight.
-  absl::StatusOr<ChunkSum> Narrow(const TableSchema& t, const Range& range, TableResult* r,
-                                  bool* row_mode, bool live) {
-    const auto start = Clock::now();
-    const size_t expected = static_cast<size_t>(target_rows_hint_ * 1.1) + 16;
-    auto [ha, hb] = Both([&] { return RowHashes(a_, t, range, expected); },
-                         [&] { return RowHashes(b_, t, range, expected); });
+  // Keys whose (key, row hash) differ between the sides, or that one side lacks, among the
+  // range's rows (or only those inside `spans`).
+  absl::Status RowCandidates(const TableSchema& t, const Range& range, const Spans* spans,
+                             uint64_t* rows_a, uint64_t* rows_b, std::vector<KeyValues>* out) {
+    const size_t expected =
+        spans != nullptr ? spans->size() * kRowsPerBucket * 2 : static_cast<size_t>(target_rows_hint_ * 1.1) + 16;
+    auto [ha, hb] = Both([&] { return RowHashes(a_, t, range, expected, spans); },
+                         [&] { return RowHashes(b_, t, range, expected, spans); });
     if (!ha.ok()) return ha.status();
     if (!hb.ok()) return hb.status();
-    ChunkSum out;
-    out.rows = ha->size();
-    out.seconds = Since(start) / 2;  // a checksum costs about half of this
-    r->rows_a += ha->size();
-    r->rows_b += hb->size();
-    ++r->diff_chunks;
-    std::vector<KeyValues> candidates;
+    *rows_a = ha->size();
+    *rows_b = hb->size();
     // Merge the two sorted lists: keys on one side only, or with another hash.
     auto ia = ha->begin();
     auto ib = hb->begin();
     while (ia != ha->end() || ib != hb->end()) {
       if (ib == hb->end() || (ia != ha->end() && ia->first < ib->first)) {
-        candidates.push_back(DecodeKey((ia++)->first));
+        out->push_back(DecodeKey((ia++)->first));
       } else if (ia == ha->end() || ib->first < ia->first) {
-        candidates.push_back(DecodeKey((ib++)->first));
+        out->push_back(DecodeKey((ib++)->first));
       } else {
-        if (ia->second != ib->second) candidates.push_back(DecodeKey(ia->first));
+        if (ia->second != ib->second) out->push_back(DecodeKey(ia->first));
         ++ia;
         ++ib;
       }
     }
+    return absl::OkStatus();
+  }
+
+  // A single integer key: one scan per side sums buckets of about kRowsPerBucket rows
+  // (only a few thousand rows cross the wire), then row hashes are read for the
+  // differing buckets only. Far less transfer than every row's hash when the differences
+  // are few and spread (the usual case after a break).
+  absl::Status BucketCandidates(const TableSchema& t, const Range& range, uint64_t* rows_a,
+                                uint64_t* rows_b, std::vector<KeyValues>* out) {
+    const auto buckets = static_cast<Int128>(std::max(target_rows_hint_ / kRowsPerBucket, 1.0));
+    const Int128 w = std::clamp<Int128>(chunk_width_ / buckets, 2, Int128{1} << 62);
+    const std::string width_text = ToText(w);
+    BucketMap ba;
+    BucketMap bb;
+    auto [na, nb] = Both([&] { return BucketSums(a_, t, range, width_text, &ba); },
+                         [&] { return BucketSums(b_, t, range, width_text, &bb); });
+    if (!na.ok()) return na.status();
+    if (!nb.ok()) return nb.status();
+    *rows_a = *na;
+    *rows_b = *nb;
+    Spans spans;
+    auto differs = [](const BucketMap& x, const BucketMap& y, Int128 b) {
+      auto it = y.find(b);
+      return it == y.end() || it->second != x.at(b);
+    };
+    std::set<Int128> diff_buckets;
+    for (const auto& [b, v] : ba) {
+      if (differs(ba, bb, b)) diff_buckets.insert(b);
+    }
+    for (const auto& [b, v] : bb) {
+      if (differs(bb, ba, b)) diff_buckets.insert(b);
+    }
+    // Bucket b holds [b*w, b*w+w-1] for b > 0, [b*w-w+1, b*w] for b < 0, and
+    // [-(w-1), w-1] for b = 0; bounds clamped to the column type's range.
+    const bool is_unsigned = t.columns[t.key[0]].IsUnsigned();
+    const Int128 type_min = is_unsigned ? 0 : -(Int128{1} << 63);
+    const Int128 type_max = is_unsigned ? (Int128{1} << 64) - 1 : (Int128{1} << 63) - 1;
+    for (const Int128 b : diff_buckets) {
+      const Int128 low = b > 0 ? b * w : b * w - (w - 1);
+      const Int128 high = b < 0 ? b * w : b * w + (w - 1);
+      spans.emplace_back(ToText(std::max(low, type_min)), ToText(std::min(high, type_max)));
+    }
+    if (spans.empty()) return absl::OkStatus();
+    uint64_t ignored_a = 0;
+    uint64_t ignored_b = 0;
+    return RowCandidates(t, range, &spans, &ignored_a, &ignored_b, out);
+  }
+
+  // Compares the chunk row by row: the differing keys (by buckets for a single integer
+  // key, else by every row's hash), then the candidate rows fetched and classified,
+  // rechecked while replication has writes in flight.
+  absl::StatusOr<ChunkSum> Narrow(const TableSchema& t, const Range& range, TableResult* r,
+                                  bool* row_mode, bool live) {
+    const auto start = Clock::now();
+    uint64_t rows_a = 0;
+    uint64_t rows_b = 0;
+    std::vector<KeyValues> candidates;
+    if (bucketable_) {
+      RETURN_IF_ERROR(BucketCandidates(t, range, &rows_a, &rows_b, &candidates));
+    } else {
+      RETURN_IF_ERROR(RowCandidates(t, range, nullptr, &rows_a, &rows_b, &candidates));
+    }
+    ChunkSum out;
+    out.rows = rows_a;
+    out.seconds = Since(start) / 2;  // a checksum costs about half of this
+    r->rows_a += rows_a;
+    r->rows_b += rows_b;
+    ++r->diff_chunks;
     std::vector<RowDiff> diffs;
     RETURN_IF_ERROR(Settled(t, std::move(candidates), live, &diffs));
     if (diffs.empty()) --r->diff_chunks;  // none, or only while writes were in flight
@@ -757,6 +912,10 @@ class Verifier {
   Side& a_;
   Side& b_;
   double target_rows_hint_ = 10000;  // expected rows of the next chunk, for reserve()
+  static constexpr double kRowsPerBucket = 64;
+  // Keyed() on a single integer key: the current chunk's key span, for BucketCandidates.
+  bool bucketable_ = false;
+  Int128 chunk_width_ = 0;
   const VerifyOptions& o_;
   StateFile& state_;
   Progress& progress_;

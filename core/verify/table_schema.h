@@ -45,7 +45,10 @@ struct TableSchema {
 
 // The statements verify runs. `lower`/`upper` say whether the range has that bound;
 // a range is (lower, upper] in key order, each bound one `?` per key column.
-enum class HashFunctions { kMariaDb, kMySql };
+// kMariaDbOnePass: the same hash as kMariaDb with the row image built once (held in a user
+// variable between the two CRCs); used after a per-connection check that the server
+// evaluates the assignment first.
+enum class HashFunctions { kMariaDb, kMariaDbOnePass, kMySql };
 
 struct VerifySql {
   static std::string RowHash(const TableSchema& t, HashFunctions f);  // a BIGINT UNSIGNED expr
@@ -57,6 +60,16 @@ struct VerifySql {
   static std::string NextBoundary(const TableSchema& t, bool lower);
   // Key columns and the row hash of every row in the range.
   static std::string RowHashes(const TableSchema& t, HashFunctions f, bool lower, bool upper);
+  // Single integer key k: per bucket k DIV ? of the range (no subtraction: it could
+  // overflow BIGINT), (bucket, COUNT(*), BIT_XOR(hash)); takes the width (>= 2), then the
+  // range bounds. One scan, few rows out.
+  static std::string BucketSums(const TableSchema& t, HashFunctions f, bool lower, bool upper);
+  // RowHashes limited to `spans` key intervals (k BETWEEN ? AND ?, OR'ed) inside the range;
+  // takes the range bounds, then a low and high per span.
+  static std::string RowHashesIn(const TableSchema& t, HashFunctions f, bool lower, bool upper,
+                                 size_t spans);
+  // Every column of the rows whose single-column key is one of `n` values.
+  static std::string RowsByKeys(const TableSchema& t, size_t n);
   // Every column of the row with the given key.
   static std::string RowByKey(const TableSchema& t);
   // Whole-table checksum for tables without a usable key.

@@ -188,6 +188,47 @@ TEST_F(VerifyTest, ReportsExactlyTheInjectedDifferencesThenRepairs) {
   EXPECT_EQ(again.exit_code, 0) << again.out;
 }
 
+// Single integer keys are narrowed by buckets of (k - base) DIV width: keys spread over
+// the whole signed and unsigned BIGINT ranges (negatives, 0, near 2^64), several chunks
+// (--chunk-time 0.01), differences of every kind in first, middle and last buckets.
+TEST_F(VerifyTest, BucketNarrowingOverWideIntegerKeys) {
+  for (int i : {1, 2}) {
+    Connection c = pair().Connect(i);
+    const absl::Status st = c.Execute(
+      "USE vt; CREATE TABLE vt.wide (k BIGINT PRIMARY KEY, v INT);"
+      "CREATE TABLE vt.uwide (k BIGINT UNSIGNED PRIMARY KEY, v INT);"
+      "INSERT INTO vt.wide SELECT (CAST(seq AS SIGNED) - 2500) * 3689348814741910, seq FROM seq_1_to_5000;"
+      "INSERT INTO vt.wide VALUES (-9223372036854775808, 0), (9223372036854775807, 0);"
+      "INSERT INTO vt.uwide SELECT seq * 3689348814741910, seq FROM seq_0_to_4999;"
+      "INSERT INTO vt.uwide VALUES (18446744073709551615, 0)");
+    ASSERT_TRUE(st.ok()) << st;
+  }
+  Connection b = pair().Connect(2);
+  ASSERT_TRUE(b.Execute(
+      "UPDATE vt.wide SET v = -1 WHERE k IN (-9223372036854775808, 0, 9223372036854775807);"
+      "DELETE FROM vt.wide WHERE k = -9219682688040033090;"
+      "INSERT INTO vt.wide VALUES (7, 7);"
+      "UPDATE vt.uwide SET v = -1 WHERE k IN (0, 18446744073709551615);"
+      "DELETE FROM vt.uwide WHERE k = 18443054724894808090;"
+      "INSERT INTO vt.uwide VALUES (18446744073709551614, 1)").ok());
+  auto r = RunBinsync({"verify", "--a", a_, "--b", b_, "--tables", "vt.wide,vt.uwide",
+                       "--chunk-time", "0.01", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  const std::set<Diff> expected = {
+      {"vt.uwide", R"({"k":0})", "different", {"v"}},
+      {"vt.uwide", R"({"k":18446744073709551614})", "only_on_b", {}},
+      {"vt.uwide", R"({"k":18446744073709551615})", "different", {"v"}},
+      {"vt.uwide", R"({"k":18443054724894808090})", "only_on_a", {}},
+      {"vt.wide", R"({"k":-9223372036854775808})", "different", {"v"}},
+      {"vt.wide", R"({"k":-9219682688040033090})", "only_on_a", {}},
+      {"vt.wide", R"({"k":0})", "different", {"v"}},
+      {"vt.wide", R"({"k":7})", "only_on_b", {}},
+      {"vt.wide", R"({"k":9223372036854775807})", "different", {"v"}},
+  };
+  const std::set<Diff> got = Diffs(nlohmann::json::parse(r.out));
+  EXPECT_EQ(got, expected) << r.out;
+}
+
 TEST_F(VerifyTest, RepairSqlFileFixesB) {
   Connection b = pair().Connect(2);
   ASSERT_TRUE(b.Execute("UPDATE vt.types SET bl = x'00ff00', u8 = 'ü', l1 = 'ÿ' WHERE id = 1;"
