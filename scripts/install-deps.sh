@@ -14,7 +14,8 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
 )
-test_pkgs=(mariadb-server mariadb-client procps percona-toolkit)  # pt-table-checksum: verify agreement test
+test_pkgs=(mariadb-server mariadb-client procps percona-toolkit  # pt-table-checksum: verify agreement test
+  clang libclang-rt-14-dev)                                       # the decoder's libFuzzer run
 bench_pkgs=(sysbench mydumper hyperfine)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")

@@ -25,4 +25,21 @@ echo "== unit tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --preset asan-ubsan -j "$jobs" --timeout 600
 
+echo "== decoder fuzzing (libFuzzer, Clang, ASan+UBSan): 60 s from the fixture binlogs' events"
+# A crash or sanitizer report exits non-zero and fails the run; the input is kept in
+# build-fuzz/ (crash-*) to reproduce it.
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBINSYNC_BUILD_BENCH=OFF >/dev/null
+cmake --build build-fuzz --target binlog_fuzz_decode -j "$jobs"
+seeds=$(mktemp -d) corpus=$(mktemp -d)
+if [[ -d ../shared/fixtures/binlogs ]]; then
+  tests/core/binlog/fuzz_seeds.sh "$seeds"
+else
+  echo "../shared/fixtures/binlogs absent: fuzzing from the built-in seeds only"
+  tests/core/binlog/fuzz_seeds.sh "$seeds" 2>/dev/null || true
+fi
+(cd build-fuzz && tests/core/binlog/binlog_fuzz_decode -max_total_time=60 -max_len=70000 \
+  -rss_limit_mb=2048 -print_final_stats=1 "$corpus" "$seeds" 2>&1 | tail -n 12)
+rm -rf "$seeds" "$corpus"
+
 echo "== all tests passed in $(( $(date +%s) - start )) s"
