@@ -62,6 +62,7 @@ struct ApplierOptions {
   uint32_t worker = 0;
   uint32_t binsync_server_id = 0;
   txn::TableFilter filter;
+  bool replay_binlog = true;  // live mode fast path, see Applier::CanReplay
   // Set (resync): each change is checked against the target's row (the before image must
   // match; an insert must not meet a different row); a mismatch is a Conflict and
   // `on_conflict` decides. Unset: catchup/live semantics above.
@@ -129,6 +130,11 @@ class Applier {
                         const txn::TableInfo& info, binlog::RowsKind kind,
                         const binlog::RowImage* before, const binlog::RowImage* after);
   absl::Status WriteCheckpoint(const txn::Transaction& t, bool unlogged);
+  // Live mode fast path (see Apply): the transaction's events replayed by the server's own
+  // row applier in one BINLOG statement.
+  [[nodiscard]] bool CanReplay(const txn::Transaction& t);
+  absl::Status Replay(const txn::Transaction& t);
+  absl::Status ExecuteBinlog(std::span<const uint8_t> events);
   absl::StatusOr<Stmt*> Statement(char op, const txn::TableInfo& info,
                                   const binlog::RowImage* before, const binlog::RowImage* after,
                                   uint32_t rows = 1);
@@ -169,6 +175,11 @@ class Applier {
   uint32_t default_domain_id_ = 0;
   bool origin_refused_ = false;
   uint64_t schema_generation_ = 0;  // statements are rebuilt after DDL
+  static constexpr size_t kMaxReplayBytes = 4u << 20;  // larger: statements (max_allowed_packet)
+  bool replay_enabled_ = true;      // false once the target refused a BINLOG statement
+  std::shared_ptr<const binlog::FormatDescription> replay_format_;  // sent on this session
+  std::vector<uint8_t> replay_events_;  // reused: the events of one transaction
+  std::string replay_base64_, replay_sql_;
   struct PendingRow {
     std::shared_ptr<const txn::TableInfo> info;
     bool upsert = false;

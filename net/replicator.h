@@ -44,6 +44,7 @@ struct ReplicateOptions {
   std::string start;  // GTID position or file:pos; empty: checkpoint, else native's position
   bool until_caught_up = false;
   OnMissingRow on_missing_row = OnMissingRow::kError;
+  bool replay_binlog = true;  // live mode: rows transactions as BINLOG statements (Applier)
   txn::TableFilter filter;
   size_t max_queue_txns = 4096;
   size_t max_queue_bytes = 256u << 20;

@@ -28,6 +28,7 @@ struct ReplicateCli {
   bool until_caught_up = false;
   std::vector<std::string> databases, tables;
   std::string on_missing_row = "error";
+  std::string apply_with = "binlog";
   size_t batch_txns = 200;
   std::string format = "text";
 };
@@ -93,6 +94,12 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                  "overwrite (insert the after image), skip (logged)")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "overwrite", "skip"}));
+  app.add_option("--apply-with", o->apply_with,
+                 "live mode: binlog (a transaction of row changes is replayed by the target's "
+                 "own row applier as one BINLOG statement; needs BINLOG REPLAY, else falls "
+                 "back) or statements (one prepared statement per row)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"binlog", "statements"}));
   app.add_option("--batch", o->batch_txns,
                  "catchup: at most this many source transactions per target transaction")
       ->capture_default_str();
@@ -120,6 +127,7 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
       r.on_missing_row = o->on_missing_row == "overwrite" ? OnMissingRow::kOverwrite
                          : o->on_missing_row == "skip"    ? OnMissingRow::kSkip
                                                           : OnMissingRow::kError;
+      r.replay_binlog = o->apply_with == "binlog";
       r.filter = MakeFilter(o->databases, o->tables);
       r.batch_txns = o->batch_txns;
       r.stop = stop;

@@ -128,6 +128,7 @@ absl::Status ParseFormatDescription(const EventView& event, FormatDescription* o
     }
   }
   fd.seen = true;
+  fd.raw.assign(event.raw.begin(), event.raw.end());
   *out = std::move(fd);
   return absl::OkStatus();
 }

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "core/binlog/byte_reader.h"
@@ -75,6 +76,9 @@ struct FormatDescription {
   int version_major = 0, version_minor = 0, version_patch = 0;
   // False for the placeholder used before the first FDE of a file or stream.
   bool seen = false;
+  // The FORMAT_DESCRIPTION event itself, header to checksum (replay as a BINLOG statement
+  // needs it before the events it describes).
+  std::vector<uint8_t> raw;
 
   [[nodiscard]] uint8_t PostHeaderLength(uint8_t type) const { return post_header_lengths[type]; }
   // True if the version is at least major.minor.patch.

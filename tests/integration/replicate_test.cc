@@ -174,22 +174,32 @@ TEST(ReplicateTest, EveryColumnTypeAndWorkloadLiveModeKeepsGtids) {
   s.Exec(1, kTypes);
   s.Exec(1, "CREATE TABLE rt.w (k INT PRIMARY KEY, v VARCHAR(20), n INT)");
   Workload(s, 1, "rt", 600, 1);
-  SubprocessResult r = CatchUp(s, {"--workers", "4"});
+  // Statements first (one prepared statement per row, every type bound by binsync)...
+  const auto binlog_statements = [&s] {
+    return std::stol(s.Value(2, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+                                "WHERE VARIABLE_NAME = 'COM_BINLOG'"));
+  };
+  const long replays_before = binlog_statements();
+  SubprocessResult r = CatchUp(s, {"--workers", "4", "--apply-with", "statements"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("skipped 0 of the target's"), std::string::npos) << r.out;
   ExpectIdentical(s, "rt");
+  EXPECT_EQ(binlog_statements(), replays_before);
   // Live mode keeps the source's GTIDs: the target logged 1-1-N too.
   EXPECT_EQ(s.Value(1, "SELECT @@gtid_binlog_pos"), s.Value(2, "SELECT @@gtid_binlog_pos"));
   // The checkpoint names the last GTID; a second run applies nothing.
   r = CatchUp(s);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("applied 0 transactions"), std::string::npos) << r.out;
-  // More writes, incrementally.
+  // ...then more writes with the default: row transactions replayed as BINLOG statements
+  // by the target's own row applier (every type again), GTIDs still kept.
   Workload(s, 1, "rt", 200, 2);
   r = CatchUp(s);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("applied 200 transactions"), std::string::npos) << r.out;
   ExpectIdentical(s, "rt");
+  EXPECT_GT(binlog_statements(), replays_before + 100);
+  EXPECT_EQ(s.Value(1, "SELECT @@gtid_binlog_pos"), s.Value(2, "SELECT @@gtid_binlog_pos"));
 }
 
 TEST(ReplicateTest, CatchupModeGroupsTransactionsAndEndsIdentical) {
