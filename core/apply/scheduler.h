@@ -25,6 +25,7 @@
 #ifndef BINSYNC_CORE_APPLY_SCHEDULER_H_
 #define BINSYNC_CORE_APPLY_SCHEDULER_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -161,6 +162,10 @@ class Scheduler {
   // and a job is runnable iff its need <= next_commit_. Only Committed advances it, by one,
   // for the job whose seq equals it (commit order == seq order).
   uint64_t next_commit_ ABSL_GUARDED_BY(mu_);
+  // next_commit_'s value, readable without mu_: the next job in line polls it for a moment
+  // in WaitCommitTurn instead of sleeping (a wake-up costs more than a commit's round trip
+  // on a loaded machine, and it is on the critical path of ordered commits).
+  std::atomic<uint64_t> next_commit_hint_{0};
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_);  // seq the next Submit assigns
 
   // Owner of every uncommitted job: window_[seq & window_mask_] for seq in
