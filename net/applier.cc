@@ -220,9 +220,12 @@ absl::Status Applier::Apply(const txn::Transaction& t) {
       counters_.rows += t.row_changes;
       return WriteCheckpoint(t, false);
     }
-    if (absl::IsAborted(st)) return st;  // deadlock / lock wait: the caller retries
     const unsigned err = mysql_errno(conn_.raw());
-    (void)mysql_rollback(conn_.raw());
+    if (err == kErrDeadlock || err == kErrLockWaitTimeout) {
+      return absl::AbortedError(st.message());  // the caller rolls back and retries
+    }
+    if (err >= 2000) return absl::UnavailableError(st.message());  // connection lost
+    Rollback();
     if (err == 1227 || err == 1045 || err == 1142) {
       replay_enabled_ = false;
       spdlog::warn("{}: the target refuses BINLOG statements ({}); applying row by row with "
@@ -250,9 +253,9 @@ absl::Status Applier::Apply(const txn::Transaction& t) {
 // and the events are plain v1/v2 rows events; anything else, and any failure of the replay,
 // goes the statement path (which names tables, keys and follows --on-missing-row).
 bool Applier::CanReplay(const txn::Transaction& t) {
-  if (!replay_enabled_ || !options_.replay_binlog || options_.mode != ApplyMode::kLive || options_.on_conflict ||
-      !t.has_rows || t.has_statements || t.format == nullptr || !t.format->is_mariadb ||
-      t.format->raw.empty() || t.arena.size() > kMaxReplayBytes) {
+  if (!replay_enabled_ || !options_.replay_binlog || options_.mode != ApplyMode::kLive ||
+      options_.on_conflict || !t.has_rows || t.has_statements || t.format == nullptr ||
+      !t.format->is_mariadb || t.format->raw.empty() || t.arena.size() > kMaxReplayBytes) {
     return false;
   }
   for (const txn::EventRef& ref : t.events) {
@@ -261,9 +264,13 @@ bool Applier::CanReplay(const txn::Transaction& t) {
       binlog::TableMapEvent tm;
       if (!binlog::ParseTableMapEvent(t.View(ref), *t.format, &tm).ok()) return false;
       if (options_.filter && !options_.filter(tm.database, tm.table)) return false;
-      absl::StatusOr<std::shared_ptr<const txn::TableInfo>> info = schema_->Get(tm.database, tm.table);
-      if (!info.ok() || *info == nullptr || (*info)->columns.size() != tm.column_count) return false;
-    } else if (txn::IsRowsEventCode(type) && !((type >= 23 && type <= 25) || (type >= 30 && type <= 32))) {
+      absl::StatusOr<std::shared_ptr<const txn::TableInfo>> info =
+          schema_->Get(tm.database, tm.table);
+      if (!info.ok() || *info == nullptr || (*info)->columns.size() != tm.column_count) {
+        return false;
+      }
+    } else if (txn::IsRowsEventCode(type) &&
+               !((type >= 23 && type <= 25) || (type >= 30 && type <= 32))) {
       return false;  // compressed or MySQL partial-update rows: statements
     }
   }
@@ -291,8 +298,9 @@ absl::Status Applier::Replay(const txn::Transaction& t) {
 }
 
 absl::Status Applier::ExecuteBinlog(std::span<const uint8_t> events) {
-  absl::Base64Escape(absl::string_view(reinterpret_cast<const char*>(events.data()), events.size()),
-                     &replay_base64_);
+  absl::Base64Escape(
+      absl::string_view(reinterpret_cast<const char*>(events.data()), events.size()),
+      &replay_base64_);
   replay_sql_.assign("BINLOG '");
   replay_sql_.append(replay_base64_.data(), replay_base64_.size());
   replay_sql_.push_back('\'');

@@ -265,7 +265,8 @@ absl::StatusOr<uint64_t> BucketSums(Side& s, const TableSchema& t, const Range& 
   RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& row) {
     const uint64_t count = std::stoull(std::string(row[1].value_or("0")));
     rows += count;
-    out->emplace(ToInt(row[0].value_or("0")), std::make_pair(count, std::string(row[2].value_or(""))));
+    out->emplace(ToInt(row[0].value_or("0")),
+                 std::make_pair(count, std::string(row[2].value_or(""))));
     return absl::OkStatus();
   }));
   return rows;
@@ -276,7 +277,9 @@ using Row = std::vector<std::optional<std::string>>;
 Row CopyRow(const RowValues& v) {
   Row r;
   r.reserve(v.size());
-  for (const auto& x : v) r.push_back(x ? std::optional<std::string>(std::string(*x)) : std::nullopt);
+  for (const auto& x : v) {
+    r.push_back(x ? std::optional<std::string>(std::string(*x)) : std::nullopt);
+  }
   return r;
 }
 
@@ -284,8 +287,8 @@ Row CopyRow(const RowValues& v) {
 // with its last key), matched back to their keys by the key column's text.
 constexpr size_t kFetchBatch = 64;
 
-absl::StatusOr<std::vector<std::optional<Row>>> FetchRowsBatched(Side& s, const TableSchema& t,
-                                                                 const std::vector<KeyValues>& keys) {
+absl::StatusOr<std::vector<std::optional<Row>>> FetchRowsBatched(
+    Side& s, const TableSchema& t, const std::vector<KeyValues>& keys) {
   ASSIGN_OR_RETURN(PreparedStatement * ps, s.Stmt(VerifySql::RowsByKeys(t, kFetchBatch)));
   const size_t key_col = t.key[0];
   const ParamType type = KeyParamType(t.columns[key_col]);
@@ -659,7 +662,8 @@ class Verifier {
         // Sparse keys (a BIGINT space with few rows) need widths far beyond 1e9 per row;
         // never wider than the whole key span.
         const double span = static_cast<double>(hi - lo) + 1;
-        width = std::max<Int128>(static_cast<Int128>(std::min(next / std::max(density, 1e-30), span)), 1);
+        width = std::max<Int128>(
+            static_cast<Int128>(std::min(next / std::max(density, 1e-30), span)), 1);
       }
       target_rows = next;
       target_rows_hint_ = next;
@@ -811,8 +815,9 @@ class Verifier {
   // range's rows (or only those inside `spans`).
   absl::Status RowCandidates(const TableSchema& t, const Range& range, const Spans* spans,
                              uint64_t* rows_a, uint64_t* rows_b, std::vector<KeyValues>* out) {
-    const size_t expected =
-        spans != nullptr ? spans->size() * kRowsPerBucket * 2 : static_cast<size_t>(target_rows_hint_ * 1.1) + 16;
+    const double rows = spans != nullptr ? static_cast<double>(spans->size()) * kRowsPerBucket * 2
+                                         : target_rows_hint_ * 1.1;
+    const size_t expected = static_cast<size_t>(rows) + 16;
     auto [ha, hb] = Both([&] { return RowHashes(a_, t, range, expected, spans); },
                          [&] { return RowHashes(b_, t, range, expected, spans); });
     if (!ha.ok()) return ha.status();
