@@ -26,6 +26,7 @@ namespace binsync {
 namespace {
 
 using testing::RunBinsync;
+using testing::Background;
 using testing::SandboxServers;
 
 
@@ -58,55 +59,6 @@ SubprocessResult CatchUp(const SandboxServers& s, std::vector<std::string> extra
   args.insert(args.end(), extra.begin(), extra.end());
   return RunBinsync(args);
 }
-
-// A binsync running in the background (for signals).
-struct Background {
-  pid_t pid = -1;
-  std::string log;
-  Background(const std::vector<std::string>& args, const std::string& log_path) : log(log_path) {
-    std::vector<std::string> argv = {BINSYNC_BINARY};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    EXPECT_EQ(posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  // Sends `sig` and returns the exit code (128+sig if killed), waiting up to `limit`.
-  int Stop(int sig, std::chrono::seconds limit = std::chrono::seconds(20)) {
-    kill(pid, sig);
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        ADD_FAILURE() << "binsync did not exit within " << limit.count() << " s";
-        return -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    pid = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  std::string Log() const {
-    std::ifstream in(log);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  ~Background() {
-    if (pid > 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-  }
-};
 
 constexpr const char* kTypes = R"sql(
 CREATE DATABASE rt; USE rt;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <csignal>
 #include <sstream>
 #include <thread>
 
@@ -227,6 +228,82 @@ TEST_F(VerifyTest, BucketNarrowingOverWideIntegerKeys) {
   };
   const std::set<Diff> got = Diffs(nlohmann::json::parse(r.out));
   EXPECT_EQ(got, expected) << r.out;
+}
+
+// --max-load pauses between chunks while Threads_running is above it (here: sleeping
+// sessions opened on A once the run has saved progress); the run is then killed -9 while
+// paused, and --resume finishes it from the last saved chunk: the same differences as a
+// full run, and the progress file is removed at the end.
+TEST_F(VerifyTest, MaxLoadPausesAndResumeFinishesAKilledRun) {
+  for (int i : {1, 2}) {
+    Connection c = pair().Connect(i);
+    const absl::Status st = c.Execute(
+        "USE vt; CREATE TABLE vt.big (id INT PRIMARY KEY, v VARCHAR(100));"
+        "INSERT INTO vt.big SELECT seq, REPEAT('x', 80) FROM seq_1_to_600000");
+    ASSERT_TRUE(st.ok()) << st;
+  }
+  Connection b = pair().Connect(2);
+  ASSERT_TRUE(b.Execute("UPDATE vt.big SET v = 'changed' WHERE id % 50000 = 7").ok());
+  const std::filesystem::path dir = testing::MakeTempDir("bsvr");
+  const std::string state = (dir / "state.json").string();
+  const std::vector<std::string> common = {"verify", "--a", a_, "--b", b_, "--tables", "vt.big",
+                                           "--format", "json"};
+  std::vector<std::string> args = common;
+  for (const char* a : {"--state-file", state.c_str(), "--chunk-time", "0.01", "--max-load", "4"}) {
+    args.emplace_back(a);
+  }
+  testing::Background run(args, (dir / "run.log").string());
+  // Wait for saved progress, then load A with sleeping sessions.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!std::filesystem::exists(state) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(std::filesystem::exists(state)) << run.Log();
+  std::vector<std::thread> sleepers;
+  for (int i = 0; i < 6; ++i) {
+    sleepers.emplace_back([&] {
+      Connection c = pair().Connect(1);
+      (void)c.Execute("SELECT SLEEP(20) /* verify-load */");
+    });
+  }
+  while (run.Log().find("pausing") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::string paused_log = run.Log();
+  EXPECT_NE(paused_log.find("above --max-load 4"), std::string::npos) << paused_log;
+  EXPECT_EQ(run.Stop(SIGKILL), 128 + SIGKILL);
+  {
+    Connection c = pair().Connect(1);
+    ASSERT_TRUE(c.Execute("SET @ids = (SELECT GROUP_CONCAT(ID) FROM information_schema.PROCESSLIST "
+                          "WHERE INFO LIKE 'SELECT SLEEP(20) /* verify-load */%')").ok());
+    auto ids = c.QueryValue("SELECT @ids");
+    ASSERT_TRUE(ids.ok());
+    std::stringstream list(ids->value_or(""));
+    for (std::string id; std::getline(list, id, ',');) (void)c.Execute("KILL QUERY " + id);
+  }
+  for (std::thread& t : sleepers) t.join();
+  // The interrupted run left its progress: part of the table, not done.
+  {
+    std::ifstream in(state);
+    const auto saved = nlohmann::json::parse(in)["tables"]["vt.big"];
+    EXPECT_FALSE(saved["done"].get<bool>()) << saved.dump();
+    EXPECT_FALSE(saved["after"].is_null()) << saved.dump();
+  }
+  std::vector<std::string> resume = common;
+  for (const char* a : {"--state-file", state.c_str(), "--resume"}) resume.emplace_back(a);
+  auto resumed = RunBinsync(resume);
+  ASSERT_EQ(resumed.exit_code, 1) << resumed.out << resumed.err;
+  EXPECT_FALSE(std::filesystem::exists(state));
+  auto full = RunBinsync(common);
+  ASSERT_EQ(full.exit_code, 1) << full.out << full.err;
+  const auto r = nlohmann::json::parse(resumed.out)["tables"][0];
+  const auto f = nlohmann::json::parse(full.out)["tables"][0];
+  EXPECT_EQ(r["rows_a"], 600000);
+  EXPECT_EQ(r["rows_b"], 600000);
+  EXPECT_EQ(r["diffs"], f["diffs"]);
+  EXPECT_EQ(r["diffs"].size(), 12u);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(VerifyTest, RepairSqlFileFixesB) {

@@ -6,6 +6,9 @@
 #ifndef BINSYNC_TESTS_TESTING_SANDBOX_FIXTURE_H_
 #define BINSYNC_TESTS_TESTING_SANDBOX_FIXTURE_H_
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -66,6 +69,20 @@ class SandboxPairTest : public ::testing::Test {
 // Runs the built binsync binary with `args` (and extra "NAME=value" environment).
 [[nodiscard]] SubprocessResult RunBinsync(const std::vector<std::string>& args,
                                           const std::vector<std::string>& extra_env = {});
+
+// A binsync running in the background, stdout and stderr to `log_path` (signals, kill -9,
+// interrupted runs). Killed with SIGKILL on destruction if still running.
+struct Background {
+  pid_t pid = -1;
+  std::string log;
+  Background(const std::vector<std::string>& args, const std::string& log_path);
+  ~Background();
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  // Sends `sig` and returns the exit code (128+sig if killed), waiting up to `limit`.
+  int Stop(int sig, std::chrono::seconds limit = std::chrono::seconds(20));
+  [[nodiscard]] std::string Log() const;
+};
 
 // Creates a fresh temporary directory (removed by the caller).
 [[nodiscard]] std::filesystem::path MakeTempDir(const std::string& prefix);
