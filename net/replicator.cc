@@ -63,6 +63,7 @@ struct Shared {
   std::atomic<uint64_t> apply_us{0};
   std::atomic<uint64_t> wait_us{0};
   std::atomic<uint64_t> commit_us{0};
+  ReplicateMetrics* metrics = nullptr;  // ReplicateOptions::metrics
   std::mutex mu;
   std::string applied_position;  // gtid_pos_after of the last commit
   std::string applied_file;      // and where it ends in the source binlog
@@ -89,6 +90,9 @@ void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared) {
       if (st.ok() || !absl::IsAborted(st) || attempt >= 10) break;
       applier->Rollback();  // deadlock or lock wait timeout: retry the whole transaction
       shared->retries.fetch_add(1);
+      if (shared->metrics != nullptr) {
+        shared->metrics->retries.fetch_add(1, std::memory_order_relaxed);
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(5 << std::min(attempt, 6)));
     }
     if (!st.ok()) {
@@ -96,24 +100,41 @@ void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared) {
       sched->Abort(st);
       return;
     }
-    shared->apply_us.fetch_add(MicrosSince(&clock), std::memory_order_relaxed);
+    const uint64_t apply_us = MicrosSince(&clock);
     if (!sched->WaitCommitTurn(*t)) {
       applier->Rollback();
       return;
     }
-    shared->wait_us.fetch_add(MicrosSince(&clock), std::memory_order_relaxed);
+    const uint64_t wait_us = MicrosSince(&clock);
     if (absl::Status c = applier->Commit(); !c.ok()) {
       sched->Abort(c);
       return;
     }
-    shared->commit_us.fetch_add(MicrosSince(&clock), std::memory_order_relaxed);
+    const uint64_t commit_us = MicrosSince(&clock);
     const ApplyCounters& now = applier->counters();
-    shared->rows.fetch_add(now.rows - last.rows);
-    shared->missing.fetch_add(now.missing_rows - last.missing_rows);
-    shared->conflicts.fetch_add(now.conflicts - last.conflicts);
+    const ApplyCounters delta{now.rows - last.rows, now.missing_rows - last.missing_rows,
+                              now.retries - last.retries, now.conflicts - last.conflicts};
     last = now;
+    constexpr auto kRelaxed = std::memory_order_relaxed;
+    shared->apply_us.fetch_add(apply_us, kRelaxed);
+    shared->wait_us.fetch_add(wait_us, kRelaxed);
+    shared->commit_us.fetch_add(commit_us, kRelaxed);
+    shared->rows.fetch_add(delta.rows);
+    shared->missing.fetch_add(delta.missing_rows);
+    shared->conflicts.fetch_add(delta.conflicts);
     shared->applied_txns.fetch_add(t->source_txns);
     shared->commits.fetch_add(1);
+    if (ReplicateMetrics* m = shared->metrics; m != nullptr) {
+      m->applied_txns.fetch_add(t->source_txns, kRelaxed);
+      m->target_commits.fetch_add(1, kRelaxed);
+      m->rows.fetch_add(delta.rows, kRelaxed);
+      m->missing_rows.fetch_add(delta.missing_rows, kRelaxed);
+      m->conflicts.fetch_add(delta.conflicts, kRelaxed);
+      m->last_source_timestamp.store(t->timestamp, kRelaxed);
+      m->apply_us.fetch_add(apply_us, kRelaxed);
+      m->commit_wait_us.fetch_add(wait_us, kRelaxed);
+      m->commit_us.fetch_add(commit_us, kRelaxed);
+    }
     {
       std::lock_guard lock(shared->mu);
       shared->applied_position = t->gtid_pos_after;
@@ -264,6 +285,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
   sopt.first_seq = cp.seq + 1;
   apply::Scheduler sched(sopt);
   Shared shared;
+  shared.metrics = o.metrics;
 
   std::vector<std::unique_ptr<Applier>> appliers;
   for (int w = 0; w < std::max(1, o.workers); ++w) {

@@ -35,6 +35,19 @@
 
 namespace binsync {
 
+// Live counters of one stream for the metrics endpoint, updated by the workers as they
+// commit (relaxed atomics; a scrape sees each value as of some recent moment).
+struct ReplicateMetrics {
+  std::atomic<uint64_t> applied_txns{0};     // source transactions committed on the target
+  std::atomic<uint64_t> target_commits{0};
+  std::atomic<uint64_t> rows{0};
+  std::atomic<uint64_t> retries{0};          // deadlock / lock wait retries
+  std::atomic<uint64_t> missing_rows{0};
+  std::atomic<uint64_t> conflicts{0};
+  std::atomic<uint64_t> last_source_timestamp{0};  // commit time (s) of the last applied txn
+  std::atomic<uint64_t> apply_us{0}, commit_wait_us{0}, commit_us{0};  // summed over workers
+};
+
 struct ReplicateOptions {
   ConnectOptions source;
   ConnectOptions target;
@@ -56,6 +69,7 @@ struct ReplicateOptions {
   std::string label;                // "A->B" in logs
   bool progress_bar = false;        // a terminal: \r progress line instead of log lines
   std::chrono::milliseconds progress_every{2000};
+  ReplicateMetrics* metrics = nullptr;  // live counters for --metrics-port (may be null)
 };
 
 struct ReplicateResult {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/util/strings.h"
+#include "net/metrics_server.h"
 #include "net/replicator.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"
@@ -29,6 +30,8 @@ struct ReplicateCli {
   std::vector<std::string> databases, tables;
   std::string on_missing_row = "error";
   std::string apply_with = "binlog";
+  uint16_t metrics_port = 0;
+  std::string metrics_bind = "127.0.0.1";
   size_t batch_txns = 200;
   std::string format = "text";
 };
@@ -39,6 +42,54 @@ txn::TableFilter MakeFilter(const std::vector<std::string>& databases,
   return [databases, tables](std::string_view db, std::string_view table) {
     return TableSelected(databases, tables, db, table);
   };
+}
+
+// Prometheus exposition text of every stream's counters, labelled stream="A->B".
+std::string RenderMetrics(const std::vector<ReplicateOptions>& streams) {
+  struct Metric {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::atomic<uint64_t> ReplicateMetrics::*field;
+    double scale;
+  };
+  static const Metric kMetrics[] = {
+      {"binsync_applied_transactions_total", "counter",
+       "source transactions committed on the target", &ReplicateMetrics::applied_txns, 1},
+      {"binsync_target_commits_total", "counter", "target transactions committed",
+       &ReplicateMetrics::target_commits, 1},
+      {"binsync_rows_total", "counter", "row changes applied", &ReplicateMetrics::rows, 1},
+      {"binsync_retries_total", "counter", "transactions retried after a deadlock or lock wait",
+       &ReplicateMetrics::retries, 1},
+      {"binsync_missing_rows_total", "counter", "updates/deletes whose row was not on the target",
+       &ReplicateMetrics::missing_rows, 1},
+      {"binsync_conflicts_total", "counter", "changes that did not fit the target's row",
+       &ReplicateMetrics::conflicts, 1},
+      {"binsync_last_applied_source_timestamp_seconds", "gauge",
+       "source commit time of the last applied transaction (lag = time() - this)",
+       &ReplicateMetrics::last_source_timestamp, 1},
+      {"binsync_apply_seconds_total", "counter", "worker time applying statements",
+       &ReplicateMetrics::apply_us, 1e-6},
+      {"binsync_commit_wait_seconds_total", "counter", "worker time waiting for the commit turn",
+       &ReplicateMetrics::commit_wait_us, 1e-6},
+      {"binsync_commit_seconds_total", "counter", "worker time in COMMIT",
+       &ReplicateMetrics::commit_us, 1e-6},
+  };
+  std::string out;
+  for (const Metric& m : kMetrics) {
+    StrAppend(&out, "# HELP ", m.name, " ", m.help, "\n# TYPE ", m.name, " ", m.type, "\n");
+    for (const ReplicateOptions& s : streams) {
+      if (s.metrics == nullptr) continue;
+      const uint64_t v = (s.metrics->*m.field).load(std::memory_order_relaxed);
+      StrAppend(&out, m.name, "{stream=\"", s.label, "\"} ");
+      if (m.scale == 1) {
+        StrAppend(&out, v, "\n");
+      } else {
+        StrAppend(&out, fmt::format("{:.6f}", static_cast<double>(v) * m.scale), "\n");
+      }
+    }
+  }
+  return out;
 }
 
 void PrintResult(const std::string& label, const ReplicateResult& r) {
@@ -100,6 +151,12 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                  "back) or statements (one prepared statement per row)")
       ->capture_default_str()
       ->check(CLI::IsMember({"binlog", "statements"}));
+  app.add_option("--metrics-port", o->metrics_port,
+                 "serve Prometheus metrics at http://BIND:PORT/metrics (0: off)")
+      ->capture_default_str();
+  app.add_option("--metrics-bind", o->metrics_bind,
+                 "address the metrics endpoint listens on (loopback unless you choose)")
+      ->capture_default_str();
   app.add_option("--batch", o->batch_txns,
                  "catchup: at most this many source transactions per target transaction")
       ->capture_default_str();
@@ -137,6 +194,21 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
     };
     std::vector<ReplicateOptions> streams = {options(*a, *b)};
     if (o->bidirectional) streams.push_back(options(*b, *a));
+    std::vector<std::unique_ptr<ReplicateMetrics>> metrics;
+    std::unique_ptr<MetricsServer> server;
+    if (o->metrics_port != 0) {
+      for (ReplicateOptions& s : streams) {
+        metrics.push_back(std::make_unique<ReplicateMetrics>());
+        s.metrics = metrics.back().get();
+      }
+      absl::StatusOr<std::unique_ptr<MetricsServer>> started =
+          MetricsServer::Start(o->metrics_bind, o->metrics_port, [&streams] {
+            return RenderMetrics(streams);
+          });
+      if (!started.ok()) return FailWith(started.status());
+      server = std::move(*started);
+      spdlog::info("metrics: http://{}:{}/metrics", o->metrics_bind, server->port());
+    }
     std::vector<absl::StatusOr<ReplicateResult>> results(streams.size(),
                                                          absl::UnknownError("not run"));
     std::vector<std::thread> threads;
@@ -147,6 +219,7 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
       });
     }
     for (std::thread& t : threads) t.join();
+    server.reset();  // before the metrics it reads go away
     int rc = kExitOk;
     for (size_t i = 0; i < streams.size(); ++i) {
       if (results[i].ok()) {

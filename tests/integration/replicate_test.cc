@@ -2,13 +2,13 @@
 // (live and catchup modes), GTIDs kept, bidirectional without loops, SIGTERM and kill -9
 // with restart (nothing applied twice, nothing lost), DDL mid-stream, a missing target
 // table (error, checkpoint before the transaction).
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <fcntl.h>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -206,6 +206,73 @@ TEST(ReplicateTest, BidirectionalWritesOnBothSidesNoLoop) {
   EXPECT_NE(r.out.find("applied 0 transactions"), std::string::npos) << r.out;
   EXPECT_EQ(pos1, s.Value(1, "SELECT @@gtid_binlog_pos"));
   EXPECT_EQ(pos2, s.Value(2, "SELECT @@gtid_binlog_pos"));
+}
+
+// A free loopback port (bound to 0, read, closed; the run binds it a moment later).
+uint16_t FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// GET `path` from 127.0.0.1:port with HTTP/1.0; the whole response, "" if no connection.
+std::string HttpGet(uint16_t port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    EXPECT_EQ(send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+    char buf[4096];
+    for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+// --metrics-port: Prometheus text on loopback with the stream's counters while it runs.
+TEST(ReplicateTest, MetricsEndpointCountsAppliedTransactions) {
+  SandboxServers s(2);
+  s.Exec(1, "CREATE DATABASE me; CREATE TABLE me.t (id INT PRIMARY KEY, v INT)");
+  ASSERT_EQ(CatchUp(s).exit_code, 0);
+  const auto dir = testing::MakeTempDir("rm");
+  const uint16_t port = FreePort();
+  Background b({"replicate", "--source", s.Uri(1), "--target", s.Uri(2), "--metrics-port",
+                std::to_string(port)},
+               (dir / "metrics.log").string());
+  for (int i = 0; i < 25; ++i) {
+    s.Exec(1, "INSERT INTO me.t VALUES (" + std::to_string(i) + ", 1)");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (s.Value(2, "SELECT COUNT(*) FROM me.t") != "25" &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const std::string stream = "stream=\"" + s.server(1).RootUri().Endpoint() + "->" +
+                             s.server(2).RootUri().Endpoint() + "\"";
+  const std::string metrics = HttpGet(port, "/metrics");
+  EXPECT_NE(metrics.find("200 OK"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("# TYPE binsync_applied_transactions_total counter"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("binsync_applied_transactions_total{" + stream + "} 25\n"),
+            std::string::npos) << metrics << b.Log();
+  EXPECT_NE(metrics.find("binsync_rows_total{" + stream + "} 25\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(HttpGet(port, "/other").find("404"), std::string::npos);
+  EXPECT_NE(b.Log().find("metrics: http://127.0.0.1:" + std::to_string(port) + "/metrics"),
+            std::string::npos) << b.Log();
+  EXPECT_EQ(b.Stop(SIGTERM), 0) << b.Log();
+  EXPECT_EQ(HttpGet(port, "/metrics"), "");  // gone with the process
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ReplicateTest, SigtermExitsZeroAndKillNineResumesWithoutDuplicates) {
