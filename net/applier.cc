@@ -133,7 +133,12 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(Connection& conn, const std::string& s
 }
 
 Applier::Applier(Connection conn, ApplierOptions options, SchemaCache* schema)
-    : conn_(std::move(conn)), options_(std::move(options)), schema_(schema) {}
+    : conn_(std::move(conn)),
+      options_(std::move(options)),
+      schema_(schema),
+      lookup_([schema](std::string_view db, std::string_view table) {
+        return schema->Get(db, table);
+      }) {}
 
 Applier::~Applier() = default;
 
@@ -263,12 +268,10 @@ bool Applier::CanReplay(const txn::Transaction& t) {
     if (type == static_cast<uint8_t>(binlog::EventType::kTableMap)) {
       binlog::TableMapEvent tm;
       if (!binlog::ParseTableMapEvent(t.View(ref), *t.format, &tm).ok()) return false;
-      if (options_.filter && !options_.filter(tm.database, tm.table)) return false;
-      absl::StatusOr<std::shared_ptr<const txn::TableInfo>> info =
-          schema_->Get(tm.database, tm.table);
-      if (!info.ok() || *info == nullptr || (*info)->columns.size() != tm.column_count) {
-        return false;
-      }
+      std::shared_ptr<const txn::TableInfo> info;
+      const absl::StatusOr<txn::TableFit> fit =
+          txn::FitTable(tm.database, tm.table, tm.column_count, lookup_, options_.filter, &info);
+      if (!fit.ok() || *fit != txn::TableFit::kApply) return false;
     } else if (txn::IsRowsEventCode(type) &&
                !((type >= 23 && type <= 25) || (type >= 30 && type <= 32))) {
       return false;  // compressed or MySQL partial-update rows: statements
@@ -343,11 +346,8 @@ absl::Status Applier::WriteCheckpoint(const txn::Transaction& t, bool unlogged) 
 }
 
 absl::Status Applier::ApplyEvents(const txn::Transaction& t) {
-  const txn::TableLookup lookup = [this](std::string_view db, std::string_view table) {
-    return schema_->Get(db, table);
-  };
   const absl::Status walked = walker_.Walk(
-      t, lookup, options_.filter,
+      t, lookup_, options_.filter,
       [&](const std::shared_ptr<const txn::TableInfo>& info, RowsKind kind,
           const RowImage* before, const RowImage* after, const binlog::EventView& ev) {
         ++counters_.rows;

@@ -165,6 +165,7 @@ class Applier {
   Connection conn_;
   ApplierOptions options_;
   SchemaCache* schema_;
+  txn::TableLookup lookup_;  // schema_->Get, for the walker and CanReplay
   txn::RowWalker walker_;
   std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts_;
   std::string key_;  // statement cache lookup key, reused

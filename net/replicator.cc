@@ -51,19 +51,37 @@ uint32_t ParseId(const std::optional<std::string>& v) {
   return static_cast<uint32_t>(std::stoul(v.value_or("0")));
 }
 
+// A plain copy of ReplicateMetrics' counters.
+struct Counts {
+  uint64_t applied_txns, target_commits, rows, retries, missing_rows, conflicts, apply_us,
+      commit_wait_us, commit_us;
+};
+
+Counts Load(const ReplicateMetrics& m) {
+  constexpr auto r = std::memory_order_relaxed;
+  return {m.applied_txns.load(r), m.target_commits.load(r), m.rows.load(r),
+          m.retries.load(r),      m.missing_rows.load(r),   m.conflicts.load(r),
+          m.apply_us.load(r),     m.commit_wait_us.load(r), m.commit_us.load(r)};
+}
+
+// What the workers, the progress line and RunOnce share. The workers count into the
+// caller's ReplicateMetrics (--metrics-port: totals across reconnects) or a private one;
+// this run's figures are the counts minus `start`.
 struct Shared {
-  std::atomic<uint64_t> applied_txns{0};
-  std::atomic<uint64_t> commits{0};
-  std::atomic<uint64_t> rows{0};
-  std::atomic<uint64_t> missing{0};
-  std::atomic<uint64_t> retries{0};
-  std::atomic<uint64_t> conflicts{0};
-  // Worker time, summed over workers: applying statements, waiting for the commit turn,
-  // in COMMIT. Logged at the end (where a live run's time goes).
-  std::atomic<uint64_t> apply_us{0};
-  std::atomic<uint64_t> wait_us{0};
-  std::atomic<uint64_t> commit_us{0};
-  ReplicateMetrics* metrics = nullptr;  // ReplicateOptions::metrics
+  explicit Shared(ReplicateMetrics* external)
+      : counts(external != nullptr ? external : &own), start(Load(*counts)) {}
+  [[nodiscard]] Counts Run() const {
+    const Counts now = Load(*counts);
+    return {now.applied_txns - start.applied_txns,     now.target_commits - start.target_commits,
+            now.rows - start.rows,                     now.retries - start.retries,
+            now.missing_rows - start.missing_rows,     now.conflicts - start.conflicts,
+            now.apply_us - start.apply_us,             now.commit_wait_us - start.commit_wait_us,
+            now.commit_us - start.commit_us};
+  }
+
+  ReplicateMetrics own;
+  ReplicateMetrics* const counts;
+  const Counts start;
   std::mutex mu;
   std::string applied_position;  // gtid_pos_after of the last commit
   std::string applied_file;      // and where it ends in the source binlog
@@ -89,10 +107,7 @@ void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared) {
       st = applier->Apply(*t);
       if (st.ok() || !absl::IsAborted(st) || attempt >= 10) break;
       applier->Rollback();  // deadlock or lock wait timeout: retry the whole transaction
-      shared->retries.fetch_add(1);
-      if (shared->metrics != nullptr) {
-        shared->metrics->retries.fetch_add(1, std::memory_order_relaxed);
-      }
+      shared->counts->retries.fetch_add(1, std::memory_order_relaxed);
       std::this_thread::sleep_for(std::chrono::milliseconds(5 << std::min(attempt, 6)));
     }
     if (!st.ok()) {
@@ -116,25 +131,16 @@ void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared) {
                               now.retries - last.retries, now.conflicts - last.conflicts};
     last = now;
     constexpr auto kRelaxed = std::memory_order_relaxed;
-    shared->apply_us.fetch_add(apply_us, kRelaxed);
-    shared->wait_us.fetch_add(wait_us, kRelaxed);
-    shared->commit_us.fetch_add(commit_us, kRelaxed);
-    shared->rows.fetch_add(delta.rows);
-    shared->missing.fetch_add(delta.missing_rows);
-    shared->conflicts.fetch_add(delta.conflicts);
-    shared->applied_txns.fetch_add(t->source_txns);
-    shared->commits.fetch_add(1);
-    if (ReplicateMetrics* m = shared->metrics; m != nullptr) {
-      m->applied_txns.fetch_add(t->source_txns, kRelaxed);
-      m->target_commits.fetch_add(1, kRelaxed);
-      m->rows.fetch_add(delta.rows, kRelaxed);
-      m->missing_rows.fetch_add(delta.missing_rows, kRelaxed);
-      m->conflicts.fetch_add(delta.conflicts, kRelaxed);
-      m->last_source_timestamp.store(t->timestamp, kRelaxed);
-      m->apply_us.fetch_add(apply_us, kRelaxed);
-      m->commit_wait_us.fetch_add(wait_us, kRelaxed);
-      m->commit_us.fetch_add(commit_us, kRelaxed);
-    }
+    ReplicateMetrics& m = *shared->counts;
+    m.applied_txns.fetch_add(t->source_txns, kRelaxed);
+    m.target_commits.fetch_add(1, kRelaxed);
+    m.rows.fetch_add(delta.rows, kRelaxed);
+    m.missing_rows.fetch_add(delta.missing_rows, kRelaxed);
+    m.conflicts.fetch_add(delta.conflicts, kRelaxed);
+    m.last_source_timestamp.store(t->timestamp, kRelaxed);
+    m.apply_us.fetch_add(apply_us, kRelaxed);
+    m.commit_wait_us.fetch_add(wait_us, kRelaxed);
+    m.commit_us.fetch_add(commit_us, kRelaxed);
     {
       std::lock_guard lock(shared->mu);
       shared->applied_position = t->gtid_pos_after;
@@ -166,7 +172,7 @@ class Progress {
       applied_pos = shared_.applied_pos;
     }
     const double dt = std::chrono::duration<double>(now - last_).count();
-    const uint64_t applied = shared_.applied_txns.load();
+    const uint64_t applied = shared_.Run().applied_txns;
     const double rate = dt > 0 ? static_cast<double>(applied - last_applied_) / dt : 0;
     std::string left;
     if (!logs_.empty()) {
@@ -284,8 +290,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
   sopt.max_bytes = o.max_queue_bytes;
   sopt.first_seq = cp.seq + 1;
   apply::Scheduler sched(sopt);
-  Shared shared;
-  shared.metrics = o.metrics;
+  Shared shared(o.metrics);
 
   std::vector<std::unique_ptr<Applier>> appliers;
   for (int w = 0; w < std::max(1, o.workers); ++w) {
@@ -388,17 +393,17 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
   absl::Status drained = sched.Drain();
   for (std::thread& w : workers) w.join();
   if (o.progress_bar || o.until_caught_up) progress.Tick(reader_file, reader_pos, 0, true);
-  result->applied_txns += shared.applied_txns.load();
-  result->target_commits += shared.commits.load();
-  result->rows += shared.rows.load();
-  result->missing_rows += shared.missing.load();
-  result->retries += shared.retries.load();
-  result->conflicts += shared.conflicts.load();
-  if (const uint64_t n = shared.commits.load(); n > 0) {
+  const Counts run = shared.Run();
+  result->applied_txns += run.applied_txns;
+  result->target_commits += run.target_commits;
+  result->rows += run.rows;
+  result->missing_rows += run.missing_rows;
+  result->retries += run.retries;
+  result->conflicts += run.conflicts;
+  if (const uint64_t n = run.target_commits; n > 0) {
     spdlog::info("{}: per target transaction, over {} workers: applying {} us, waiting for the "
                  "commit turn {} us, COMMIT {} us",
-                 o.label, o.workers, shared.apply_us.load() / n, shared.wait_us.load() / n,
-                 shared.commit_us.load() / n);
+                 o.label, o.workers, run.apply_us / n, run.commit_wait_us / n, run.commit_us / n);
   }
   if (!read_position.empty() && drained.ok()) result->read_position = read_position;
   {

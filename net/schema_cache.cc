@@ -11,10 +11,14 @@ namespace binsync {
 absl::StatusOr<std::shared_ptr<const txn::TableInfo>> SchemaCache::Get(std::string_view db,
                                                                        std::string_view table) {
   std::lock_guard lock(mu_);
-  std::string key = StrCat(db, ".", table);
-  if (auto it = tables_.find(key); it != tables_.end()) return it->second;
+  // Called per table per transaction: the key is built in a reused buffer (no allocation
+  // once it has grown), copied only when a table is loaded.
+  key_.assign(db);
+  key_.push_back('.');
+  key_.append(table);
+  if (auto it = tables_.find(key_); it != tables_.end()) return it->second;
   ASSIGN_OR_RETURN(std::shared_ptr<const txn::TableInfo> info, Load(db, table));
-  tables_.emplace(std::move(key), info);
+  tables_.emplace(key_, info);
   return info;
 }
 

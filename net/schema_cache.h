@@ -40,6 +40,7 @@ class SchemaCache {
   Connection conn_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<const txn::TableInfo>, std::less<>> tables_
       ABSL_GUARDED_BY(mu_);
+  std::string key_ ABSL_GUARDED_BY(mu_);  // "db.table" of the current Get
 };
 
 }  // namespace binsync

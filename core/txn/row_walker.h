@@ -23,6 +23,23 @@
 
 namespace binsync::txn {
 
+// How rows of db.table, logged with `column_count` columns, fit the target: left out (the
+// filter rejects the table, or `lookup` gives no TableInfo), applied with `*info`, or the
+// column counts differ. A lookup error (the table missing on the target) is returned.
+enum class TableFit { kApply, kLeftOut, kColumnsDiffer };
+[[nodiscard]] inline absl::StatusOr<TableFit> FitTable(std::string_view db, std::string_view table,
+                                                       size_t column_count,
+                                                       const TableLookup& lookup,
+                                                       const TableFilter& filter,
+                                                       std::shared_ptr<const TableInfo>* info) {
+  if (filter && !filter(db, table)) return TableFit::kLeftOut;
+  absl::StatusOr<std::shared_ptr<const TableInfo>> found = lookup(db, table);
+  if (!found.ok()) return found.status();
+  *info = *std::move(found);
+  if (*info == nullptr) return TableFit::kLeftOut;
+  return (*info)->columns.size() == column_count ? TableFit::kApply : TableFit::kColumnsDiffer;
+}
+
 class RowWalker {
  public:
   // Rows whose column count differs from the table's are left out instead of being an
@@ -67,16 +84,16 @@ class RowWalker {
             absl::DataLossError(StrCat("no TABLE_MAP for table id ", rows->table_id)), t.file,
             ev.offset, ev.header.type);
       }
-      if (filter && !filter(map->database(), map->table())) continue;
-      absl::StatusOr<std::shared_ptr<const TableInfo>> info =
-          lookup(map->database(), map->table());
-      if (!info.ok()) return info.status();
-      if (*info == nullptr) continue;
-      if ((*info)->columns.size() != map->column_count()) {
+      std::shared_ptr<const TableInfo> info;
+      const absl::StatusOr<TableFit> fit =
+          FitTable(map->database(), map->table(), map->column_count(), lookup, filter, &info);
+      if (!fit.ok()) return fit.status();
+      if (*fit == TableFit::kLeftOut) continue;
+      if (*fit == TableFit::kColumnsDiffer) {
         if (skip_mismatched_) continue;
         return absl::FailedPreconditionError(
-            StrCat((*info)->QualifiedName(), ": the source row has ", map->column_count(),
-                   " columns but the target table has ", (*info)->columns.size(),
+            StrCat(info->QualifiedName(), ": the source row has ", map->column_count(),
+                   " columns but the target table has ", info->columns.size(),
                    " (transaction ", t.Name(), " at ", t.file, ":", ev.offset,
                    "); make the target's table match the source's, then restart"));
       }
@@ -89,7 +106,7 @@ class RowWalker {
           return binlog::EventError(more.status(), t.file, ev.offset, ev.header.type);
         }
         if (!*more) break;
-        RETURN_IF_ERROR(on_row(*info, rows->kind, before, after, ev));
+        RETURN_IF_ERROR(on_row(info, rows->kind, before, after, ev));
       }
     }
     return absl::OkStatus();
