@@ -248,27 +248,40 @@ absl::StatusOr<RowHashList> RowHashes(Side& s, const TableSchema& t, const Range
   return out;
 }
 
-// Per-bucket (count, xor of row hashes) of an integer-keyed range: bucket = k DIV width
-// (truncated toward zero). Returns the rows counted.
-using BucketMap = std::map<Int128, std::pair<uint64_t, std::string>>;
+// Per-bucket (count, xor of bucket hashes) of an integer-keyed range: bucket = k DIV width
+// (truncated toward zero), sorted by bucket. Returns the rows counted.
+struct BucketSum {
+  Int128 bucket;
+  uint64_t count;
+  uint64_t hash;
+  bool operator==(const BucketSum&) const = default;
+};
+using BucketList = std::vector<BucketSum>;
+
+uint64_t ToU64(std::optional<std::string_view> v) {
+  uint64_t out = 0;
+  if (v) std::from_chars(v->data(), v->data() + v->size(), out);
+  return out;
+}
 
 absl::StatusOr<uint64_t> BucketSums(Side& s, const TableSchema& t, const Range& r,
-                                    const std::string& width, BucketMap* out) {
+                                    const std::string& width, size_t expected, BucketList* out) {
   ASSIGN_OR_RETURN(PreparedStatement * ps,
-                   s.Stmt(VerifySql::BucketSums(t, s.hash, r.lower.has_value(),
-                                                r.upper.has_value())));
+                   s.Stmt(VerifySql::BucketSums(t, r.lower.has_value(), r.upper.has_value())));
   // Signed: an unsigned divisor makes the server type the quotient unsigned, and a
   // negative key's bucket then fails the fetch.
   std::vector<Param> params = {Param{std::string_view(width), ParamType::kSigned}};
   for (const Param& p : RangeParams(t, r)) params.push_back(p);
   uint64_t rows = 0;
+  out->reserve(expected);
   RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& row) {
-    const uint64_t count = std::stoull(std::string(row[1].value_or("0")));
+    const uint64_t count = ToU64(row[1]);
     rows += count;
-    out->emplace(ToInt(row[0].value_or("0")),
-                 std::make_pair(count, std::string(row[2].value_or(""))));
+    out->push_back(BucketSum{ToInt(row[0].value_or("0")), count, ToU64(row[2])});
     return absl::OkStatus();
   }));
+  std::sort(out->begin(), out->end(),
+            [](const BucketSum& x, const BucketSum& y) { return x.bucket < y.bucket; });
   return rows;
 }
 
@@ -523,6 +536,9 @@ class StateFile {
       return absl::FailedPreconditionError(StrCat(path_, ": state is for ", state_.value("pair", "?"),
                                                   ", not ", pair_, "; run without --resume"));
     }
+    if (state_.contains("tables")) {
+      for (const auto& [name, j] : state_["tables"].items()) tables_text_[name] = j.dump();
+    }
     return absl::OkStatus();
   }
   bool enabled() const { return !path_.empty(); }
@@ -549,17 +565,27 @@ class StateFile {
     return state_.contains("tables") && state_["tables"].contains(table) &&
            state_["tables"][table].value("done", false);
   }
+  // Called after every chunk: only the table in progress is serialized again, the
+  // others' text is kept (with many differences, re-serializing every table's rows per
+  // chunk was a sixth of verify's own CPU).
   void Save(const TableResult& r, const std::optional<KeyValues>& after, bool done) {
     if (!enabled()) return;
-    state_["pair"] = pair_;
-    state_["tables"][r.table] = {{"rows_a", r.rows_a}, {"rows_b", r.rows_b}, {"chunks", r.chunks},
-                                 {"diff_chunks", r.diff_chunks}, {"diffs", DiffsToJson(r.diffs)},
-                                 {"after", after ? HexList(*after) : nlohmann::json(nullptr)},
-                                 {"done", done}};
+    const nlohmann::json table = {{"rows_a", r.rows_a}, {"rows_b", r.rows_b}, {"chunks", r.chunks},
+                                  {"diff_chunks", r.diff_chunks}, {"diffs", DiffsToJson(r.diffs)},
+                                  {"after", after ? HexList(*after) : nlohmann::json(nullptr)},
+                                  {"done", done}};
+    tables_text_[r.table] = table.dump();
+    std::string text = StrCat(R"({"pair":)", nlohmann::json(pair_).dump(), R"(,"tables":{)");
+    bool first = true;
+    for (const auto& [name, t] : tables_text_) {
+      StrAppend(&text, first ? "" : ",", nlohmann::json(name).dump(), ":", t);
+      first = false;
+    }
+    text += "}}";
     const std::string tmp = path_ + ".tmp";
     {
       std::ofstream out(tmp, std::ios::trunc);
-      out << state_.dump();
+      out << text;
     }
     std::filesystem::rename(tmp, path_);
   }
@@ -567,7 +593,8 @@ class StateFile {
  private:
   std::string path_;
   std::string pair_;
-  nlohmann::json state_ = nlohmann::json::object();
+  nlohmann::json state_ = nlohmann::json::object();  // as loaded, for Saved() and Done()
+  std::map<std::string, std::string> tables_text_;   // table -> its serialized state
 };
 
 struct Progress {
@@ -648,6 +675,7 @@ class Verifier {
       }
       RETURN_IF_ERROR(Throttle());
       chunk_width_ = width;
+      target_rows_hint_ = target_rows;
       ASSIGN_OR_RETURN(const ChunkSum rows, Chunk(t, range, &r, &row_mode));
       progress_.rows += rows.rows;
       ++progress_.chunks;
@@ -666,7 +694,6 @@ class Verifier {
             static_cast<Int128>(std::min(next / std::max(density, 1e-30), span)), 1);
       }
       target_rows = next;
-      target_rows_hint_ = next;
       state_.Save(r, range.upper, false);
       if (!range.upper) break;
       range.lower = range.upper;
@@ -722,7 +749,9 @@ class Verifier {
                                  bool* row_mode) {
     ++r->chunks;
     const bool live = a_.replicating || b_.replicating;
-    if (*row_mode) return Narrow(t, range, r, row_mode, live);
+    // A single integer key: the bucket pass is the checksum (it costs what a plain
+    // 64-bit checksum of the chunk costs, docs/verify.md) and already says where.
+    if (*row_mode || bucketable_) return Narrow(t, range, r, row_mode, live);
     auto [ca, cb] = Both([&] { return Checksum(a_, t, range); }, [&] { return Checksum(b_, t, range); });
     if (!ca.ok()) return ca.status();
     if (!cb.ok()) return cb.status();
@@ -846,35 +875,44 @@ class Verifier {
   // differing buckets only. Far less transfer than every row's hash when the differences
   // are few and spread (the usual case after a break).
   absl::Status BucketCandidates(const TableSchema& t, const Range& range, uint64_t* rows_a,
-                                uint64_t* rows_b, std::vector<KeyValues>* out) {
+                                uint64_t* rows_b, std::vector<KeyValues>* out,
+                                double* scan_seconds) {
+    const auto start = Clock::now();
     const auto buckets = static_cast<Int128>(std::max(target_rows_hint_ / kRowsPerBucket, 1.0));
     const Int128 w = std::clamp<Int128>(chunk_width_ / buckets, 2, Int128{1} << 62);
     const std::string width_text = ToText(w);
-    BucketMap ba;
-    BucketMap bb;
-    auto [na, nb] = Both([&] { return BucketSums(a_, t, range, width_text, &ba); },
-                         [&] { return BucketSums(b_, t, range, width_text, &bb); });
+    const size_t expected = static_cast<size_t>(buckets) + 16;
+    BucketList ba;
+    BucketList bb;
+    auto [na, nb] = Both([&] { return BucketSums(a_, t, range, width_text, expected, &ba); },
+                         [&] { return BucketSums(b_, t, range, width_text, expected, &bb); });
     if (!na.ok()) return na.status();
     if (!nb.ok()) return nb.status();
     *rows_a = *na;
     *rows_b = *nb;
-    Spans spans;
-    auto differs = [](const BucketMap& x, const BucketMap& y, Int128 b) {
-      auto it = y.find(b);
-      return it == y.end() || it->second != x.at(b);
-    };
-    std::set<Int128> diff_buckets;
-    for (const auto& [b, v] : ba) {
-      if (differs(ba, bb, b)) diff_buckets.insert(b);
-    }
-    for (const auto& [b, v] : bb) {
-      if (differs(bb, ba, b)) diff_buckets.insert(b);
+    *scan_seconds = Since(start);
+    // Merge the sorted lists: buckets on one side only, or with another count or hash.
+    std::vector<Int128> diff_buckets;
+    auto ia = ba.begin();
+    auto ib = bb.begin();
+    while (ia != ba.end() || ib != bb.end()) {
+      if (ib == bb.end() || (ia != ba.end() && ia->bucket < ib->bucket)) {
+        diff_buckets.push_back((ia++)->bucket);
+      } else if (ia == ba.end() || ib->bucket < ia->bucket) {
+        diff_buckets.push_back((ib++)->bucket);
+      } else {
+        if (!(*ia == *ib)) diff_buckets.push_back(ia->bucket);
+        ++ia;
+        ++ib;
+      }
     }
     // Bucket b holds [b*w, b*w+w-1] for b > 0, [b*w-w+1, b*w] for b < 0, and
     // [-(w-1), w-1] for b = 0; bounds clamped to the column type's range.
     const bool is_unsigned = t.columns[t.key[0]].IsUnsigned();
     const Int128 type_min = is_unsigned ? 0 : -(Int128{1} << 63);
     const Int128 type_max = is_unsigned ? (Int128{1} << 64) - 1 : (Int128{1} << 63) - 1;
+    Spans spans;
+    spans.reserve(diff_buckets.size());
     for (const Int128 b : diff_buckets) {
       const Int128 low = b > 0 ? b * w : b * w - (w - 1);
       const Int128 high = b < 0 ? b * w : b * w + (w - 1);
@@ -895,14 +933,14 @@ class Verifier {
     uint64_t rows_a = 0;
     uint64_t rows_b = 0;
     std::vector<KeyValues> candidates;
+    ChunkSum out;
     if (bucketable_) {
-      RETURN_IF_ERROR(BucketCandidates(t, range, &rows_a, &rows_b, &candidates));
+      RETURN_IF_ERROR(BucketCandidates(t, range, &rows_a, &rows_b, &candidates, &out.seconds));
     } else {
       RETURN_IF_ERROR(RowCandidates(t, range, nullptr, &rows_a, &rows_b, &candidates));
+      out.seconds = Since(start) / 2;  // a checksum costs about half of reading row hashes
     }
-    ChunkSum out;
     out.rows = rows_a;
-    out.seconds = Since(start) / 2;  // a checksum costs about half of this
     r->rows_a += rows_a;
     r->rows_b += rows_b;
     ++r->diff_chunks;
