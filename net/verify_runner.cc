@@ -264,13 +264,17 @@ uint64_t ToU64(std::optional<std::string_view> v) {
   return out;
 }
 
-absl::StatusOr<uint64_t> BucketSums(Side& s, const TableSchema& t, const Range& r,
-                                    const std::string& width, size_t expected, BucketList* out) {
+absl::StatusOr<uint64_t> BucketSums(Side& s, const TableSchema& t, const Range& r, Int128 width,
+                                    size_t expected, BucketList* out) {
+  // The bucket hash's key factor repeats every 2^31 keys: wider buckets hash the key too.
+  const bool key_in_image = width > (Int128{1} << 31);
   ASSIGN_OR_RETURN(PreparedStatement * ps,
-                   s.Stmt(VerifySql::BucketSums(t, r.lower.has_value(), r.upper.has_value())));
+                   s.Stmt(VerifySql::BucketSums(t, r.lower.has_value(), r.upper.has_value(),
+                                                key_in_image)));
+  const std::string width_text = ToText(width);
   // Signed: an unsigned divisor makes the server type the quotient unsigned, and a
   // negative key's bucket then fails the fetch.
-  std::vector<Param> params = {Param{std::string_view(width), ParamType::kSigned}};
+  std::vector<Param> params = {Param{std::string_view(width_text), ParamType::kSigned}};
   for (const Param& p : RangeParams(t, r)) params.push_back(p);
   uint64_t rows = 0;
   out->reserve(expected);
@@ -647,6 +651,7 @@ class Verifier {
     }
     double target_rows = 10000;
     bucketable_ = int_key && !empty;
+    key_density_ = 1;  // rows per key value, until the first chunk measures it
     // After a chunk differs, differences are likely spread over the table: read row
     // hashes directly (one scan) instead of checksum-then-narrow (two), until a chunk
     // comes out clean.
@@ -674,7 +679,6 @@ class Verifier {
         }));
       }
       RETURN_IF_ERROR(Throttle());
-      chunk_width_ = width;
       target_rows_hint_ = target_rows;
       ASSIGN_OR_RETURN(const ChunkSum rows, Chunk(t, range, &r, &row_mode));
       progress_.rows += rows.rows;
@@ -690,8 +694,8 @@ class Verifier {
         // Sparse keys (a BIGINT space with few rows) need widths far beyond 1e9 per row;
         // never wider than the whole key span.
         const double span = static_cast<double>(hi - lo) + 1;
-        width = std::max<Int128>(
-            static_cast<Int128>(std::min(next / std::max(density, 1e-30), span)), 1);
+        key_density_ = std::max(density, 1e-30);
+        width = std::max<Int128>(static_cast<Int128>(std::min(next / key_density_, span)), 1);
       }
       target_rows = next;
       state_.Save(r, range.upper, false);
@@ -878,14 +882,14 @@ class Verifier {
                                 uint64_t* rows_b, std::vector<KeyValues>* out,
                                 double* scan_seconds) {
     const auto start = Clock::now();
-    const auto buckets = static_cast<Int128>(std::max(target_rows_hint_ / kRowsPerBucket, 1.0));
-    const Int128 w = std::clamp<Int128>(chunk_width_ / buckets, 2, Int128{1} << 62);
-    const std::string width_text = ToText(w);
-    const size_t expected = static_cast<size_t>(buckets) + 16;
+    // About kRowsPerBucket rows per bucket at the key density seen so far.
+    const Int128 w = std::clamp<Int128>(static_cast<Int128>(kRowsPerBucket / key_density_), 2,
+                                        Int128{1} << 62);
+    const size_t expected = static_cast<size_t>(target_rows_hint_ / kRowsPerBucket) + 16;
     BucketList ba;
     BucketList bb;
-    auto [na, nb] = Both([&] { return BucketSums(a_, t, range, width_text, expected, &ba); },
-                         [&] { return BucketSums(b_, t, range, width_text, expected, &bb); });
+    auto [na, nb] = Both([&] { return BucketSums(a_, t, range, w, expected, &ba); },
+                         [&] { return BucketSums(b_, t, range, w, expected, &bb); });
     if (!na.ok()) return na.status();
     if (!nb.ok()) return nb.status();
     *rows_a = *na;
@@ -956,9 +960,9 @@ class Verifier {
   Side& b_;
   double target_rows_hint_ = 10000;  // expected rows of the next chunk, for reserve()
   static constexpr double kRowsPerBucket = 64;
-  // Keyed() on a single integer key: the current chunk's key span, for BucketCandidates.
+  // Keyed() on a single integer key: rows per key value, for BucketCandidates' width.
   bool bucketable_ = false;
-  Int128 chunk_width_ = 0;
+  double key_density_ = 1;
   const VerifyOptions& o_;
   StateFile& state_;
   Progress& progress_;

@@ -42,12 +42,14 @@ std::string Compare(const TableSchema& t, const char* op_last) {
   return out;
 }
 
-// Byte-exact row image: every column as the server renders it, NUL-separated, and a
-// NULL bitmap so NULL differs from ''. CONCAT_WS skips NULLs; the bitmap restores them.
-std::string RowImage(const TableSchema& t) {
+// Byte-exact row image: every column (but `skip`, if set) as the server renders it,
+// NUL-separated, and a NULL bitmap so NULL differs from ''. CONCAT_WS skips NULLs; the
+// bitmap restores them.
+std::string RowImage(const TableSchema& t, const ColumnInfo* skip = nullptr) {
   std::string cols;
   std::string nulls;
   for (const ColumnInfo& c : t.columns) {
+    if (&c == skip) continue;
     if (!cols.empty()) cols += ", ";
     cols += c.IsFloat() ? StrCat("CAST(", QuoteIdentifier(c.name), " AS DOUBLE)") : QuoteIdentifier(c.name);
     if (c.nullable) {
@@ -155,17 +157,22 @@ std::string VerifySql::RowHashes(const TableSchema& t, HashFunctions f, bool low
                 " FORCE INDEX (", QuoteIdentifier(t.key_name), ") WHERE ", RangeWhere(t, lower, upper));
 }
 
-std::string VerifySql::BucketSums(const TableSchema& t, bool lower, bool upper) {
-  const std::string k = QuoteIdentifier(t.columns[t.key[0]].name);
+std::string VerifySql::BucketSums(const TableSchema& t, bool lower, bool upper, bool key_in_image) {
+  const ColumnInfo& key = t.columns[t.key[0]];
+  const std::string k = QuoteIdentifier(key.name);
   // A bucket only has to say "differs": the rows of a differing bucket are then compared
-  // by their 64-bit RowHash. So one CRC32 of the image (no second CRC, no user variable:
-  // 0.138 s per 250k sysbench rows against 0.160 s, docs/verify.md), made non-linear by
-  // a per-key odd multiplier: the product of two 32-bit values fits BIGINT UNSIGNED, is
-  // exact (distinct CRCs of one key stay distinct), and two rows changed by the same bit
-  // delta no longer cancel in the XOR as bare CRCs do. A changed row goes unseen only
-  // if its new image has the same CRC32 (2^-32 for a random change, never for a change
-  // within 32 contiguous bits of an image of the same length).
-  const std::string hash = StrCat("(CRC32(", RowImage(t), ") * ((", k, " & 4294967295) | 1))");
+  // one by one. So one CRC32 of the image (no second CRC, no user variable: 0.136 s per
+  // 250k sysbench rows against 0.160 s, docs/verify.md), times an odd factor from the
+  // key, ((k mod 2^31) << 1) | 1: the product of two 32-bit values fits BIGINT UNSIGNED
+  // and is exact; two rows changed by the same bit delta no longer cancel in the XOR as
+  // bare CRCs do; and the factor differs for every key of a bucket no wider than 2^31,
+  // so the key column need not be in the image (a row moved to another key of its
+  // bucket changes the factor). A changed row goes unseen only if its new image has the
+  // same CRC32 (2^-32 for a random change, never for a change within 32 contiguous bits
+  // of an image of the same length).
+  const bool with_key = key_in_image || t.columns.size() == 1;
+  const std::string hash = StrCat("(CRC32(", RowImage(t, with_key ? nullptr : &key), ") * (((", k,
+                                  " & 2147483647) << 1) | 1))");
   return StrCat("SELECT ", k, " DIV ?, COUNT(*), BIT_XOR(", hash, ") FROM ",
                 t.QuotedName(), " FORCE INDEX (", QuoteIdentifier(t.key_name), ") WHERE ",
                 RangeWhere(t, lower, upper), " GROUP BY 1 ORDER BY NULL");

@@ -63,8 +63,10 @@ struct VerifySql {
   // Single integer key k: per bucket k DIV ? of the range (no subtraction: it could
   // overflow BIGINT), (bucket, COUNT(*), BIT_XOR(bucket hash)); takes the width (>= 2), then
   // the range bounds. One scan, few rows out. The bucket hash is CRC32 of the row image
-  // times an odd factor from the key (any server with CRC32: MariaDB and MySQL alike).
-  static std::string BucketSums(const TableSchema& t, bool lower, bool upper);
+  // times an odd factor from the key (any server with CRC32: MariaDB and MySQL alike);
+  // the key column is left out of the image unless `key_in_image` (required when a
+  // bucket is wider than 2^31 keys, where the factor repeats).
+  static std::string BucketSums(const TableSchema& t, bool lower, bool upper, bool key_in_image);
   // RowHashes limited to `spans` key intervals (k BETWEEN ? AND ?, OR'ed) inside the range;
   // takes the range bounds, then a low and high per span.
   static std::string RowHashesIn(const TableSchema& t, HashFunctions f, bool lower, bool upper,
