@@ -201,51 +201,104 @@ KeyValues DecodeKey(std::string_view k) {
   return out;
 }
 
+uint64_t ToU64(std::optional<std::string_view> v) {
+  uint64_t out = 0;
+  if (v) std::from_chars(v->data(), v->data() + v->size(), out);
+  return out;
+}
+
 // (encoded key, row hash) of every row of a chunk, sorted by encoded key. Sorted
 // vectors instead of a hash map: no node per row, keys up to 15 bytes stay inline.
 using RowHashList = std::vector<std::pair<std::string, uint64_t>>;
 
-// Integer key intervals [low, high], as text, for VerifySql::RowHashesIn.
-using Spans = std::vector<std::pair<std::string, std::string>>;
-constexpr size_t kSpansPerQuery = 32;
-
-// With `spans`, only the rows of the range inside them (kSpansPerQuery per statement, the
-// last one padded with its last span).
 absl::StatusOr<RowHashList> RowHashes(Side& s, const TableSchema& t, const Range& r,
-                                      size_t expected_rows, const Spans* spans = nullptr) {
+                                      size_t expected_rows) {
   RowHashList out;
   out.reserve(expected_rows);
   const size_t n = t.key.size();
-  auto collect = [&](const RowValues& row) {
-    uint64_t hash = 0;
-    const std::string_view h = row[n].value_or("");
-    std::from_chars(h.data(), h.data() + h.size(), hash);
-    out.emplace_back(EncodeKey(row, n), hash);
+  ASSIGN_OR_RETURN(PreparedStatement * ps,
+                   s.Stmt(VerifySql::RowHashes(t, s.hash, r.lower.has_value(), r.upper.has_value())));
+  RETURN_IF_ERROR(ps->Query(RangeParams(t, r), [&](const RowValues& row) {
+    out.emplace_back(EncodeKey(row, n), ToU64(row[n]));
     return absl::OkStatus();
-  };
-  const std::vector<Param> range_params = RangeParams(t, r);
-  if (spans == nullptr) {
-    ASSIGN_OR_RETURN(PreparedStatement * ps,
-                     s.Stmt(VerifySql::RowHashes(t, s.hash, r.lower.has_value(),
-                                                 r.upper.has_value())));
-    RETURN_IF_ERROR(ps->Query(range_params, collect));
-  } else {
-    ASSIGN_OR_RETURN(PreparedStatement * ps,
-                     s.Stmt(VerifySql::RowHashesIn(t, s.hash, r.lower.has_value(),
-                                                   r.upper.has_value(), kSpansPerQuery)));
-    const ParamType type = KeyParamType(t.columns[t.key[0]]);
-    for (size_t from = 0; from < spans->size(); from += kSpansPerQuery) {
-      std::vector<Param> params = range_params;
-      for (size_t j = 0; j < kSpansPerQuery; ++j) {
-        const auto& [low, high] = (*spans)[std::min(from + j, spans->size() - 1)];
-        params.push_back(Param{std::string_view(low), type});
-        params.push_back(Param{std::string_view(high), type});
-      }
-      RETURN_IF_ERROR(ps->Query(params, collect));
-    }
-  }
+  }));
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// Integer key intervals [low, high], as text, for VerifySql::RowsIn.
+using Spans = std::vector<std::pair<std::string, std::string>>;
+constexpr size_t kSpansPerQuery = 32;
+
+// The rows of one RowsIn statement, every value copied into one buffer (reused from
+// batch to batch: no allocation per row), sorted by key.
+class RowBatch {
+ public:
+  explicit RowBatch(size_t columns) : columns_(columns) {}
+  void Clear() {
+    bytes_.clear();
+    cells_.clear();
+    order_.clear();
+  }
+  void Add(Int128 key, const RowValues& v) {
+    order_.emplace_back(key, cells_.size());
+    for (const auto& x : v) {
+      cells_.push_back(Cell{bytes_.size(), x ? x->size() : 0, !x.has_value()});
+      if (x) bytes_.append(*x);
+    }
+  }
+  void Sort() { std::sort(order_.begin(), order_.end()); }
+  size_t size() const { return order_.size(); }
+  Int128 key(size_t i) const { return order_[i].first; }
+  std::optional<std::string_view> value(size_t i, size_t column) const {
+    const Cell& c = cells_[order_[i].second + column];
+    if (c.null) return std::nullopt;
+    return std::string_view(bytes_).substr(c.offset, c.size);
+  }
+  std::vector<std::optional<std::string>> Copy(size_t i) const {
+    std::vector<std::optional<std::string>> out;
+    out.reserve(columns_);
+    for (size_t c = 0; c < columns_; ++c) {
+      const auto v = value(i, c);
+      out.push_back(v ? std::optional<std::string>(std::string(*v)) : std::nullopt);
+    }
+    return out;
+  }
+
+ private:
+  struct Cell {
+    size_t offset;
+    size_t size;
+    bool null;
+  };
+  size_t columns_;
+  std::string bytes_;
+  std::vector<Cell> cells_;
+  std::vector<std::pair<Int128, size_t>> order_;  // key, first cell
+};
+
+// The rows of the range inside spans [from, from + kSpansPerQuery) (a short last batch
+// padded with its last span).
+absl::Status RowsIn(Side& s, const TableSchema& t, const Range& r, const Spans& spans,
+                    size_t from, RowBatch* out) {
+  ASSIGN_OR_RETURN(PreparedStatement * ps,
+                   s.Stmt(VerifySql::RowsIn(t, r.lower.has_value(), r.upper.has_value(),
+                                            kSpansPerQuery)));
+  const ParamType type = KeyParamType(t.columns[t.key[0]]);
+  std::vector<Param> params = RangeParams(t, r);
+  for (size_t j = 0; j < kSpansPerQuery; ++j) {
+    const auto& [low, high] = spans[std::min(from + j, spans.size() - 1)];
+    params.push_back(Param{std::string_view(low), type});
+    params.push_back(Param{std::string_view(high), type});
+  }
+  out->Clear();
+  const size_t key_col = t.key[0];
+  RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& v) {
+    out->Add(ToInt(v[key_col].value_or("0")), v);
+    return absl::OkStatus();
+  }));
+  out->Sort();
+  return absl::OkStatus();
 }
 
 // Per-bucket (count, xor of bucket hashes) of an integer-keyed range: bucket = k DIV width
@@ -257,12 +310,6 @@ struct BucketSum {
   bool operator==(const BucketSum&) const = default;
 };
 using BucketList = std::vector<BucketSum>;
-
-uint64_t ToU64(std::optional<std::string_view> v) {
-  uint64_t out = 0;
-  if (v) std::from_chars(v->data(), v->data() + v->size(), out);
-  return out;
-}
 
 absl::StatusOr<uint64_t> BucketSums(Side& s, const TableSchema& t, const Range& r, Int128 width,
                                     size_t expected, BucketList* out) {
@@ -344,6 +391,29 @@ absl::StatusOr<std::vector<std::optional<Row>>> FetchRows(Side& s, const TableSc
   return out;
 }
 
+// Appends the difference at `key` between A's row and B's row (one side may lack it),
+// if any. value(a_side, column) reads a value; copy(a_side) the whole row.
+template <typename Value, typename Copy>
+void AddIfDiffers(const TableSchema& t, const KeyValues& key, bool on_a, bool on_b,
+                  Value&& value, Copy&& copy, std::vector<RowDiff>* diffs) {
+  RowDiff d;
+  if (on_a && !on_b) {
+    d.kind = DiffKind::kOnlyOnA;
+  } else if (!on_a && on_b) {
+    d.kind = DiffKind::kOnlyOnB;
+  } else {
+    for (size_t c = 0; c < t.columns.size(); ++c) {
+      if (value(true, c) != value(false, c)) d.columns.push_back(t.columns[c].name);
+    }
+    if (d.columns.empty()) return;
+    d.kind = DiffKind::kDifferent;
+  }
+  d.key = key;
+  if (on_a) d.a_row = copy(true);
+  if (on_b) d.b_row = copy(false);
+  diffs->push_back(std::move(d));
+}
+
 // Classifies candidate keys from a fresh fetch of both sides; rows now equal drop out.
 // `pos_a`/`pos_b` receive each side's GTID state right after its fetch.
 absl::Status Classify(Side& a, Side& b, const TableSchema& t, const std::vector<KeyValues>& keys,
@@ -362,22 +432,13 @@ absl::Status Classify(Side& a, Side& b, const TableSchema& t, const std::vector<
     const auto& x = (*ra)[i];
     const auto& y = (*rb)[i];
     if (!x && !y) continue;
-    RowDiff d;
-    d.key = keys[i];
-    if (x && !y) {
-      d.kind = DiffKind::kOnlyOnA;
-    } else if (!x && y) {
-      d.kind = DiffKind::kOnlyOnB;
-    } else {
-      for (size_t c = 0; c < t.columns.size(); ++c) {
-        if ((*x)[c] != (*y)[c]) d.columns.push_back(t.columns[c].name);
-      }
-      if (d.columns.empty()) continue;
-      d.kind = DiffKind::kDifferent;
-    }
-    if (x) d.a_row = *x;
-    if (y) d.b_row = *y;
-    diffs->push_back(std::move(d));
+    auto value = [](const std::optional<Row>& r, size_t c) -> std::optional<std::string_view> {
+      if (!(*r)[c]) return std::nullopt;
+      return std::string_view(*(*r)[c]);
+    };
+    AddIfDiffers(t, keys[i], x.has_value(), y.has_value(), [&](bool a_side, size_t c) {
+      return value(a_side ? x : y, c);
+    }, [&](bool a_side) { return *(a_side ? x : y); }, diffs);
   }
   return absl::OkStatus();
 }
@@ -781,8 +842,17 @@ class Verifier {
     return Narrow(t, range, r, row_mode, live);
   }
 
+  // A classification already made (rows read and compared), with each side's GTID state
+  // after its read.
+  struct Classified {
+    std::vector<RowDiff> diffs;
+    std::string pos_a;
+    std::string pos_b;
+  };
+
+  // `first`, when given, stands for the first attempt's Classify of its diffs' keys.
   absl::Status Settled(const TableSchema& t, std::vector<KeyValues> candidates, bool live,
-                       std::vector<RowDiff>* out) {
+                       std::vector<RowDiff>* out, Classified* first = nullptr) {
     out->clear();
     // With replication running, a row is a difference once it is settled: both sides'
     // images unchanged between two reads, with each side having applied, in between,
@@ -793,10 +863,18 @@ class Verifier {
     std::vector<RowDiff>& settled = *out;
     std::map<KeyValues, RowDiff> previous;
     const int attempts = live ? std::max(o_.rechecks, 1) + 1 : 1;
-    for (int attempt = 0; attempt < attempts && !candidates.empty(); ++attempt) {
+    for (int attempt = 0; attempt < attempts && (!candidates.empty() || first != nullptr);
+         ++attempt) {
       std::string pos_a;
       std::string pos_b;
-      RETURN_IF_ERROR(Classify(a_, b_, t, candidates, &diffs, &pos_a, &pos_b));
+      if (first != nullptr) {
+        diffs = std::move(first->diffs);
+        pos_a = std::move(first->pos_a);
+        pos_b = std::move(first->pos_b);
+        first = nullptr;
+      } else {
+        RETURN_IF_ERROR(Classify(a_, b_, t, candidates, &diffs, &pos_a, &pos_b));
+      }
       if (!live || SameGtidState(pos_a, pos_b)) {
         for (RowDiff& d : diffs) settled.push_back(std::move(d));
         candidates.clear();
@@ -845,14 +923,12 @@ class Verifier {
  private:
 
   // Keys whose (key, row hash) differ between the sides, or that one side lacks, among the
-  // range's rows (or only those inside `spans`).
-  absl::Status RowCandidates(const TableSchema& t, const Range& range, const Spans* spans,
-                             uint64_t* rows_a, uint64_t* rows_b, std::vector<KeyValues>* out) {
-    const double rows = spans != nullptr ? static_cast<double>(spans->size()) * kRowsPerBucket * 2
-                                         : target_rows_hint_ * 1.1;
-    const size_t expected = static_cast<size_t>(rows) + 16;
-    auto [ha, hb] = Both([&] { return RowHashes(a_, t, range, expected, spans); },
-                         [&] { return RowHashes(b_, t, range, expected, spans); });
+  // range's rows.
+  absl::Status RowCandidates(const TableSchema& t, const Range& range, uint64_t* rows_a,
+                             uint64_t* rows_b, std::vector<KeyValues>* out) {
+    const size_t expected = static_cast<size_t>(target_rows_hint_ * 1.1) + 16;
+    auto [ha, hb] = Both([&] { return RowHashes(a_, t, range, expected); },
+                         [&] { return RowHashes(b_, t, range, expected); });
     if (!ha.ok()) return ha.status();
     if (!hb.ok()) return hb.status();
     *rows_a = ha->size();
@@ -875,12 +951,12 @@ class Verifier {
   }
 
   // A single integer key: one scan per side sums buckets of about kRowsPerBucket rows
-  // (only a few thousand rows cross the wire), then row hashes are read for the
-  // differing buckets only. Far less transfer than every row's hash when the differences
-  // are few and spread (the usual case after a break).
-  absl::Status BucketCandidates(const TableSchema& t, const Range& range, uint64_t* rows_a,
-                                uint64_t* rows_b, std::vector<KeyValues>* out,
-                                double* scan_seconds) {
+  // (only a few thousand rows cross the wire), then the rows of the differing buckets
+  // only are read from both sides and compared value by value (no row hash: exact, and
+  // no second fetch to classify them). Far less transfer than every row's hash when the
+  // differences are few and spread (the usual case after a break).
+  absl::Status BucketDiffs(const TableSchema& t, const Range& range, bool live, uint64_t* rows_a,
+                           uint64_t* rows_b, Classified* out, double* scan_seconds) {
     const auto start = Clock::now();
     // About kRowsPerBucket rows per bucket at the key density seen so far.
     const Int128 w = std::clamp<Int128>(static_cast<Int128>(kRowsPerBucket / key_density_), 2,
@@ -910,6 +986,7 @@ class Verifier {
         ++ib;
       }
     }
+    if (diff_buckets.empty()) return absl::OkStatus();
     // Bucket b holds [b*w, b*w+w-1] for b > 0, [b*w-w+1, b*w] for b < 0, and
     // [-(w-1), w-1] for b = 0; bounds clamped to the column type's range.
     const bool is_unsigned = t.columns[t.key[0]].IsUnsigned();
@@ -922,10 +999,35 @@ class Verifier {
       const Int128 high = b < 0 ? b * w : b * w + (w - 1);
       spans.emplace_back(ToText(std::max(low, type_min)), ToText(std::min(high, type_max)));
     }
-    if (spans.empty()) return absl::OkStatus();
-    uint64_t ignored_a = 0;
-    uint64_t ignored_b = 0;
-    return RowCandidates(t, range, &spans, &ignored_a, &ignored_b, out);
+    RowBatch xa(t.columns.size());
+    RowBatch xb(t.columns.size());
+    for (size_t from = 0; from < spans.size(); from += kSpansPerQuery) {
+      auto [fa, fb] = Both([&] { return RowsIn(a_, t, range, spans, from, &xa); },
+                           [&] { return RowsIn(b_, t, range, spans, from, &xb); });
+      RETURN_IF_ERROR(fa);
+      RETURN_IF_ERROR(fb);
+      // Merge by key (each side's rows sorted, each key once).
+      size_t i = 0;
+      size_t j = 0;
+      while (i < xa.size() || j < xb.size()) {
+        const bool on_a = i < xa.size() && (j == xb.size() || xa.key(i) <= xb.key(j));
+        const bool on_b = j < xb.size() && (i == xa.size() || xb.key(j) <= xa.key(i));
+        AddIfDiffers(
+            t, KeyValues{ToText(on_a ? xa.key(i) : xb.key(j))}, on_a, on_b,
+            [&](bool a_side, size_t c) { return a_side ? xa.value(i, c) : xb.value(j, c); },
+            [&](bool a_side) { return a_side ? xa.Copy(i) : xb.Copy(j); }, &out->diffs);
+        if (on_a) ++i;
+        if (on_b) ++j;
+      }
+    }
+    if (live) {
+      auto [pa, pb] = Both([&] { return GtidState(a_); }, [&] { return GtidState(b_); });
+      if (!pa.ok()) return pa.status();
+      if (!pb.ok()) return pb.status();
+      out->pos_a = *std::move(pa);
+      out->pos_b = *std::move(pb);
+    }
+    return absl::OkStatus();
   }
 
   // Compares the chunk row by row: the differing keys (by buckets for a single integer
@@ -938,19 +1040,20 @@ class Verifier {
     uint64_t rows_b = 0;
     std::vector<KeyValues> candidates;
     ChunkSum out;
+    std::vector<RowDiff> diffs;
     if (bucketable_) {
-      RETURN_IF_ERROR(BucketCandidates(t, range, &rows_a, &rows_b, &candidates, &out.seconds));
+      Classified first;
+      RETURN_IF_ERROR(BucketDiffs(t, range, live, &rows_a, &rows_b, &first, &out.seconds));
+      RETURN_IF_ERROR(Settled(t, {}, live, &diffs, &first));
     } else {
-      RETURN_IF_ERROR(RowCandidates(t, range, nullptr, &rows_a, &rows_b, &candidates));
+      RETURN_IF_ERROR(RowCandidates(t, range, &rows_a, &rows_b, &candidates));
       out.seconds = Since(start) / 2;  // a checksum costs about half of reading row hashes
+      RETURN_IF_ERROR(Settled(t, std::move(candidates), live, &diffs));
     }
     out.rows = rows_a;
     r->rows_a += rows_a;
     r->rows_b += rows_b;
-    ++r->diff_chunks;
-    std::vector<RowDiff> diffs;
-    RETURN_IF_ERROR(Settled(t, std::move(candidates), live, &diffs));
-    if (diffs.empty()) --r->diff_chunks;  // none, or only while writes were in flight
+    if (!diffs.empty()) ++r->diff_chunks;  // none, or only while writes were in flight
     if (diffs.empty()) *row_mode = false;
     for (RowDiff& d : diffs) r->diffs.push_back(std::move(d));
     return out;

@@ -178,12 +178,15 @@ std::string VerifySql::BucketSums(const TableSchema& t, bool lower, bool upper, 
                 RangeWhere(t, lower, upper), " GROUP BY 1 ORDER BY NULL");
 }
 
-std::string VerifySql::RowHashesIn(const TableSchema& t, HashFunctions f, bool lower, bool upper,
-                                   size_t spans) {
+std::string VerifySql::RowsIn(const TableSchema& t, bool lower, bool upper, size_t spans) {
   const std::string k = QuoteIdentifier(t.columns[t.key[0]].name);
+  std::string cols;
+  for (const ColumnInfo& c : t.columns) StrAppend(&cols, cols.empty() ? "" : ", ", SelectValue(c));
   std::string in;
   for (size_t i = 0; i < spans; ++i) StrAppend(&in, i == 0 ? "" : " OR ", k, " BETWEEN ? AND ?");
-  return StrCat(RowHashes(t, f, lower, upper), " AND (", in, ")");
+  return StrCat("SELECT ", cols, " FROM ", t.QuotedName(), " FORCE INDEX (",
+                QuoteIdentifier(t.key_name), ") WHERE ", RangeWhere(t, lower, upper), " AND (", in,
+                ")");
 }
 
 std::string VerifySql::RowsByKeys(const TableSchema& t, size_t n) {

@@ -67,10 +67,10 @@ struct VerifySql {
   // the key column is left out of the image unless `key_in_image` (required when a
   // bucket is wider than 2^31 keys, where the factor repeats).
   static std::string BucketSums(const TableSchema& t, bool lower, bool upper, bool key_in_image);
-  // RowHashes limited to `spans` key intervals (k BETWEEN ? AND ?, OR'ed) inside the range;
-  // takes the range bounds, then a low and high per span.
-  static std::string RowHashesIn(const TableSchema& t, HashFunctions f, bool lower, bool upper,
-                                 size_t spans);
+  // Every column (as SelectValue) of the range's rows inside `spans` single-integer-key
+  // intervals (k BETWEEN ? AND ?, OR'ed); takes the range bounds, then a low and high per
+  // span.
+  static std::string RowsIn(const TableSchema& t, bool lower, bool upper, size_t spans);
   // Every column of the rows whose single-column key is one of `n` values.
   static std::string RowsByKeys(const TableSchema& t, size_t n);
   // Every column of the row with the given key.
