@@ -391,11 +391,12 @@ absl::StatusOr<std::vector<std::optional<Row>>> FetchRows(Side& s, const TableSc
   return out;
 }
 
-// Appends the difference at `key` between A's row and B's row (one side may lack it),
-// if any. value(a_side, column) reads a value; copy(a_side) the whole row.
-template <typename Value, typename Copy>
-void AddIfDiffers(const TableSchema& t, const KeyValues& key, bool on_a, bool on_b,
-                  Value&& value, Copy&& copy, std::vector<RowDiff>* diffs) {
+// Appends the difference between A's row and B's row (one side may lack it), if any.
+// value(a_side, column) reads a value; copy(a_side) the whole row; key() makes the key
+// (called only for a difference).
+template <typename Key, typename Value, typename Copy>
+void AddIfDiffers(const TableSchema& t, bool on_a, bool on_b, Key&& key, Value&& value,
+                  Copy&& copy, std::vector<RowDiff>* diffs) {
   RowDiff d;
   if (on_a && !on_b) {
     d.kind = DiffKind::kOnlyOnA;
@@ -408,7 +409,7 @@ void AddIfDiffers(const TableSchema& t, const KeyValues& key, bool on_a, bool on
     if (d.columns.empty()) return;
     d.kind = DiffKind::kDifferent;
   }
-  d.key = key;
+  d.key = key();
   if (on_a) d.a_row = copy(true);
   if (on_b) d.b_row = copy(false);
   diffs->push_back(std::move(d));
@@ -432,13 +433,14 @@ absl::Status Classify(Side& a, Side& b, const TableSchema& t, const std::vector<
     const auto& x = (*ra)[i];
     const auto& y = (*rb)[i];
     if (!x && !y) continue;
-    auto value = [](const std::optional<Row>& r, size_t c) -> std::optional<std::string_view> {
-      if (!(*r)[c]) return std::nullopt;
-      return std::string_view(*(*r)[c]);
+    auto value = [&](bool a_side, size_t c) -> std::optional<std::string_view> {
+      const auto& v = (*(a_side ? x : y))[c];
+      if (!v) return std::nullopt;
+      return std::string_view(*v);
     };
-    AddIfDiffers(t, keys[i], x.has_value(), y.has_value(), [&](bool a_side, size_t c) {
-      return value(a_side ? x : y, c);
-    }, [&](bool a_side) { return *(a_side ? x : y); }, diffs);
+    AddIfDiffers(
+        t, x.has_value(), y.has_value(), [&] { return keys[i]; }, value,
+        [&](bool a_side) { return *(a_side ? x : y); }, diffs);
   }
   return absl::OkStatus();
 }
@@ -1013,7 +1015,7 @@ class Verifier {
         const bool on_a = i < xa.size() && (j == xb.size() || xa.key(i) <= xb.key(j));
         const bool on_b = j < xb.size() && (i == xa.size() || xb.key(j) <= xa.key(i));
         AddIfDiffers(
-            t, KeyValues{ToText(on_a ? xa.key(i) : xb.key(j))}, on_a, on_b,
+            t, on_a, on_b, [&] { return KeyValues{ToText(on_a ? xa.key(i) : xb.key(j))}; },
             [&](bool a_side, size_t c) { return a_side ? xa.value(i, c) : xb.value(j, c); },
             [&](bool a_side) { return a_side ? xa.Copy(i) : xb.Copy(j); }, &out->diffs);
         if (on_a) ++i;
@@ -1082,8 +1084,10 @@ absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& ca, const ConnectOp
     RETURN_IF_ERROR(sa);
     RETURN_IF_ERROR(sb);
   }
-  ASSIGN_OR_RETURN(auto schemas_a, LoadSchemas(a.conn, o));
-  ASSIGN_OR_RETURN(auto schemas_b, LoadSchemas(b.conn, o));
+  auto [loaded_a, loaded_b] = Both([&] { return LoadSchemas(a.conn, o); },
+                                   [&] { return LoadSchemas(b.conn, o); });
+  ASSIGN_OR_RETURN(auto schemas_a, std::move(loaded_a));
+  ASSIGN_OR_RETURN(auto schemas_b, std::move(loaded_b));
   StateFile state(o.state_file, StrCat(ca.uri.Endpoint(), " ", cb.uri.Endpoint()));
   if (o.resume) RETURN_IF_ERROR(state.Load());
 
