@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -664,7 +665,11 @@ class StateFile {
   std::map<std::string, std::string> tables_text_;   // table -> its serialized state
 };
 
+// Tables and chunks done, rows/s and ETA (rows left by information_schema's estimate): a
+// line redrawn in place when stderr is a terminal, else a log line every 10 s.
 struct Progress {
+  explicit Progress(bool on_terminal) : bar(on_terminal) {}
+  bool bar;
   Clock::time_point start = Clock::now();
   Clock::time_point last = Clock::now();
   uint64_t rows = 0;
@@ -672,14 +677,27 @@ struct Progress {
   uint64_t total_rows = 0;
   size_t tables_done = 0;
   size_t tables = 0;
+  bool drawn = false;
 
   void Tick() {
-    if (Since(last) < 2.0) return;
+    if (Since(last) < (bar ? 0.25 : 10.0)) return;
     last = Clock::now();
     const double rate = static_cast<double>(rows) / std::max(Since(start), 1e-9);
     const double eta = total_rows > rows ? static_cast<double>(total_rows - rows) / std::max(rate, 1.0) : 0;
-    spdlog::info("verify: {}/{} tables, {} chunks, {} rows, {:.0f} rows/s, ETA {:.0f} s",
-                 tables_done, tables, chunks, rows, rate, eta);
+    if (bar) {
+      std::fprintf(stderr, "\rverify: %zu/%zu tables, %llu chunks, %llu rows, %.0f rows/s, ETA %.0f s\033[K",
+                   tables_done, tables, static_cast<unsigned long long>(chunks),  // NOLINT
+                   static_cast<unsigned long long>(rows), rate, eta);          // NOLINT
+      std::fflush(stderr);
+      drawn = true;
+    } else {
+      spdlog::info("verify: {}/{} tables, {} chunks, {} rows, {:.0f} rows/s, ETA {:.0f} s",
+                   tables_done, tables, chunks, rows, rate, eta);
+    }
+  }
+  // Erases the line before anything else is printed.
+  ~Progress() {
+    if (drawn) std::fprintf(stderr, "\r\033[K");
   }
 };
 
@@ -1094,7 +1112,7 @@ absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& ca, const ConnectOp
   std::set<std::string> names;
   for (const auto& [n, t] : schemas_a) names.insert(n);
   for (const auto& [n, t] : schemas_b) names.insert(n);
-  Progress progress;
+  Progress progress(o.progress_bar);
   progress.tables = names.size();
   {
     ASSIGN_OR_RETURN(auto est, a.conn.QueryValue(StrCat(

@@ -41,6 +41,7 @@ struct VerifyOptions {
   std::map<std::string, RowKeys> keys;
   std::string state_file;  // progress for --resume; empty: none
   bool resume = false;
+  bool progress_bar = false;  // a terminal: one progress line redrawn in place
 };
 
 [[nodiscard]] absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& a,

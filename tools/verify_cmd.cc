@@ -1,4 +1,6 @@
 // binsync verify --a URI --b URI: are two live masters identical, down to the row?
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -66,6 +68,7 @@ RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g) {
     if (!cb.ok()) return FailWith(cb.status());
     VerifyOptions vo = o->verify;
     if (vo.state_file.empty()) vo.state_file = DefaultStateFile(*ca, *cb);
+    vo.progress_bar = isatty(STDERR_FILENO) != 0;
     auto report = RunVerify(*ca, *cb, vo);
     if (!report.ok()) return FailWith(report.status());
     std::error_code ec;

@@ -271,6 +271,39 @@ TEST_F(VerifyTest, SameBitDeltaOnTwoRowsOfOneBucketIsReported) {
   EXPECT_EQ(Diffs(nlohmann::json::parse(r.out)), expected) << r.out;
 }
 
+// On a terminal verify redraws one progress line in place (tables, chunks, rows, rows/s,
+// ETA) and erases it before the report; without one it writes no carriage return.
+TEST_F(VerifyTest, ProgressLineOnATerminalOnly) {
+  for (int i : {1, 2}) {
+    Connection c = pair().Connect(i);
+    const absl::Status st = c.Execute(
+        "USE vt; CREATE TABLE vt.prog (id INT PRIMARY KEY, v INT);"
+        "INSERT INTO vt.prog SELECT seq, seq FROM seq_1_to_600000");
+    ASSERT_TRUE(st.ok()) << st;
+  }
+  // Chunks of 0.01 s (1,000 rows and up): dozens, well over the 0.25 s between redraws.
+  const std::vector<std::string> args = {"verify", "--a", a_, "--b", b_, "--tables", "vt.prog",
+                                         "--chunk-time", "0.01"};
+  std::string cmd = BINSYNC_BINARY;
+  for (const std::string& a : args) cmd += " " + a;
+  auto tty = RunSubprocess({"script", "-qec", cmd, "/dev/null"}, SubprocessOptions{});
+  ASSERT_TRUE(tty.ok()) << tty.status();
+  ASSERT_EQ(tty->exit_code, 0) << tty->out << tty->err;
+  const std::string& out = tty->out;  // the terminal's bytes: stdout and stderr together
+  const size_t line = out.find("\rverify: 0/1 tables, ");
+  ASSERT_NE(line, std::string::npos) << out;
+  EXPECT_NE(out.find(" rows/s, ETA ", line), std::string::npos) << out;
+  const size_t erased = out.rfind("\r\033[K");
+  ASSERT_NE(erased, std::string::npos) << out;
+  EXPECT_LT(line, erased);
+  EXPECT_NE(out.find("vt.prog", erased), std::string::npos) << out;  // the report after it
+
+  auto plain = RunBinsync(args);
+  ASSERT_EQ(plain.exit_code, 0) << plain.out << plain.err;
+  EXPECT_EQ(plain.err.find('\r'), std::string::npos) << plain.err;
+  EXPECT_EQ(plain.out.find('\r'), std::string::npos) << plain.out;
+}
+
 // --max-load pauses between chunks while Threads_running is above it (here: sleeping
 // sessions opened on A once the run has saved progress); the run is then killed -9 while
 // paused, and --resume finishes it from the last saved chunk: the same differences as a
