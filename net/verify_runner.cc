@@ -680,7 +680,8 @@ struct Progress {
   bool drawn = false;
 
   void Tick() {
-    if (Since(last) < (bar ? 0.25 : 10.0)) return;
+    // On a terminal the line appears at the first chunk, then every 0.25 s.
+    if (Since(last) < (bar ? 0.25 : 10.0) && !(bar && !drawn)) return;
     last = Clock::now();
     const double rate = static_cast<double>(rows) / std::max(Since(start), 1e-9);
     const double eta = total_rows > rows ? static_cast<double>(total_rows - rows) / std::max(rate, 1.0) : 0;
