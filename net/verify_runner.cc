@@ -621,6 +621,8 @@ class StateFile {
     r.chunks = j["chunks"];
     r.diff_chunks = j["diff_chunks"];
     r.diffs = DiffsFromJson(j["diffs"]);
+    r.problem = j.value("problem", "");
+    r.truncated = j.value("truncated", false);
     std::optional<KeyValues> after;
     if (!j["after"].is_null()) {
       after.emplace();
@@ -641,6 +643,7 @@ class StateFile {
     const nlohmann::json table = {{"rows_a", r.rows_a}, {"rows_b", r.rows_b}, {"chunks", r.chunks},
                                   {"diff_chunks", r.diff_chunks}, {"diffs", DiffsToJson(r.diffs)},
                                   {"after", after ? HexList(*after) : nlohmann::json(nullptr)},
+                                  {"problem", r.problem}, {"truncated", r.truncated},
                                   {"done", done}};
     tables_text_[r.table] = table.dump();
     std::string text = StrCat(R"({"pair":)", nlohmann::json(pair_).dump(), R"(,"tables":{)");
@@ -835,6 +838,7 @@ class Verifier {
                                  bool* row_mode) {
     ++r->chunks;
     const bool live = a_.replicating || b_.replicating;
+    if (Full()) *row_mode = false;  // past --max-diffs differing chunks are only counted
     // A single integer key: the bucket pass is the checksum (it costs what a plain
     // 64-bit checksum of the chunk costs, docs/verify.md) and already says where.
     if (*row_mode || bucketable_) return Narrow(t, range, r, row_mode, live);
@@ -852,9 +856,11 @@ class Verifier {
       ca = std::move(na);
       cb = std::move(nb);
     }
-    if (ca->rows == cb->rows && ca->hash == cb->hash) {
+    const bool same = ca->rows == cb->rows && ca->hash == cb->hash;
+    if (same || Full()) {
       r->rows_a += ca->rows;
       r->rows_b += cb->rows;
+      if (!same) Unlisted(r);
       ChunkSum out = *ca;
       out.seconds = std::max(ca->seconds, cb->seconds);
       return out;
@@ -863,10 +869,28 @@ class Verifier {
     return Narrow(t, range, r, row_mode, live);
   }
 
+
+ public:
+  // Rows a resumed run restored from the state file count toward --max-diffs.
+  void CountListed(size_t n) { listed_ += n; }
+
+ private:
+  // --max-diffs: rows listed so far in this run, and what happens past the limit.
+  bool Full() const { return o_.max_diffs > 0 && listed_ >= o_.max_diffs; }
+  size_t Room() const { return o_.max_diffs > 0 ? o_.max_diffs - std::min(listed_, o_.max_diffs) : SIZE_MAX; }
+  void Unlisted(TableResult* r) {
+    ++r->diff_chunks;
+    r->truncated = true;
+    r->problem = StrCat("more rows differ than --max-diffs ", o_.max_diffs,
+                        " lets verify list in one run; the first ones are listed (--repair "
+                        "repeats until none are left)");
+  }
+
   // A classification already made (rows read and compared), with each side's GTID state
   // after its read.
   struct Classified {
     std::vector<RowDiff> diffs;
+    bool truncated = false;  // --max-diffs reached before every differing bucket was read
     std::string pos_a;
     std::string pos_b;
   };
@@ -1023,6 +1047,10 @@ class Verifier {
     RowBatch xa(t.columns.size());
     RowBatch xb(t.columns.size());
     for (size_t from = 0; from < spans.size(); from += kSpansPerQuery) {
+      if (out->diffs.size() >= Room()) {
+        out->truncated = true;
+        break;
+      }
       auto [fa, fb] = Both([&] { return RowsIn(a_, t, range, spans, from, &xa); },
                            [&] { return RowsIn(b_, t, range, spans, from, &xb); });
       RETURN_IF_ERROR(fa);
@@ -1062,20 +1090,36 @@ class Verifier {
     std::vector<KeyValues> candidates;
     ChunkSum out;
     std::vector<RowDiff> diffs;
+    bool truncated = false;  // --max-diffs: more rows differ than may be listed
     if (bucketable_) {
       Classified first;
       RETURN_IF_ERROR(BucketDiffs(t, range, live, &rows_a, &rows_b, &first, &out.seconds));
+      truncated = first.truncated;
       RETURN_IF_ERROR(Settled(t, {}, live, &diffs, &first));
     } else {
       RETURN_IF_ERROR(RowCandidates(t, range, &rows_a, &rows_b, &candidates));
       out.seconds = Since(start) / 2;  // a checksum costs about half of reading row hashes
+      if (candidates.size() > Room()) {
+        candidates.resize(Room());
+        truncated = true;
+      }
       RETURN_IF_ERROR(Settled(t, std::move(candidates), live, &diffs));
     }
+    if (diffs.size() > Room()) {
+      diffs.resize(Room());
+      truncated = true;
+    }
+    listed_ += diffs.size();
     out.rows = rows_a;
     r->rows_a += rows_a;
     r->rows_b += rows_b;
-    if (!diffs.empty()) ++r->diff_chunks;  // none, or only while writes were in flight
-    if (diffs.empty()) *row_mode = false;
+    if (truncated) {
+      Unlisted(r);
+    } else if (!diffs.empty()) {
+      ++r->diff_chunks;  // none: equal, or only while writes were in flight
+    } else {
+      *row_mode = false;
+    }
     for (RowDiff& d : diffs) r->diffs.push_back(std::move(d));
     return out;
   }
@@ -1087,6 +1131,7 @@ class Verifier {
   // Keyed() on a single integer key: rows per key value, for BucketCandidates' width.
   bool bucketable_ = false;
   double key_density_ = 1;
+  size_t listed_ = 0;  // differing rows listed in this run, for --max-diffs
   const VerifyOptions& o_;
   StateFile& state_;
   Progress& progress_;
@@ -1146,6 +1191,7 @@ absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& ca, const ConnectOp
         if (auto saved = state.Saved(name)) {
           TableResult restored = saved->first;
           restored.schema = r.schema;
+          verifier.CountListed(restored.diffs.size());
           if (state.Done(name)) {
             report.tables.push_back(std::move(restored));
             ++progress.tables_done;

@@ -30,6 +30,9 @@ struct VerifyOptions {
   double chunk_time_s = 0.5;           // target time of one chunk checksum
   int max_load = 0;                    // pause while Threads_running > N (0: off)
   int rechecks = 3;                    // live-write rechecks of a differing chunk
+  // At most this many differing rows are listed (held in memory, reported, repaired) per
+  // run; past it differing chunks are counted and the table gets a `problem`. 0: no limit.
+  size_t max_diffs = 100000;
   std::chrono::seconds recheck_wait{5};
   // Compare only these rows ("db.table" -> primary key values, as text, in key column
   // order): resync's touched rows. A table whose primary key is not `columns` is

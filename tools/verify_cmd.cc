@@ -54,6 +54,7 @@ RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g) {
   app.add_option("--chunk-time", o->verify.chunk_time_s, "target seconds per chunk")->capture_default_str()->check(CLI::Range(0.01, 60.0));
   app.add_option("--max-load", o->verify.max_load, "pause while Threads_running is above N on either server (0: never)")->capture_default_str();
   app.add_option("--rechecks", o->verify.rechecks, "re-reads of a differing chunk after GTID waits (live writes)")->capture_default_str();
+  app.add_option("--max-diffs", o->verify.max_diffs, "list at most N differing rows per run (memory stays bounded); past it differing chunks are counted; 0: no limit")->capture_default_str();
   app.add_flag("--resume", o->verify.resume, "continue an interrupted run from its last finished chunk");
   app.add_option("--state-file", o->verify.state_file, "progress file for --resume (default: ~/.local/state/binsync/verify-A-B.json)");
   auto* repair = app.add_flag("--repair", o->repair, "make B like A: apply the fix in small transactions, then verify again");
@@ -96,23 +97,33 @@ RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g) {
       return kExitDifferences;
     }
     if (o->format != "json") print(*report);
-    auto changed = ApplyRepair(*b, *report, ro);
-    if (!changed.ok()) return FailWith(changed.status());
-    spdlog::info("verify: repaired {} rows on {} (binlog {}); verifying again", *changed,
-                 cb->uri.Endpoint(), o->repair_binlog);
-    // Verify again the tables that differed.
-    VerifyOptions again = vo;
-    again.resume = false;
-    again.databases.clear();
-    again.tables.clear();
-    for (const TableResult& t : report->tables) {
-      if (!t.consistent()) again.tables.push_back(t.table);
+    // Repair what is listed, verify the tables that differed again; while --max-diffs
+    // left rows unlisted and the last round changed something, repeat.
+    VerifyReport current = *std::move(report);
+    for (int round = 1;; ++round) {
+      auto changed = ApplyRepair(*b, current, ro);
+      if (!changed.ok()) return FailWith(changed.status());
+      spdlog::info("verify: repaired {} rows on {} (binlog {}); verifying again", *changed,
+                   cb->uri.Endpoint(), o->repair_binlog);
+      VerifyOptions again = vo;
+      again.resume = false;
+      again.databases.clear();
+      again.tables.clear();
+      bool truncated = false;
+      for (const TableResult& t : current.tables) {
+        if (!t.consistent()) again.tables.push_back(t.table);
+        truncated = truncated || t.truncated;
+      }
+      auto after = RunVerify(*ca, *cb, again);
+      if (!after.ok()) return FailWith(after.status());
+      std::filesystem::remove(vo.state_file, ec);
+      current = *std::move(after);
+      if (current.consistent() || !truncated || *changed == 0) break;
+      spdlog::info("verify: repair round {} done; more rows were left unlisted by --max-diffs {}",
+                   round, vo.max_diffs);
     }
-    auto after = RunVerify(*ca, *cb, again);
-    if (!after.ok()) return FailWith(after.status());
-    std::filesystem::remove(vo.state_file, ec);
-    print(*after);
-    return after->consistent() ? kExitOk : kExitDifferences;
+    print(current);
+    return current.consistent() ? kExitOk : kExitDifferences;
   };
 }
 

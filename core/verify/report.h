@@ -37,6 +37,7 @@ struct TableResult {
   // "no primary or unique key: compared whole, rows not narrowed".
   std::string problem;
   bool differs_unnarrowed = false;  // keyless table whose checksum differs
+  bool truncated = false;  // more rows differ than listed (--max-diffs); `problem` says so
   double seconds = 0;
 
   [[nodiscard]] bool consistent() const {

@@ -304,6 +304,38 @@ TEST_F(VerifyTest, ProgressLineOnATerminalOnly) {
   EXPECT_EQ(plain.out.find('\r'), std::string::npos) << plain.out;
 }
 
+// --max-diffs bounds what one run lists (and holds in memory): 250 + 150 rows differ,
+// 100 are listed, both tables say more differ; --repair repeats repair-and-verify rounds
+// until none are left.
+TEST_F(VerifyTest, MaxDiffsBoundsTheListAndRepairRepeatsUntilClean) {
+  Connection b = pair().Connect(2);
+  ASSERT_TRUE(b.Execute("UPDATE vt.types SET vc = 'changed' WHERE id > 100 AND id % 10 = 0 LIMIT 250;"
+                        "UPDATE vt.composite SET v = -v WHERE a % 10 = 3 AND v < 1500 LIMIT 150")
+                  .ok());
+  const std::vector<std::string> base = {"verify", "--a", a_, "--b", b_, "--tables",
+                                         "vt.types,vt.composite", "--max-diffs", "100"};
+  std::vector<std::string> args = base;
+  args.insert(args.end(), {"--format", "json"});
+  auto r = RunBinsync(args);
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  size_t listed = 0;
+  for (const auto& t : j["tables"]) {
+    listed += t["diffs"].size();
+    EXPECT_NE(t.value("problem", "").find("--max-diffs 100"), std::string::npos) << t.dump();
+    EXPECT_GE(t["diff_chunks"].get<int>(), 1) << t.dump();
+  }
+  EXPECT_EQ(listed, 100U) << r.out;
+
+  args = base;
+  args.push_back("--repair");
+  r = RunBinsync(args);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("repair round 2 done"), std::string::npos) << r.err;
+  Connection a = pair().Connect(1);
+  EXPECT_EQ(Checksums(a), Checksums(b));
+}
+
 // --max-load pauses between chunks while Threads_running is above it (here: sleeping
 // sessions opened on A once the run has saved progress); the run is then killed -9 while
 // paused, and --resume finishes it from the last saved chunk: the same differences as a
