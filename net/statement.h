@@ -7,6 +7,7 @@
 #ifndef BINSYNC_NET_STATEMENT_H_
 #define BINSYNC_NET_STATEMENT_H_
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -72,6 +73,8 @@ class PreparedStatement {
   std::vector<std::string> result_buffers_;
   std::vector<unsigned long> result_lengths_;
   std::vector<char> result_nulls_;
+  std::vector<uint64_t> result_ints_;     // integer columns' values as fetched
+  std::vector<char> result_int_kinds_;    // 0 text, 1 signed, 2 unsigned integer column
   RowValues row_;
 };
 
