@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -141,10 +145,71 @@ absl::StatusOr<ChunkSum> Checksum(Side& s, const TableSchema& t, const Range& r)
   return out;
 }
 
-// Runs fa on this thread and fb on another; both results, errors included.
+// The thread that runs B's half of every Both(): one for the process, started on first
+// use (a thread per call cost more than the short statements it ran).
+class Helper {
+ public:
+  static Helper& Get() {
+    static Helper helper;
+    return helper;
+  }
+  bool OnHelperThread() const { return std::this_thread::get_id() == thread_.get_id(); }
+  void Post(std::function<void()> job) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+  }
+  ~Helper() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  Helper() : thread_([this] { Loop(); }) {}
+  void Loop() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after the members it uses
+};
+
+// Runs fa on this thread and fb on the helper thread; both results, errors included.
 template <typename FA, typename FB>
 auto Both(FA&& fa, FB&& fb) {
-  auto b = std::async(std::launch::async, std::forward<FB>(fb));
+  using B = decltype(fb());
+  Helper& helper = Helper::Get();
+  if (helper.OnHelperThread()) {  // nested: no second helper, run in turn
+    auto a = fa();
+    return std::make_pair(std::move(a), fb());
+  }
+  std::packaged_task<B()> task(std::forward<FB>(fb));
+  std::future<B> b = task.get_future();
+  helper.Post([&task] { task(); });
+  struct WaitForB {  // `task` lives on this stack: never leave before it ran
+    std::future<B>& f;
+    ~WaitForB() {
+      if (f.valid()) f.wait();
+    }
+  } wait_for_b{b};
   auto a = fa();
   return std::make_pair(std::move(a), b.get());
 }
@@ -763,7 +828,7 @@ class Verifier {
           return absl::OkStatus();
         }));
       }
-      RETURN_IF_ERROR(Throttle());
+      RETURN_IF_ERROR(Throttle(r, range.lower));
       target_rows_hint_ = target_rows;
       ASSIGN_OR_RETURN(const ChunkSum rows, Chunk(t, range, &r, &row_mode));
       progress_.rows += rows.rows;
@@ -783,7 +848,13 @@ class Verifier {
         width = std::max<Int128>(static_cast<Int128>(std::min(next / key_density_, span)), 1);
       }
       target_rows = next;
-      state_.Save(r, range.upper, false);
+      // Progress is saved after the first chunk, then once a second and before a
+      // --max-load pause: with many differences, saving the state file after every chunk
+      // was a large part of verify's own work.
+      if (Since(last_save_) >= 1.0) {
+        state_.Save(r, range.upper, false);
+        last_save_ = Clock::now();
+      }
       if (!range.upper) break;
       range.lower = range.upper;
     }
@@ -818,7 +889,8 @@ class Verifier {
     (void)wb;
   }
 
-  absl::Status Throttle() {
+  // `r` and `done_upto` (the last finished chunk's upper bound) are saved before a pause.
+  absl::Status Throttle(const TableResult& r, const std::optional<KeyValues>& done_upto) {
     if (o_.max_load <= 0) return absl::OkStatus();
     bool said = false;
     for (;;) {
@@ -826,6 +898,8 @@ class Verifier {
       ASSIGN_OR_RETURN(const int64_t tb, ThreadsRunning(b_.conn));
       if (std::max(ta, tb) <= o_.max_load) return absl::OkStatus();
       if (!said) {
+        state_.Save(r, done_upto, false);
+        last_save_ = Clock::now();
         spdlog::info("verify: pausing, Threads_running {} / {} above --max-load {}", ta, tb, o_.max_load);
         said = true;
       }
@@ -1132,6 +1206,7 @@ class Verifier {
   bool bucketable_ = false;
   double key_density_ = 1;
   size_t listed_ = 0;  // differing rows listed in this run, for --max-diffs
+  Clock::time_point last_save_{};  // of the --resume state: the first chunk saves
   const VerifyOptions& o_;
   StateFile& state_;
   Progress& progress_;
