@@ -242,32 +242,42 @@ TEST_F(VerifyTest, BucketNarrowingOverWideIntegerKeys) {
 // 2j -> 2j + 1 (same count, same non-key columns; the key is not in the bucket image, so
 // a factor like k | 1 would miss it) and two rows that swapped their values.
 TEST_F(VerifyTest, SameBitDeltaOnTwoRowsOfOneBucketIsReported) {
-  for (int i : {1, 2}) {
-    Connection c = pair().Connect(i);
-    const absl::Status st = c.Execute(
-        "USE vt; CREATE TABLE vt.lin (id INT PRIMARY KEY, k INT NOT NULL, c VARCHAR(20));"
-        "INSERT INTO vt.lin SELECT seq, 2 * seq, 'same' FROM seq_100_to_998;");
-    ASSERT_TRUE(st.ok()) << st;
+  // The same rows and changes under an INT key and a BIGINT key (their factors differ).
+  for (const std::string table : {"lin", "lin64"}) {
+    const std::string t = "vt." + table;
+    const std::string type = table == "lin" ? "INT" : "BIGINT";
+    for (int i : {1, 2}) {
+      Connection c = pair().Connect(i);
+      const absl::Status st = c.Execute(
+          "USE vt; CREATE TABLE " + t + " (id " + type + " PRIMARY KEY, k INT NOT NULL, c VARCHAR(20));"
+          "INSERT INTO " + t + " SELECT seq, 2 * seq, 'same' FROM seq_100_to_998;");
+      ASSERT_TRUE(st.ok()) << st;
+    }
+    Connection b = pair().Connect(2);
+    ASSERT_TRUE(b.Execute("UPDATE " + t + " SET k = k + 1 WHERE id IN (300, 302);"
+                          "UPDATE " + t + " SET k = k + 1 WHERE id IN (500, 504, 506, 510);"
+                          "DELETE FROM " + t + " WHERE id = 998; INSERT INTO " + t +
+                          " VALUES (999, 1996, 'same');"
+                          "UPDATE " + t + " SET c = 'swap-b' WHERE id = 800;"
+                          "UPDATE " + t + " SET c = 'swap-a' WHERE id = 801;")
+                    .ok());
+    Connection a = pair().Connect(1);
+    ASSERT_TRUE(a.Execute("UPDATE " + t + " SET c = 'swap-a' WHERE id = 800;"
+                          "UPDATE " + t + " SET c = 'swap-b' WHERE id = 801;")
+                    .ok());
   }
-  Connection b = pair().Connect(2);
-  ASSERT_TRUE(b.Execute("UPDATE vt.lin SET k = k + 1 WHERE id IN (300, 302);"
-                        "UPDATE vt.lin SET k = k + 1 WHERE id IN (500, 504, 506, 510);"
-                        "DELETE FROM vt.lin WHERE id = 998; INSERT INTO vt.lin VALUES (999, 1996, 'same');"
-                        "UPDATE vt.lin SET c = 'swap-b' WHERE id = 800; UPDATE vt.lin SET c = 'swap-a' WHERE id = 801;")
-                  .ok());
-  Connection a = pair().Connect(1);
-  ASSERT_TRUE(a.Execute("UPDATE vt.lin SET c = 'swap-a' WHERE id = 800; UPDATE vt.lin SET c = 'swap-b' WHERE id = 801;")
-                  .ok());
-  auto r = RunBinsync({"verify", "--a", a_, "--b", b_, "--tables", "vt.lin", "--format", "json"});
+  auto r = RunBinsync({"verify", "--a", a_, "--b", b_, "--tables", "vt.lin,vt.lin64", "--format", "json"});
   ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
   std::set<Diff> expected;
-  for (const char* id : {"300", "302", "500", "504", "506", "510"}) {
-    expected.insert({"vt.lin", std::string(R"({"id":)") + id + "}", "different", {"k"}});
+  for (const std::string t : {"vt.lin", "vt.lin64"}) {
+    for (const char* id : {"300", "302", "500", "504", "506", "510"}) {
+      expected.insert({t, std::string(R"({"id":)") + id + "}", "different", {"k"}});
+    }
+    expected.insert({t, R"({"id":998})", "only_on_a", {}});
+    expected.insert({t, R"({"id":999})", "only_on_b", {}});
+    expected.insert({t, R"({"id":800})", "different", {"c"}});
+    expected.insert({t, R"({"id":801})", "different", {"c"}});
   }
-  expected.insert({"vt.lin", R"({"id":998})", "only_on_a", {}});
-  expected.insert({"vt.lin", R"({"id":999})", "only_on_b", {}});
-  expected.insert({"vt.lin", R"({"id":800})", "different", {"c"}});
-  expected.insert({"vt.lin", R"({"id":801})", "different", {"c"}});
   EXPECT_EQ(Diffs(nlohmann::json::parse(r.out)), expected) << r.out;
 }
 
