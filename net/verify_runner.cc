@@ -511,17 +511,64 @@ absl::Status Classify(Side& a, Side& b, const TableSchema& t, const std::vector<
   return absl::OkStatus();
 }
 
+// The databases a run can touch, when the selection names them all (--databases, or
+// every --tables entry as db.table); empty: any.
+std::vector<std::string> SelectedSchemas(const VerifyOptions& o) {
+  if (!o.databases.empty()) return o.databases;
+  std::vector<std::string> out;
+  for (const std::string& t : o.tables) {
+    const size_t dot = t.find('.');
+    if (dot == std::string::npos) return {};
+    out.push_back(t.substr(0, dot));
+  }
+  return out;
+}
+
+// `sql` (a SELECT whose WHERE clause is open) restricted to `schemas` by `column`, with
+// bound values, then `tail`. Restricting keeps the server from opening every table
+// definition it has (information_schema), which on a server with many tables is slow.
+absl::StatusOr<ResultSet> QueryInSchemas(Connection& c, std::string sql, std::string_view column,
+                                         const std::vector<std::string>& schemas,
+                                         std::string_view tail) {
+  std::vector<Param> params;
+  if (!schemas.empty()) {
+    StrAppend(&sql, " AND ", column, " IN (");
+    for (size_t i = 0; i < schemas.size(); ++i) {
+      StrAppend(&sql, i == 0 ? "?" : ", ?");
+      params.push_back(Param{std::string_view(schemas[i]), ParamType::kText});
+    }
+    sql += ")";
+  }
+  StrAppend(&sql, " ", tail);
+  ASSIGN_OR_RETURN(PreparedStatement ps, PreparedStatement::Prepare(c, sql));
+  std::vector<ResultSet::Row> rows;
+  size_t ncols = 0;
+  RETURN_IF_ERROR(ps.Query(params, [&](const RowValues& v) {
+    ncols = v.size();
+    ResultSet::Row row;
+    row.reserve(v.size());
+    for (const auto& x : v) row.push_back(x ? std::optional<std::string>(std::string(*x)) : std::nullopt);
+    rows.push_back(std::move(row));
+    return absl::OkStatus();
+  }));
+  return ResultSet(std::vector<std::string>(ncols), std::move(rows));
+}
+
 absl::StatusOr<std::map<std::string, TableSchema>> LoadSchemas(Connection& c,
                                                                const VerifyOptions& o) {
+  const std::vector<std::string> schemas = SelectedSchemas(o);
   ASSIGN_OR_RETURN(
       const ResultSet cols,
-      c.Query(StrCat("SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, "
-                     "c.COLUMN_TYPE, IFNULL(c.CHARACTER_SET_NAME,''), IFNULL(c.COLLATION_NAME,''), "
-                     "c.IS_NULLABLE, c.EXTRA FROM information_schema.COLUMNS c JOIN "
-                     "information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND "
-                     "t.TABLE_NAME = c.TABLE_NAME WHERE t.TABLE_TYPE = 'BASE TABLE' AND "
-                     "c.TABLE_SCHEMA NOT IN ",
-                     kSystemSchemas, " ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION")));
+      QueryInSchemas(c,
+                     StrCat("SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, "
+                            "c.COLUMN_TYPE, IFNULL(c.CHARACTER_SET_NAME,''), "
+                            "IFNULL(c.COLLATION_NAME,''), c.IS_NULLABLE, c.EXTRA FROM "
+                            "information_schema.COLUMNS c JOIN information_schema.TABLES t ON "
+                            "t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME "
+                            "WHERE t.TABLE_TYPE = 'BASE TABLE' AND c.TABLE_SCHEMA NOT IN ",
+                            kSystemSchemas),
+                     "c.TABLE_SCHEMA", schemas,
+                     "ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION"));
   auto wanted = [&](const std::string& db, const std::string& table) {
     return TableSelected(o.databases, o.tables, db, table);
   };
@@ -541,12 +588,14 @@ absl::StatusOr<std::map<std::string, TableSchema>> LoadSchemas(Connection& c,
   }
   ASSIGN_OR_RETURN(
       const ResultSet keys,
-      c.Query(StrCat("SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, COLUMN_NAME, NULLABLE, "
-                     "SUB_PART FROM information_schema.STATISTICS WHERE NON_UNIQUE = 0 AND "
-                     "TABLE_SCHEMA NOT IN ",
-                     kSystemSchemas,
-                     " ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME <> 'PRIMARY', INDEX_NAME, "
-                     "SEQ_IN_INDEX")));
+      QueryInSchemas(c,
+                     StrCat("SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, COLUMN_NAME, NULLABLE, "
+                            "SUB_PART FROM information_schema.STATISTICS WHERE NON_UNIQUE = 0 AND "
+                            "TABLE_SCHEMA NOT IN ",
+                            kSystemSchemas),
+                     "TABLE_SCHEMA", schemas,
+                     "ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME <> 'PRIMARY', INDEX_NAME, "
+                     "SEQ_IN_INDEX"));
   // index name -> (columns, usable) per table, in the order above (PRIMARY first).
   std::map<std::string, std::vector<std::pair<std::string, std::pair<std::vector<std::string>, bool>>>> idx;
   for (const auto& r : keys.rows()) {
@@ -1236,10 +1285,18 @@ absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& ca, const ConnectOp
   Progress progress(o.progress_bar);
   progress.tables = names.size();
   {
-    ASSIGN_OR_RETURN(auto est, a.conn.QueryValue(StrCat(
-                                   "SELECT IFNULL(SUM(TABLE_ROWS),0) FROM information_schema.TABLES "
-                                   "WHERE TABLE_SCHEMA NOT IN ", kSystemSchemas)));
-    progress.total_rows = std::stoull(est.value_or("0"));
+    // For the ETA: A's row estimates of the tables this run compares.
+    ASSIGN_OR_RETURN(const ResultSet est,
+                     QueryInSchemas(a.conn,
+                                    StrCat("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM "
+                                           "information_schema.TABLES WHERE TABLE_SCHEMA NOT IN ",
+                                           kSystemSchemas),
+                                    "TABLE_SCHEMA", SelectedSchemas(o), ""));
+    for (const auto& row : est.rows()) {
+      if (names.count(StrCat(row[0].value_or(""), ".", row[1].value_or(""))) != 0) {
+        progress.total_rows += ToU64(row[2]);
+      }
+    }
   }
   Verifier verifier(a, b, o, state, progress);
   VerifyReport report;
