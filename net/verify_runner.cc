@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -851,6 +852,8 @@ class Verifier {
     double target_rows = 10000;
     bucketable_ = int_key && !empty;
     key_density_ = 1;  // rows per key value, until the first chunk measures it
+    rows_seen_ = 0;
+    diff_rows_seen_ = 0;
     // After a chunk differs, differences are likely spread over the table: read row
     // hashes directly (one scan) instead of checksum-then-narrow (two), until a chunk
     // comes out clean.
@@ -1118,7 +1121,19 @@ class Verifier {
     return absl::OkStatus();
   }
 
-  // A single integer key: one scan per side sums buckets of about kRowsPerBucket rows
+  // Rows per bucket for the next chunk. Smaller buckets cost the scan a little (more
+  // groups: ~0.86 us per table row / rows per bucket, sending and reading included) and
+  // save reading the rows of each differing bucket (~1.3 us a row): with p differing rows
+  // per row seen so far in this table, the sum is least at sqrt(0.66 / p) (measured on
+  // sysbench rows, docs/verify.md). 64 while nothing differs yet.
+  double RowsPerBucket() const {
+    if (diff_rows_seen_ == 0) return 64;
+    const double p = static_cast<double>(diff_rows_seen_) /
+                     static_cast<double>(std::max<uint64_t>(rows_seen_, 1));
+    return std::clamp(std::sqrt(0.66 / p), 16.0, 128.0);
+  }
+
+  // A single integer key: one scan per side sums buckets of about RowsPerBucket() rows
   // (only a few thousand rows cross the wire), then the rows of the differing buckets
   // only are read from both sides and compared value by value (no row hash: exact, and
   // no second fetch to classify them). Far less transfer than every row's hash when the
@@ -1126,10 +1141,11 @@ class Verifier {
   absl::Status BucketDiffs(const TableSchema& t, const Range& range, bool live, uint64_t* rows_a,
                            uint64_t* rows_b, Classified* out, double* scan_seconds) {
     const auto start = Clock::now();
-    // About kRowsPerBucket rows per bucket at the key density seen so far.
-    const Int128 w = std::clamp<Int128>(static_cast<Int128>(kRowsPerBucket / key_density_), 2,
+    // About RowsPerBucket() rows per bucket at the key density seen so far.
+    const double per_bucket = RowsPerBucket();
+    const Int128 w = std::clamp<Int128>(static_cast<Int128>(per_bucket / key_density_), 2,
                                         Int128{1} << 62);
-    const size_t expected = static_cast<size_t>(target_rows_hint_ / kRowsPerBucket) + 16;
+    const size_t expected = static_cast<size_t>(target_rows_hint_ / per_bucket) + 16;
     BucketList ba;
     BucketList bb;
     auto [na, nb] = Both([&] { return BucketSums(a_, t, range, w, expected, &ba); },
@@ -1218,6 +1234,8 @@ class Verifier {
       Classified first;
       RETURN_IF_ERROR(BucketDiffs(t, range, live, &rows_a, &rows_b, &first, &out.seconds));
       truncated = first.truncated;
+      rows_seen_ += rows_a;
+      diff_rows_seen_ += first.diffs.size();
       RETURN_IF_ERROR(Settled(t, {}, live, &diffs, &first));
     } else {
       RETURN_IF_ERROR(RowCandidates(t, range, &rows_a, &rows_b, &candidates));
@@ -1250,7 +1268,8 @@ class Verifier {
   Side& a_;
   Side& b_;
   double target_rows_hint_ = 10000;  // expected rows of the next chunk, for reserve()
-  static constexpr double kRowsPerBucket = 64;
+  uint64_t rows_seen_ = 0;       // rows (A) of this table's chunks so far, for RowsPerBucket()
+  uint64_t diff_rows_seen_ = 0;  // and of them, differing rows found by the bucket path
   // Keyed() on a single integer key: rows per key value, for BucketCandidates' width.
   bool bucketable_ = false;
   double key_density_ = 1;
