@@ -232,18 +232,26 @@ void WaitFor(Side& s, const std::string& other_pos, std::chrono::seconds timeout
   }
 }
 
-// True when both servers had applied exactly the same transactions when they read:
-// then a recheck cannot change the outcome.
-bool SameGtidState(const std::string& a, const std::string& b) {
-  if (a == b) return true;
-  auto pa = ParseMariaDbGtidPos(a);
-  auto pb = ParseMariaDbGtidPos(b);
-  if (!pa.ok() || !pb.ok()) return false;
-  std::map<uint32_t, uint64_t> ma;
-  std::map<uint32_t, uint64_t> mb;
-  for (const MariaDbGtid& g : *pa) ma[g.domain_id] = g.seq_no;
-  for (const MariaDbGtid& g : *pb) mb[g.domain_id] = g.seq_no;
-  return ma == mb;
+// True when a recheck could see something else. Positions are read after the rows, so
+// any domain in which the two differ may be in flight (the side behind is still applying,
+// or the side ahead wrote more after its read), except one that the side behind never
+// receives: it does not replicate and the domain is not its own (a replica's local
+// writes that go nowhere, which would otherwise make every differing chunk wait and
+// re-read for nothing).
+bool InFlight(const Side& a, const std::string& pos_a, const Side& b, const std::string& pos_b) {
+  if (pos_a == pos_b) return false;
+  auto pa = ParseMariaDbGtidPos(pos_a);
+  auto pb = ParseMariaDbGtidPos(pos_b);
+  if (!pa.ok() || !pb.ok()) return true;  // MySQL GTID sets: assume so
+  std::map<uint32_t, std::pair<uint64_t, uint64_t>> seq;  // domain -> (A's, B's)
+  for (const MariaDbGtid& g : *pa) seq[g.domain_id].first = g.seq_no;
+  for (const MariaDbGtid& g : *pb) seq[g.domain_id].second = g.seq_no;
+  for (const auto& [domain, ab] : seq) {
+    if (ab.first == ab.second) continue;
+    const Side& behind = ab.first < ab.second ? a : b;
+    if (behind.replicating || behind.domain_id == domain) return true;
+  }
+  return false;
 }
 
 std::string EncodeKey(const RowValues& row, size_t n) {
@@ -750,11 +758,15 @@ class StateFile {
     return state_.contains("tables") && state_["tables"].contains(table) &&
            state_["tables"][table].value("done", false);
   }
-  // Called after every chunk: only the table in progress is serialized again, the
-  // others' text is kept (with many differences, re-serializing every table's rows per
-  // chunk was a sixth of verify's own CPU).
+  // Whether a save is due: the first one, then once a second. With many differences,
+  // saving after every chunk (or table) was a large part of verify's own work; a resumed
+  // run does at most that second again.
+  bool Due() const { return !saved_ || Since(last_save_) >= 1.0; }
+  // Only the table being saved is serialized again, the others' text is kept.
   void Save(const TableResult& r, const std::optional<KeyValues>& after, bool done) {
     if (!enabled()) return;
+    saved_ = true;
+    last_save_ = Clock::now();
     const nlohmann::json table = {{"rows_a", r.rows_a}, {"rows_b", r.rows_b}, {"chunks", r.chunks},
                                   {"diff_chunks", r.diff_chunks}, {"diffs", DiffsToJson(r.diffs)},
                                   {"after", after ? HexList(*after) : nlohmann::json(nullptr)},
@@ -781,6 +793,8 @@ class StateFile {
   std::string pair_;
   nlohmann::json state_ = nlohmann::json::object();  // as loaded, for Saved() and Done()
   std::map<std::string, std::string> tables_text_;   // table -> its serialized state
+  bool saved_ = false;
+  Clock::time_point last_save_;
 };
 
 // Tables and chunks done, rows/s and ETA (rows left by information_schema's estimate): a
@@ -901,12 +915,8 @@ class Verifier {
       }
       target_rows = next;
       // Progress is saved after the first chunk, then once a second and before a
-      // --max-load pause: with many differences, saving the state file after every chunk
-      // was a large part of verify's own work.
-      if (Since(last_save_) >= 1.0) {
-        state_.Save(r, range.upper, false);
-        last_save_ = Clock::now();
-      }
+      // --max-load pause.
+      if (state_.Due()) state_.Save(r, range.upper, false);
       if (!range.upper) break;
       range.lower = range.upper;
     }
@@ -951,7 +961,6 @@ class Verifier {
       if (std::max(ta, tb) <= o_.max_load) return absl::OkStatus();
       if (!said) {
         state_.Save(r, done_upto, false);
-        last_save_ = Clock::now();
         spdlog::info("verify: pausing, Threads_running {} / {} above --max-load {}", ta, tb, o_.max_load);
         said = true;
       }
@@ -972,7 +981,7 @@ class Verifier {
     if (!ca.ok()) return ca.status();
     if (!cb.ok()) return cb.status();
     for (int i = 0; i < o_.rechecks && live && (ca->rows != cb->rows || ca->hash != cb->hash) &&
-                    !SameGtidState(ca->gtid_pos, cb->gtid_pos);
+                    InFlight(a_, ca->gtid_pos, b_, cb->gtid_pos);
          ++i) {
       // Let each side apply what the other had committed when the chunk was read.
       WaitForEachOther(ca->gtid_pos, cb->gtid_pos);
@@ -1046,7 +1055,7 @@ class Verifier {
       } else {
         RETURN_IF_ERROR(Classify(a_, b_, t, candidates, &diffs, &pos_a, &pos_b));
       }
-      if (!live || SameGtidState(pos_a, pos_b)) {
+      if (!live || !InFlight(a_, pos_a, b_, pos_b)) {
         for (RowDiff& d : diffs) settled.push_back(std::move(d));
         candidates.clear();
         break;
@@ -1274,7 +1283,6 @@ class Verifier {
   bool bucketable_ = false;
   double key_density_ = 1;
   size_t listed_ = 0;  // differing rows listed in this run, for --max-diffs
-  Clock::time_point last_save_{};  // of the --resume state: the first chunk saves
   const VerifyOptions& o_;
   StateFile& state_;
   Progress& progress_;
@@ -1368,7 +1376,7 @@ absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& ca, const ConnectOp
       }
     }
     r.seconds = Since(start);
-    state.Save(r, std::nullopt, true);
+    if (state.Due()) state.Save(r, std::nullopt, true);
     ++progress.tables_done;
     report.tables.push_back(std::move(r));
   }
