@@ -232,26 +232,10 @@ void WaitFor(Side& s, const std::string& other_pos, std::chrono::seconds timeout
   }
 }
 
-// True when a recheck could see something else. Positions are read after the rows, so
-// any domain in which the two differ may be in flight (the side behind is still applying,
-// or the side ahead wrote more after its read), except one that the side behind never
-// receives: it does not replicate and the domain is not its own (a replica's local
-// writes that go nowhere, which would otherwise make every differing chunk wait and
-// re-read for nothing).
+// True when a recheck could see something else (see MayStillConverge).
 bool InFlight(const Side& a, const std::string& pos_a, const Side& b, const std::string& pos_b) {
-  if (pos_a == pos_b) return false;
-  auto pa = ParseMariaDbGtidPos(pos_a);
-  auto pb = ParseMariaDbGtidPos(pos_b);
-  if (!pa.ok() || !pb.ok()) return true;  // MySQL GTID sets: assume so
-  std::map<uint32_t, std::pair<uint64_t, uint64_t>> seq;  // domain -> (A's, B's)
-  for (const MariaDbGtid& g : *pa) seq[g.domain_id].first = g.seq_no;
-  for (const MariaDbGtid& g : *pb) seq[g.domain_id].second = g.seq_no;
-  for (const auto& [domain, ab] : seq) {
-    if (ab.first == ab.second) continue;
-    const Side& behind = ab.first < ab.second ? a : b;
-    if (behind.replicating || behind.domain_id == domain) return true;
-  }
-  return false;
+  return MayStillConverge(GtidSide{pos_a, a.replicating, a.domain_id},
+                          GtidSide{pos_b, b.replicating, b.domain_id});
 }
 
 std::string EncodeKey(const RowValues& row, size_t n) {

@@ -1,6 +1,7 @@
 #include "core/gtid/mariadb_gtid.h"
 
 #include <charconv>
+#include <map>
 
 #include "core/util/strings.h"
 
@@ -66,6 +67,22 @@ MariaDbGtidPos WithoutOwn(const MariaDbGtidPos& pos, uint32_t own_server_id,
     if (!own_domain_id || g.domain_id != *own_domain_id) out.push_back(g);
   }
   return out;
+}
+
+bool MayStillConverge(const GtidSide& a, const GtidSide& b) {
+  if (a.pos == b.pos) return false;
+  auto pa = ParseMariaDbGtidPos(a.pos);
+  auto pb = ParseMariaDbGtidPos(b.pos);
+  if (!pa.ok() || !pb.ok()) return true;
+  std::map<uint32_t, std::pair<uint64_t, uint64_t>> seq;  // domain -> (a's, b's)
+  for (const MariaDbGtid& g : *pa) seq[g.domain_id].first = g.seq_no;
+  for (const MariaDbGtid& g : *pb) seq[g.domain_id].second = g.seq_no;
+  for (const auto& [domain, ab] : seq) {
+    if (ab.first == ab.second) continue;
+    const GtidSide& behind = ab.first < ab.second ? a : b;
+    if (behind.replicating || behind.domain_id == domain) return true;
+  }
+  return false;
 }
 
 }  // namespace binsync
