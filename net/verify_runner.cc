@@ -5,10 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <condition_variable>
-#include <deque>
 #include <functional>
-#include <mutex>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +15,7 @@
 #include <thread>
 
 #include "core/gtid/mariadb_gtid.h"
+#include "core/util/both.h"
 #include "core/util/status_macros.h"
 #include "core/util/strings.h"
 #include "net/inspect.h"
@@ -144,75 +142,6 @@ absl::StatusOr<ChunkSum> Checksum(Side& s, const TableSchema& t, const Range& r)
   out.seconds = Since(start);
   ASSIGN_OR_RETURN(out.gtid_pos, GtidState(s));
   return out;
-}
-
-// The thread that runs B's half of every Both(): one for the process, started on first
-// use (a thread per call cost more than the short statements it ran).
-class Helper {
- public:
-  static Helper& Get() {
-    static Helper helper;
-    return helper;
-  }
-  bool OnHelperThread() const { return std::this_thread::get_id() == thread_.get_id(); }
-  void Post(std::function<void()> job) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      jobs_.push_back(std::move(job));
-    }
-    cv_.notify_one();
-  }
-  ~Helper() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_one();
-    thread_.join();
-  }
-
- private:
-  Helper() : thread_([this] { Loop(); }) {}
-  void Loop() {
-    for (;;) {
-      std::function<void()> job;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
-  bool stop_ = false;
-  std::thread thread_;  // last: starts after the members it uses
-};
-
-// Runs fa on this thread and fb on the helper thread; both results, errors included.
-template <typename FA, typename FB>
-auto Both(FA&& fa, FB&& fb) {
-  using B = decltype(fb());
-  Helper& helper = Helper::Get();
-  if (helper.OnHelperThread()) {  // nested: no second helper, run in turn
-    auto a = fa();
-    return std::make_pair(std::move(a), fb());
-  }
-  std::packaged_task<B()> task(std::forward<FB>(fb));
-  std::future<B> b = task.get_future();
-  helper.Post([&task] { task(); });
-  struct WaitForB {  // `task` lives on this stack: never leave before it ran
-    std::future<B>& f;
-    ~WaitForB() {
-      if (f.valid()) f.wait();
-    }
-  } wait_for_b{b};
-  auto a = fa();
-  return std::make_pair(std::move(a), b.get());
 }
 
 // Waits until `s` has applied the other side's position (its own writes excluded: those

@@ -1,6 +1,8 @@
 #include <chrono>
+#include <thread>
 
 #include "core/gtid/mariadb_gtid.h"
+#include "core/util/both.h"
 #include "core/util/log.h"
 #include "core/util/strings.h"
 #include "core/util/subprocess.h"
@@ -98,6 +100,24 @@ TEST(MariaDbGtidTest, MayStillConverge) {
   // Unparsable (MySQL GTID sets): in flight unless equal.
   EXPECT_TRUE(MayStillConverge(GtidSide{"uuid:1-5", false, {}}, GtidSide{"uuid:1-4", true, {}}));
   EXPECT_FALSE(MayStillConverge(GtidSide{"uuid:1-5", false, {}}, GtidSide{"uuid:1-5", true, {}}));
+}
+
+TEST(BothTest, RunsOnTwoThreadsAndNestedInTurn) {
+  const auto caller = std::this_thread::get_id();
+  for (int i = 0; i < 100; ++i) {  // one helper thread, reused
+    auto [a, b] = Both([&] { return std::this_thread::get_id(); },
+                       [&] { return std::this_thread::get_id(); });
+    EXPECT_EQ(a, caller);
+    EXPECT_NE(b, caller);
+  }
+  // Nested on the helper thread: no second helper to wait for, so both run there in turn.
+  auto [outer_a, inner] = Both([] { return 1; }, [] {
+    auto [x, y] = Both([] { return std::this_thread::get_id(); },
+                       [] { return std::this_thread::get_id(); });
+    return x == y;
+  });
+  EXPECT_EQ(outer_a, 1);
+  EXPECT_TRUE(inner);
 }
 
 TEST(StringsTest, CaseHelpers) {
