@@ -2,7 +2,7 @@
 # The README's test command, and all that .ci/run does: install what is missing,
 # build, run every test (unit + integration against real MariaDB servers that the
 # tests start and stop themselves), then the unit tests again under ASan+UBSan, the apply
-# scheduler under TSan, and 60 s of libFuzzer on the decoder.
+# scheduler and Both() under TSan, and 60 s of libFuzzer on the decoder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -26,10 +26,11 @@ echo "== unit tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --preset asan-ubsan -j "$jobs" --timeout 600
 
-echo "== apply scheduler under ThreadSanitizer (ordering and conflict invariants, randomized)"
+echo "== apply scheduler and Both() under ThreadSanitizer (ordering and conflict invariants, randomized)"
 cmake --preset tsan >/dev/null
-cmake --build build-tsan --target scheduler_test -j "$jobs"
+cmake --build build-tsan --target scheduler_test util_test -j "$jobs"
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/core/apply/scheduler_test | tail -n 3
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/util_test --gtest_filter='BothTest.*' | tail -n 1
 
 echo "== decoder fuzzing (libFuzzer, Clang, ASan+UBSan): 60 s from the fixture binlogs' events"
 # A crash or sanitizer report exits non-zero and fails the run; the input is kept in
