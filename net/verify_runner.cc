@@ -7,8 +7,6 @@
 #include <cmath>
 #include <functional>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <future>
 #include <map>
 #include <set>
@@ -20,6 +18,7 @@
 #include "core/util/strings.h"
 #include "net/inspect.h"
 #include "net/statement.h"
+#include "net/verify_state.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 
@@ -573,143 +572,6 @@ absl::StatusOr<int64_t> ThreadsRunning(Connection& c) {
   return std::stoll(rs.rows()[0][1].value_or("0"));
 }
 
-// --resume state: the finished tables and, for the table in progress, the last
-// finished chunk's upper bound and what was found so far.
-std::string Hex(std::string_view v) {
-  std::string out;
-  AppendHex(v, &out);
-  return out;
-}
-
-std::string Unhex(std::string_view h) {
-  std::string out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2) {
-    auto nib = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-    out += static_cast<char>(nib(h[i]) * 16 + nib(h[i + 1]));
-  }
-  return out;
-}
-
-// Values are hex in the state file: rows may hold any bytes, JSON strings may not.
-nlohmann::json DiffsToJson(const std::vector<RowDiff>& diffs) {
-  nlohmann::json j = nlohmann::json::array();
-  for (const RowDiff& d : diffs) {
-    nlohmann::json row = nlohmann::json::array();
-    for (const auto& v : d.a_row) row.push_back(v ? nlohmann::json(Hex(*v)) : nlohmann::json(nullptr));
-    nlohmann::json key = nlohmann::json::array();
-    for (const auto& k : d.key) key.push_back(Hex(k));
-    j.push_back({{"key", key}, {"kind", static_cast<int>(d.kind)}, {"columns", d.columns}, {"a_row", row}});
-  }
-  return j;
-}
-
-std::vector<RowDiff> DiffsFromJson(const nlohmann::json& j) {
-  std::vector<RowDiff> out;
-  for (const auto& d : j) {
-    RowDiff r;
-    for (const auto& k : d["key"]) r.key.push_back(Unhex(k.get<std::string>()));
-    r.kind = static_cast<DiffKind>(d["kind"].get<int>());
-    r.columns = d["columns"].get<std::vector<std::string>>();
-    for (const auto& v : d["a_row"]) {
-      r.a_row.push_back(v.is_null() ? std::nullopt : std::optional<std::string>(Unhex(v.get<std::string>())));
-    }
-    out.push_back(std::move(r));
-  }
-  return out;
-}
-
-nlohmann::json HexList(const KeyValues& v) {
-  nlohmann::json j = nlohmann::json::array();
-  for (const auto& x : v) j.push_back(Hex(x));
-  return j;
-}
-
-class StateFile {
- public:
-  StateFile(std::string path, std::string pair) : path_(std::move(path)), pair_(std::move(pair)) {}
-
-  absl::Status Load() {
-    std::ifstream in(path_);
-    if (!in) return absl::NotFoundError(StrCat(path_, ": no verify state to resume; run without --resume"));
-    try {
-      state_ = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-      return absl::DataLossError(StrCat(path_, ": unreadable verify state (", e.what(), "); run without --resume"));
-    }
-    if (state_.value("pair", "") != pair_) {
-      return absl::FailedPreconditionError(StrCat(path_, ": state is for ", state_.value("pair", "?"),
-                                                  ", not ", pair_, "; run without --resume"));
-    }
-    if (state_.contains("tables")) {
-      for (const auto& [name, j] : state_["tables"].items()) tables_text_[name] = j.dump();
-    }
-    return absl::OkStatus();
-  }
-  bool enabled() const { return !path_.empty(); }
-  // The saved result of a finished table, or of a table in progress (with `after` set).
-  std::optional<std::pair<TableResult, std::optional<KeyValues>>> Saved(const std::string& table) const {
-    if (!state_.contains("tables") || !state_["tables"].contains(table)) return std::nullopt;
-    const auto& j = state_["tables"][table];
-    TableResult r;
-    r.table = table;
-    r.rows_a = j["rows_a"];
-    r.rows_b = j["rows_b"];
-    r.chunks = j["chunks"];
-    r.diff_chunks = j["diff_chunks"];
-    r.diffs = DiffsFromJson(j["diffs"]);
-    r.problem = j.value("problem", "");
-    r.truncated = j.value("truncated", false);
-    std::optional<KeyValues> after;
-    if (!j["after"].is_null()) {
-      after.emplace();
-      for (const auto& k : j["after"]) after->push_back(Unhex(k.get<std::string>()));
-    }
-    if (j.value("done", false)) after.reset();
-    return std::make_pair(r, j.value("done", false) ? std::nullopt : std::optional<KeyValues>(after));
-  }
-  bool Done(const std::string& table) const {
-    return state_.contains("tables") && state_["tables"].contains(table) &&
-           state_["tables"][table].value("done", false);
-  }
-  // Whether a save is due: the first one, then once a second. With many differences,
-  // saving after every chunk (or table) was a large part of verify's own work; a resumed
-  // run does at most that second again.
-  bool Due() const { return !saved_ || Since(last_save_) >= 1.0; }
-  // Only the table being saved is serialized again, the others' text is kept.
-  void Save(const TableResult& r, const std::optional<KeyValues>& after, bool done) {
-    if (!enabled()) return;
-    saved_ = true;
-    last_save_ = Clock::now();
-    const nlohmann::json table = {{"rows_a", r.rows_a}, {"rows_b", r.rows_b}, {"chunks", r.chunks},
-                                  {"diff_chunks", r.diff_chunks}, {"diffs", DiffsToJson(r.diffs)},
-                                  {"after", after ? HexList(*after) : nlohmann::json(nullptr)},
-                                  {"problem", r.problem}, {"truncated", r.truncated},
-                                  {"done", done}};
-    tables_text_[r.table] = table.dump();
-    std::string text = StrCat(R"({"pair":)", nlohmann::json(pair_).dump(), R"(,"tables":{)");
-    bool first = true;
-    for (const auto& [name, t] : tables_text_) {
-      StrAppend(&text, first ? "" : ",", nlohmann::json(name).dump(), ":", t);
-      first = false;
-    }
-    text += "}}";
-    const std::string tmp = path_ + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << text;
-    }
-    std::filesystem::rename(tmp, path_);
-  }
-
- private:
-  std::string path_;
-  std::string pair_;
-  nlohmann::json state_ = nlohmann::json::object();  // as loaded, for Saved() and Done()
-  std::map<std::string, std::string> tables_text_;   // table -> its serialized state
-  bool saved_ = false;
-  Clock::time_point last_save_;
-};
-
 // Tables and chunks done, rows/s and ETA (rows left by information_schema's estimate): a
 // line redrawn in place when stderr is a terminal, else a log line every 10 s.
 struct Progress {
@@ -749,7 +611,7 @@ struct Progress {
 
 class Verifier {
  public:
-  Verifier(Side& a, Side& b, const VerifyOptions& o, StateFile& state, Progress& progress)
+  Verifier(Side& a, Side& b, const VerifyOptions& o, VerifyStateFile& state, Progress& progress)
       : a_(a), b_(b), o_(o), state_(state), progress_(progress) {}
 
   absl::StatusOr<TableResult> Keyed(const TableSchema& t, TableResult r, std::optional<KeyValues> after) {
@@ -1197,7 +1059,7 @@ class Verifier {
   double key_density_ = 1;
   size_t listed_ = 0;  // differing rows listed in this run, for --max-diffs
   const VerifyOptions& o_;
-  StateFile& state_;
+  VerifyStateFile& state_;
   Progress& progress_;
 };
 
@@ -1216,7 +1078,7 @@ absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& ca, const ConnectOp
                                    [&] { return LoadSchemas(b.conn, o); });
   ASSIGN_OR_RETURN(auto schemas_a, std::move(loaded_a));
   ASSIGN_OR_RETURN(auto schemas_b, std::move(loaded_b));
-  StateFile state(o.state_file, StrCat(ca.uri.Endpoint(), " ", cb.uri.Endpoint()));
+  VerifyStateFile state(o.state_file, StrCat(ca.uri.Endpoint(), " ", cb.uri.Endpoint()));
   if (o.resume) RETURN_IF_ERROR(state.Load());
 
   std::set<std::string> names;

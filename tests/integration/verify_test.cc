@@ -127,6 +127,18 @@ TEST_F(VerifyTest, IdenticalExitsZero) {
   EXPECT_EQ(j["tables"][0]["rows_b"], 2000);
 }
 
+// A progress file that cannot be written is said once and the run goes on (it threw from
+// std::filesystem::rename and aborted before).
+TEST_F(VerifyTest, UnwritableStateFileWarnsAndGoesOn) {
+  auto r = RunBinsync({"verify", "--a", a_, "--b", b_, "--databases", "vt", "--state-file",
+                       "/nonexistent-binsync-dir/state.json"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("cannot save progress to /nonexistent-binsync-dir/state.json"),
+            std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("cannot save progress", r.err.find("cannot save progress") + 1),
+            std::string::npos) << r.err;  // once
+}
+
 TEST_F(VerifyTest, ReportsExactlyTheInjectedDifferencesThenRepairs) {
   Connection b = pair().Connect(2);
   ASSERT_TRUE(b.Execute(
