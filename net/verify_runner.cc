@@ -1054,7 +1054,7 @@ class Verifier {
   double target_rows_hint_ = 10000;  // expected rows of the next chunk, for reserve()
   uint64_t rows_seen_ = 0;       // rows (A) of this table's chunks so far, for RowsPerBucket()
   uint64_t diff_rows_seen_ = 0;  // and of them, differing rows found by the bucket path
-  // Keyed() on a single integer key: rows per key value, for BucketCandidates' width.
+  // Keyed() on a single integer key: rows per key value, for BucketDiffs' bucket width.
   bool bucketable_ = false;
   double key_density_ = 1;
   size_t listed_ = 0;  // differing rows listed in this run, for --max-diffs
