@@ -491,7 +491,12 @@ absl::StatusOr<std::map<std::string, TableSchema>> LoadSchemas(Connection& c,
                      "c.TABLE_SCHEMA", schemas,
                      "ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION"));
   auto wanted = [&](const std::string& db, const std::string& table) {
-    return TableSelected(o.databases, o.tables, db, table);
+    if (!TableSelected(o.databases, o.tables, db, table)) return false;
+    if (std::find(o.ignore_databases.begin(), o.ignore_databases.end(), db) !=
+        o.ignore_databases.end()) {
+      return false;
+    }
+    return o.ignore_tables.empty() || !TableSelected({}, o.ignore_tables, db, table);
   };
   std::map<std::string, TableSchema> out;
   for (const auto& r : cols.rows()) {

@@ -27,6 +27,8 @@ namespace binsync {
 struct VerifyOptions {
   std::vector<std::string> databases;  // empty: all but the system schemas
   std::vector<std::string> tables;     // "db.t" or "t"; empty: all
+  std::vector<std::string> ignore_databases;  // left out even when selected
+  std::vector<std::string> ignore_tables;     // "db.t" or "t", left out
   double chunk_time_s = 0.5;           // target time of one chunk checksum
   int max_load = 0;                    // pause while Threads_running > N (0: off)
   int rechecks = 3;                    // live-write rechecks of a differing chunk

@@ -50,6 +50,8 @@ RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g) {
   app.add_option("--b", o->b, "server B URI (what --repair changes)")->required();
   app.add_option("--databases", o->verify.databases, "only these databases")->delimiter(',');
   app.add_option("--tables", o->verify.tables, "only these tables (db.t or t)")->delimiter(',');
+  app.add_option("--ignore-databases", o->verify.ignore_databases, "leave these databases out")->delimiter(',');
+  app.add_option("--ignore-tables", o->verify.ignore_tables, "leave these tables out (db.t or t)")->delimiter(',');
   app.add_option("--format", o->format, "table|json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
   app.add_option("--chunk-time", o->verify.chunk_time_s, "target seconds per chunk")->capture_default_str()->check(CLI::Range(0.01, 60.0));
   app.add_option("--max-load", o->verify.max_load, "pause while Threads_running is above N on either server (0: never)")->capture_default_str();

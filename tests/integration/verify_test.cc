@@ -139,6 +139,26 @@ TEST_F(VerifyTest, UnwritableStateFileWarnsAndGoesOn) {
             std::string::npos) << r.err;  // once
 }
 
+// --ignore-databases / --ignore-tables leave tables out of the comparison (and the report),
+// as pt-table-checksum's options of the same names do.
+TEST_F(VerifyTest, IgnoredTablesAreLeftOut) {
+  Connection b = pair().Connect(2);
+  ASSERT_TRUE(b.Execute("UPDATE vt.types SET vc = 'changed' WHERE id = 101; "
+                        "DELETE FROM vt.strkey LIMIT 1").ok());
+  auto r = RunBinsync({"verify", "--a", a_, "--b", b_, "--databases", "vt", "--ignore-tables",
+                       "vt.types,strkey", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::set<std::string> tables;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const auto& t : j["tables"]) tables.insert(t["table"]);
+  EXPECT_EQ(tables, (std::set<std::string>{"vt.composite", "vt.nokey", "vt.uniq"})) << r.out;
+  r = RunBinsync({"verify", "--a", a_, "--b", b_, "--ignore-databases", "vt", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(nlohmann::json::parse(r.out)["tables"].empty()) << r.out;
+  r = RunBinsync({"verify", "--a", a_, "--b", b_, "--databases", "vt", "--format", "json"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;  // not left out: the differences are there
+}
+
 TEST_F(VerifyTest, ReportsExactlyTheInjectedDifferencesThenRepairs) {
   Connection b = pair().Connect(2);
   ASSERT_TRUE(b.Execute(
