@@ -466,10 +466,7 @@ absl::StatusOr<ResultSet> QueryInSchemas(Connection& c, std::string sql, std::st
   size_t ncols = 0;
   RETURN_IF_ERROR(ps.Query(params, [&](const RowValues& v) {
     ncols = v.size();
-    ResultSet::Row row;
-    row.reserve(v.size());
-    for (const auto& x : v) row.push_back(x ? std::optional<std::string>(std::string(*x)) : std::nullopt);
-    rows.push_back(std::move(row));
+    rows.push_back(CopyRow(v));
     return absl::OkStatus();
   }));
   return ResultSet(std::vector<std::string>(ncols), std::move(rows));
