@@ -118,15 +118,17 @@ struct ChunkSum {
   double seconds = 0;
 };
 
-// The transactions `s` has applied, as its GTID state (MariaDB current_pos, MySQL executed).
-absl::StatusOr<std::string> GtidState(Side& s) {
+// The transactions `s` has applied, as its GTID state (MariaDB current_pos, MySQL executed);
+// empty without `live` replication, where nothing reads it (no query then).
+absl::StatusOr<std::string> GtidState(Side& s, bool live) {
+  if (!live) return std::string();
   ASSIGN_OR_RETURN(auto pos, s.conn.QueryValue(s.hash != HashFunctions::kMySql
                                                     ? "SELECT @@gtid_current_pos"
                                                     : "SELECT @@gtid_executed"));
   return pos.value_or("");
 }
 
-absl::StatusOr<ChunkSum> Checksum(Side& s, const TableSchema& t, const Range& r) {
+absl::StatusOr<ChunkSum> Checksum(Side& s, const TableSchema& t, const Range& r, bool live) {
   const auto start = Clock::now();
   ASSIGN_OR_RETURN(PreparedStatement * ps,
                    s.Stmt(VerifySql::ChunkChecksum(t, s.hash, r.lower.has_value(),
@@ -139,7 +141,7 @@ absl::StatusOr<ChunkSum> Checksum(Side& s, const TableSchema& t, const Range& r)
     return absl::OkStatus();
   }));
   out.seconds = Since(start);
-  ASSIGN_OR_RETURN(out.gtid_pos, GtidState(s));
+  ASSIGN_OR_RETURN(out.gtid_pos, GtidState(s, live));
   return out;
 }
 
@@ -403,14 +405,15 @@ void AddIfDiffers(const TableSchema& t, bool on_a, bool on_b, Key&& key, Value&&
 }
 
 // Classifies candidate keys from a fresh fetch of both sides; rows now equal drop out.
-// `pos_a`/`pos_b` receive each side's GTID state right after its fetch.
+// `pos_a`/`pos_b` receive each side's GTID state right after its fetch (when `live`).
 absl::Status Classify(Side& a, Side& b, const TableSchema& t, const std::vector<KeyValues>& keys,
-                      std::vector<RowDiff>* diffs, std::string* pos_a, std::string* pos_b) {
+                      bool live, std::vector<RowDiff>* diffs, std::string* pos_a,
+                      std::string* pos_b) {
   diffs->clear();
   if (keys.empty()) return absl::OkStatus();
-  auto fetch = [&t, &keys](Side& s, std::string* pos) -> absl::StatusOr<std::vector<std::optional<Row>>> {
+  auto fetch = [&t, &keys, live](Side& s, std::string* pos) -> absl::StatusOr<std::vector<std::optional<Row>>> {
     ASSIGN_OR_RETURN(auto rows, FetchRows(s, t, keys));
-    ASSIGN_OR_RETURN(*pos, GtidState(s));
+    ASSIGN_OR_RETURN(*pos, GtidState(s, live));
     return rows;
   };
   auto [ra, rb] = Both([&] { return fetch(a, pos_a); }, [&] { return fetch(b, pos_b); });
@@ -754,7 +757,7 @@ class Verifier {
     // A single integer key: the bucket pass is the checksum (it costs what a plain
     // 64-bit checksum of the chunk costs, docs/verify.md) and already says where.
     if (*row_mode || bucketable_) return Narrow(t, range, r, row_mode, live);
-    auto [ca, cb] = Both([&] { return Checksum(a_, t, range); }, [&] { return Checksum(b_, t, range); });
+    auto [ca, cb] = Both([&] { return Checksum(a_, t, range, live); }, [&] { return Checksum(b_, t, range, live); });
     if (!ca.ok()) return ca.status();
     if (!cb.ok()) return cb.status();
     for (int i = 0; i < o_.rechecks && live && (ca->rows != cb->rows || ca->hash != cb->hash) &&
@@ -762,7 +765,7 @@ class Verifier {
          ++i) {
       // Let each side apply what the other had committed when the chunk was read.
       WaitForEachOther(ca->gtid_pos, cb->gtid_pos);
-      auto [na, nb] = Both([&] { return Checksum(a_, t, range); }, [&] { return Checksum(b_, t, range); });
+      auto [na, nb] = Both([&] { return Checksum(a_, t, range, live); }, [&] { return Checksum(b_, t, range, live); });
       if (!na.ok()) return na.status();
       if (!nb.ok()) return nb.status();
       ca = std::move(na);
@@ -830,7 +833,7 @@ class Verifier {
         pos_b = std::move(first->pos_b);
         first = nullptr;
       } else {
-        RETURN_IF_ERROR(Classify(a_, b_, t, candidates, &diffs, &pos_a, &pos_b));
+        RETURN_IF_ERROR(Classify(a_, b_, t, candidates, live, &diffs, &pos_a, &pos_b));
       }
       if (!live || !InFlight(a_, pos_a, b_, pos_b)) {
         for (RowDiff& d : diffs) settled.push_back(std::move(d));
@@ -994,13 +997,11 @@ class Verifier {
         if (on_b) ++j;
       }
     }
-    if (live) {
-      auto [pa, pb] = Both([&] { return GtidState(a_); }, [&] { return GtidState(b_); });
-      if (!pa.ok()) return pa.status();
-      if (!pb.ok()) return pb.status();
-      out->pos_a = *std::move(pa);
-      out->pos_b = *std::move(pb);
-    }
+    auto [pa, pb] = Both([&] { return GtidState(a_, live); }, [&] { return GtidState(b_, live); });
+    if (!pa.ok()) return pa.status();
+    if (!pb.ok()) return pb.status();
+    out->pos_a = *std::move(pa);
+    out->pos_b = *std::move(pb);
     return absl::OkStatus();
   }
 

@@ -112,6 +112,14 @@ class VerifyTest : public testing::SandboxPairTest {
     a_ = pair().server(1).RootUri().Display();
     b_ = pair().server(2).RootUri().Display();
   }
+  // Runs the same statements on both servers (identical tables to start from).
+  void OnBoth(const std::string& sql) {
+    for (int i : {1, 2}) {
+      Connection c = pair().Connect(i);
+      const absl::Status st = c.Execute(sql);
+      ASSERT_TRUE(st.ok()) << st;
+    }
+  }
   std::string a_;
   std::string b_;
 };
@@ -230,17 +238,12 @@ TEST_F(VerifyTest, ReportsExactlyTheInjectedDifferencesThenRepairs) {
 // the whole signed and unsigned BIGINT ranges (negatives, 0, near 2^64), several chunks
 // (--chunk-time 0.01), differences of every kind in first, middle and last buckets.
 TEST_F(VerifyTest, BucketNarrowingOverWideIntegerKeys) {
-  for (int i : {1, 2}) {
-    Connection c = pair().Connect(i);
-    const absl::Status st = c.Execute(
-      "USE vt; CREATE TABLE vt.wide (k BIGINT PRIMARY KEY, v INT);"
-      "CREATE TABLE vt.uwide (k BIGINT UNSIGNED PRIMARY KEY, v INT);"
-      "INSERT INTO vt.wide SELECT (CAST(seq AS SIGNED) - 2500) * 3689348814741910, seq FROM seq_1_to_5000;"
-      "INSERT INTO vt.wide VALUES (-9223372036854775808, 0), (9223372036854775807, 0);"
-      "INSERT INTO vt.uwide SELECT seq * 3689348814741910, seq FROM seq_0_to_4999;"
-      "INSERT INTO vt.uwide VALUES (18446744073709551615, 0)");
-    ASSERT_TRUE(st.ok()) << st;
-  }
+  ASSERT_NO_FATAL_FAILURE(OnBoth("USE vt; CREATE TABLE vt.wide (k BIGINT PRIMARY KEY, v INT);"
+                                 "CREATE TABLE vt.uwide (k BIGINT UNSIGNED PRIMARY KEY, v INT);"
+                                 "INSERT INTO vt.wide SELECT (CAST(seq AS SIGNED) - 2500) * 3689348814741910, seq FROM seq_1_to_5000;"
+                                 "INSERT INTO vt.wide VALUES (-9223372036854775808, 0), (9223372036854775807, 0);"
+                                 "INSERT INTO vt.uwide SELECT seq * 3689348814741910, seq FROM seq_0_to_4999;"
+                                 "INSERT INTO vt.uwide VALUES (18446744073709551615, 0)"));
   Connection b = pair().Connect(2);
   ASSERT_TRUE(b.Execute(
       "UPDATE vt.wide SET v = -1 WHERE k IN (-9223372036854775808, 0, 9223372036854775807);"
@@ -278,13 +281,8 @@ TEST_F(VerifyTest, SameBitDeltaOnTwoRowsOfOneBucketIsReported) {
   for (const std::string table : {"lin", "lin64"}) {
     const std::string t = "vt." + table;
     const std::string type = table == "lin" ? "INT" : "BIGINT";
-    for (int i : {1, 2}) {
-      Connection c = pair().Connect(i);
-      const absl::Status st = c.Execute(
-          "USE vt; CREATE TABLE " + t + " (id " + type + " PRIMARY KEY, k INT NOT NULL, c VARCHAR(20));"
-          "INSERT INTO " + t + " SELECT seq, 2 * seq, 'same' FROM seq_100_to_998;");
-      ASSERT_TRUE(st.ok()) << st;
-    }
+    ASSERT_NO_FATAL_FAILURE(OnBoth("USE vt; CREATE TABLE " + t + " (id " + type + " PRIMARY KEY, k INT NOT NULL, c VARCHAR(20));"
+                                   "INSERT INTO " + t + " SELECT seq, 2 * seq, 'same' FROM seq_100_to_998;"));
     Connection b = pair().Connect(2);
     ASSERT_TRUE(b.Execute("UPDATE " + t + " SET k = k + 1 WHERE id IN (300, 302);"
                           "UPDATE " + t + " SET k = k + 1 WHERE id IN (500, 504, 506, 510);"
@@ -316,13 +314,8 @@ TEST_F(VerifyTest, SameBitDeltaOnTwoRowsOfOneBucketIsReported) {
 // On a terminal verify redraws one progress line in place (tables, chunks, rows, rows/s,
 // ETA) and erases it before the report; without one it writes no carriage return.
 TEST_F(VerifyTest, ProgressLineOnATerminalOnly) {
-  for (int i : {1, 2}) {
-    Connection c = pair().Connect(i);
-    const absl::Status st = c.Execute(
-        "USE vt; CREATE TABLE vt.prog (id INT PRIMARY KEY, v INT);"
-        "INSERT INTO vt.prog SELECT seq, seq FROM seq_1_to_600000");
-    ASSERT_TRUE(st.ok()) << st;
-  }
+  ASSERT_NO_FATAL_FAILURE(OnBoth("USE vt; CREATE TABLE vt.prog (id INT PRIMARY KEY, v INT);"
+                                 "INSERT INTO vt.prog SELECT seq, seq FROM seq_1_to_600000"));
   // Chunks of 0.01 s (1,000 rows and up): dozens; the line is drawn at the first one.
   const std::vector<std::string> args = {"verify", "--a", a_, "--b", b_, "--tables", "vt.prog",
                                          "--chunk-time", "0.01"};
@@ -383,13 +376,8 @@ TEST_F(VerifyTest, MaxDiffsBoundsTheListAndRepairRepeatsUntilClean) {
 // paused, and --resume finishes it from the last saved chunk: the same differences as a
 // full run, and the progress file is removed at the end.
 TEST_F(VerifyTest, MaxLoadPausesAndResumeFinishesAKilledRun) {
-  for (int i : {1, 2}) {
-    Connection c = pair().Connect(i);
-    const absl::Status st = c.Execute(
-        "USE vt; CREATE TABLE vt.big (id INT PRIMARY KEY, v VARCHAR(100));"
-        "INSERT INTO vt.big SELECT seq, REPEAT('x', 80) FROM seq_1_to_600000");
-    ASSERT_TRUE(st.ok()) << st;
-  }
+  ASSERT_NO_FATAL_FAILURE(OnBoth("USE vt; CREATE TABLE vt.big (id INT PRIMARY KEY, v VARCHAR(100));"
+                                 "INSERT INTO vt.big SELECT seq, REPEAT('x', 80) FROM seq_1_to_600000"));
   Connection b = pair().Connect(2);
   ASSERT_TRUE(b.Execute("UPDATE vt.big SET v = 'changed' WHERE id % 50000 = 7").ok());
   const std::filesystem::path dir = testing::MakeTempDir("bsvr");
