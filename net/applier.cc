@@ -27,6 +27,11 @@ using binlog::ValueKind;
 
 namespace {
 
+// Row changes: strict (a value the column cannot hold is an error, not a truncation),
+// AUTO_INCREMENT 0 kept, dates as the source stored them.
+constexpr char kApplySqlMode[] =
+    "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES";
+
 constexpr unsigned kErrDupEntry = 1062;
 constexpr unsigned kErrLockWaitTimeout = 1205;
 constexpr unsigned kErrDeadlock = 1213;
@@ -138,7 +143,13 @@ Applier::Applier(Connection conn, ApplierOptions options, SchemaCache* schema)
       schema_(schema),
       lookup_([schema](std::string_view db, std::string_view table) {
         return schema->Get(db, table);
-      }) {}
+      }) {
+  if (SchemaCache* source = options_.source_schema; source != nullptr) {
+    walker_.set_source_lookup([source](std::string_view db, std::string_view table) {
+      return source->Get(db, table);
+    });
+  }
+}
 
 Applier::~Applier() = default;
 
@@ -156,8 +167,8 @@ absl::StatusOr<std::unique_ptr<Applier>> Applier::Open(const ConnectOptions& tar
 absl::Status Applier::Setup() {
   RETURN_IF_ERROR(conn_.Execute(
       "SET SESSION autocommit = 0, SESSION tx_isolation = 'READ-COMMITTED', "
-      "SESSION time_zone = '+00:00', SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', "
-      "SESSION innodb_lock_wait_timeout = 20"));
+      "SESSION time_zone = '+00:00', SESSION sql_mode = '" +
+      std::string(kApplySqlMode) + "', SESSION innodb_lock_wait_timeout = 20"));
   ASSIGN_OR_RETURN(auto domain, conn_.QueryValue("SELECT @@global.gtid_domain_id"));
   default_domain_id_ = static_cast<uint32_t>(std::stoul(domain.value_or("0")));
   ASSIGN_OR_RETURN(
@@ -272,6 +283,14 @@ bool Applier::CanReplay(const txn::Transaction& t) {
       const absl::StatusOr<txn::TableFit> fit =
           txn::FitTable(tm.database, tm.table, tm.column_count, lookup_, options_.filter, &info);
       if (!fit.ok() || *fit != txn::TableFit::kApply) return false;
+      // The server's row applier maps columns by position and converts types its own
+      // way: only for tables whose columns fit unchanged and in the same order (anything
+      // else goes the statement path, which checks and names the column).
+      if (!replay_maps_.Update(tm).ok()) return false;
+      binlog::TableMap* map = replay_maps_.FindMutable(tm.table_id);
+      if (map == nullptr) return false;
+      const absl::StatusOr<const txn::ColumnFit*> cols = walker_.Fit(map, info);
+      if (!cols.ok() || !(*cols)->exact) return false;
     } else if (txn::IsRowsEventCode(type) &&
                !((type >= 23 && type <= 25) || (type >= 30 && type <= 32))) {
       return false;  // compressed or MySQL partial-update rows: statements
@@ -521,8 +540,8 @@ absl::Status Applier::ApplyStatement(const txn::Transaction& t, const binlog::Ev
   absl::Status st = conn_.Execute(q.sql);
   const unsigned err = st.ok() ? 0 : mysql_errno(conn_.raw());
   absl::Status restore = conn_.Execute(
-      "SET NAMES utf8mb4; SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', "
-      "SESSION time_zone = '+00:00'");
+      StrCat("SET NAMES utf8mb4; SET SESSION sql_mode = '", kApplySqlMode,
+             "', SESSION time_zone = '+00:00'"));
   if (!st.ok()) {
     if (AlreadyAppliedDdlError(err) && !t.has_rows) {
       spdlog::warn("{}: statement of {} at {}:{} looks already applied ({}); continuing",
@@ -534,6 +553,7 @@ absl::Status Applier::ApplyStatement(const txn::Transaction& t, const binlog::Ev
   }
   RETURN_IF_ERROR(restore);
   schema_->Invalidate();
+  if (options_.source_schema != nullptr) options_.source_schema->Invalidate();
   return absl::OkStatus();
 }
 

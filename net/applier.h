@@ -5,10 +5,13 @@
 // of this worker is written in the same target transaction as the data it covers.
 //
 // Session: READ COMMITTED (no gap locks between parallel workers), time_zone '+00:00'
-// (TIMESTAMP values are UTC in the binlog), sql_mode NO_AUTO_VALUE_ON_ZERO (an explicit
-// 0 in an AUTO_INCREMENT column stays 0) without strict mode (row images are what the
-// source stored, zero dates included), CLIENT_FOUND_ROWS (an UPDATE of a row already as
-// wanted still counts as found, so "0 rows" means the row is missing).
+// (TIMESTAMP values are UTC in the binlog), sql_mode STRICT_ALL_TABLES (a value the
+// target's column cannot hold is an error, never truncated: the column check of
+// txn/column_fit.h refuses such tables first, strict mode is the server's own guard),
+// NO_AUTO_VALUE_ON_ZERO (an explicit 0 in an AUTO_INCREMENT column stays 0) and
+// ALLOW_INVALID_DATES (row images are what the source stored; zero dates are allowed as
+// no NO_ZERO_DATE is set), CLIENT_FOUND_ROWS (an UPDATE of a row already as wanted still
+// counts as found, so "0 rows" means the row is missing).
 //
 // Origin: applied transactions carry the source transaction's server_id and, in live
 // mode on MariaDB, its whole GTID (session server_id, gtid_domain_id, gtid_seq_no), as
@@ -67,6 +70,9 @@ struct ApplierOptions {
   // match; an insert must not meet a different row); a mismatch is a Conflict and
   // `on_conflict` decides. Unset: catchup/live semantics above.
   ConflictFn on_conflict;
+  // The source's schema (may be null): what the binlog leaves out for the column check
+  // (txn/column_fit.h).
+  SchemaCache* source_schema = nullptr;
 };
 
 struct ApplyCounters {
@@ -180,6 +186,7 @@ class Applier {
   bool replay_enabled_ = true;      // false once the target refused a BINLOG statement
   std::shared_ptr<const binlog::FormatDescription> replay_format_;  // sent on this session
   std::vector<uint8_t> replay_events_;  // reused: the events of one transaction
+  binlog::TableMapCache replay_maps_;   // CanReplay's decoded TABLE_MAPs
   std::string replay_base64_, replay_sql_;
   struct PendingRow {
     std::shared_ptr<const txn::TableInfo> info;

@@ -285,6 +285,8 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
     }
   }
   SchemaCache schema(o.target);
+  // What the binlog leaves out (signedness, charsets, labels, names) for the column check.
+  SchemaCache source_schema(o.source, "source");
   apply::Scheduler::Options sopt;
   sopt.max_jobs = o.max_queue_txns;
   sopt.max_bytes = o.max_queue_bytes;
@@ -303,6 +305,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
     ao.binsync_server_id = o.server_id;
     ao.filter = o.filter;
     ao.on_conflict = o.on_conflict;
+    ao.source_schema = &source_schema;
     ASSIGN_OR_RETURN(std::unique_ptr<Applier> a, Applier::Open(o.target, ao, &schema));
     appliers.push_back(std::move(a));
   }
@@ -323,6 +326,9 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
     }
     txn::Assembler assembler(start_pos);
     txn::WritesetBuilder writesets;
+    writesets.set_source_lookup([&](std::string_view db, std::string_view table) {
+      return source_schema.Get(db, table);
+    });
     const txn::TableLookup lookup = [&](std::string_view db, std::string_view table) {
       return schema.Get(db, table);
     };

@@ -1,5 +1,6 @@
 #include "net/schema_cache.h"
 
+#include <charconv>
 #include <vector>
 
 #include "core/util/status_macros.h"
@@ -7,6 +8,14 @@
 #include "net/statement.h"
 
 namespace binsync {
+namespace {
+// information_schema numbers; anything unparsable (never expected) reads as 0.
+uint64_t ParseU64(std::string_view s) {
+  uint64_t v = 0;
+  (void)std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+}  // namespace
 
 absl::StatusOr<std::shared_ptr<const txn::TableInfo>> SchemaCache::Get(std::string_view db,
                                                                        std::string_view table) {
@@ -41,19 +50,29 @@ absl::StatusOr<std::shared_ptr<const txn::TableInfo>> SchemaCache::Load(std::str
     ASSIGN_OR_RETURN(PreparedStatement st,
                      PreparedStatement::Prepare(
                          conn_,
-                         "SELECT COLUMN_NAME, LOWER(DATA_TYPE), CHARACTER_SET_NAME "
+                         "SELECT COLUMN_NAME, LOWER(DATA_TYPE), CHARACTER_SET_NAME, "
+                         "LOWER(COLUMN_TYPE), CHARACTER_MAXIMUM_LENGTH, "
+                         "CHARACTER_OCTET_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, "
+                         "DATETIME_PRECISION "
                          "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND "
                          "TABLE_NAME = ? ORDER BY ORDINAL_POSITION"));
     RETURN_IF_ERROR(st.Query(where, [&](const RowValues& row) {
       info->columns.emplace_back(row[0].value_or(""));
       info->column_types.emplace_back(row[1].value_or(""));
       info->column_charsets.emplace_back(row[2].value_or(""));
+      txn::ColumnSpec& spec = info->column_specs.emplace_back();
+      spec.column_type = std::string(row[3].value_or(""));
+      spec.char_length = ParseU64(row[4].value_or("0"));
+      spec.octet_length = ParseU64(row[5].value_or("0"));
+      spec.numeric_precision = static_cast<uint32_t>(ParseU64(row[6].value_or("0")));
+      spec.numeric_scale = static_cast<uint32_t>(ParseU64(row[7].value_or("0")));
+      spec.datetime_precision = static_cast<uint32_t>(ParseU64(row[8].value_or("0")));
       return absl::OkStatus();
     }));
   }
   if (info->columns.empty()) {
     return absl::NotFoundError(StrCat(
-        db, ".", table, ": table not found on the target ", conn_.endpoint(),
+        db, ".", table, ": table not found on the ", role_, " ", conn_.endpoint(),
         "; create it there (same columns as on the source), then restart"));
   }
   {

@@ -20,7 +20,9 @@ namespace binsync {
 
 class SchemaCache {
  public:
-  explicit SchemaCache(ConnectOptions target) : options_(std::move(target)) {}
+  // `role` names the server in messages ("target", "source").
+  explicit SchemaCache(ConnectOptions server, std::string role = "target")
+      : options_(std::move(server)), role_(std::move(role)) {}
 
   // NotFound names db.table and the server when the table does not exist.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const txn::TableInfo>> Get(std::string_view db,
@@ -35,6 +37,7 @@ class SchemaCache {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   ConnectOptions options_;
+  const std::string role_;
   std::atomic<uint64_t> generation_{0};
   std::mutex mu_;
   Connection conn_ ABSL_GUARDED_BY(mu_);

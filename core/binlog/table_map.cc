@@ -1,6 +1,7 @@
 #include "core/binlog/table_map.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "core/util/strings.h"
@@ -87,6 +88,10 @@ absl::Status TableMap::Assign(const TableMapEvent& event) {
     return absl::OkStatus();
   }
   bytes_.assign(begin, end);
+  // Unique across maps: a cache keyed by map address cannot mistake a new map for one
+  // it saw before at the same address.
+  static std::atomic<uint64_t> versions{0};
+  version_ = versions.fetch_add(1, std::memory_order_relaxed) + 1;
   auto rebase = [&](const void* p) { return bytes_.data() + (static_cast<const uint8_t*>(p) - begin); };
   auto rebase_view = [&](ByteView v) { return ByteView(rebase(v.data()), v.size()); };
 

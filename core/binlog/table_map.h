@@ -92,6 +92,11 @@ class TableMap {
   void SetColumnNames(std::span<const std::string> names);
   // True when SIGNEDNESS metadata was present (otherwise all integers read as signed).
   [[nodiscard]] bool has_signedness() const { return has_signedness_; }
+  // Signedness from elsewhere (the source's schema) for a map logged without SIGNEDNESS.
+  void SetUnsigned(size_t i, bool is_unsigned) { columns_[i].is_unsigned = is_unsigned; }
+  // Changes whenever Assign() resolves different bytes (a new table definition); never
+  // the same for two definitions, whichever maps hold them.
+  [[nodiscard]] uint64_t version() const { return version_; }
   // ENUM or SET labels of column i (empty if unknown or not ENUM/SET).
   [[nodiscard]] std::span<const std::string_view> labels(size_t i) const;
   // Primary key column indexes (SIMPLE_PRIMARY_KEY or PRIMARY_KEY_WITH_PREFIX).
@@ -109,6 +114,7 @@ class TableMap {
   absl::Status ParseOptionalMetadata(ByteView data);
 
   uint64_t table_id_ = 0;
+  uint64_t version_ = 0;
   std::vector<uint8_t> bytes_;
   std::string_view database_;
   std::string_view table_;

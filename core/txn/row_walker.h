@@ -11,15 +11,18 @@
 #include <memory>
 #include <variant>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "core/binlog/event_types.h"
 #include "core/binlog/events.h"
 #include "core/binlog/rows_event.h"
 #include "core/binlog/table_map.h"
+#include "core/txn/column_fit.h"
 #include "core/txn/table_info.h"
 #include "core/txn/transaction.h"
 #include "core/util/status_macros.h"
 #include "core/util/strings.h"
+#include "spdlog/spdlog.h"
 
 namespace binsync::txn {
 
@@ -42,9 +45,26 @@ enum class TableFit { kApply, kLeftOut, kColumnsDiffer };
 
 class RowWalker {
  public:
-  // Rows whose column count differs from the table's are left out instead of being an
-  // error (resync's plan reads history the schema may have changed since).
+  // Rows whose columns do not fit the table's (count, order or types) are left out
+  // instead of being an error (resync's plan reads history the schema may have changed
+  // since).
   void set_skip_mismatched_tables(bool skip) { skip_mismatched_ = skip; }
+  // The source's schema (information_schema of the source server), for what the binlog
+  // leaves out: signedness, charsets, labels, column names (see column_fit.h). Optional.
+  void set_source_lookup(TableLookup lookup) { source_lookup_ = std::move(lookup); }
+
+  // Checks that the rows of `map` fit `info` without changing a value (column_fit.h) and
+  // says once per table what could not be checked. The fit maps source columns to the
+  // target's; errors name db.table.column.
+  [[nodiscard]] absl::StatusOr<const ColumnFit*> Fit(binlog::TableMap* map,
+                                                     const std::shared_ptr<const TableInfo>& info) {
+    absl::StatusOr<const ColumnFit*> fit = fitter_.Fit(map, info, source_lookup_);
+    if (fit.ok() && !(*fit)->caveat.empty() && said_.size() < 10000 &&
+        said_.insert(info->QualifiedName()).second) {
+      spdlog::warn("{}", (*fit)->caveat);
+    }
+    return fit;
+  }
 
   // on_row(const std::shared_ptr<const TableInfo>&, binlog::RowsKind, const RowImage* before,
   //        const RowImage* after, const binlog::EventView& ev) -> absl::Status
@@ -78,7 +98,7 @@ class RowWalker {
       }
       const auto* rows = std::get_if<binlog::RowsEvent>(&decoded);
       if (rows == nullptr) continue;
-      const binlog::TableMap* map = maps_.Find(rows->table_id);
+      binlog::TableMap* map = maps_.FindMutable(rows->table_id);
       if (map == nullptr) {
         return binlog::EventError(
             absl::DataLossError(StrCat("no TABLE_MAP for table id ", rows->table_id)), t.file,
@@ -97,6 +117,13 @@ class RowWalker {
                    " (transaction ", t.Name(), " at ", t.file, ":", ev.offset,
                    "); make the target's table match the source's, then restart"));
       }
+      absl::StatusOr<const ColumnFit*> cols = Fit(map, info);
+      if (!cols.ok() && skip_mismatched_) continue;
+      if (!cols.ok()) {
+        return absl::Status(cols.status().code(),
+                            StrCat(cols.status().message(), " (transaction ", t.Name(), " at ",
+                                   t.file, ":", ev.offset, ")"));
+      }
       binlog::RowIterator it(*rows, *map);
       for (;;) {
         binlog::RowImage* before = rows->kind == binlog::RowsKind::kWrite ? nullptr : &before_;
@@ -106,6 +133,11 @@ class RowWalker {
           return binlog::EventError(more.status(), t.file, ev.offset, ev.header.type);
         }
         if (!*more) break;
+        if (!(*cols)->identity) {
+          // Source column order -> the target's (matched by name).
+          if (before != nullptr) Permute(**cols, before);
+          if (after != nullptr) Permute(**cols, after);
+        }
         RETURN_IF_ERROR(on_row(info, rows->kind, before, after, ev));
       }
     }
@@ -113,8 +145,19 @@ class RowWalker {
   }
 
  private:
+  void Permute(const ColumnFit& fit, binlog::RowImage* image) {
+    scratch_.assign(image->values.begin(), image->values.end());
+    for (size_t i = 0; i < scratch_.size() && i < fit.target_of.size(); ++i) {
+      image->values[fit.target_of[i]] = scratch_[i];
+    }
+  }
+
   binlog::TableMapCache maps_;
   binlog::RowImage before_, after_;
+  std::vector<binlog::Value> scratch_;  // Permute's copy, reused
+  ColumnFitter fitter_;
+  TableLookup source_lookup_;
+  absl::flat_hash_set<std::string> said_;  // tables whose caveat was logged
   bool skip_mismatched_ = false;
 };
 

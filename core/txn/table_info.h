@@ -14,11 +14,22 @@
 
 namespace binsync::txn {
 
+// A column's type as information_schema.COLUMNS describes it (lower case).
+struct ColumnSpec {
+  std::string column_type;          // COLUMN_TYPE: "int(11) unsigned", "enum('a','b')"
+  uint64_t char_length = 0;         // CHARACTER_MAXIMUM_LENGTH (characters)
+  uint64_t octet_length = 0;        // CHARACTER_OCTET_LENGTH
+  uint32_t numeric_precision = 0;   // NUMERIC_PRECISION (BIT: bits)
+  uint32_t numeric_scale = 0;       // NUMERIC_SCALE
+  uint32_t datetime_precision = 0;  // DATETIME_PRECISION
+};
+
 struct TableInfo {
   std::string db, name;
   std::vector<std::string> columns;       // in ordinal order
   std::vector<std::string> column_types;  // information_schema DATA_TYPE, lower case
   std::vector<std::string> column_charsets;  // CHARACTER_SET_NAME, empty for non-text
+  std::vector<ColumnSpec> column_specs;      // one per column (may be empty in tests)
   // Unique keys as column indexes; the primary key first when has_primary.
   std::vector<std::vector<uint32_t>> unique_keys;
   std::vector<std::string> unique_key_names;

@@ -43,6 +43,8 @@ class WritesetBuilder {
   // missing target table is reported by `lookup`, naming db.table).
   [[nodiscard]] absl::Status Build(Transaction* t, const TableLookup& lookup,
                                    const TableFilter& filter);
+  // The source's schema, for the column check (RowWalker::set_source_lookup).
+  void set_source_lookup(TableLookup lookup) { walker_.set_source_lookup(std::move(lookup)); }
 
  private:
   void HashImage(const TableInfo& info, const binlog::RowImage& image, Transaction* t);

@@ -1,0 +1,148 @@
+// What binsync must never do silently, against real MariaDB servers: change a value
+// (narrower target columns, columns in another order), apply one stream twice, pass
+// events it does not apply. Every write path: replicate live (BINLOG replay and
+// statements) and catchup; resync applies through the same applier.
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/testing/sandbox_fixture.h"
+
+namespace binsync {
+namespace {
+
+using testing::RunBinsync;
+using testing::SandboxServers;
+
+// The three ways replicate writes rows.
+const std::vector<std::vector<std::string>> kModes = {
+    {"--mode", "live"}, {"--mode", "live", "--apply-with", "statements"}, {"--mode", "catchup"}};
+
+SubprocessResult CatchUp(const SandboxServers& s, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"replicate", "--source", s.Uri(1), "--target", s.Uri(2),
+                                   "--until-caught-up"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return RunBinsync(args);
+}
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Creates `ddl` on both servers without binlogging it (each side gets its own version).
+void CreateUnlogged(const SandboxServers& s, int server, const std::string& ddl) {
+  s.Exec(server, "SET sql_log_bin = 0; " + ddl + "; SET sql_log_bin = 1");
+}
+
+TEST(TrustTest, NarrowerTargetColumnsAreRefusedByTypeInEveryModeAndWideningWorks) {
+  SandboxServers s(2);
+  for (int i : {1, 2}) CreateUnlogged(s, i, "CREATE DATABASE nt");
+  CreateUnlogged(s, 1, "CREATE TABLE nt.t (id INT PRIMARY KEY, n INT, s VARCHAR(20), "
+                       "d DATETIME(3), e ENUM('a','b'))");
+  CreateUnlogged(s, 2, "CREATE TABLE nt.t (id INT PRIMARY KEY, n TINYINT, s VARCHAR(3), "
+                       "d DATETIME(3), e ENUM('a','b'))");
+  const std::string start = s.Value(1, "SELECT @@gtid_binlog_pos");
+  // Small values: a check by the values seen so far would let them through.
+  s.Exec(1, "INSERT INTO nt.t VALUES (1, 5, 'ab', '2024-01-01 00:00:00.123', 'b')");
+  for (const auto& mode : kModes) {
+    std::vector<std::string> args = mode;
+    args.insert(args.end(), {"--start", start});
+    SubprocessResult r = CatchUp(s, args);
+    EXPECT_EQ(r.exit_code, 2) << mode[1] << r.out << r.err;
+    EXPECT_TRUE(Contains(r.err, "nt.t.n: the source's INT(11) does not fit the target's "
+                                "TINYINT(4)"))
+        << r.err;
+    EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM nt.t"), "0");
+  }
+  // The string column too, once the integer is wide enough.
+  CreateUnlogged(s, 2, "ALTER TABLE nt.t MODIFY n INT");
+  SubprocessResult r = CatchUp(s, {"--start", start});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(Contains(r.err, "nt.t.s: the source's VARCHAR(20) does not fit the target's "
+                              "VARCHAR(3)"))
+      << r.err;
+  // Fewer fraction digits and different ENUM labels are narrowings as well.
+  CreateUnlogged(s, 2, "ALTER TABLE nt.t MODIFY s VARCHAR(20), MODIFY d DATETIME(0)");
+  r = CatchUp(s, {"--start", start});
+  EXPECT_TRUE(Contains(r.err, "nt.t.d: the source's DATETIME(3) does not fit")) << r.err;
+  CreateUnlogged(s, 2, "ALTER TABLE nt.t MODIFY d DATETIME(3), MODIFY e ENUM('b','a')");
+  r = CatchUp(s, {"--start", start});
+  EXPECT_TRUE(Contains(r.err, "nt.t.e: the source's ENUM('A','B') does not fit")) << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM nt.t"), "0");
+
+  // Lossless widenings are applied, in every mode, with every value intact.
+  CreateUnlogged(s, 2, "ALTER TABLE nt.t MODIFY n BIGINT, MODIFY s VARCHAR(40), "
+                       "MODIFY d DATETIME(6), MODIFY e ENUM('a','b','c')");
+  int id = 1;
+  for (const auto& mode : kModes) {
+    std::vector<std::string> args = mode;
+    if (id == 1) args.insert(args.end(), {"--start", start});
+    r = CatchUp(s, args);
+    ASSERT_EQ(r.exit_code, 0) << mode[1] << r.out << r.err;
+    EXPECT_EQ(s.Value(2, "SELECT CONCAT_WS('|', n, s, d, e) FROM nt.t WHERE id = " +
+                             std::to_string(id)),
+              s.Value(1, "SELECT CONCAT_WS('|', n, s, CAST(d AS DATETIME(6)), e) FROM nt.t "
+                         "WHERE id = " + std::to_string(id)));
+    ++id;
+    s.Exec(1, "INSERT INTO nt.t VALUES (" + std::to_string(id) +
+                  ", 2147483647, REPEAT('x', 20), '2024-02-29 12:00:00.999', 'a');"
+                  "UPDATE nt.t SET n = -2147483648 WHERE id = 1");
+  }
+  r = CatchUp(s, {});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT GROUP_CONCAT(n, s ORDER BY id) FROM nt.t"),
+            s.Value(1, "SELECT GROUP_CONCAT(n, s ORDER BY id) FROM nt.t"));
+}
+
+TEST(TrustTest, ColumnOrderIsMappedByNameOrRefused) {
+  SandboxServers s(2);
+  for (int i : {1, 2}) CreateUnlogged(s, i, "CREATE DATABASE co");
+  CreateUnlogged(s, 1, "CREATE TABLE co.t (id INT PRIMARY KEY, a INT, b INT)");
+  CreateUnlogged(s, 2, "CREATE TABLE co.t (id INT PRIMARY KEY, B INT, a INT)");
+  // binlog_row_metadata=FULL (the sandbox's): names in the binlog, mapped by name.
+  int id = 0;
+  for (const auto& mode : kModes) {
+    ++id;
+    const std::string k = std::to_string(id);
+    s.Exec(1, "INSERT INTO co.t VALUES (" + k + ", 10, 20); INSERT INTO co.t VALUES (" + k +
+                  "00, 1, 2); UPDATE co.t SET a = a + 1 WHERE id = " + k +
+                  "; DELETE FROM co.t WHERE id = " + k + "00");
+    SubprocessResult r = CatchUp(s, mode);
+    ASSERT_EQ(r.exit_code, 0) << mode[1] << r.out << r.err;
+    EXPECT_EQ(s.Value(2, "SELECT CONCAT(a, ',', b) FROM co.t WHERE id = " + k), "11,20")
+        << mode[1];
+    EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM co.t WHERE id = " + k + "00"), "0");
+  }
+  // Without names in the binlog the order cannot be trusted: refused, naming the table.
+  s.Exec(1, "SET GLOBAL binlog_row_metadata = NO_LOG");
+  s.Exec(1, "INSERT INTO co.t VALUES (9, 90, 91)");
+  for (const auto& mode : kModes) {
+    SubprocessResult r = CatchUp(s, mode);
+    EXPECT_EQ(r.exit_code, 2) << mode[1] << r.out << r.err;
+    EXPECT_TRUE(Contains(r.err, "co.t: column 2 is `a` on the source but `B` on the target"))
+        << r.err;
+  }
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM co.t WHERE id = 9"), "0");
+  // Same order: applied; an INT UNSIGNED source decodes unsigned (its schema says so)
+  // and is refused for a signed INT target.
+  CreateUnlogged(s, 2, "ALTER TABLE co.t MODIFY a INT AFTER id");
+  SubprocessResult r = CatchUp(s, {});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT CONCAT(a, ',', B) FROM co.t WHERE id = 9"), "90,91");
+  CreateUnlogged(s, 1, "CREATE TABLE co.u (id INT PRIMARY KEY, n INT UNSIGNED)");
+  CreateUnlogged(s, 2, "CREATE TABLE co.u (id INT PRIMARY KEY, n INT)");
+  s.Exec(1, "INSERT INTO co.u VALUES (1, 4000000000)");
+  r = CatchUp(s, {});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(Contains(r.err, "co.u.n: the source's INT(10) UNSIGNED does not fit the "
+                              "target's INT(11)"))
+      << r.err;
+  CreateUnlogged(s, 2, "ALTER TABLE co.u MODIFY n BIGINT");
+  r = CatchUp(s, {});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT n FROM co.u WHERE id = 1"), "4000000000");
+  s.Exec(1, "SET GLOBAL binlog_row_metadata = FULL");
+}
+
+}  // namespace
+}  // namespace binsync
