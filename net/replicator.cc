@@ -18,6 +18,7 @@
 #include "core/util/status_macros.h"
 #include "core/util/strings.h"
 #include "net/schema_cache.h"
+#include "net/stream_lease.h"
 #include "spdlog/spdlog.h"
 
 namespace binsync {
@@ -224,7 +225,9 @@ class Progress {
   uint64_t last_remaining_ = UINT64_MAX;
 };
 
-absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
+// `lease`: this stream's lease on the target, kept across RunOnce calls (reconnects).
+absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
+                     std::unique_ptr<StreamLease>* lease) {
   // Control connections: facts about both servers.
   ASSIGN_OR_RETURN(Connection source, Connection::Open(o.source));
   ASSIGN_OR_RETURN(Connection target, Connection::Open(o.target));
@@ -249,6 +252,9 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
   }
   RETURN_IF_ERROR(EnsureCheckpointTable(target));
   const std::string stream = StrCat("from_server_", source_id);
+  // One writer per stream: taken before the checkpoint is read, held until the end.
+  if (*lease == nullptr) *lease = std::make_unique<StreamLease>(o.target, stream, source_id);
+  RETURN_IF_ERROR((*lease)->Ensure());
   ASSIGN_OR_RETURN(Checkpoint cp, LoadCheckpoint(target, stream));
 
   BinlogStreamOptions so;
@@ -346,8 +352,15 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result) {
 
     binlog::EventView ev;
     binlog::Event decoded;
+    auto lease_checked = Clock::now();
     for (;;) {
       if (o.stop != nullptr && o.stop->load()) break;
+      if (Clock::now() - lease_checked >= std::chrono::seconds(1)) {
+        // Still the only writer (a lease lost with its connection is taken again, unless
+        // another process has it by then: then stop before applying anything more).
+        RETURN_IF_ERROR((*lease)->Ensure());
+        lease_checked = Clock::now();
+      }
       absl::StatusOr<bool> more = s->Next(&ev);
       if (!more.ok()) return more.status();
       if (!*more) break;
@@ -450,8 +463,9 @@ absl::StatusOr<ReplicateResult> Replicate(const ReplicateOptions& options) {
   ReplicateResult result;
   const auto t0 = Clock::now();
   int failures = 0;
+  std::unique_ptr<StreamLease> lease;
   for (;;) {
-    absl::Status st = RunOnce(options, &result);
+    absl::Status st = RunOnce(options, &result, &lease);
     if (st.ok()) break;
     const bool stopping = options.stop != nullptr && options.stop->load();
     // Retry only a stream that once started: a server unreachable at the start is an error

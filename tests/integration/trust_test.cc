@@ -2,15 +2,22 @@
 // (narrower target columns, columns in another order), apply one stream twice, pass
 // events it does not apply. Every write path: replicate live (BINLOG replay and
 // statements) and catchup; resync applies through the same applier.
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "net/native_replication.h"
 #include "tests/testing/sandbox_fixture.h"
 
 namespace binsync {
 namespace {
 
+using testing::Background;
 using testing::RunBinsync;
 using testing::SandboxServers;
 
@@ -142,6 +149,76 @@ TEST(TrustTest, ColumnOrderIsMappedByNameOrRefused) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(s.Value(2, "SELECT n FROM co.u WHERE id = 1"), "4000000000");
   s.Exec(1, "SET GLOBAL binlog_row_metadata = FULL");
+}
+
+// Waits until `sql` on server `i` returns `want` (or 30 s pass).
+bool WaitValue(const SandboxServers& s, int i, const std::string& sql, const std::string& want) {
+  Connection c = s.Connect(i);
+  for (int n = 0; n < 300; ++n) {
+    absl::StatusOr<std::optional<std::string>> v = c.QueryValue(sql);  // errors: not yet
+    if (v.ok() && v->value_or("NULL") == want) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+TEST(TrustTest, OneWriterPerStreamTheSecondRefusesNamingTheHolder) {
+  SandboxServers s(2);
+  s.Exec(1, "CREATE DATABASE lw; CREATE TABLE lw.t (id INT PRIMARY KEY)");
+  s.Exec(1, "INSERT INTO lw.t VALUES (1)");
+  const std::string log = (s.dir() / "first.log").string();
+  auto first = std::make_unique<Background>(
+      std::vector<std::string>{"replicate", "--source", s.Uri(1), "--target", s.Uri(2)}, log);
+  ASSERT_TRUE(WaitValue(s, 2, "SELECT COUNT(*) FROM lw.t", "1")) << first->Log();
+  // A second process on the same stream: refused at start, naming the first.
+  SubprocessResult r = CatchUp(s, {});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.err, "stream from_server_1 is already being applied by binsync pid " +
+                                  std::to_string(first->pid)))
+      << r.err;
+  // bidirectional counts too (its B->A stream is free, its A->B one is not).
+  r = RunBinsync({"replicate", "--source", s.Uri(1), "--target", s.Uri(2), "--bidirectional",
+                  "--until-caught-up"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  // The lease survives the target connection being killed under it: taken again within
+  // the reader's next check (every second; the source's heartbeats wake it when idle).
+  const std::string held_by =
+      s.Value(2, "SELECT connection_id FROM binsync.lease WHERE stream = 'from_server_1'");
+  s.Exec(2, "KILL CONNECTION " + held_by);
+  ASSERT_TRUE(WaitValue(s, 2, "SELECT IS_USED_LOCK('binsync.stream.from_server_1') = "
+                              "(SELECT connection_id FROM binsync.lease) AND connection_id <> " +
+                              held_by + " FROM binsync.lease",
+                        "1"))
+      << first->Log();
+  EXPECT_TRUE(Contains(first->Log(), "the lease of stream from_server_1 was lost")) << first->Log();
+  s.Exec(1, "INSERT INTO lw.t VALUES (2)");
+  ASSERT_TRUE(WaitValue(s, 2, "SELECT COUNT(*) FROM lw.t", "2")) << first->Log();
+  r = CatchUp(s, {});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  // kill -9: the server frees the lease with the connection; the next one takes over.
+  first->Stop(SIGKILL);
+  first.reset();
+  s.Exec(1, "INSERT INTO lw.t VALUES (3)");
+  r = CatchUp(s, {});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM lw.t"), "3");
+  // Released on a clean exit too: a third run starts at once.
+  r = CatchUp(s, {});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+TEST(TrustTest, RefusesADirectionNativeReplicationAlreadyApplies) {
+  SandboxServers s(2);
+  Connection b = s.Connect(2);
+  ASSERT_TRUE(StartNativeReplication(b, s.ReplUri(1)).ok());
+  Connection b2 = s.Connect(2);
+  ASSERT_TRUE(WaitReplicationRunning(b2, std::chrono::seconds(20)).ok());
+  SubprocessResult r = CatchUp(s, {});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.err, "its own replication already applies server_id 1")) << r.err;
+  s.Exec(2, "STOP SLAVE");
+  r = CatchUp(s, {});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
 }  // namespace
