@@ -13,6 +13,7 @@
 #include "core/gtid/mariadb_gtid.h"
 #include "core/txn/assembler.h"
 #include "core/txn/writeset.h"
+#include "core/util/fault.h"
 #include "core/util/status_macros.h"
 #include "core/util/strings.h"
 #include "net/statement.h"
@@ -48,6 +49,12 @@ bool FullImage(const txn::TableInfo& info, const RowImage& img) {
 bool Utf8Charset(std::string_view cs) {
   return EqualsIgnoreCase(cs, "utf8mb4") || EqualsIgnoreCase(cs, "utf8mb3") ||
          EqualsIgnoreCase(cs, "utf8") || EqualsIgnoreCase(cs, "ascii");
+}
+
+// Client errors (2000+: the connection is unusable) and a killed or shut-down session: the
+// caller reconnects and resumes from the checkpoint.
+bool LostConnection(unsigned err) {
+  return err >= 2000 || StatusCodeForError(err) == absl::StatusCode::kUnavailable;
 }
 
 // DDL errors that mean "this statement already ran here" (a DDL re-read after a crash
@@ -240,7 +247,7 @@ absl::Status Applier::Apply(const txn::Transaction& t) {
     if (err == kErrDeadlock || err == kErrLockWaitTimeout) {
       return absl::AbortedError(st.message());  // the caller rolls back and retries
     }
-    if (err >= 2000) return absl::UnavailableError(st.message());  // connection lost
+    if (LostConnection(err)) return absl::UnavailableError(st.message());
     Rollback();
     if (err == 1227 || err == 1045 || err == 1142) {
       replay_enabled_ = false;
@@ -330,6 +337,7 @@ absl::Status Applier::ExecuteBinlog(std::span<const uint8_t> events) {
 }
 
 absl::Status Applier::Commit() {
+  if (FaultHit("apply.before_commit")) (void)conn_.Execute("KILL CONNECTION CONNECTION_ID()");
   if (mysql_commit(conn_.raw()) != 0) return conn_.LastError("COMMIT failed");
   return absl::OkStatus();
 }
@@ -346,6 +354,9 @@ absl::Status Applier::WriteCheckpoint(const txn::Transaction& t, bool unlogged) 
   const std::string seq = std::to_string(t.seq);
   const std::string pos = std::to_string(t.end_pos);
   const std::string name = t.Name();
+  if (FaultHit("apply.before_checkpoint")) {
+    (void)conn_.Execute("KILL CONNECTION CONNECTION_ID()");  // the connection drops here
+  }
   const Param p[] = {{options_.stream, ParamType::kText}, {worker, ParamType::kUnsigned},
                      {seq, ParamType::kUnsigned},         {t.gtid_pos_after, ParamType::kText},
                      {t.file, ParamType::kText},          {pos, ParamType::kUnsigned},
@@ -842,7 +853,7 @@ absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const txn::TableInfo& info,
                                    " (error ", err, ")");
     if (err == kErrDeadlock || err == kErrLockWaitTimeout) return absl::AbortedError(msg);
     if (err == kErrDupEntry) return absl::AlreadyExistsError(msg);
-    if (err >= 2000) return absl::UnavailableError(msg);  // client errors: connection lost
+    if (LostConnection(err)) return absl::UnavailableError(msg);
     return absl::InternalError(msg);
   }
   return static_cast<uint64_t>(mysql_stmt_affected_rows(s->stmt));

@@ -33,13 +33,18 @@ std::string_view Advice(unsigned err) {
   }
 }
 
-absl::StatusCode CodeFor(unsigned err) {
+}  // namespace
+
+absl::StatusCode StatusCodeForError(unsigned err) {
   switch (err) {
     case CR_CONNECTION_ERROR:
     case CR_CONN_HOST_ERROR:
     case CR_UNKNOWN_HOST:
     case CR_SERVER_GONE_ERROR:
     case CR_SERVER_LOST:
+    case CR_SERVER_LOST_EXTENDED:
+    case ER_CONNECTION_KILLED:  // KILL CONNECTION of this session
+    case ER_SERVER_SHUTDOWN:
       return absl::StatusCode::kUnavailable;
     case ER_ACCESS_DENIED_ERROR:
     case ER_DBACCESS_DENIED_ERROR:
@@ -51,6 +56,8 @@ absl::StatusCode CodeFor(unsigned err) {
   }
 }
 
+namespace {
+absl::StatusCode CodeFor(unsigned err) { return StatusCodeForError(err); }
 }  // namespace
 
 absl::StatusOr<SslMode> ParseSslMode(std::string_view text) {

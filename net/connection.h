@@ -23,6 +23,11 @@ struct st_mysql;  // MYSQL, from <mysql.h>; kept out of this header.
 
 namespace binsync {
 
+// The one mapping of server and client error numbers to status codes: kUnavailable for a
+// lost or killed connection and a server shutting down (callers reconnect and resume),
+// kPermissionDenied for privilege errors, kInternal otherwise.
+[[nodiscard]] absl::StatusCode StatusCodeForError(unsigned err);
+
 // TLS policy, as MySQL clients name it.
 enum class SslMode {
   kDisabled,        // never TLS

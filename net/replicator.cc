@@ -465,18 +465,25 @@ absl::StatusOr<ReplicateResult> Replicate(const ReplicateOptions& options) {
   int failures = 0;
   std::unique_ptr<StreamLease> lease;
   for (;;) {
+    const auto run_start = Clock::now();
+    const uint64_t applied_before = result.applied_txns;
     absl::Status st = RunOnce(options, &result, &lease);
     if (st.ok()) break;
     const bool stopping = options.stop != nullptr && options.stop->load();
     // Retry only a stream that once started: a server unreachable at the start is an error
     // to report at once (wrong host, wrong port), not a connection to wait for.
     const bool started = !result.start_position.empty();
+    // A run that applied something, or lasted, was a success: the next drop starts the
+    // count and the backoff afresh.
+    if (result.applied_txns > applied_before || Clock::now() - run_start > std::chrono::seconds(30)) {
+      failures = 0;
+    }
     if (!absl::IsUnavailable(st) || stopping || !started || failures >= options.max_reconnects) {
       return st;
     }
     ++failures;
     ++result.reconnects;
-    const int delay_ms = std::min(200 << std::min(failures, 5), 5000);
+    const int delay_ms = std::min(200 << std::min(failures - 1, 5), 5000);
     spdlog::warn("{}: {}; resuming from the checkpoint in {} ms", options.label, st.message(),
                  delay_ms);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));

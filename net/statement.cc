@@ -63,8 +63,10 @@ PreparedStatement::~PreparedStatement() {
 }
 
 absl::Status PreparedStatement::Error(std::string_view doing) const {
-  return absl::InternalError(StrCat(conn_->endpoint(), ": ", doing, ": ", mysql_stmt_error(stmt_),
-                                    " (error ", mysql_stmt_errno(stmt_), ")"));
+  const unsigned err = mysql_stmt_errno(stmt_);
+  return absl::Status(StatusCodeForError(err), StrCat(conn_->endpoint(), ": ", doing, ": ",
+                                                      mysql_stmt_error(stmt_), " (error ", err,
+                                                      ")"));
 }
 
 absl::Status PreparedStatement::Bind(std::span<const Param> params) {
