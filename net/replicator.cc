@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "core/apply/scheduler.h"
 #include "core/gtid/mariadb_gtid.h"
 #include "core/txn/assembler.h"
+#include "core/txn/statement_dml.h"
 #include "core/txn/writeset.h"
 #include "core/util/status_macros.h"
 #include "core/util/strings.h"
@@ -383,6 +385,16 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
         ++result->skipped_own;
         continue;
       }
+      if (!o.skip.empty() && t->has_gtid &&
+          std::find(o.skip.begin(), o.skip.end(), t->Name()) != o.skip.end()) {
+        spdlog::warn("{}: {} at {}:{} passed without applying it, as --skip asked", o.label,
+                     t->Name(), t->file, t->start_pos);
+        ++result->skipped_by_request;
+        continue;
+      }
+      // Statement-based DML cannot be applied faithfully: refused by name before any of
+      // it is applied (the checkpoint stays before it).
+      RETURN_IF_ERROR(txn::CheckNoStatementDml(*t, o.filter));
       RETURN_IF_ERROR(writesets.Build(t.get(), lookup, o.filter));
       spdlog::debug("{}: {} rows {} keys {} barrier {}", o.label, t->Name(), t->row_changes,
                     t->keys.size(), t->barrier);

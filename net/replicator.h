@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/txn/table_info.h"
@@ -65,6 +66,9 @@ struct ReplicateOptions {
   size_t batch_bytes = 16u << 20;   // catchup: bytes of events per target transaction
   int max_reconnects = 20;          // lost connections retried (with backoff) before failing
   ConflictFn on_conflict;           // resync: check each change against the target's row
+  // MariaDB GTIDs ("1-1-40") of source transactions to pass without applying them (each
+  // logged): what a DBA applied by hand, e.g. a statement-based DML binsync refused.
+  std::vector<std::string> skip;
   const std::atomic<bool>* stop = nullptr;  // set by SIGTERM/SIGINT: drain and exit
   std::string label;                // "A->B" in logs
   bool progress_bar = false;        // a terminal: \r progress line instead of log lines
@@ -78,6 +82,7 @@ struct ReplicateResult {
   uint64_t target_commits = 0; // target transactions (catchup groups several)
   uint64_t skipped_own = 0;    // loop filter: the target's or binsync's server_id
   uint64_t skipped_filtered = 0;  // nothing left after --databases/--tables
+  uint64_t skipped_by_request = 0;  // --skip
   uint64_t rows = 0;
   uint64_t missing_rows = 0;
   uint64_t retries = 0;

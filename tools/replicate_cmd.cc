@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/gtid/mariadb_gtid.h"
 #include "core/util/strings.h"
 #include "net/metrics_server.h"
 #include "net/replicator.h"
@@ -34,6 +35,7 @@ struct ReplicateCli {
   std::string metrics_bind = "127.0.0.1";
   size_t batch_txns = 200;
   std::string format = "text";
+  std::vector<std::string> skip;
 };
 
 txn::TableFilter MakeFilter(const std::vector<std::string>& databases,
@@ -108,6 +110,10 @@ void PrintResult(const std::string& label, const ReplicateResult& r) {
       static_cast<unsigned long long>(r.reconnects),                    // NOLINT
       r.start_position.empty() ? "(start)" : r.start_position.c_str(),
       r.end_position.empty() ? "(start)" : r.end_position.c_str());
+  if (r.skipped_by_request > 0) {
+    std::printf("%s: passed %llu transactions without applying them (--skip)\n", label.c_str(),
+                static_cast<unsigned long long>(r.skipped_by_request));  // NOLINT
+  }
   std::fflush(stdout);
 }
 
@@ -157,6 +163,11 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
   app.add_option("--metrics-bind", o->metrics_bind,
                  "address the metrics endpoint listens on (loopback unless you choose)")
       ->capture_default_str();
+  app.add_option("--skip", o->skip,
+                 "pass this source transaction (MariaDB GTID, e.g. 1-1-40; repeatable or "
+                 "comma-separated) without applying it, logged: for one binsync refused that "
+                 "you applied on the target by hand")
+      ->delimiter(',');
   app.add_option("--batch", o->batch_txns,
                  "catchup: at most this many source transactions per target transaction")
       ->capture_default_str();
@@ -169,6 +180,14 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
       return FailWith(absl::InvalidArgumentError(
           "--start names a position in one server's binlog; it cannot be used with "
           "--bidirectional"));
+    }
+    for (const std::string& gtid : o->skip) {
+      absl::StatusOr<MariaDbGtidPos> parsed = ParseMariaDbGtidPos(gtid);
+      if (!parsed.ok() || parsed->size() != 1) {
+        return FailWith(absl::InvalidArgumentError(
+            StrCat("--skip ", gtid, ": not a MariaDB GTID (domain-server_id-seq_no, e.g. "
+                   "1-1-40)")));
+      }
     }
     std::atomic<bool>* stop = InstallStopSignals();
 
@@ -187,6 +206,7 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
       r.replay_binlog = o->apply_with == "binlog";
       r.filter = MakeFilter(o->databases, o->tables);
       r.batch_txns = o->batch_txns;
+      r.skip = o->skip;
       r.stop = stop;
       r.label = StrCat(from.uri.Endpoint(), "->", to.uri.Endpoint());
       r.progress_bar = isatty(STDERR_FILENO) != 0 && !o->bidirectional;

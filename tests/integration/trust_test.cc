@@ -242,5 +242,37 @@ TEST(TrustTest, LostTargetConnectionAtTheCheckpointOrTheCommitIsRetried) {
   }
 }
 
+TEST(TrustTest, StatementBasedDmlIsRefusedByNameAndSkippedOnlyOnRequest) {
+  SandboxServers s(2);
+  s.Exec(1, "CREATE DATABASE sd; CREATE TABLE sd.t (id INT AUTO_INCREMENT PRIMARY KEY, r DOUBLE)");
+  s.Exec(1, "INSERT INTO sd.t (r) VALUES (1)");
+  ASSERT_EQ(CatchUp(s, {}).exit_code, 0);
+  // One write logged as a statement (its session's binlog_format), with context events.
+  s.Exec(1, "SET SESSION binlog_format = 'STATEMENT'; SET @x = 5;"
+            "INSERT INTO sd.t (r) VALUES (RAND() + @x); SET SESSION binlog_format = 'ROW'");
+  const std::string gtid = s.Value(1, "SELECT @@gtid_binlog_pos");  // 1-1-N: that write
+  s.Exec(1, "INSERT INTO sd.t (r) VALUES (3)");
+  const std::string checkpoint_before = s.Value(2, "SELECT MAX(seq) FROM binsync.checkpoint");
+  for (const auto& mode : kModes) {
+    SubprocessResult r = CatchUp(s, mode);
+    EXPECT_EQ(r.exit_code, 2) << mode[1] << r.out << r.err;
+    EXPECT_TRUE(Contains(r.err, gtid + " at mariadb-bin.000001:")) << r.err;
+    EXPECT_TRUE(Contains(r.err, ": statement-based DML on sd.t (INSERT INTO sd.t")) << r.err;
+    EXPECT_TRUE(Contains(r.err, "--skip " + gtid)) << r.err;
+    EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM sd.t"), "1");
+    EXPECT_EQ(s.Value(2, "SELECT MAX(seq) FROM binsync.checkpoint"), checkpoint_before);
+  }
+  // The DBA applies it by hand, then passes it by name; what follows is applied.
+  s.Exec(2, "SET sql_log_bin = 0; INSERT INTO sd.t SELECT 2, 0");
+  SubprocessResult r = CatchUp(s, {"--skip", gtid});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.err, gtid + " at mariadb-bin.000001:")) << r.err;
+  EXPECT_TRUE(Contains(r.out, "passed 1 transactions without applying them (--skip)")) << r.out;
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM sd.t"), "3");
+  r = CatchUp(s, {"--skip", "not-a-gtid"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(Contains(r.err, "--skip not-a-gtid: not a MariaDB GTID")) << r.err;
+}
+
 }  // namespace
 }  // namespace binsync
