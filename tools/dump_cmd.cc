@@ -235,7 +235,7 @@ class Dumper {
     } else if (auto* q = std::get_if<binlog::QueryEvent>(&event)) {
       Query(*q, ev);
     } else if (auto* p = std::get_if<binlog::TransactionPayloadEvent>(&event)) {
-      if (absl::Status st = payload_.Reset(*p, ev, file); !st.ok()) return st;
+      if (absl::Status st = payload_.Reset(*p, ev, file, fd.header_length); !st.ok()) return st;
       const std::string inner_name = StrCat(file, ":", ev.offset, "/payload");
       const uint64_t outer_offset = ev.offset;
       EventView inner_ev;
