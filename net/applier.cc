@@ -230,6 +230,7 @@ absl::Status Applier::SetOrigin(const txn::Transaction& t) {
 }
 
 absl::Status Applier::Apply(const txn::Transaction& t) {
+  context_.Clear();  // nothing carries over from a transaction that failed midway
   RETURN_IF_ERROR(SetOrigin(t));
   pending_.clear();
   pending_index_.clear();
@@ -262,9 +263,10 @@ absl::Status Applier::Apply(const txn::Transaction& t) {
     }
   }
   RETURN_IF_ERROR(ApplyEvents(t));
-  // A transaction of statements without BEGIN (DDL) committed implicitly: its checkpoint
-  // goes in its own unlogged transaction.
-  return WriteCheckpoint(t, t.has_statements && !t.has_rows);
+  // A statement without BEGIN (DDL) committed implicitly: its checkpoint goes in its own
+  // unlogged transaction. Statement-based DML inside BEGIN...COMMIT is still open: its
+  // checkpoint joins it, as for rows.
+  return WriteCheckpoint(t, t.self_committed);
 }
 
 // Live mode, MariaDB source, a transaction of rows only: its TABLE_MAP and rows events are
@@ -507,7 +509,15 @@ absl::Status Applier::FlushPending() {
 absl::Status Applier::ApplyStatement(const txn::Transaction& t, const binlog::EventView& ev) {
   binlog::Event decoded;
   RETURN_IF_ERROR(binlog::DecodeEvent(ev, *t.format, t.file, &decoded));
+  // INTVAR, RAND, USER_VAR: the context of the next statement, set before it runs.
+  if (context_.Add(decoded)) return absl::OkStatus();
   const auto& q = std::get<binlog::QueryEvent>(decoded);
+  // As the source ran it: auto-increment values, RAND() seeds, user variables (consumed
+  // by this statement whatever happens to it).
+  std::string setup;
+  const absl::Status context =
+      context_.AppendSql(binlog::StatementContext::UnknownCollation::kError, &setup);
+  context_.Clear();
   if (txn::IsTransactionControl(q.sql)) return absl::OkStatus();
   if (options_.filter && !q.db.empty() && !options_.filter(q.db, std::string_view())) {
     spdlog::info("{}: statement of {} in database {} left out by the filters: {}",
@@ -530,7 +540,12 @@ absl::Status Applier::ApplyStatement(const txn::Transaction& t, const binlog::Ev
       }
     }
   }
-  std::string setup;
+  if (!context.ok()) {
+    return absl::Status(context.code(), StrCat("statement of ", t.Name(), " at ", t.file, ":",
+                                               ev.offset, ": ", context.message(),
+                                               "; apply this statement by hand, then restart "
+                                               "with --start after it"));
+  }
   if (!q.db.empty()) {
     // The default database may not exist yet (CREATE DATABASE logs itself as its own
     // default database): then run without one, as the server's replica thread does.

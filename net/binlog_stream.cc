@@ -174,7 +174,7 @@ absl::StatusOr<bool> BinlogStream::Next(binlog::EventView* event) {
         file_, offset, header.type));
   }
   const ChecksumAlgorithm checksum = format_.seen ? format_.checksum : initial_checksum_;
-  if (absl::Status st = binlog::FrameEvent(raw, offset, checksum, event); !st.ok()) {
+  if (absl::Status st = binlog::FrameEvent(raw, offset, checksum, format_.header_length, event); !st.ok()) {
     return Fail(binlog::EventError(st, file_, offset, header.type));
   }
   const auto type = static_cast<EventType>(header.type);

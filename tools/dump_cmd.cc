@@ -21,8 +21,10 @@
 #include "core/binlog/file_reader.h"
 #include "core/binlog/json_format.h"
 #include "core/binlog/rows_event.h"
+#include "core/binlog/statement_context.h"
 #include "core/binlog/table_map.h"
 #include "core/util/log.h"
+#include "absl/container/flat_hash_map.h"
 #include "core/util/strings.h"
 #include "core/txn/assembler.h"
 #include "net/binlog_stream.h"
@@ -224,18 +226,33 @@ class Dumper {
       NameColumns(tm->table_id);
     } else if (auto* g = std::get_if<binlog::MariaGtidEvent>(&event)) {
       gtid_.clear();
+      context_.Clear();
       StrAppend(&gtid_, g->domain_id, "-", g->server_id, "-", g->seq_no);
     } else if (auto* mg = std::get_if<binlog::MysqlGtidEvent>(&event)) {
       gtid_.clear();
+      context_.Clear();
       if (!mg->anonymous) binlog::AppendMysqlGtidText(*mg, &gtid_);  // uuid[:tag]:gno
     } else if (skipping) {
       return absl::OkStatus();
     } else if (auto* rows = std::get_if<binlog::RowsEvent>(&event)) {
       return Rows(*rows, ev, file);
     } else if (auto* q = std::get_if<binlog::QueryEvent>(&event)) {
-      Query(*q, ev);
+      return Query(*q, ev, nullptr, file);
+    } else if (auto* elq = std::get_if<binlog::ExecuteLoadQueryEvent>(&event)) {
+      return Query(elq->query, ev, elq, file);
+    } else if (context_.Add(event)) {
+      // INTVAR, RAND, USER_VAR: shown with the statement they precede.
+    } else if (auto* block = std::get_if<binlog::LoadBlockEvent>(&event)) {
+      uint64_t& bytes = load_bytes_[block->file_id];
+      bytes = (block->begin ? 0 : bytes) + block->block.size();
+    } else if (auto* del = std::get_if<binlog::DeleteFileEvent>(&event)) {
+      DeleteFile(*del, ev);
+    } else if (auto* incident = std::get_if<binlog::IncidentEvent>(&event)) {
+      Incident(*incident, ev);
+    } else if (auto* xa = std::get_if<binlog::XaPrepareEvent>(&event)) {
+      XaPrepare(*xa, ev);
     } else if (auto* p = std::get_if<binlog::TransactionPayloadEvent>(&event)) {
-      if (absl::Status st = payload_.Reset(*p, ev, file); !st.ok()) return st;
+      if (absl::Status st = payload_.Reset(*p, ev, file, fd.header_length); !st.ok()) return st;
       const std::string inner_name = StrCat(file, ":", ev.offset, "/payload");
       const uint64_t outer_offset = ev.offset;
       EventView inner_ev;
@@ -303,23 +320,129 @@ class Dumper {
     }
   }
 
-  void Query(const binlog::QueryEvent& q, const EventView& ev) {
+  // A statement, with the context logged before it (INTVAR, RAND, USER_VAR) and, for
+  // EXECUTE_LOAD_QUERY (`load`), its LOAD DATA file: name, and the bytes of the blocks
+  // that carried it.
+  absl::Status Query(const binlog::QueryEvent& q, const EventView& ev,
+                     const binlog::ExecuteLoadQueryEvent* load, std::string_view file) {
+    absl::Status st = QueryOutput(q, ev, load);
+    context_.Clear();
+    if (load != nullptr) load_bytes_.erase(load->file_id);
+    if (!st.ok()) return binlog::EventError(st, file, ev.offset, ev.header.type);
+    return absl::OkStatus();
+  }
+
+  absl::Status QueryOutput(const binlog::QueryEvent& q, const EventView& ev,
+                           const binlog::ExecuteLoadQueryEvent* load) {
     if (names_ != nullptr && !txn::IsTransactionControl(q.sql)) names_->Invalidate();
     // BEGIN and COMMIT frame transactions; a ROLLBACK is shown (its rows were not undone
     // on non-transactional tables, and the reader should know).
-    if (EqualsIgnoreCase(q.sql, "BEGIN") || EqualsIgnoreCase(q.sql, "COMMIT")) return;
+    if (EqualsIgnoreCase(q.sql, "BEGIN") || EqualsIgnoreCase(q.sql, "COMMIT")) {
+      return absl::OkStatus();
+    }
     // Statements name no table: with --tables they are left out.
-    if (!TableSelected(o_.databases, {}, q.db, {}) || !o_.tables.empty()) return;
+    if (!TableSelected(o_.databases, {}, q.db, {}) || !o_.tables.empty()) return absl::OkStatus();
+    const auto found = load != nullptr ? load_bytes_.find(load->file_id) : load_bytes_.end();
     if (format_ == Format::kJson) {
       JsonHeader("query", q.db, nullptr, ev);
       out_ += ",\"sql\":";
       AppendJsonText(q.sql, &out_);
+      if (absl::Status st = context_.AppendJson(&out_); !st.ok()) return st;
+      if (load != nullptr) {
+        static constexpr std::string_view kDuplicates[] = {"error", "ignore", "replace"};
+        StrAppend(&out_, ",\"load_data\":{\"file_id\":", load->file_id, ",\"file_name\":");
+        AppendJsonText(load->file_name(), &out_);
+        out_ += ",\"bytes\":";
+        if (found == load_bytes_.end()) {
+          out_ += "null";
+        } else {
+          StrAppend(&out_, found->second);
+        }
+        StrAppend(&out_, ",\"duplicates\":\"", kDuplicates[load->dup_handling], "\"}");
+      }
       out_ += "}\n";
     } else if (format_ == Format::kText) {
       TextHeader(ev);
       if (!q.db.empty()) StrAppend(&out_, "use `", q.db, "`;\n");
+      if (absl::Status st = context_.AppendSql(
+              binlog::StatementContext::UnknownCollation::kBinaryWithComment, &out_);
+          !st.ok()) {
+        return st;
+      }
+      if (load != nullptr) {
+        StrAppend(&out_, "# LOAD DATA file_id ", load->file_id, ": ");
+        if (found == load_bytes_.end()) {
+          out_ += "its data blocks were not read (before the start position)\n";
+        } else {
+          StrAppend(&out_, found->second,
+                    " bytes of data in BEGIN_LOAD_QUERY/APPEND_BLOCK events (not shown)\n");
+        }
+      }
       out_ += q.sql;
       out_ += ";\n";
+    }
+    return absl::OkStatus();
+  }
+
+  // The LOAD DATA whose blocks were logged did not run (it failed on the source).
+  void DeleteFile(const binlog::DeleteFileEvent& del, const EventView& ev) {
+    const auto found = load_bytes_.find(del.file_id);
+    const uint64_t bytes = found == load_bytes_.end() ? 0 : found->second;
+    if (found != load_bytes_.end()) load_bytes_.erase(found);
+    if (format_ != Format::kText || !o_.tables.empty()) return;
+    TextHeader(ev);
+    StrAppend(&out_, "# LOAD DATA file_id ", del.file_id, " discarded unexecuted (", bytes,
+              " bytes of data)\n");
+  }
+
+  // The source lost events here (or logged another incident): always shown, whatever the
+  // filters, and warned about on stderr.
+  void Incident(const binlog::IncidentEvent& incident, const EventView& ev) {
+    const std::string_view name = binlog::IncidentName(incident.incident);
+    spdlog::warn("{}:{}: INCIDENT {} ({}): {}: the source's binlog misses events after this "
+                 "point; check its error log and compare the pair (binsync verify)",
+                 file_label_, Pos(ev), name, incident.incident, incident.message);
+    if (format_ == Format::kJson) {
+      StrAppend(&out_, "{\"type\":\"incident\",\"gtid\":");
+      if (gtid_.empty()) {
+        out_ += "null";
+      } else {
+        StrAppend(&out_, "\"", gtid_, "\"");
+      }
+      StrAppend(&out_, ",\"server_id\":", ev.header.server_id, ",\"ts\":", ev.header.timestamp,
+                ",\"pos\":\"");
+      AppendJsonEscaped(file_label_, &out_);
+      StrAppend(&out_, ":", Pos(ev), "\",\"incident\":", incident.incident, ",\"name\":\"", name,
+                "\",\"message\":");
+      AppendJsonText(incident.message, &out_);
+      out_ += "}\n";
+    } else if (format_ == Format::kText) {
+      TextHeader(ev);
+      StrAppend(&out_, "# Incident: ", name, " (", incident.incident, "): ", incident.message,
+                "\n");
+    }
+  }
+
+  // MySQL XA PREPARE, shown as the statement mysqlbinlog prints for it.
+  void XaPrepare(const binlog::XaPrepareEvent& xa, const EventView& ev) {
+    if (!o_.tables.empty() || format_ == Format::kStats) return;
+    xa_sql_.clear();
+    xa_sql_ += "XA PREPARE ";
+    for (const ByteView part : {xa.gtrid, xa.bqual}) {
+      xa_sql_ += "X'";
+      for (const uint8_t b : part) fmt::format_to(std::back_inserter(xa_sql_), "{:02x}", b);
+      xa_sql_ += "',";
+    }
+    StrAppend(&xa_sql_, xa.format_id);
+    if (xa.one_phase) xa_sql_ = StrCat("XA COMMIT", xa_sql_.substr(10), " ONE PHASE");
+    if (format_ == Format::kJson) {
+      JsonHeader("query", "", nullptr, ev);
+      out_ += ",\"sql\":";
+      AppendJsonText(xa_sql_, &out_);
+      out_ += "}\n";
+    } else {
+      TextHeader(ev);
+      StrAppend(&out_, xa_sql_, ";\n");
     }
   }
 
@@ -462,6 +585,9 @@ class Dumper {
   binlog::TableMapCache maps_;
   std::unique_ptr<SchemaCache> names_;  // live source: column names when not logged
   binlog::PayloadReader payload_;
+  binlog::StatementContext context_;  // INTVAR/RAND/USER_VAR before the next statement
+  absl::flat_hash_map<uint32_t, uint64_t> load_bytes_;  // LOAD DATA file_id -> data bytes
+  std::string xa_sql_;
   RowImage before_, after_;
   uint64_t bytes_read_ = 0;
   uint64_t row_changes_ = 0;

@@ -104,8 +104,11 @@ absl::Status ParseFormatDescription(const EventView& event, FormatDescription* o
     return absl::UnimplementedError(
         StrCat("binlog version ", fd.binlog_version, " (only v4, MySQL 5.0+ / MariaDB, is supported)"));
   }
-  if (fd.header_length != kEventHeaderLength) {
-    return absl::DataLossError(StrCat("header_length ", fd.header_length, ", expected 19"));
+  // Servers may grow the common header (the FDE says by how much); every later event's
+  // body then starts at header_length, the extra bytes skipped (as mariadb-binlog does).
+  if (fd.header_length < kEventHeaderLength) {
+    return absl::DataLossError(StrCat("common header length ", fd.header_length,
+                                      " is below the 19 bytes of binlog v4: the event is corrupt"));
   }
   fd.server_version.assign(version.substr(0, std::min(version.find('\0'), version.size())));
   fd.is_mariadb = ContainsIgnoreCase(fd.server_version, "mariadb");
@@ -133,35 +136,86 @@ absl::Status ParseFormatDescription(const EventView& event, FormatDescription* o
   return absl::OkStatus();
 }
 
-absl::Status FrameEvent(ByteView raw, uint64_t offset, ChecksumAlgorithm checksum, EventView* out) {
+absl::Status ParseStartV3Event(const EventView& event, FormatDescription* out) {
+  // binlog v1 (MySQL 3.23) has a 13-byte header, so its version field is at offset 13;
+  // v3 (MySQL 4.0/4.1) keeps the 19-byte header of v4.
+  const ByteView raw = event.raw;
+  const uint64_t v3 = raw.size() >= kEventHeaderLength + 2 ? LoadLE(raw.data() + 19, 2) : 0;
+  const uint64_t v1 = raw.size() >= 15 ? LoadLE(raw.data() + 13, 2) : 0;
+  if (v3 != 3) {
+    const uint64_t version = v1 == 1 ? 1 : v3;
+    return absl::UnimplementedError(StrCat(
+        "binlog format v", version, version == 1 ? " (MySQL 3.23)" : "",
+        " is not supported: binsync reads binlog v3 (MySQL 4.x) and v4 (MySQL 5.0+, MariaDB); "
+        "read this binlog with the mysqlbinlog of the server that wrote it"));
+  }
+  ByteReader r(event.body);
+  FormatDescription fd;
+  fd.binlog_version = r.U16();
+  const std::string_view version = r.String(kServerVersionLength);
+  fd.create_timestamp = r.U32();
+  if (!r.ok()) return absl::DataLossError("START_V3 shorter than its fixed part");
+  fd.server_version.assign(version.substr(0, std::min(version.find('\0'), version.size())));
+  ParseVersion(fd.server_version, &fd.version_major, &fd.version_minor, &fd.version_patch);
+  fd.header_length = kEventHeaderLength;
+  auto set = [&fd](EventType t, uint8_t len) {
+    fd.post_header_lengths[static_cast<uint8_t>(t)] = len;
+  };
+  // MySQL 4.x: QUERY has no status variables (11 bytes); LOAD DATA events are refused.
+  set(EventType::kStartV3, 56);
+  set(EventType::kQuery, 11);
+  set(EventType::kRotate, 8);
+  set(EventType::kLoad, 18);
+  set(EventType::kCreateFile, 4);
+  set(EventType::kAppendBlock, 4);
+  set(EventType::kExecLoad, 4);
+  set(EventType::kDeleteFile, 4);
+  set(EventType::kNewLoad, 18);
+  fd.post_header_count = static_cast<size_t>(EventType::kUserVar);
+  fd.checksum = ChecksumAlgorithm::kOff;
+  fd.seen = true;
+  *out = std::move(fd);
+  return absl::OkStatus();
+}
+
+absl::Status FrameEvent(ByteView raw, uint64_t offset, ChecksumAlgorithm checksum,
+                        uint8_t header_length, EventView* out) {
   EventHeader h;
   if (absl::Status st = ParseEventHeader(raw, &h); !st.ok()) return st;
   if (h.event_size != raw.size()) {
     return absl::DataLossError(
         StrCat("event_size ", h.event_size, " does not match the ", raw.size(), " bytes framed"));
   }
+  const bool is_fde = h.type == static_cast<uint8_t>(EventType::kFormatDescription);
+  // An FDE's own fields always follow the 19-byte header: it is what announces a longer one.
+  const size_t body_start = is_fde ? kEventHeaderLength : std::max<size_t>(header_length, kEventHeaderLength);
+  if (raw.size() < body_start) {
+    return absl::DataLossError(StrCat("event_size ", raw.size(),
+                                      " is smaller than the common header length ", body_start,
+                                      " that the FORMAT_DESCRIPTION announced"));
+  }
   out->header = h;
   out->raw = raw;
   out->offset = offset;
-  out->body = raw.subspan(kEventHeaderLength);
+  out->body = raw.subspan(body_start);
 
   bool verify = checksum == ChecksumAlgorithm::kCrc32;
-  if (h.type == static_cast<uint8_t>(EventType::kFormatDescription)) {
-    // The FDE decides for itself: its trailer exists iff its server writes checksum_alg.
+  if (is_fde) {
+    // The FDE decides for itself, by its own checksum_alg: with the algorithm OFF (or
+    // UNDEF) its CRC field is not a checksum (servers leave it zero), so only a CRC32 FDE
+    // is verified, as mariadb-binlog does. Its trailer stays in the body either way.
     FormatDescription fd;
     if (absl::Status st = ParseFormatDescription(*out, &fd); !st.ok()) return st;
-    verify = fd.has_checksum_alg && fd.checksum != ChecksumAlgorithm::kUndefined;
-    if (!verify) return absl::OkStatus();
+    verify = fd.has_checksum_alg && fd.checksum == ChecksumAlgorithm::kCrc32;
   }
   if (!verify) return absl::OkStatus();
-  if (raw.size() < kEventHeaderLength + kChecksumLength) {
+  if (raw.size() < body_start + kChecksumLength) {
     return absl::DataLossError("event too short for its CRC32 trailer");
   }
   const ByteView covered = raw.first(raw.size() - kChecksumLength);
   const auto stored = static_cast<uint32_t>(LoadLE(raw.data() + covered.size(), kChecksumLength));
   uint32_t computed = 0;
-  if (h.type == static_cast<uint8_t>(EventType::kFormatDescription) &&
-      (h.flags & kFlagBinlogInUse) != 0) {
+  if (is_fde && (h.flags & kFlagBinlogInUse) != 0) {
     // Servers set BINLOG_IN_USE in the FDE of the open binlog after checksumming it.
     uint8_t header[kEventHeaderLength];
     std::memcpy(header, raw.data(), kEventHeaderLength);
@@ -176,9 +230,7 @@ absl::Status FrameEvent(ByteView raw, uint64_t offset, ChecksumAlgorithm checksu
                                       ", computed ", fmt::format("{:08x}", computed),
                                       "): the event is corrupt"));
   }
-  if (h.type != static_cast<uint8_t>(EventType::kFormatDescription)) {
-    out->body = covered.subspan(kEventHeaderLength);
-  }
+  if (!is_fde) out->body = covered.subspan(body_start);
   return absl::OkStatus();
 }
 

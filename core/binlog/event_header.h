@@ -14,7 +14,9 @@
 //   binlog_version      int<2>    4
 //   server_version      str<50>   NUL padded, e.g. "10.11.6-MariaDB-log", "8.0.31"
 //   create_timestamp    int<4>
-//   header_length       int<1>    19
+//   header_length       int<1>    19, or more when the server adds fields to the common
+//                                 header: every later event's body then starts at
+//                                 header_length (the extra bytes are skipped)
 //   post_header_lengths int<1>[n] entry i is the post-header length of event type i+1
 //   checksum_alg        int<1>    only from MySQL 5.6.1 / MariaDB 5.3 on (ChecksumAlgorithm)
 //   checksum            int<4>    only with checksum_alg; present even when alg is OFF
@@ -92,13 +94,20 @@ struct FormatDescription {
 // the server writes them (FrameEvent leaves them in the FDE's body).
 [[nodiscard]] absl::Status ParseFormatDescription(const EventView& event, FormatDescription* out);
 
+// Reads the START_EVENT_V3 that heads a MySQL 4.x binlog (binlog v3) into the format
+// description it implies: 19-byte headers, 4.x post-header lengths, no checksums. A v1
+// binlog (MySQL 3.23: 13-byte headers) or any other version is an error saying so.
+[[nodiscard]] absl::Status ParseStartV3Event(const EventView& event, FormatDescription* out);
+
 // Frames `raw` (exactly one whole event, header.event_size == raw.size()) read at
-// `offset`. For a FORMAT_DESCRIPTION the checksum presence comes from the event itself;
+// `offset`. For a FORMAT_DESCRIPTION the checksum presence comes from the event itself
+// (verified only when its algorithm is CRC32: with OFF the field is not a checksum);
 // for other events from `checksum` (the algorithm of the FDE in force). Verifies the CRC
-// when present. Errors say what is wrong but not where: callers add the position
-// (see EventError).
+// when present. `header_length` is the FDE's common header length (>= 19): the body of
+// every event but a FORMAT_DESCRIPTION starts there. Errors say what is wrong but not
+// where: callers add the position (see EventError).
 [[nodiscard]] absl::Status FrameEvent(ByteView raw, uint64_t offset, ChecksumAlgorithm checksum,
-                                      EventView* out);
+                                      uint8_t header_length, EventView* out);
 
 // Computes the CRC32 (zlib polynomial) the binlog uses.
 [[nodiscard]] uint32_t BinlogCrc32(ByteView bytes, uint32_t crc = 0);

@@ -87,10 +87,11 @@ absl::Status ParseQueryStatus(ByteView vars, QueryStatus* s) {
   return absl::OkStatus();
 }
 
-// QUERY and QUERY_COMPRESSED (whose SQL text is a compressed record).
-absl::Status ParseQuery(const EventView& ev, const FormatDescription& fd, DecodeScratch* scratch,
-                        Event* out) {
-  QueryEvent q;
+// The QUERY layout shared by QUERY, QUERY_COMPRESSED and EXECUTE_LOAD_QUERY. `extra` gets
+// the post-header bytes after QUERY's own 13 (EXECUTE_LOAD_QUERY's file fields).
+absl::Status ParseQueryLayout(const EventView& ev, const FormatDescription& fd,
+                              DecodeScratch* scratch, QueryEvent* out, ByteView* extra) {
+  QueryEvent& q = *out;
   ByteReader r(ev.body);
   const uint8_t ph = fd.PostHeaderLength(ev.header.type);
   q.thread_id = r.U32();
@@ -103,11 +104,12 @@ absl::Status ParseQuery(const EventView& ev, const FormatDescription& fd, Decode
     status_len = r.U16();
     consumed = 13;
   }
-  SkipPostHeaderRest(r, ph, consumed);
+  if (extra != nullptr) *extra = ph > consumed ? r.Bytes(ph - consumed) : ByteView();
+  SkipPostHeaderRest(r, ph, extra != nullptr ? ph : consumed);
   q.status_vars = r.Bytes(status_len);
   q.db = r.String(db_len);
   const uint8_t nul = r.U8();
-  if (!r.ok()) return Truncated("QUERY");
+  if (!r.ok()) return Truncated(EventTypeName(ev.header.type));
   if (nul != 0) return absl::DataLossError("QUERY database name not NUL-terminated");
   q.sql = AsChars(r.Rest());
   if (ev.header.type == static_cast<uint8_t>(EventType::kMariaQueryCompressed)) {
@@ -119,8 +121,102 @@ absl::Status ParseQuery(const EventView& ev, const FormatDescription& fd, Decode
     }
     q.sql = AsChars(sql);
   }
-  if (absl::Status st = ParseQueryStatus(q.status_vars, &q.status); !st.ok()) return st;
+  return ParseQueryStatus(q.status_vars, &q.status);
+}
+
+// QUERY and QUERY_COMPRESSED (whose SQL text is a compressed record).
+absl::Status ParseQuery(const EventView& ev, const FormatDescription& fd, DecodeScratch* scratch,
+                        Event* out) {
+  QueryEvent q;
+  if (absl::Status st = ParseQueryLayout(ev, fd, scratch, &q, nullptr); !st.ok()) return st;
   *out = q;
+  return absl::OkStatus();
+}
+
+absl::Status ParseExecuteLoadQuery(const EventView& ev, const FormatDescription& fd,
+                                   DecodeScratch* scratch, Event* out) {
+  ExecuteLoadQueryEvent e;
+  ByteView extra;
+  if (absl::Status st = ParseQueryLayout(ev, fd, scratch, &e.query, &extra); !st.ok()) return st;
+  ByteReader r(extra);
+  e.file_id = r.U32();
+  e.fn_pos_start = r.U32();
+  e.fn_pos_end = r.U32();
+  e.dup_handling = r.U8();
+  if (!r.ok()) return Truncated("EXECUTE_LOAD_QUERY post-header");
+  if (e.fn_pos_start > e.fn_pos_end || e.fn_pos_end > e.query.sql.size()) {
+    return absl::DataLossError(StrCat("EXECUTE_LOAD_QUERY file name at [", e.fn_pos_start, ", ",
+                                      e.fn_pos_end, ") lies outside its ", e.query.sql.size(),
+                                      "-byte statement"));
+  }
+  if (e.dup_handling > 2) {
+    return absl::DataLossError(StrCat("EXECUTE_LOAD_QUERY duplicate handling ", e.dup_handling,
+                                      " unknown (0 error, 1 ignore, 2 replace)"));
+  }
+  *out = e;
+  return absl::OkStatus();
+}
+
+// BEGIN_LOAD_QUERY and APPEND_BLOCK: file_id, then a block of the file's data.
+absl::Status ParseLoadBlock(const EventView& ev, const FormatDescription& fd, DecodeScratch*,
+                            Event* out) {
+  ByteReader r(ev.body);
+  LoadBlockEvent e;
+  e.begin = ev.header.type == static_cast<uint8_t>(EventType::kBeginLoadQuery);
+  e.file_id = r.U32();
+  SkipPostHeaderRest(r, fd.PostHeaderLength(ev.header.type), 4);
+  e.block = r.Rest();
+  if (!r.ok()) return Truncated(EventTypeName(ev.header.type));
+  *out = e;
+  return absl::OkStatus();
+}
+
+absl::Status ParseDeleteFile(const EventView& ev, const FormatDescription&, DecodeScratch*,
+                             Event* out) {
+  ByteReader r(ev.body);
+  DeleteFileEvent e;
+  e.file_id = r.U32();
+  if (!r.ok()) return Truncated("DELETE_FILE");
+  *out = e;
+  return absl::OkStatus();
+}
+
+absl::Status ParseIncident(const EventView& ev, const FormatDescription& fd, DecodeScratch*,
+                           Event* out) {
+  ByteReader r(ev.body);
+  IncidentEvent e;
+  e.incident = r.U16();
+  SkipPostHeaderRest(r, fd.PostHeaderLength(ev.header.type), 2);
+  if (r.ok() && !r.empty()) e.message = r.String(r.U8());
+  if (!r.ok()) return Truncated("INCIDENT");
+  *out = e;
+  return absl::OkStatus();
+}
+
+// XA_PREPARE (MySQL): one_phase<1> format_id<4> gtrid_len<4> bqual_len<4> data.
+absl::Status ParseXaPrepare(const EventView& ev, const FormatDescription&, DecodeScratch*,
+                            Event* out) {
+  ByteReader r(ev.body);
+  XaPrepareEvent e;
+  e.one_phase = r.U8() != 0;
+  e.format_id = r.U32();
+  const uint32_t gtrid_len = r.U32();
+  const uint32_t bqual_len = r.U32();
+  if (r.ok() && (gtrid_len > 64 || bqual_len > 64)) {
+    return absl::DataLossError("XA_PREPARE xid longer than 64 bytes");
+  }
+  e.gtrid = r.Bytes(gtrid_len);
+  e.bqual = r.Bytes(bqual_len);
+  if (!r.ok()) return Truncated("XA_PREPARE");
+  *out = e;
+  return absl::OkStatus();
+}
+
+absl::Status ParseStartV3(const EventView& ev, const FormatDescription&, DecodeScratch*,
+                          Event* out) {
+  FormatDescription fd;
+  if (absl::Status st = ParseStartV3Event(ev, &fd); !st.ok()) return st;
+  *out = std::move(fd);
   return absl::OkStatus();
 }
 
@@ -159,6 +255,10 @@ absl::Status ParseIntvar(const EventView& ev, const FormatDescription&, DecodeSc
   e.kind = r.U8();
   e.value = r.U64();
   if (!r.ok()) return Truncated("INTVAR");
+  if (e.kind != IntvarEvent::kLastInsertId && e.kind != IntvarEvent::kInsertId) {
+    return absl::DataLossError(
+        StrCat("INTVAR kind ", e.kind, " unknown (1 LAST_INSERT_ID, 2 INSERT_ID)"));
+  }
   *out = e;
   return absl::OkStatus();
 }
@@ -189,6 +289,31 @@ absl::Status ParseUserVar(const EventView& ev, const FormatDescription&, DecodeS
     }
   }
   if (!r.ok()) return Truncated("USER_VAR");
+  switch (e.is_null ? UserVarEvent::kString : e.value_type) {
+    case UserVarEvent::kString:
+      break;
+    case UserVarEvent::kReal:
+    case UserVarEvent::kInt:
+      if (e.value.size() != 8) {
+        return absl::DataLossError(StrCat("USER_VAR @", e.name, ": ",
+                                          e.value_type == UserVarEvent::kInt ? "integer" : "real",
+                                          " value of ", e.value.size(), " bytes, expected 8"));
+      }
+      break;
+    case UserVarEvent::kDecimal:
+      // precision<1> scale<1> packed decimal
+      if (e.value.size() < 2 || e.value[0] == 0 || e.value[0] > 65 || e.value[1] > 38 ||
+          e.value[1] > e.value[0] ||
+          e.value.size() != 2 + DecimalBinarySize(e.value[0], e.value[1])) {
+        return absl::DataLossError(StrCat("USER_VAR @", e.name, ": decimal value of ",
+                                          e.value.size(), " bytes does not match its precision "
+                                          "and scale"));
+      }
+      break;
+    default:
+      return absl::DataLossError(StrCat("USER_VAR @", e.name, ": value type ", e.value_type,
+                                        " unknown (0 string, 1 real, 2 int, 4 decimal)"));
+  }
   *out = e;
   return absl::OkStatus();
 }
@@ -549,13 +674,34 @@ absl::Status ParseUninterpreted(const EventView& ev, const FormatDescription&, D
   return absl::OkStatus();
 }
 
+// IGNORABLE_LOG_EVENT (28) is ignorable by definition (the server promises it changes no
+// data), like an unknown type flagged LOG_EVENT_IGNORABLE_F.
+absl::Status ParseIgnorable(const EventView& ev, const FormatDescription&, DecodeScratch*,
+                            Event* out) {
+  *out = IgnorableEvent{ev.header.type, ev.body};
+  return absl::OkStatus();
+}
+
+// Known types binsync refuses, each with what to do instead.
 absl::Status NotDecodedYet(const EventView& ev, const FormatDescription&, DecodeScratch*, Event*) {
   std::string_view hint;
   switch (static_cast<EventType>(ev.header.type)) {
     case EventType::kWriteRowsV0:
     case EventType::kUpdateRowsV0:
     case EventType::kDeleteRowsV0:
-      hint = "pre-GA MySQL 5.1 rows events are not supported";
+      // Their row images are the table's storage record (engine null bytes, then each
+      // field's own packing), which the binlog does not describe.
+      hint = "pre-GA MySQL 5.1 rows event (written by 5.1.0-5.1.15): its row images are in "
+             "the table's storage format, which the binlog does not describe, so binsync "
+             "cannot decode it; read this binlog with the mysqlbinlog of that server, or "
+             "upgrade the source and take a fresh copy of the data";
+      break;
+    case EventType::kLoad:
+    case EventType::kNewLoad:
+    case EventType::kCreateFile:
+    case EventType::kExecLoad:
+      hint = "LOAD DATA as MySQL 3.23/4.x logged it is not supported; read this binlog with "
+             "the mysqlbinlog of that server, or replay the LOAD DATA by hand";
       break;
     default:
       hint = "this event type is not decoded";
@@ -574,24 +720,24 @@ constexpr std::array<Codec, 256> MakeCodecs() {
   auto set = [&t](EventType type, std::string_view name, ParseFn fn) {
     t[static_cast<uint8_t>(type)] = {name, fn};
   };
-  set(EventType::kStartV3, "START_V3", nullptr);
+  set(EventType::kStartV3, "START_V3", ParseStartV3);
   set(EventType::kQuery, "QUERY", ParseQuery);
   set(EventType::kStop, "STOP", ParseStop);
   set(EventType::kRotate, "ROTATE", ParseRotate);
   set(EventType::kIntvar, "INTVAR", ParseIntvar);
-  set(EventType::kLoad, "LOAD", nullptr);
+  set(EventType::kLoad, "LOAD", NotDecodedYet);
   set(EventType::kSlave, "SLAVE", nullptr);
-  set(EventType::kCreateFile, "CREATE_FILE", nullptr);
-  set(EventType::kAppendBlock, "APPEND_BLOCK", ParseUninterpreted);
-  set(EventType::kExecLoad, "EXEC_LOAD", nullptr);
-  set(EventType::kDeleteFile, "DELETE_FILE", ParseUninterpreted);
-  set(EventType::kNewLoad, "NEW_LOAD", nullptr);
+  set(EventType::kCreateFile, "CREATE_FILE", NotDecodedYet);
+  set(EventType::kAppendBlock, "APPEND_BLOCK", ParseLoadBlock);
+  set(EventType::kExecLoad, "EXEC_LOAD", NotDecodedYet);
+  set(EventType::kDeleteFile, "DELETE_FILE", ParseDeleteFile);
+  set(EventType::kNewLoad, "NEW_LOAD", NotDecodedYet);
   set(EventType::kRand, "RAND", ParseRand);
   set(EventType::kUserVar, "USER_VAR", ParseUserVar);
   set(EventType::kFormatDescription, "FORMAT_DESCRIPTION", ParseFde);
   set(EventType::kXid, "XID", ParseXid);
-  set(EventType::kBeginLoadQuery, "BEGIN_LOAD_QUERY", ParseUninterpreted);
-  set(EventType::kExecuteLoadQuery, "EXECUTE_LOAD_QUERY", ParseUninterpreted);
+  set(EventType::kBeginLoadQuery, "BEGIN_LOAD_QUERY", ParseLoadBlock);
+  set(EventType::kExecuteLoadQuery, "EXECUTE_LOAD_QUERY", ParseExecuteLoadQuery);
   set(EventType::kTableMap, "TABLE_MAP", ParseTableMap);
   set(EventType::kWriteRowsV0, "WRITE_ROWS_V0", NotDecodedYet);
   set(EventType::kUpdateRowsV0, "UPDATE_ROWS_V0", NotDecodedYet);
@@ -599,9 +745,9 @@ constexpr std::array<Codec, 256> MakeCodecs() {
   set(EventType::kWriteRowsV1, "WRITE_ROWS_V1", ParseRows);
   set(EventType::kUpdateRowsV1, "UPDATE_ROWS_V1", ParseRows);
   set(EventType::kDeleteRowsV1, "DELETE_ROWS_V1", ParseRows);
-  set(EventType::kIncident, "INCIDENT", ParseUninterpreted);
+  set(EventType::kIncident, "INCIDENT", ParseIncident);
   set(EventType::kHeartbeat, "HEARTBEAT", ParseHeartbeat);
-  set(EventType::kIgnorable, "IGNORABLE", ParseUninterpreted);
+  set(EventType::kIgnorable, "IGNORABLE", ParseIgnorable);
   set(EventType::kRowsQuery, "ROWS_QUERY", ParseRowsQuery);
   set(EventType::kWriteRowsV2, "WRITE_ROWS_V2", ParseRows);
   set(EventType::kUpdateRowsV2, "UPDATE_ROWS_V2", ParseRows);
@@ -611,7 +757,7 @@ constexpr std::array<Codec, 256> MakeCodecs() {
   set(EventType::kPreviousGtids, "PREVIOUS_GTIDS", ParsePreviousGtids);
   set(EventType::kTransactionContext, "TRANSACTION_CONTEXT", ParseUninterpreted);
   set(EventType::kViewChange, "VIEW_CHANGE", ParseUninterpreted);
-  set(EventType::kXaPrepare, "XA_PREPARE", ParseUninterpreted);
+  set(EventType::kXaPrepare, "XA_PREPARE", ParseXaPrepare);
   set(EventType::kPartialUpdateRows, "PARTIAL_UPDATE_ROWS", ParseRows);
   set(EventType::kTransactionPayload, "TRANSACTION_PAYLOAD", ParseTransactionPayload);
   set(EventType::kHeartbeatV2, "HEARTBEAT_V2", ParseUninterpreted);
@@ -633,6 +779,18 @@ constexpr std::array<Codec, 256> MakeCodecs() {
 constexpr std::array<Codec, 256> kCodecs = MakeCodecs();
 
 }  // namespace
+
+std::string_view IncidentName(uint16_t incident) {
+  switch (incident) {
+    case 0: return "NONE";
+    case 1: return "LOST_EVENTS";
+    default: return "UNKNOWN";
+  }
+}
+
+std::string_view ExecuteLoadQueryEvent::file_name() const {
+  return query.sql.substr(fn_pos_start, fn_pos_end - fn_pos_start);
+}
 
 std::string_view EventTypeName(uint8_t type) {
   if (!kCodecs[type].name.empty()) return kCodecs[type].name;
@@ -722,6 +880,7 @@ absl::Status DecodeEvent(const EventView& event, const FormatDescription& fd, st
   const Codec& codec = kCodecs[type];
   absl::Status st;
   if (!fd.seen && type != static_cast<uint8_t>(EventType::kFormatDescription) &&
+      type != static_cast<uint8_t>(EventType::kStartV3) &&
       type != static_cast<uint8_t>(EventType::kRotate)) {
     st = absl::FailedPreconditionError("event before the first FORMAT_DESCRIPTION");
   } else if (codec.parse != nullptr) {
@@ -732,7 +891,9 @@ absl::Status DecodeEvent(const EventView& event, const FormatDescription& fd, st
     st = absl::DataLossError(
         "unknown event type without LOG_EVENT_IGNORABLE_F: cannot be skipped safely");
   } else {
-    st = absl::UnimplementedError("obsolete event type (pre-MySQL 5.0) is not supported");
+    st = absl::UnimplementedError(
+        "obsolete event type (MySQL 3.23/4.x replication) is not supported; read this binlog "
+        "with the mysqlbinlog of that server");
   }
   if (!st.ok()) return EventError(st, file, event.offset, type);
   return absl::OkStatus();

@@ -1,17 +1,32 @@
 // Decoded binlog events: one zero-copy struct and one parse function per event type,
 // dispatched by a table indexed by type code (events.cc). Consumers std::visit an Event.
 //
-// Body layouts (after the 19-byte common header; post-header lengths from the FDE):
+// Body layouts (after the common header: 19 bytes, or the FDE's longer header_length;
+// post-header lengths from the FDE):
 //   QUERY (2)            thread_id<4> exec_time<4> db_len<1> error_code<2>
 //                        status_vars_len<2> | status_vars[status_vars_len] db[db_len] 0x00
 //                        sql (to the end)
 //   STOP (3)             empty
 //   ROTATE (4)           position<8> | next file name (to the end)
-//   INTVAR (5)           kind<1> value<8>
+//   START_V3 (1)         binlog_version<2> server_version<50> create_timestamp<4>: heads
+//                        a MySQL 4.x binlog (v3: decoded as a FORMAT_DESCRIPTION with 4.x
+//                        post-header lengths); v1 (MySQL 3.23, 13-byte header) is refused
+//   APPEND_BLOCK (9),    file_id<4> | block (to the end): the data of a statement-based
+//   BEGIN_LOAD_QUERY (17) LOAD DATA, in order
+//   DELETE_FILE (11)     file_id<4>: the LOAD DATA's file is dropped unexecuted
+//   EXECUTE_LOAD_QUERY (18) QUERY's post-header, then file_id<4> fn_pos_start<4>
+//                        fn_pos_end<4> dup_handling<1> (0 error, 1 ignore, 2 replace) |
+//                        as QUERY; sql[fn_pos_start, fn_pos_end) is the file name
+//   INTVAR (5)           kind<1> (1 LAST_INSERT_ID, 2 INSERT_ID; others are errors) value<8>
 //   RAND (13)            seed1<8> seed2<8>
 //   USER_VAR (14)        name_len<4> name is_null<1> [type<1> charset<4> len<4> value
-//                        [flags<1>]]
+//                        [flags<1>]]; type 0 string (bytes in collation `charset`),
+//                        1 real (double<8>), 2 int (int<8>, flags bit 0: unsigned),
+//                        4 decimal (precision<1> scale<1> packed decimal); others errors
 //   XID (16)             xid<8>
+//   INCIDENT (26)        incident<2> | message_len<1> message (1 = LOST_EVENTS)
+//   IGNORABLE (28)       ignorable by definition: returned as IgnorableEvent
+//   XA_PREPARE (38)      one_phase<1> format_id<4> gtrid_len<4> bqual_len<4> gtrid bqual
 //   HEARTBEAT (27)       log file name (to the end); position is header.log_pos
 //   ROWS_QUERY (29)      len<1> (truncated length, ignored) sql (to the end)
 //   GTID (33),           flags<1> sid<16> gno<8> [lt_type<1>=2 last_committed<8>
@@ -52,8 +67,9 @@
 // 166-171) are described in table_map.h and rows_event.h; compressed records in
 // compressed_event.h, JSON diffs in json_diff.h.
 //
-// Not decoded, and therefore errors naming the position (never skipped): pre-GA rows
-// events (20-22), and any unknown type without LOG_EVENT_IGNORABLE_F.
+// Not decoded, and therefore errors naming the position and what to do (never skipped):
+// pre-GA rows events (20-22), MySQL 3.23/4.x LOAD DATA and replication events (6-8, 10,
+// 12), and any unknown type without LOG_EVENT_IGNORABLE_F.
 // An unknown type *with* LOG_EVENT_IGNORABLE_F is returned as IgnorableEvent (the server
 // promises it does not change data; Aurora writes type 100 this way).
 #ifndef BINSYNC_CORE_BINLOG_EVENTS_H_
@@ -120,7 +136,9 @@ struct XidEvent {
 struct StopEvent {};
 
 struct IntvarEvent {
-  uint8_t kind = 0;  // 1 LAST_INSERT_ID, 2 INSERT_ID
+  static constexpr uint8_t kLastInsertId = 1;
+  static constexpr uint8_t kInsertId = 2;
+  uint8_t kind = 0;  // kLastInsertId or kInsertId
   uint64_t value = 0;
 };
 
@@ -129,11 +147,15 @@ struct RandEvent {
 };
 
 struct UserVarEvent {
+  static constexpr uint8_t kString = 0;
+  static constexpr uint8_t kReal = 1;
+  static constexpr uint8_t kInt = 2;
+  static constexpr uint8_t kDecimal = 4;
   std::string_view name;
   bool is_null = true;
-  uint8_t value_type = 0;  // STRING_RESULT 0, REAL 1, INT 2, ROW 3, DECIMAL 4
-  uint32_t charset = 0;
-  ByteView value;
+  uint8_t value_type = 0;  // kString, kReal, kInt, kDecimal (checked)
+  uint32_t charset = 0;    // collation id of a string value
+  ByteView value;          // int/real: 8 bytes; decimal: precision, scale, packed digits
   bool has_flags = false;
   uint8_t flags = 0;  // bit 0: unsigned
 };
@@ -239,8 +261,45 @@ struct TransactionPayloadEvent {
   ByteView payload;
 };
 
-// Known events binsync recognises but does not interpret (statement-based LOAD DATA
-// pieces, INCIDENT, TRANSACTION_CONTEXT, VIEW_CHANGE, XA_PREPARE, HEARTBEAT_V2).
+// The source logged an incident: events are missing from its binlog after this point
+// (LOST_EVENTS) and a replica must stop here.
+struct IncidentEvent {
+  uint16_t incident = 0;
+  std::string_view message;
+};
+// "LOST_EVENTS" for 1, "NONE" for 0, "UNKNOWN" otherwise.
+[[nodiscard]] std::string_view IncidentName(uint16_t incident);
+
+// A block of a statement-based LOAD DATA's file (BEGIN_LOAD_QUERY starts the file,
+// APPEND_BLOCK adds to it).
+struct LoadBlockEvent {
+  bool begin = false;
+  uint32_t file_id = 0;
+  ByteView block;
+};
+
+struct DeleteFileEvent {
+  uint32_t file_id = 0;
+};
+
+// The LOAD DATA statement of the file the blocks with `file_id` carried.
+struct ExecuteLoadQueryEvent {
+  QueryEvent query;
+  uint32_t file_id = 0;
+  uint32_t fn_pos_start = 0, fn_pos_end = 0;  // the file name in query.sql (checked)
+  uint8_t dup_handling = 0;                   // 0 error, 1 IGNORE, 2 REPLACE
+  [[nodiscard]] std::string_view file_name() const;
+};
+
+// MySQL XA PREPARE: ends the prepared part of an XA transaction.
+struct XaPrepareEvent {
+  bool one_phase = false;
+  uint32_t format_id = 0;
+  ByteView gtrid, bqual;
+};
+
+// Known events binsync recognises but does not interpret (TRANSACTION_CONTEXT and
+// VIEW_CHANGE of MySQL group replication, HEARTBEAT_V2 of the wire protocol).
 struct UninterpretedEvent {
   uint8_t type = 0;
   ByteView body;
@@ -256,7 +315,9 @@ using Event = std::variant<FormatDescription, QueryEvent, RotateEvent, XidEvent,
                            IntvarEvent, RandEvent, UserVarEvent, HeartbeatEvent, RowsQueryEvent,
                            AnnotateRowsEvent, MysqlGtidEvent, PreviousGtidsEvent, MariaGtidEvent,
                            MariaGtidListEvent, BinlogCheckpointEvent, TransactionPayloadEvent,
-                           TableMapEvent, RowsEvent, UninterpretedEvent, IgnorableEvent>;
+                           TableMapEvent, RowsEvent, IncidentEvent, LoadBlockEvent,
+                           DeleteFileEvent, ExecuteLoadQueryEvent, XaPrepareEvent,
+                           UninterpretedEvent, IgnorableEvent>;
 
 // Memory that decoding may need beyond the event buffer: the inflated part of a MariaDB
 // compressed event (QUERY_COMPRESSED's SQL, the rows of *_ROWS_COMPRESSED*). Owned by the

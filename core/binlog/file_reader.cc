@@ -150,12 +150,18 @@ absl::StatusOr<bool> FileReader::Next(EventView* event) {
         name_, position_, h.type));
   }
   const ByteView raw(data_, h.event_size);
-  if (absl::Status st = FrameEvent(raw, position_, format_.checksum, event); !st.ok()) {
+  if (absl::Status st = FrameEvent(raw, position_, format_.checksum, format_.header_length, event); !st.ok()) {
     return Fail(EventError(st, name_, position_, h.type));
   }
   if (h.type == static_cast<uint8_t>(EventType::kFormatDescription)) {
     FormatDescription fd;
     if (absl::Status st = ParseFormatDescription(*event, &fd); !st.ok()) {
+      return Fail(EventError(st, name_, position_, h.type));
+    }
+    format_ = std::move(fd);
+  } else if (h.type == static_cast<uint8_t>(EventType::kStartV3)) {
+    FormatDescription fd;
+    if (absl::Status st = ParseStartV3Event(*event, &fd); !st.ok()) {
       return Fail(EventError(st, name_, position_, h.type));
     }
     format_ = std::move(fd);
@@ -167,8 +173,10 @@ absl::StatusOr<bool> FileReader::Next(EventView* event) {
 }
 
 absl::Status PayloadReader::Reset(const TransactionPayloadEvent& payload, const EventView& outer,
-                                  std::string_view file, size_t max_uncompressed) {
+                                  std::string_view file, uint8_t header_length,
+                                  size_t max_uncompressed) {
   outer_offset_ = outer.offset;
+  header_length_ = header_length;
   file_ = StrCat(file, ":", outer.offset, "/payload");
   cursor_ = 0;
   auto error = [&](std::string_view what) {
@@ -211,7 +219,7 @@ absl::StatusOr<bool> PayloadReader::Next(EventView* event) {
                       file_, cursor_, h.type);
   }
   if (absl::Status st = FrameEvent(rest.first(h.event_size), cursor_, ChecksumAlgorithm::kOff,
-                                   event);
+                                   header_length_, event);
       !st.ok()) {
     return EventError(st, file_, cursor_, h.type);
   }

@@ -90,9 +90,11 @@ class FileReader {
 class PayloadReader {
  public:
   // Decompresses `payload` (at most `max_uncompressed` bytes) into an internal buffer.
-  // `outer` is the TRANSACTION_PAYLOAD event; `file` names the source for errors.
+  // `outer` is the TRANSACTION_PAYLOAD event; `file` names the source for errors;
+  // `header_length` is the common header length of the FDE in force (inner events too).
   [[nodiscard]] absl::Status Reset(const TransactionPayloadEvent& payload, const EventView& outer,
-                                   std::string_view file, size_t max_uncompressed = 1u << 30);
+                                   std::string_view file, uint8_t header_length,
+                                   size_t max_uncompressed = 1u << 30);
 
   // Frames the next inner event; false at the end. Views valid until the next Reset().
   [[nodiscard]] absl::StatusOr<bool> Next(EventView* event);
@@ -107,6 +109,7 @@ class PayloadReader {
   ByteView data_;
   size_t cursor_ = 0;
   uint64_t outer_offset_ = 0;
+  uint8_t header_length_ = kEventHeaderLength;
   std::string file_;
 };
 

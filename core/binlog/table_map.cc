@@ -62,6 +62,13 @@ absl::Status ParseTableMapEvent(const EventView& event, const FormatDescription&
     return absl::DataLossError(StrCat("TABLE_MAP column count ", out->column_count, " invalid"));
   }
   out->column_types = r.Bytes(out->column_count);
+  if (!r.ok()) return Truncated("column types");
+  // MySQL 5.1 before 5.1.23 ended the event here: no metadata, no null bitmap.
+  out->has_metadata = !r.empty();
+  if (!out->has_metadata) {
+    out->metadata = out->null_bitmap = out->optional_metadata = r.Bytes(0);
+    return absl::OkStatus();
+  }
   out->metadata = r.PackedBytes();
   out->null_bitmap = r.Bytes((out->column_count + 7) / 8);
   if (!r.ok()) return Truncated("column description");
@@ -112,6 +119,7 @@ absl::Status TableMap::Assign(const TableMapEvent& event) {
   primary_key_.clear();
   visible_.clear();
   vector_dims_.clear();
+  static constexpr uint8_t kNoMetadata[2] = {0, 0};
   for (size_t i = 0; i < columns_.size(); ++i) {
     const int n = MetadataLength(types[i]);
     if (n < 0) {
@@ -119,13 +127,30 @@ absl::Status TableMap::Assign(const TableMapEvent& event) {
                                              " has unsupported type ", ColumnTypeName(types[i]),
                                              " (", types[i], ")"));
     }
-    const ByteView m = meta.Bytes(static_cast<size_t>(n));
-    if (!meta.ok()) return Truncated(StrCat("metadata of column ", i + 1));
+    ByteView m;
+    if (event.has_metadata) {
+      m = meta.Bytes(static_cast<size_t>(n));
+      if (!meta.ok()) return Truncated(StrCat("metadata of column ", i + 1));
+    } else if (n > 0) {
+      // Without metadata only fixed-size cells can be framed (FLOAT and DOUBLE ignore
+      // theirs); a string, DECIMAL, BIT or BLOB cell's size is in the table definition.
+      const auto type = static_cast<ColumnType>(types[i]);
+      if (type != ColumnType::kFloat && type != ColumnType::kDouble) {
+        return absl::UnimplementedError(StrCat(
+            database_, ".", table_, " column ", i + 1, " (", ColumnTypeName(types[i]),
+            "): the TABLE_MAP carries no column metadata (MySQL 5.1 before 5.1.23 wrote "
+            "none), and a ", ColumnTypeName(types[i]),
+            " cell cannot be read without it; read this binlog with the mysqlbinlog of "
+            "that server, or upgrade the source"));
+      }
+      m = ByteView(kNoMetadata, static_cast<size_t>(n));
+    }
     if (absl::Status st = ResolveColumn(types[i], m, &columns_[i]); !st.ok()) {
       return absl::Status(st.code(), StrCat("column ", i + 1, " of ", database_, ".", table_,
                                             ": ", ToStd(st.message())));
     }
-    columns_[i].nullable = (null_bitmap[i / 8] >> (i % 8)) & 1;
+    // No null bitmap (5.1 before 5.1.23): every column may be NULL.
+    columns_[i].nullable = null_bitmap.empty() || ((null_bitmap[i / 8] >> (i % 8)) & 1) != 0;
   }
   if (!meta.empty()) {
     return absl::DataLossError(StrCat("TABLE_MAP metadata has ", meta.remaining(),

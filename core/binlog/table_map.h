@@ -9,9 +9,11 @@
 //   table_len int<1>, table str<table_len>, 0x00
 //   column_count   packed int
 //   column_types   int<1>[column_count]          ColumnType codes
-//   metadata_len   packed int
-//   metadata       per column, MetadataLength(type) bytes (column_codec.h)
-//   null_bitmap    (column_count+7)/8 bytes, LSB-first: column may be NULL
+//   metadata_len   packed int        } absent in MySQL 5.1 before 5.1.23 (the event
+//   metadata       per column,       } ends after column_types): then only columns of
+//                  MetadataLength(type) bytes (column_codec.h)   fixed-size types (and
+//   null_bitmap    (column_count+7)/8 bytes, LSB-first: column  FLOAT, DOUBLE) can be
+//                  may be NULL                                  decoded; others are errors
 //   optional metadata, to the end: { type int<1>, length packed int, value } ...
 //      1 SIGNEDNESS        bitmap, MSB-first, one bit per numeric column (YEAR counts)
 //      2 DEFAULT_CHARSET   packed default collation, then {packed char-column ordinal,
@@ -57,6 +59,7 @@ struct TableMapEvent {
   ByteView metadata;
   ByteView null_bitmap;
   ByteView optional_metadata;
+  bool has_metadata = true;  // false: a pre-5.1.23 map, the event ends after column_types
 };
 
 [[nodiscard]] absl::Status ParseTableMapEvent(const EventView& event, const FormatDescription& fd,

@@ -81,6 +81,34 @@ absl::Status Assembler::Add(const binlog::EventView& ev, const binlog::Event& de
     return binlog::EventError(absl::DataLossError(std::string(what)), file, ev.offset, ev.header.type);
   };
 
+  // Refused wherever they appear, inside a transaction or not: what follows them cannot
+  // be applied faithfully.
+  if (const auto* incident = std::get_if<binlog::IncidentEvent>(&decoded)) {
+    // As native replication does: a replica stops at an incident (LOST_EVENTS: the source
+    // failed to log some changes, so its binlog no longer matches its data).
+    return binlog::EventError(
+        absl::DataLossError(StrCat(
+            "the source logged incident ", binlog::IncidentName(incident->incident), " (",
+            incident->incident, "): \"", incident->message,
+            "\"; its binlog misses changes from here on, so replication stops. Check the "
+            "source's error log, bring the pair back in line (binsync verify --repair, or "
+            "binsync resync), then restart replicate with --start ", file, ":",
+            ev.offset + ev.raw.size())),
+        file, ev.offset, ev.header.type);
+  }
+  if (std::holds_alternative<binlog::LoadBlockEvent>(decoded) ||
+      std::holds_alternative<binlog::ExecuteLoadQueryEvent>(decoded) ||
+      std::holds_alternative<binlog::DeleteFileEvent>(decoded)) {
+    return binlog::EventError(
+        absl::FailedPreconditionError(StrCat(
+            "statement-based LOAD DATA: its data file exists only in the source's binlog, and "
+            "binsync does not replay LOAD DATA. Set binlog_format=ROW on the source (LOAD DATA "
+            "is then logged as rows), bring the pair back in line (binsync verify --repair, or "
+            "binsync resync), then restart replicate with --start after this LOAD DATA's "
+            "EXECUTE_LOAD_QUERY (or DELETE_FILE) event")),
+        file, ev.offset, ev.header.type);
+  }
+
   if (const auto* g = std::get_if<binlog::MariaGtidEvent>(&decoded)) {
     if (current_ != nullptr) return error("GTID inside an unfinished transaction");
     if (g->is_xa) {
@@ -95,6 +123,10 @@ absl::Status Assembler::Add(const binlog::EventView& ev, const binlog::Event& de
       format_version_ = fd.server_version;
     }
     current_ = std::make_unique<Transaction>();
+    // MariaDB logs no BEGIN: a GTID without FL_STANDALONE opens a transaction that an XID
+    // or COMMIT ends (statement-based DML included); a standalone one (DDL) ends with its
+    // statement.
+    begun_ = (g->flags2 & binlog::MariaGtidEvent::kFlagStandalone) == 0;
     Transaction& t = *current_;
     t.has_gtid = true;
     t.gtid = MariaDbGtid{g->domain_id, ev.header.server_id, g->seq_no};
@@ -151,7 +183,10 @@ absl::Status Assembler::Add(const binlog::EventView& ev, const binlog::Event& de
     }
     t.has_statements = true;
     RETURN_IF_ERROR(Append(ev));
-    if (!begun_) return Finish(done);  // DDL: standalone, no COMMIT follows
+    if (!begun_) {  // DDL: standalone, no COMMIT follows
+      t.self_committed = true;
+      return Finish(done);
+    }
     return absl::OkStatus();
   }
   switch (type) {

@@ -11,6 +11,9 @@
 // PREVIOUS_GTIDS, HEARTBEAT, STOP, ignorable events) only update the position.
 // Anything else out of place (rows outside a transaction, a GTID inside one, XA) is an
 // error naming file:pos: a transaction is never split, merged or dropped silently.
+// Refused wherever they appear, with what to do: INCIDENT (the source's binlog misses
+// changes: replication stops there, as native replication does) and statement-based LOAD
+// DATA (BEGIN_LOAD_QUERY, APPEND_BLOCK, EXECUTE_LOAD_QUERY, DELETE_FILE).
 #ifndef BINSYNC_CORE_TXN_ASSEMBLER_H_
 #define BINSYNC_CORE_TXN_ASSEMBLER_H_
 

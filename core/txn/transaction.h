@@ -47,6 +47,7 @@ struct Transaction : apply::Job {
   uint64_t end_pos = 0;        // source position after the last event
   std::string gtid_pos_after;  // source GTID position (every domain) after this txn
   bool has_statements = false; // QUERY events other than BEGIN/COMMIT: DDL or SBR DML
+  bool self_committed = false;  // one statement without BEGIN (DDL): it committed itself
   bool has_rows = false;
   uint32_t source_txns = 1;    // catchup: source transactions merged into this one
   std::string first_name;      // catchup: Name() of the first merged transaction

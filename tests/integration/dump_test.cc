@@ -1,6 +1,7 @@
 // `binsync dump` on the binlog of a real sandbox server: the JSON row changes equal what
 // was written, a corrupted or truncated copy fails with file:pos and exit 2, and
-// `--format stats` counts events and rows.
+// `--format stats` counts events and rows. And on EventBuilder-encoded binlogs (no server):
+// statement context, statement-based LOAD DATA and INCIDENT events are shown.
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -10,6 +11,7 @@
 
 #include "core/util/strings.h"
 #include "gtest/gtest.h"
+#include "tests/core/binlog/event_builder.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sandbox_fixture.h"
 
@@ -214,6 +216,98 @@ TEST_F(DumpTest, StatsCountsEventsAndRows) {
       << r.out;
   EXPECT_NE(r.out.find("MB/s "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("seconds "), std::string::npos) << r.out;
+}
+
+// A MariaDB binlog with a statement and its context, a LOAD DATA, and an incident.
+std::string StatementsBinlog() {
+  using binlog::testing::Bytes;
+  using binlog::testing::EventBuilder;
+  EventBuilder b(binlog::testing::Flavor::kMariaDb1011, true);
+  std::vector<std::vector<uint8_t>> events;
+  events.push_back(b.Fde());
+  auto gtid = [&](uint64_t seq) {
+    Bytes g;
+    g.U64(seq).U32(0).U8(0);
+    events.push_back(b.Event(162, g.bytes()));
+    events.push_back(b.Event(2, EventBuilder::QueryBody("shop", "BEGIN")));
+  };
+  auto xid = [&] {
+    Bytes x;
+    x.U64(1);
+    events.push_back(b.Event(16, x.bytes()));
+  };
+  gtid(10);
+  Bytes intvar, rand, var;
+  intvar.U8(2).U64(1001);
+  rand.U64(11).U64(22);
+  var.U32(4).Str("name").U8(0).U8(0).U32(45).U32(2).Str("hi").U8(0);
+  events.push_back(b.Event(5, intvar.bytes()));
+  events.push_back(b.Event(13, rand.bytes()));
+  events.push_back(b.Event(14, var.bytes()));
+  events.push_back(b.Event(2, EventBuilder::QueryBody("shop", "INSERT INTO t VALUES (NULL, RAND(), @name)")));
+  xid();
+  gtid(11);
+  Bytes begin, append;
+  begin.U32(3).Str("1,a\n2,b\n");
+  append.U32(3).Str("3,c\n");
+  events.push_back(b.Event(17, begin.bytes()));
+  events.push_back(b.Event(9, append.bytes()));
+  const std::string sql = "LOAD DATA INFILE '/tmp/SQL_LOAD-1-2-3.data' INTO TABLE `t`";
+  Bytes elq;
+  elq.U32(3).U32(0).U8(4).U16(0).U16(0).U32(3).U32(17).U32(43).U8(0).Str("shop").U8(0).Str(sql);
+  events.push_back(b.Event(18, elq.bytes()));
+  xid();
+  Bytes incident;
+  incident.U16(1).U8(9).Str("disk full");
+  events.push_back(b.Event(26, incident.bytes()));
+  const std::vector<uint8_t> file = EventBuilder::File(events);
+  return std::string(file.begin(), file.end());
+}
+
+TEST(DumpStatementsTest, ContextLoadDataAndIncidentAreShown) {
+  const fs::path dir = testing::MakeTempDir("dumpstmt");
+  const fs::path path = dir / "mariadb-bin.000003";
+  {
+    const std::string data = StatementsBinlog();
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(data.data(), static_cast<std::streamsize>(data.size()));
+  }
+  auto r = RunBinsync({"dump", path.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 3U) << r.out;
+  EXPECT_EQ(lines[0]["type"], "query");
+  EXPECT_EQ(lines[0]["gtid"], "0-1-10");
+  EXPECT_EQ(lines[0]["context"],
+            nlohmann::json::parse(R"({"insert_id":1001,"rand_seed1":11,"rand_seed2":22,)"
+                                  R"("user_vars":{"name":"hi"}})"));
+  EXPECT_EQ(lines[1]["type"], "query");
+  EXPECT_EQ(lines[1]["sql"], "LOAD DATA INFILE '/tmp/SQL_LOAD-1-2-3.data' INTO TABLE `t`");
+  EXPECT_EQ(lines[1]["load_data"],
+            nlohmann::json::parse(R"({"file_id":3,"file_name":"'/tmp/SQL_LOAD-1-2-3.data'",)"
+                                  R"("bytes":12,"duplicates":"error"})"));
+  EXPECT_EQ(lines[2]["type"], "incident");
+  EXPECT_EQ(lines[2]["incident"], 1);
+  EXPECT_EQ(lines[2]["name"], "LOST_EVENTS");
+  EXPECT_EQ(lines[2]["message"], "disk full");
+  EXPECT_NE(lines[2]["pos"].get<std::string>().find("mariadb-bin.000003:"), std::string::npos);
+  EXPECT_NE(r.err.find("INCIDENT LOST_EVENTS"), std::string::npos) << r.err;
+
+  auto text = RunBinsync({"dump", "--format", "text", path.string()});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("use `shop`;\nSET INSERT_ID=1001;\nSET @@RAND_SEED1=11, "
+                          "@@RAND_SEED2=22;\nSET @`name`:=_utf8mb4 X'6869' COLLATE "
+                          "`utf8mb4_general_ci`;\nINSERT INTO t VALUES (NULL, RAND(), @name);\n"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("# LOAD DATA file_id 3: 12 bytes of data"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("# Incident: LOST_EVENTS (1): disk full\n"), std::string::npos)
+      << text.out;
+  std::error_code ec;
+  fs::remove_all(dir, ec);
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ class Decoder {
       return Rows(*rows, ev, file);
     } else if (auto* p = std::get_if<TransactionPayloadEvent>(&event)) {
       PayloadReader payload;
-      if (absl::Status st = payload.Reset(*p, ev, file); !st.ok()) return st;
+      if (absl::Status st = payload.Reset(*p, ev, file, fd.header_length); !st.ok()) return st;
       EventView inner_ev;
       for (;;) {
         absl::StatusOr<bool> more = payload.Next(&inner_ev);

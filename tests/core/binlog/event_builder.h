@@ -83,33 +83,44 @@ class EventBuilder {
  public:
   EventBuilder(Flavor flavor, bool crc32) : flavor_(flavor), crc32_(crc32) {}
 
+  // Servers that add fields to the common header: every event but the FDE gets `n` extra
+  // header bytes (0xee) after the 19 standard ones, and the FDE announces 19 + n.
+  void set_extra_header(size_t n) { extra_header_ = n; }
+  // With checksums off, write the FDE's CRC field as zeros (servers do: the algorithm is
+  // OFF, so the field is not a checksum).
+  void set_fde_crc_zero(bool zero) { fde_crc_zero_ = zero; }
+  // The FDE's server version (default: the flavour's).
+  void set_server_version(std::string v) { server_version_ = std::move(v); }
+
   // A whole event: header + body (+ CRC32). log_pos is `end_pos` (0 = computed from the
   // builder's running position, which starts after the magic).
   std::vector<uint8_t> Event(uint8_t type, const std::vector<uint8_t>& body,
                              uint16_t flags = 0, uint32_t server_id = 1,
                              bool force_no_crc = false) {
     const bool crc = (crc32_ && !force_no_crc) || type == 15;
-    const size_t size = kEventHeaderLength + body.size() + (crc ? 4 : 0);
+    const size_t extra = type == 15 ? 0 : extra_header_;
+    const size_t size = kEventHeaderLength + extra + body.size() + (crc ? 4 : 0);
     Bytes e;
     e.U32(1700000000).U8(type).U32(server_id).U32(size).U32(pos_ + size).U16(flags);
+    for (size_t i = 0; i < extra; ++i) e.U8(0xee);
     e.Raw(body);
-    if (crc) e.U32(BinlogCrc32(ByteView(e.bytes().data(), e.size())));
+    if (crc) {
+      const bool zero = type == 15 && !crc32_ && fde_crc_zero_;
+      e.U32(zero ? 0 : BinlogCrc32(ByteView(e.bytes().data(), e.size())));
+    }
     pos_ += static_cast<uint32_t>(size);
     return e.bytes();
   }
 
-  std::vector<uint8_t> Fde() {
-    Bytes b;
-    b.U16(4);
-    std::string version = flavor_ == Flavor::kMysql80 ? "8.0.36-log" : "10.11.6-MariaDB-log";
-    version.resize(50, '\0');
-    b.Str(version).U32(1700000000).U8(19);
+  // Post-header lengths this builder writes (FDE entry type-1), per flavour.
+  std::vector<uint8_t> PostHeaderLengths() const {
     const size_t n = flavor_ == Flavor::kMysql80 ? 41 : 171;
     std::vector<uint8_t> lengths(n, 0);
     auto set = [&](int type, uint8_t len) {
       if (static_cast<size_t>(type) <= n) lengths[static_cast<size_t>(type - 1)] = len;
     };
-    set(2, 13); set(4, 8); set(15, 84); set(19, 8); set(23, 8); set(24, 8); set(25, 8);
+    set(2, 13); set(4, 8); set(9, 4); set(11, 4); set(15, 84); set(17, 4); set(18, 26);
+    set(19, 8); set(23, 8); set(24, 8); set(25, 8); set(26, 2);
     set(30, 10); set(31, 10); set(32, 10); set(33, 42); set(34, 42); set(162, 19);
     set(161, 4);
     set(163, 4);
@@ -120,7 +131,18 @@ class EventBuilder {
     set(169, 10);
     set(170, 10);
     set(171, 10);
-    b.Raw(lengths).U8(crc32_ ? 1 : 0);
+    return lengths;
+  }
+
+  std::vector<uint8_t> Fde() {
+    Bytes b;
+    b.U16(4);
+    std::string version = !server_version_.empty()          ? server_version_
+                          : flavor_ == Flavor::kMysql80 ? "8.0.36-log"
+                                                        : "10.11.6-MariaDB-log";
+    version.resize(50, '\0');
+    b.Str(version).U32(1700000000).U8(kEventHeaderLength + extra_header_);
+    b.Raw(PostHeaderLengths()).U8(crc32_ ? 1 : 0);
     // The FDE's own CRC is always written when checksum_alg is (Event() appends it).
     return Event(15, b.bytes());
   }
@@ -176,6 +198,9 @@ class EventBuilder {
   Flavor flavor_;
   bool crc32_;
   uint32_t pos_ = 4;
+  size_t extra_header_ = 0;
+  bool fde_crc_zero_ = false;
+  std::string server_version_;
 };
 
 // A MariaDB compressed record (compressed_event.h) of `plain`: header, big-endian length

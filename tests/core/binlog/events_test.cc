@@ -48,8 +48,10 @@ void Row(Bytes* rows, uint64_t id, std::string_view name, std::string_view price
   EncodeTime2(true, 1, 2, 3, 0, 0, rows);
 }
 
-std::vector<uint8_t> BuildFile(Flavor flavor, bool crc) {
+// `extra_header`: bytes the writer adds to the common header (the FDE announces 19 + n).
+std::vector<uint8_t> BuildFile(Flavor flavor, bool crc, size_t extra_header = 0) {
   EventBuilder b(flavor, crc);
+  b.set_extra_header(extra_header);
   std::vector<std::vector<uint8_t>> events;
   events.push_back(b.Fde());
   const bool maria = flavor == Flavor::kMariaDb1011;
@@ -124,6 +126,57 @@ INSTANTIATE_TEST_SUITE_P(Flavors, EventsRoundTripTest,
                          ::testing::Combine(::testing::Values(Flavor::kMysql80,
                                                               Flavor::kMariaDb1011),
                                             ::testing::Bool()));
+
+// A FORMAT_DESCRIPTION announcing a common header longer than 19 bytes: every later
+// event's body starts at that length, the extra header bytes skipped.
+TEST_P(EventsRoundTripTest, LongerCommonHeaderIsSkipped) {
+  const auto [flavor, crc] = GetParam();
+  const std::vector<uint8_t> file = BuildFile(flavor, crc, /*extra_header=*/6);
+  const DecodeResult r = DecodeBuffer("long.000001", file);
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(r.rows, kExpectedRows);
+  EXPECT_EQ(r.queries, std::vector<std::string>{"BEGIN"});
+  EXPECT_EQ(r.gtids.size(), 1U);
+}
+
+TEST(EventsTest, CommonHeaderShorterThan19IsCorrupt) {
+  EventBuilder b(Flavor::kMariaDb1011, false);
+  std::vector<uint8_t> fde = b.Fde();
+  fde[kEventHeaderLength + 2 + 50 + 4] = 13;  // header_length
+  const DecodeResult r = DecodeBuffer("short.000001", EventBuilder::File({fde}));
+  EXPECT_EQ(r.status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(r.status.message()), HasSubstr("short.000001:4: FORMAT_DESCRIPTION"));
+  EXPECT_THAT(std::string(r.status.message()), HasSubstr("common header length 13"));
+}
+
+// Checksums off: servers leave the FDE's CRC field zero. The FDE must not be blamed; a
+// corrupt rows event after it is reported at its own position, saying what is wrong.
+TEST(EventsTest, ChecksumOffFdeWithZeroCrcAndCorruptRowsEventBlamesTheRowsEvent) {
+  for (Flavor flavor : {Flavor::kMysql80, Flavor::kMariaDb1011}) {
+    EventBuilder b(flavor, /*crc32=*/false);
+    b.set_fde_crc_zero(true);
+    const auto fde = b.Fde();
+    ASSERT_EQ(LoadLE(fde.data() + fde.size() - 4, 4), 0U);
+    const auto map = b.Event(19, EventBuilder::TableMapBody(5, "db", "t", {{8, {}, false}}));
+    Bytes good;
+    good.U8(0).U64(7);
+    const std::vector<uint8_t> all = {0x01};
+    const auto rows_ok = b.Event(30, EventBuilder::RowsBody(true, 5, 1, all, nullptr, good.bytes()));
+    DecodeResult r = DecodeBuffer("off.000001", EventBuilder::File({fde, map, rows_ok}));
+    ASSERT_TRUE(r.status.ok()) << r.status;
+    EXPECT_EQ(r.rows, std::vector<std::string>{R"(insert db.t {"@1":7})"});
+
+    Bytes bad;  // the BIGINT cell cut to 3 bytes
+    bad.U8(0).U8(1).U8(2).U8(3);
+    const size_t bad_pos = 4 + fde.size() + map.size() + rows_ok.size();
+    const auto rows_bad = b.Event(30, EventBuilder::RowsBody(true, 5, 1, all, nullptr, bad.bytes()));
+    r = DecodeBuffer("off.000001", EventBuilder::File({fde, map, rows_ok, rows_bad}));
+    EXPECT_EQ(r.status.code(), absl::StatusCode::kDataLoss);
+    const std::string msg(r.status.message());
+    EXPECT_THAT(msg, HasSubstr(StrCat("off.000001:", bad_pos, ": WRITE_ROWS_V2: row 1, column 1")));
+    EXPECT_THAT(msg, ::testing::Not(HasSubstr("FORMAT_DESCRIPTION")));
+  }
+}
 
 TEST(EventsTest, FieldsOfGtidAndQueryEvents) {
   const std::vector<uint8_t> file = BuildFile(Flavor::kMysql80, true);

@@ -62,7 +62,7 @@ void DecodeEvents(bool maria, ByteView events) {
       text.clear();
       AppendMysqlGtidText(*g, &text);
     } else if (const auto* p = std::get_if<TransactionPayloadEvent>(&event)) {
-      if (!payload.Reset(*p, ev, "fuzz", size_t{1} << 24).ok()) return;
+      if (!payload.Reset(*p, ev, "fuzz", fd.header_length, size_t{1} << 24).ok()) return;
       EventView inner;
       for (int n = 0; n < 1000; ++n) {
         absl::StatusOr<bool> more = payload.Next(&inner);
