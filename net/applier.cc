@@ -230,7 +230,6 @@ absl::Status Applier::SetOrigin(const txn::Transaction& t) {
 }
 
 absl::Status Applier::Apply(const txn::Transaction& t) {
-  context_.Clear();  // nothing carries over from a transaction that failed midway
   RETURN_IF_ERROR(SetOrigin(t));
   pending_.clear();
   pending_index_.clear();
@@ -509,15 +508,14 @@ absl::Status Applier::FlushPending() {
 absl::Status Applier::ApplyStatement(const txn::Transaction& t, const binlog::EventView& ev) {
   binlog::Event decoded;
   RETURN_IF_ERROR(binlog::DecodeEvent(ev, *t.format, t.file, &decoded));
-  // INTVAR, RAND, USER_VAR: the context of the next statement, set before it runs.
-  if (context_.Add(decoded)) return absl::OkStatus();
-  const auto& q = std::get<binlog::QueryEvent>(decoded);
-  // As the source ran it: auto-increment values, RAND() seeds, user variables (consumed
-  // by this statement whatever happens to it).
+  const auto* query = std::get_if<binlog::QueryEvent>(&decoded);
+  if (query == nullptr) {
+    return absl::InternalError(StrCat(t.file, ":", ev.offset, ": event type ", ev.header.type,
+                                      " of ", t.Name(), " is not a statement"));
+  }
+  const binlog::QueryEvent& q = *query;
+  // Statement-based DML never gets here (txn::CheckNoStatementDml refuses it): this is DDL.
   std::string setup;
-  const absl::Status context =
-      context_.AppendSql(binlog::StatementContext::UnknownCollation::kError, &setup);
-  context_.Clear();
   if (txn::IsTransactionControl(q.sql)) return absl::OkStatus();
   if (options_.filter && !q.db.empty() && !options_.filter(q.db, std::string_view())) {
     spdlog::info("{}: statement of {} in database {} left out by the filters: {}",
@@ -539,12 +537,6 @@ absl::Status Applier::ApplyStatement(const txn::Transaction& t, const binlog::Ev
         }
       }
     }
-  }
-  if (!context.ok()) {
-    return absl::Status(context.code(), StrCat("statement of ", t.Name(), " at ", t.file, ":",
-                                               ev.offset, ": ", context.message(),
-                                               "; apply this statement by hand, then restart "
-                                               "with --start after it"));
   }
   if (!q.db.empty()) {
     // The default database may not exist yet (CREATE DATABASE logs itself as its own

@@ -31,7 +31,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/binlog/rows_event.h"
-#include "core/binlog/statement_context.h"
 #include "core/binlog/table_map.h"
 #include "core/txn/row_walker.h"
 #include "core/txn/table_info.h"
@@ -174,7 +173,6 @@ class Applier {
   SchemaCache* schema_;
   txn::TableLookup lookup_;  // schema_->Get, for the walker and CanReplay
   txn::RowWalker walker_;
-  binlog::StatementContext context_;  // INTVAR/RAND/USER_VAR for the next statement
   std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts_;
   std::string key_;  // statement cache lookup key, reused
   std::unique_ptr<PreparedStatement> checkpoint_;

@@ -69,8 +69,10 @@ class RowWalker {
   // on_row(const std::shared_ptr<const TableInfo>&, binlog::RowsKind, const RowImage* before,
   //        const RowImage* after, const binlog::EventView& ev) -> absl::Status
   //   before is null for inserts, after for deletes.
-  // on_statement(const binlog::EventView& ev) -> absl::Status, for QUERY events and the
-  //   context events logged before them (INTVAR, RAND, USER_VAR: statement_context.h).
+  // on_statement(const binlog::EventView& ev) -> absl::Status, for QUERY events. (A
+  //   statement's context events, INTVAR/RAND/USER_VAR, are not walked: transactions
+  //   holding them are statement-based DML, refused before they are applied;
+  //   statement_dml.h.)
   // Tables the filter rejects, and tables for which `lookup` returns a null TableInfo, are
   // left out. A lookup error (the table missing on the target) stops the walk.
   template <typename OnRow, typename OnStatement>
@@ -79,11 +81,8 @@ class RowWalker {
     const binlog::FormatDescription& fd = *t.format;
     for (const EventRef& ref : t.events) {
       const auto type = static_cast<binlog::EventType>(ref.header.type);
-      // A statement's context (INTVAR, RAND, USER_VAR) goes to on_statement before it.
       const bool query = type == binlog::EventType::kQuery ||
-                         type == binlog::EventType::kMariaQueryCompressed ||
-                         type == binlog::EventType::kIntvar || type == binlog::EventType::kRand ||
-                         type == binlog::EventType::kUserVar;
+                         type == binlog::EventType::kMariaQueryCompressed;
       if (type != binlog::EventType::kTableMap && !query && !IsRowsEventCode(ref.header.type)) {
         continue;  // annotations, XID: nothing to walk
       }

@@ -358,22 +358,6 @@ TEST(ReplicateTest, AlterTableMidStream) {
 // Statement-based DML runs on the target in its source context: the auto-increment value
 // (the pair's offsets differ, so without INSERT_ID the ids would too), LAST_INSERT_ID(),
 // RAND() seeds and user variables of every type.
-TEST(ReplicateTest, StatementBasedDmlKeepsItsContext) {
-  SandboxServers s(2);
-  s.Exec(1, "CREATE DATABASE sb; CREATE TABLE sb.t (id INT AUTO_INCREMENT PRIMARY KEY, "
-             "r DOUBLE, v VARCHAR(20), n BIGINT, d DECIMAL(8,3), l BIGINT)");
-  s.Exec(1, "SET SESSION binlog_format = 'STATEMENT';"
-             "SET @v := 'h\xc3\xa9llo', @n := -7, @d := 12.5, @x := NULL;"
-             "INSERT INTO sb.t (r, v, n, d) VALUES (RAND(), @v, @n, @d);"
-             "INSERT INTO sb.t (r, v, n, d, l) VALUES (RAND(), @x, @n * 2, @d / 3, "
-             "LAST_INSERT_ID())");
-  SubprocessResult r = CatchUp(s);
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  ExpectIdentical(s, "sb");
-  EXPECT_EQ(s.Value(2, "SELECT GROUP_CONCAT(id ORDER BY id) FROM sb.t"),
-            s.Value(1, "SELECT GROUP_CONCAT(id ORDER BY id) FROM sb.t"));
-}
-
 TEST(ReplicateTest, MissingTargetTableStopsBeforeTheTransaction) {
   SandboxServers s(2);
   s.Exec(1, "CREATE DATABASE mt; CREATE TABLE mt.ok (id INT PRIMARY KEY)");

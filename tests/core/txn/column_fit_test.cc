@@ -149,7 +149,7 @@ class MapHolder {
     raw_ = b.Event(19, EventBuilder::TableMapBody(7, "db", "t", cols, optional));
     binlog::EventView ev;
     EXPECT_TRUE(binlog::FrameEvent(binlog::ByteView(raw_.data(), raw_.size()), 4,
-                                   binlog::ChecksumAlgorithm::kOff, &ev)
+                                   binlog::ChecksumAlgorithm::kOff, binlog::kEventHeaderLength, &ev)
                     .ok());
     binlog::FormatDescription fd = binlog::FormatDescription::Default();
     binlog::TableMapEvent tm;
