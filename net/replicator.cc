@@ -417,7 +417,13 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
     return absl::OkStatus();
   }();
 
-  sched.Close();
+  if (o.stop != nullptr && o.stop->load()) {
+    // SIGTERM/SIGINT: what is being applied commits, the queue is dropped (read again
+    // from the checkpoint next time), so the exit is bounded by the transactions in flight.
+    sched.Stop();
+  } else {
+    sched.Close();
+  }
   // A lost source connection still lets the queued transactions commit (then the stream
   // resumes from the checkpoint); any other reader error stops the workers.
   if (!reader_status.ok() && !absl::IsUnavailable(reader_status)) sched.Abort(reader_status);
@@ -498,7 +504,10 @@ absl::StatusOr<ReplicateResult> Replicate(const ReplicateOptions& options) {
     const int delay_ms = std::min(200 << std::min(failures - 1, 5), 5000);
     spdlog::warn("{}: {}; resuming from the checkpoint in {} ms", options.label, st.message(),
                  delay_ms);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    for (int slept = 0; slept < delay_ms && !(options.stop != nullptr && options.stop->load());
+         slept += 50) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a stop ends the wait
+    }
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return result;

@@ -203,15 +203,16 @@ bool Scheduler::WaitCommitTurn(const Job& job) {
     }
   }
   std::unique_lock lock(mu_);
-  if (!aborted_ && next_commit_ < job.seq) {
+  auto stopped = [&] { return stopping_ && job.seq >= stop_at_; };
+  if (!aborted_ && !stopped() && next_commit_ < job.seq) {
     TurnWaiter waiter;
     waiter.seq = job.seq;
     turn_waiters_.push_back(&waiter);
-    while (!aborted_ && next_commit_ < job.seq) waiter.cv.wait(lock);
+    while (!aborted_ && !stopped() && next_commit_ < job.seq) waiter.cv.wait(lock);
     *std::find(turn_waiters_.begin(), turn_waiters_.end(), &waiter) = turn_waiters_.back();
     turn_waiters_.pop_back();
   }
-  if (aborted_) return false;
+  if (aborted_ || stopped()) return false;
   if (next_commit_ != job.seq) {
     AbortLocked(absl::FailedPreconditionError(
         StrCat("apply scheduler: WaitCommitTurn for job ", job.seq, " which committed already")));
@@ -288,11 +289,32 @@ void Scheduler::Close() {
   producer_cv_.notify_all();
 }
 
+void Scheduler::Stop() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  if (!stopping_) {
+    stopping_ = true;
+    // The first job not handed out; every job below it is committed or being applied.
+    stop_at_ = next_seq_;
+    for (Job* job : ready_) stop_at_ = std::min(stop_at_, job->seq);
+    for (const Pending& p : blocked_) stop_at_ = std::min(stop_at_, p.job->seq);
+    // Left in window_: freed with the scheduler, as jobs an Abort leaves behind are.
+    ready_.clear();
+    blocked_.clear();
+  }
+  worker_cv_.notify_all();
+  producer_cv_.notify_all();
+  drain_cv_.notify_all();
+  for (TurnWaiter* waiter : turn_waiters_) waiter->cv.notify_one();
+}
+
 absl::Status Scheduler::Drain() {
   std::unique_lock lock(mu_);
   const uint64_t target = next_seq_;
   ++drainers_;
-  while (!aborted_ && next_commit_ < target) drain_cv_.wait(lock);
+  while (!aborted_ && next_commit_ < (stopping_ ? std::min(stop_at_, target) : target)) {
+    drain_cv_.wait(lock);
+  }
   --drainers_;
   return aborted_ ? abort_status_ : absl::OkStatus();
 }

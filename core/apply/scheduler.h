@@ -88,6 +88,13 @@ class Scheduler {
   // Producer: no more jobs. Workers' Acquire returns nullptr once all are handed out.
   void Close();
 
+  // Producer, on a stop request: no more jobs, and those not yet handed out never start
+  // (they are read again from the checkpoint next time). The jobs being applied that can
+  // still commit in order -- every one below the first job not handed out -- commit as
+  // usual; any later one is told by WaitCommitTurn to roll back. Drain then returns once
+  // the former committed. Bounded: a stop waits for at most the jobs in flight.
+  void Stop();
+
   // Blocks until every job submitted before the call committed (OK), or until Abort (its
   // status; also returned when the abort came after those commits).
   [[nodiscard]] absl::Status Drain();
@@ -194,6 +201,9 @@ class Scheduler {
   int drainers_ ABSL_GUARDED_BY(mu_) = 0;           // threads waiting in Drain
 
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  // Stop(): jobs with seq >= stop_at_ never commit (one before them never started).
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t stop_at_ ABSL_GUARDED_BY(mu_) = 0;
   bool aborted_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status abort_status_ ABSL_GUARDED_BY(mu_);  // the first Abort's status
 };

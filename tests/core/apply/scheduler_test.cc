@@ -383,6 +383,55 @@ TEST(SchedulerTest, AbortWakesEveryBlockedCall) {
   EXPECT_FALSE(s.WaitCommitTurn(*first));
 }
 
+TEST(SchedulerTest, StopCommitsWhatIsInFlightAndDropsTheQueue) {
+  Scheduler s({});
+  for (uint64_t k = 1; k <= 5; ++k) ASSERT_TRUE(s.Submit(MakeJob({k})));  // disjoint: all ready
+  Job* one = AcquireNow(s);
+  Job* two = AcquireNow(s);
+  ASSERT_EQ(one->seq, 1u);
+  ASSERT_EQ(two->seq, 2u);
+  Job* three_left = AcquireNow(s);
+  ASSERT_EQ(three_left->seq, 3u);
+  Job* four = AcquireNow(s);
+  ASSERT_EQ(four->seq, 4u);
+  auto four_turn = std::async(std::launch::async, [&] { return s.WaitCommitTurn(*four); });
+  EXPECT_TRUE(StillBlocked(four_turn));
+  // Jobs 1-4 are being applied, 5 is queued.
+  s.Stop();
+  EXPECT_EQ(AcquireNow(s), nullptr);  // job 5 never starts
+  EXPECT_FALSE(s.Submit(MakeJob({9})));
+  auto drain = std::async(std::launch::async, [&] { return s.Drain(); });
+  EXPECT_TRUE(StillBlocked(drain));  // 1-4 are in flight and may all commit
+  Commit(s, one);
+  Commit(s, two);
+  Commit(s, three_left);
+  EXPECT_TRUE(GetPromptly(four_turn, s, "WaitCommitTurn of job 4"));
+  s.Committed(four);
+  EXPECT_TRUE(GetPromptly(drain, s, "Drain after the jobs in flight committed").ok());
+  EXPECT_EQ(s.committed_through(), 4u);
+  EXPECT_EQ(s.queued_jobs(), 1u);  // job 5: dropped, freed with the scheduler
+}
+
+TEST(SchedulerTest, StopRollsBackJobsBehindOneThatNeverStarted) {
+  Scheduler s({});
+  ASSERT_TRUE(s.Submit(MakeJob({1})));
+  ASSERT_TRUE(s.Submit(MakeJob({1})));  // waits for job 1: not handed out before the stop
+  ASSERT_TRUE(s.Submit(MakeJob({3})));
+  Job* one = AcquireNow(s);
+  Job* three = AcquireNow(s);  // job 3 is runnable (disjoint), job 2 is blocked
+  ASSERT_EQ(three->seq, 3u);
+  auto three_turn = std::async(std::launch::async, [&] { return s.WaitCommitTurn(*three); });
+  EXPECT_TRUE(StillBlocked(three_turn));
+  s.Stop();
+  // Job 2 will never run, so job 3 must roll back rather than wait forever.
+  EXPECT_FALSE(GetPromptly(three_turn, s, "WaitCommitTurn of a job behind the stop"));
+  auto drain = std::async(std::launch::async, [&] { return s.Drain(); });
+  EXPECT_TRUE(StillBlocked(drain));
+  Commit(s, one);
+  EXPECT_TRUE(GetPromptly(drain, s, "Drain").ok());
+  EXPECT_EQ(s.committed_through(), 1u);
+}
+
 TEST(SchedulerTest, DisjointJobsRunInParallel) {
   constexpr int kWorkers = 4;
   Scheduler s({});
