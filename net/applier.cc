@@ -268,6 +268,23 @@ absl::Status Applier::Apply(const txn::Transaction& t) {
   return WriteCheckpoint(t, t.self_committed);
 }
 
+absl::Status Applier::ApplyPart(const txn::Transaction& part) {
+  if (part.part <= 1) {
+    RETURN_IF_ERROR(SetOrigin(part));
+    pending_.clear();
+    pending_index_.clear();
+    if (schema_->generation() != schema_generation_) {
+      stmts_.clear();
+      schema_generation_ = schema_->generation();
+    }
+  }
+  // Row images view this part's events: ApplyEvents flushes what it staged before the
+  // part goes away; table maps carry over in the walker.
+  RETURN_IF_ERROR(ApplyEvents(part));
+  if (!part.last_part) return absl::OkStatus();
+  return WriteCheckpoint(part, false);
+}
+
 // Live mode, MariaDB source, a transaction of rows only: its TABLE_MAP and rows events are
 // sent as one `BINLOG '<base64>'` statement (after the source's FORMAT_DESCRIPTION, once per
 // session), so the target applies them with its own row applier, the one native replication

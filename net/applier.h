@@ -117,10 +117,15 @@ class Applier {
   // source transaction and position. Aborted status = deadlock/lock timeout: roll back and
   // call again.
   [[nodiscard]] absl::Status Apply(const txn::Transaction& t);
+  // A streamed transaction (txn::Transaction::part): its parts in order into one target
+  // transaction, left open for Commit() after the last part (which writes the checkpoint).
+  // Aborted (deadlock): roll back; the caller reads the transaction again from its start.
+  [[nodiscard]] absl::Status ApplyPart(const txn::Transaction& part);
   [[nodiscard]] absl::Status Commit();
   void Rollback();
 
   [[nodiscard]] const ApplyCounters& counters() const { return counters_; }
+  [[nodiscard]] const ApplierOptions& options() const { return options_; }
   [[nodiscard]] const std::string& endpoint() const { return conn_.endpoint(); }
 
  private:

@@ -333,6 +333,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
       ASSIGN_OR_RETURN(start_pos, ParseMariaDbGtidPos(so.start_gtid));
     }
     txn::Assembler assembler(start_pos);
+    assembler.set_part_limit(o.stream_above_bytes);
     txn::WritesetBuilder writesets;
     writesets.set_source_lookup([&](std::string_view db, std::string_view table) {
       return source_schema.Get(db, table);
@@ -348,6 +349,63 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
       if (barrier) {
         // Later writesets depend on the schema this DDL leaves: wait for it.
         RETURN_IF_ERROR(sched.Drain());
+      }
+      return absl::OkStatus();
+    };
+
+    // A transaction too large to hold is applied here, on the reader's thread, part by
+    // part as it is read: a barrier (every earlier transaction committed first, nothing
+    // later submitted before it commits), in one target transaction with its own
+    // checkpoint row (worker number o.workers). A deadlock rolls it back and the stream
+    // is read again from the checkpoint, i.e. from this transaction's start.
+    std::unique_ptr<Applier> streamer;
+    bool streamed_pass = false;  // this streamed transaction is not applied (loop, --skip)
+    uint64_t streamed_seq = 0;
+    auto apply_part = [&](txn::Transaction& part) -> absl::Status {
+      if (part.part == 1) {
+        streamed_pass = part.server_id == target_id || part.server_id == o.server_id ||
+                        (part.has_gtid && std::find(o.skip.begin(), o.skip.end(), part.Name()) !=
+                                              o.skip.end());
+        if (streamed_pass) return absl::OkStatus();
+        RETURN_IF_ERROR(flush());
+        RETURN_IF_ERROR(sched.Drain());
+        if (streamer == nullptr) {
+          ApplierOptions ao = appliers.front()->options();
+          ao.worker = static_cast<uint32_t>(appliers.size());
+          ASSIGN_OR_RETURN(streamer, Applier::Open(o.target, ao, &schema));
+        }
+        streamed_seq = sched.TakeSeq();
+        spdlog::info("{}: {} at {}:{} is larger than {} MB: applied as it is read, alone", o.label,
+                     part.Name(), part.file, part.start_pos, o.stream_above_bytes >> 20);
+      }
+      if (streamed_pass) {
+        if (part.last_part) ++result->skipped_own;
+        return absl::OkStatus();
+      }
+      RETURN_IF_ERROR(txn::CheckNoStatementDml(part, o.filter));
+      part.seq = streamed_seq;
+      const uint64_t rows_before = streamer->counters().rows;
+      absl::Status st = streamer->ApplyPart(part);
+      if (st.ok() && part.last_part) st = streamer->Commit();
+      if (!st.ok()) {
+        streamer->Rollback();
+        if (absl::IsAborted(st)) {
+          return absl::UnavailableError(StrCat(part.Name(), " (streamed) met a deadlock or lock "
+                                               "wait timeout; reading it again: ", st.message()));
+        }
+        return st;
+      }
+      ReplicateMetrics& m = *shared.counts;
+      m.rows.fetch_add(streamer->counters().rows - rows_before, std::memory_order_relaxed);
+      if (part.last_part) {
+        ++result->streamed_txns;
+        m.applied_txns.fetch_add(1, std::memory_order_relaxed);
+        m.target_commits.fetch_add(1, std::memory_order_relaxed);
+        m.last_source_timestamp.store(part.timestamp, std::memory_order_relaxed);
+        std::lock_guard lock(shared.mu);
+        shared.applied_position = part.gtid_pos_after;
+        shared.applied_file = part.file;
+        shared.applied_pos = part.end_pos;
       }
       return absl::OkStatus();
     };
@@ -379,6 +437,11 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
       std::unique_ptr<txn::Transaction> t;
       RETURN_IF_ERROR(assembler.Add(ev, decoded, s->format(), s->file(), &t));
       if (t == nullptr) continue;
+      if (t->part != 0) {
+        if (t->last_part) ++result->source_txns;
+        RETURN_IF_ERROR(apply_part(*t));
+        continue;
+      }
       ++result->source_txns;
       // Loop filter: never send a server its own changes, nor what binsync wrote.
       if (t->server_id == target_id || t->server_id == o.server_id) {

@@ -64,6 +64,9 @@ struct ReplicateOptions {
   size_t max_queue_bytes = 256u << 20;
   size_t batch_txns = 200;          // catchup: source transactions per target transaction
   size_t batch_bytes = 16u << 20;   // catchup: bytes of events per target transaction
+  // A transaction whose events pass this is applied as it is read, alone, in parts of
+  // about this size (memory stays bounded whatever its size); 0: never.
+  size_t stream_above_bytes = 32u << 20;
   int max_reconnects = 20;          // lost connections retried (with backoff) before failing
   ConflictFn on_conflict;           // resync: check each change against the target's row
   // MariaDB GTIDs ("1-1-40") of source transactions to pass without applying them (each
@@ -83,6 +86,7 @@ struct ReplicateResult {
   uint64_t skipped_own = 0;    // loop filter: the target's or binsync's server_id
   uint64_t skipped_filtered = 0;  // nothing left after --databases/--tables
   uint64_t skipped_by_request = 0;  // --skip
+  uint64_t streamed_txns = 0;  // applied as read, in parts (larger than stream_above_bytes)
   uint64_t rows = 0;
   uint64_t missing_rows = 0;
   uint64_t retries = 0;

@@ -1,6 +1,7 @@
 // binsync replicate: stream row events from --source and apply them to --target (and the
 // reverse with --bidirectional), in parallel, commit-ordered, loop-free, crash-safe.
 // SIGTERM/SIGINT: stop reading, commit what is in flight with its checkpoint, exit 0.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -36,6 +37,7 @@ struct ReplicateCli {
   size_t batch_txns = 200;
   std::string format = "text";
   std::vector<std::string> skip;
+  size_t stream_above_mb = 32;
 };
 
 txn::TableFilter MakeFilter(const std::vector<std::string>& databases,
@@ -110,6 +112,11 @@ void PrintResult(const std::string& label, const ReplicateResult& r) {
       static_cast<unsigned long long>(r.reconnects),                    // NOLINT
       r.start_position.empty() ? "(start)" : r.start_position.c_str(),
       r.end_position.empty() ? "(start)" : r.end_position.c_str());
+  if (r.streamed_txns > 0) {
+    std::printf("%s: applied %llu transactions larger than the memory limit as they were read "
+                "(--stream-above)\n",
+                label.c_str(), static_cast<unsigned long long>(r.streamed_txns));  // NOLINT
+  }
   if (r.skipped_by_request > 0) {
     std::printf("%s: passed %llu transactions without applying them (--skip)\n", label.c_str(),
                 static_cast<unsigned long long>(r.skipped_by_request));  // NOLINT
@@ -168,6 +175,11 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                  "comma-separated) without applying it, logged: for one binsync refused that "
                  "you applied on the target by hand")
       ->delimiter(',');
+  app.add_option("--stream-above", o->stream_above_mb,
+                 "MB: a source transaction larger than this is applied as it is read, alone, "
+                 "instead of being held whole in memory")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   app.add_option("--batch", o->batch_txns,
                  "catchup: at most this many source transactions per target transaction")
       ->capture_default_str();
@@ -207,6 +219,7 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
       r.filter = MakeFilter(o->databases, o->tables);
       r.batch_txns = o->batch_txns;
       r.skip = o->skip;
+      r.stream_above_bytes = o->stream_above_mb << 20;
       r.stop = stop;
       r.label = StrCat(from.uri.Endpoint(), "->", to.uri.Endpoint());
       r.progress_bar = isatty(STDERR_FILENO) != 0 && !o->bidirectional;
@@ -240,6 +253,10 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
     }
     for (std::thread& t : threads) t.join();
     server.reset();  // before the metrics it reads go away
+    struct rusage usage {};
+    if (getrusage(RUSAGE_SELF, &usage) == 0) {
+      spdlog::info("peak memory (RSS): {} MB", usage.ru_maxrss / 1024);
+    }
     int rc = kExitOk;
     for (size_t i = 0; i < streams.size(); ++i) {
       if (results[i].ok()) {

@@ -289,6 +289,20 @@ void Scheduler::Close() {
   producer_cv_.notify_all();
 }
 
+uint64_t Scheduler::TakeSeq() {
+  std::lock_guard lock(mu_);
+  if (next_commit_ != next_seq_) {
+    AbortLocked(absl::FailedPreconditionError(
+        StrCat("apply scheduler: TakeSeq with ", next_seq_ - next_commit_,
+               " jobs uncommitted; Drain first")));
+    return 0;
+  }
+  const uint64_t seq = next_seq_++;
+  ++next_commit_;
+  next_commit_hint_.store(next_commit_, std::memory_order_release);
+  return seq;
+}
+
 void Scheduler::Stop() {
   std::lock_guard lock(mu_);
   closed_ = true;

@@ -95,6 +95,11 @@ class Scheduler {
   // the former committed. Bounded: a stop waits for at most the jobs in flight.
   void Stop();
 
+  // Producer, with nothing uncommitted (after Drain): takes the next seq for work done
+  // outside the scheduler (a streamed transaction the producer applies itself), as if a
+  // job with that seq had committed. Later jobs get later seqs.
+  [[nodiscard]] uint64_t TakeSeq();
+
   // Blocks until every job submitted before the call committed (OK), or until Abort (its
   // status; also returned when the abort came after those commits).
   [[nodiscard]] absl::Status Drain();

@@ -62,8 +62,32 @@ absl::Status Assembler::Append(const binlog::EventView& ev) {
   return absl::OkStatus();
 }
 
+void Assembler::MaybeEmitPart(std::unique_ptr<Transaction>* done) {
+  Transaction& t = *current_;
+  if (part_limit_ == 0 || t.arena.size() < part_limit_) return;
+  auto next = std::make_unique<Transaction>();
+  next->has_gtid = t.has_gtid;
+  next->gtid = t.gtid;
+  next->mysql_gtid = t.mysql_gtid;
+  next->commit_id = t.commit_id;
+  next->gtid_flags = t.gtid_flags;
+  next->server_id = t.server_id;
+  next->timestamp = t.timestamp;
+  next->file = t.file;
+  next->start_pos = t.start_pos;
+  next->end_pos = t.end_pos;
+  next->format = t.format;
+  if (t.part == 0) t.part = 1;
+  next->part = t.part + 1;
+  t.last_part = false;
+  t.bytes = t.arena.size() + t.events.size() * sizeof(EventRef) + sizeof(Transaction);
+  *done = std::move(current_);
+  current_ = std::move(next);
+}
+
 absl::Status Assembler::Finish(std::unique_ptr<Transaction>* done) {
   Transaction& t = *current_;
+  t.last_part = true;
   if (t.has_gtid) domains_[t.gtid.domain_id] = t.gtid;
   t.gtid_pos_after = Position();
   t.bytes = t.arena.size() + t.events.size() * sizeof(EventRef) + sizeof(Transaction);
@@ -208,7 +232,9 @@ absl::Status Assembler::Add(const binlog::EventView& ev, const binlog::Event& de
   }
   if (std::holds_alternative<binlog::RowsEvent>(decoded)) {
     t.has_rows = true;
-    return Append(ev);
+    RETURN_IF_ERROR(Append(ev));
+    MaybeEmitPart(done);
+    return absl::OkStatus();
   }
   if (std::holds_alternative<binlog::IgnorableEvent>(decoded)) return absl::OkStatus();
   return error("event not expected inside a transaction");

@@ -17,6 +17,7 @@
 #ifndef BINSYNC_CORE_TXN_ASSEMBLER_H_
 #define BINSYNC_CORE_TXN_ASSEMBLER_H_
 
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <string>
@@ -40,6 +41,11 @@ class Assembler {
                                  const binlog::FormatDescription& fd, std::string_view file,
                                  std::unique_ptr<Transaction>* done);
 
+  // Transactions whose events pass `bytes` are handed out in parts of about that size as
+  // they are read (Transaction::part), so memory stays bounded whatever a transaction's
+  // size; 0 (the default) keeps every transaction whole.
+  void set_part_limit(size_t bytes) { part_limit_ = bytes; }
+
   // True between a transaction's first event and its end.
   [[nodiscard]] bool in_transaction() const { return current_ != nullptr; }
   // Drops a partial transaction (the stream broke; it is read again after reconnecting).
@@ -50,9 +56,13 @@ class Assembler {
  private:
   absl::Status Append(const binlog::EventView& ev);
   absl::Status Finish(std::unique_ptr<Transaction>* done);
+  // Hands out the events so far as a part when they pass the part limit; the next part
+  // continues with the same identity.
+  void MaybeEmitPart(std::unique_ptr<Transaction>* done);
 
   std::unique_ptr<Transaction> current_;
   bool begun_ = false;  // BEGIN seen in the current transaction
+  size_t part_limit_ = 0;
   std::map<uint32_t, MariaDbGtid> domains_;
   std::shared_ptr<const binlog::FormatDescription> format_;
   const binlog::FormatDescription* format_source_ = nullptr;

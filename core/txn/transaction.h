@@ -47,6 +47,11 @@ struct Transaction : apply::Job {
   uint64_t end_pos = 0;        // source position after the last event
   std::string gtid_pos_after;  // source GTID position (every domain) after this txn
   bool has_statements = false; // QUERY events other than BEGIN/COMMIT: DDL or SBR DML
+  // Streamed (larger than the assembler's part limit): handed out in parts as it is read,
+  // each with the transaction's identity; `part` counts from 1 and the last part has
+  // `last_part` (with the position after the transaction). 0: whole, the usual case.
+  uint32_t part = 0;
+  bool last_part = true;
   bool self_committed = false;  // one statement without BEGIN (DDL): it committed itself
   bool has_rows = false;
   uint32_t source_txns = 1;    // catchup: source transactions merged into this one

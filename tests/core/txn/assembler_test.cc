@@ -26,11 +26,12 @@ struct Fed {
   std::vector<std::unique_ptr<Transaction>> done;
 };
 
-Fed Feed(const std::vector<uint8_t>& file) {
+Fed Feed(const std::vector<uint8_t>& file, size_t part_limit = 0) {
   Fed fed;
   auto reader = binlog::FileReader::FromBuffer("mariadb-bin.000007", file);
   if (!reader.ok()) return {reader.status(), {}};
   Assembler assembler({});
+  assembler.set_part_limit(part_limit);
   binlog::EventView ev;
   for (;;) {
     absl::StatusOr<bool> more = (*reader)->Next(&ev);
@@ -122,6 +123,47 @@ TEST(AssemblerTest, StatementBasedDmlRunsToItsXidWithItsContext) {
   EXPECT_EQ(types, (std::vector<uint8_t>{5, 13, 14, 2, 16}));
   EXPECT_TRUE(fed.done[1]->self_committed);
   EXPECT_EQ(fed.done[1]->events.size(), 1U);
+}
+
+TEST(AssemblerTest, ATransactionPastThePartLimitIsHandedOutInParts) {
+  EventBuilder b(Flavor::kMariaDb1011, true);
+  std::vector<std::vector<uint8_t>> events = {b.Fde(), Gtid(b, 40)};
+  events.push_back(b.Event(19, EventBuilder::TableMapBody(5, "db", "t", {{3, {}}})));
+  const std::vector<uint8_t> rows(1000, 0);  // the assembler does not read row images
+  for (int i = 0; i < 10; ++i) {
+    events.push_back(b.Event(30, EventBuilder::RowsBody(true, 5, 1, {0x01}, nullptr, rows)));
+  }
+  Bytes xid;
+  xid.U64(9);
+  events.push_back(b.Event(16, xid.bytes()));
+  events.push_back(Gtid(b, 41, binlog::MariaGtidEvent::kFlagStandalone));
+  events.push_back(b.Event(2, EventBuilder::QueryBody("db", "CREATE TABLE u (id INT)")));
+  const std::vector<uint8_t> file = EventBuilder::File(events);
+
+  const Fed whole = Feed(file);
+  ASSERT_TRUE(whole.status.ok()) << whole.status;
+  ASSERT_EQ(whole.done.size(), 2U);
+  EXPECT_EQ(whole.done[0]->part, 0U);
+  EXPECT_TRUE(whole.done[0]->last_part);
+
+  const Fed parts = Feed(file, 3000);
+  ASSERT_TRUE(parts.status.ok()) << parts.status;
+  ASSERT_GE(parts.done.size(), 4U);  // >= 3 parts of 1-0-40, then 1-0-41 whole
+  size_t events_seen = 0;
+  const size_t n = parts.done.size() - 1;
+  for (size_t i = 0; i < n; ++i) {
+    const Transaction& p = *parts.done[i];
+    EXPECT_EQ(p.part, i + 1);
+    EXPECT_EQ(p.last_part, i + 1 == n);
+    EXPECT_EQ(p.Name(), whole.done[0]->Name());
+    EXPECT_EQ(p.start_pos, whole.done[0]->start_pos);
+    EXPECT_LT(p.arena.size(), 3000U + 1100U);  // bounded by the limit plus one event
+    events_seen += p.events.size();
+  }
+  EXPECT_EQ(events_seen, whole.done[0]->events.size());
+  EXPECT_EQ(parts.done[n - 1]->gtid_pos_after, whole.done[0]->gtid_pos_after);
+  EXPECT_EQ(parts.done[n - 1]->end_pos, whole.done[0]->end_pos);
+  EXPECT_EQ(parts.done[n]->part, 0U);  // the next transaction is whole again
 }
 
 }  // namespace
