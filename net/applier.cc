@@ -394,6 +394,7 @@ absl::Status Applier::WriteCheckpoint(const txn::Transaction& t, bool unlogged) 
 }
 
 absl::Status Applier::ApplyEvents(const txn::Transaction& t) {
+  applying_ = &t;  // for messages of rows flushed later (catchup compaction)
   const absl::Status walked = walker_.Walk(
       t, lookup_, options_.filter,
       [&](const std::shared_ptr<const txn::TableInfo>& info, RowsKind kind,
@@ -484,9 +485,15 @@ absl::Status Applier::ExecuteRuns(char op, const txn::TableInfo& info,
       absl::StatusOr<uint64_t> n = Execute(s, info, images.subspan(at, run));
       if (!n.ok()) {
         if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
-        return absl::Status(n.status().code(), StrCat(info.QualifiedName(), ": catchup ",
-                                                      op == 'B' ? "upsert" : "delete", " of ",
-                                                      run, " rows failed: ", n.status().message()));
+        return absl::Status(
+            n.status().code(),
+            StrCat(info.QualifiedName(), ": catchup ", op == 'B' ? "upsert" : "delete", " of ",
+                   run, " rows failed",
+                   applying_ != nullptr
+                       ? StrCat(" (transaction ", applying_->Name(), ", source binlog up to ",
+                                applying_->file, ":", applying_->end_pos, ")")
+                       : std::string(),
+                   ": ", n.status().message()));
       }
       at += run;
     }
@@ -582,8 +589,15 @@ absl::Status Applier::ApplyStatement(const txn::Transaction& t, const binlog::Ev
       spdlog::warn("{}: statement of {} at {}:{} looks already applied ({}); continuing",
                    conn_.endpoint(), t.Name(), t.file, ev.offset, st.message());
     } else {
+      std::string sql(q.sql.substr(0, 200));
+      for (char& c : sql) {
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+      }
       return absl::Status(st.code(), StrCat("statement of ", t.Name(), " at ", t.file, ":",
-                                            ev.offset, " failed: ", st.message()));
+                                            ev.offset, " (", sql, q.sql.size() > 200 ? "..." : "",
+                                            ") failed on the target: ", st.message(),
+                                            "; make the target accept it (or apply it by hand "
+                                            "and restart with --skip ", t.Name(), ")"));
     }
   }
   RETURN_IF_ERROR(restore);

@@ -203,6 +203,7 @@ class Applier {
   std::unordered_map<uint64_t, uint32_t> pending_index_;  // normalised key hash -> pending_
   std::string key_buf_, key_buf2_;
   ApplyCounters counters_;
+  const txn::Transaction* applying_ = nullptr;  // during ApplyEvents: named in messages
 };
 
 }  // namespace binsync

@@ -300,6 +300,28 @@ TEST(TrustTest, SigtermWithAFullQueueExitsWithinFiveSecondsAndLosesNothing) {
   EXPECT_EQ(s.Value(2, "SELECT SUM(v) + SUM(g) FROM q.t"), s.Value(1, "SELECT SUM(v) + SUM(g) FROM q.t"));
 }
 
+TEST(TrustTest, CatchupAndDdlErrorsNameTheTransactionPositionAndTable) {
+  SandboxServers s(2);
+  for (int i : {1, 2}) CreateUnlogged(s, i, "CREATE DATABASE ce");
+  CreateUnlogged(s, 1, "CREATE TABLE ce.t (id INT PRIMARY KEY, v INT)");
+  CreateUnlogged(s, 2, "CREATE TABLE ce.t (id INT PRIMARY KEY, v INT NOT NULL)");
+  s.Exec(1, "INSERT INTO ce.t VALUES (1, 1); INSERT INTO ce.t VALUES (2, NULL)");
+  const std::string last = s.Value(1, "SELECT @@gtid_binlog_pos");
+  SubprocessResult r = CatchUp(s, {"--mode", "catchup"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.err, "ce.t: catchup upsert of 1 rows failed (transaction ")) << r.err;
+  EXPECT_TRUE(Contains(r.err, ".." + last + ", source binlog up to mariadb-bin.000001:")) << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM ce.t"), "0");  // strict: nothing half-applied
+  CreateUnlogged(s, 2, "ALTER TABLE ce.t MODIFY v INT");
+  ASSERT_EQ(CatchUp(s, {"--mode", "catchup"}).exit_code, 0);
+  // A DDL the target rejects: named with its statement (and so its table).
+  CreateUnlogged(s, 2, "DROP TABLE ce.t");
+  s.Exec(1, "ALTER TABLE ce.t ADD COLUMN w INT");
+  r = CatchUp(s, {});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.err, "(ALTER TABLE ce.t ADD COLUMN w INT) failed on the target: ")) << r.err;
+}
+
 // "peak memory (RSS): N MB" from replicate's log.
 int PeakMb(const std::string& log) {
   const std::string key = "peak memory (RSS): ";
