@@ -17,6 +17,7 @@
 #include "core/txn/assembler.h"
 #include "core/txn/statement_dml.h"
 #include "core/txn/writeset.h"
+#include "core/util/fault.h"
 #include "core/util/status_macros.h"
 #include "core/util/strings.h"
 #include "net/schema_cache.h"
@@ -98,7 +99,9 @@ uint64_t MicrosSince(std::chrono::steady_clock::time_point* t) {
   return static_cast<uint64_t>(us);
 }
 
-void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared) {
+// `resync`: a resync stream (conflict-checked), where the test hook resync.catchup may
+// kill the process with a target transaction applied but not committed.
+void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared, bool resync) {
   ApplyCounters last;
   while (apply::Job* job = sched->Acquire()) {
     auto clock = std::chrono::steady_clock::now();
@@ -124,6 +127,7 @@ void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared) {
       return;
     }
     const uint64_t wait_us = MicrosSince(&clock);
+    if (resync) FaultKill("resync.catchup");
     if (absl::Status c = applier->Commit(); !c.ok()) {
       sched->Abort(c);
       return;
@@ -319,7 +323,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
   }
   std::vector<std::thread> workers;
   workers.reserve(appliers.size());
-  for (auto& a : appliers) workers.emplace_back(WorkerLoop, &sched, a.get(), &shared);
+  for (auto& a : appliers) workers.emplace_back(WorkerLoop, &sched, a.get(), &shared, o.on_conflict != nullptr);
 
   std::string read_position;
   Progress progress(o, shared);

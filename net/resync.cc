@@ -13,6 +13,7 @@
 #include "core/txn/assembler.h"
 #include "core/txn/row_walker.h"
 #include "core/txn/writeset.h"
+#include "core/util/fault.h"
 #include "core/util/status_macros.h"
 #include "core/util/strings.h"
 #include "net/inspect.h"
@@ -251,6 +252,7 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
     *stopped_native = from_channel || to_channel;
     if (from_channel) RETURN_IF_ERROR(from.Execute("STOP SLAVE"));
     if (to_channel) RETURN_IF_ERROR(to.Execute("STOP SLAVE"));
+    FaultKill("resync.after_stop_native");
   }
   r.step_seconds["inspect"] = Since(t0);
 
@@ -272,6 +274,7 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
   r.predicted_conflicts.assign(predicted.begin(), predicted.end());
   r.step_seconds["plan"] = Since(t0);
   if (o.dry_run) return r;
+  FaultKill("resync.after_plan");
 
   // 3. Catch up both ways; conflicts resolved by policy.
   t0 = Clock::now();
@@ -361,8 +364,10 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
   };
   ASSIGN_OR_RETURN(std::string to_pos, pos_or_current(r.applied_to_to, from));
   ASSIGN_OR_RETURN(std::string from_pos, pos_or_current(r.applied_to_from, to));
+  FaultKill("resync.before_handback");
   if (o.handback == Handback::kNative) {
     RETURN_IF_ERROR(HandBack(to, to_pos, to_channel));
+    FaultKill("resync.handback");
     RETURN_IF_ERROR(HandBack(from, from_pos, from_channel));
     r.handback = StrCat("native replication running both ways: ", r.to, " from ", to_pos,
                         "; ", r.from, " from ", from_pos);
@@ -375,6 +380,7 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
                         "'; CHANGE MASTER TO MASTER_USE_GTID=slave_pos; START SLAVE;");
   }
   r.step_seconds["hand back"] = Since(t0);
+  FaultKill("resync.after_handback");
 
   // 5. Verify what was touched; repair from --from what differs; verify again.
   t0 = Clock::now();
