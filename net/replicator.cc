@@ -267,9 +267,12 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
   so.connect = o.source;
   so.server_id = o.server_id;
   so.stop_at_end = o.until_caught_up;
-  if (!o.start.empty()) {
+  const bool resume = o.resume_past_seq.has_value() && cp.found && cp.seq > *o.resume_past_seq;
+  if (!o.start.empty() && !resume) {
     RETURN_IF_ERROR(ParseStartPosition(o.start, &so));
-    if (cp.found) spdlog::info("{}: --start {} given; the checkpoint is not used", o.label, o.start);
+    if (cp.found && !o.resume_past_seq.has_value()) {
+      spdlog::info("{}: --start {} given; the checkpoint is not used", o.label, o.start);
+    }
   } else if (cp.found) {
     if (!cp.gtid_pos.empty()) {
       so.start_gtid = cp.gtid_pos;
@@ -284,7 +287,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
                                                  : so.start_gtid;
   spdlog::info("{}: {} -> {} starting at {} ({}), {} workers, {} mode", o.label,
                source.endpoint(), target.endpoint(), result->start_position,
-               cp.found ? "checkpoint" : (o.start.empty() ? "target's replication position"
+               (cp.found && (o.start.empty() || resume)) ? "checkpoint" : (o.start.empty() ? "target's replication position"
                                                           : "--start"),
                o.workers, o.mode == ApplyMode::kLive ? "live" : "catchup");
   if (result->end_position.empty()) result->end_position = result->start_position;
@@ -317,6 +320,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
     ao.binsync_server_id = o.server_id;
     ao.filter = o.filter;
     ao.on_conflict = o.on_conflict;
+    ao.record_conflict = o.record_conflict;
     ao.source_schema = &source_schema;
     ASSIGN_OR_RETURN(std::unique_ptr<Applier> a, Applier::Open(o.target, ao, &schema));
     appliers.push_back(std::move(a));

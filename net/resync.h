@@ -54,6 +54,7 @@ struct StreamPlan {
   uint64_t rows = 0;
   uint64_t skipped_own = 0;  // the target's own (or binsync's) transactions, not needed
   std::string first_gtid, last_gtid;
+  std::string end;  // GTID position the scan read through
   std::map<std::string, uint64_t> table_rows;  // db.table -> row changes
   bool purged = false;   // the binlog needed is gone: verify + repair instead
   std::string purged_message;
@@ -67,6 +68,10 @@ struct ResolvedConflict {
 
 struct ResyncReport {
   std::string from, to;  // endpoints
+  std::string run_id;    // this run's id in binsync.resync_run (not for --dry-run)
+  // A run that finished an interrupted one: the step it resumed from ("" when fresh) and
+  // "resumed run X from step 'Y' (started ...)".
+  std::string resumed_step, resumed_message;
   std::string from_errors, to_errors;  // replication errors found at inspection
   StreamPlan to_lacks, from_lacks;     // from -> to, to -> from
   std::vector<std::string> predicted_conflicts;  // db.table (key) changed on both sides
