@@ -11,6 +11,8 @@
 //   4 hand back native replication both ways from exactly the positions read
 //   5 verify    the tables touched (all with full_verify), repair what still differs
 //               (changes made outside the binlog) from --from, verify again
+// Each step reached is recorded on both servers (net/resync_state.h); a rerun finishes an
+// interrupted run from there instead of planning afresh (core/resync/run_state.h).
 // Verify runs after the hand-back on purpose: with replication running its rechecks
 // (MASTER_GTID_WAIT) tell live writes from real differences, and a repair never races a
 // write that native replication is about to deliver.
