@@ -909,10 +909,18 @@ absl::StatusOr<bool> Applier::Exists(char op, const txn::TableInfo& info,
   return found;
 }
 
+absl::StatusOr<bool> Applier::AlreadyAfter(const txn::TableInfo& info, const RowImage* after) {
+  // A partial after image (binlog_row_image=MINIMAL) names too few columns to find the
+  // row by: never "already applied", so the change is checked as a conflict instead.
+  if (!FullImage(info, *after)) return false;
+  return Exists('M', info, after);
+}
+
 absl::Status Applier::ApplyRowChecked(const txn::Transaction& t, const binlog::EventView& ev,
                                       const txn::TableInfo& info, RowsKind kind,
                                       const RowImage* before, const RowImage* after) {
-  auto conflict = [&](const RowImage& image, std::string_view what) {
+  auto conflict = [&](const RowImage& image,
+                      std::string_view what) -> absl::StatusOr<ConflictAction> {
     Conflict c;
     c.table = info.QualifiedName();
     c.key = DescribeKey(info, image);
@@ -922,7 +930,11 @@ absl::Status Applier::ApplyRowChecked(const txn::Transaction& t, const binlog::E
     c.timestamp = ev.header.timestamp != 0 ? ev.header.timestamp : t.timestamp;
     c.has_key_hash = txn::RowKeyHash(info, image, &c.key_hash);
     ++counters_.conflicts;
-    return options_.on_conflict(c);
+    const ConflictDecision d = options_.on_conflict(c);
+    if (options_.record_conflict) {
+      RETURN_IF_ERROR(options_.record_conflict(conn_, c, d));
+    }
+    return d.action;
   };
   auto run = [&](char op, const RowImage* b, const RowImage* a) -> absl::StatusOr<uint64_t> {
     ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, b, a));
@@ -934,26 +946,25 @@ absl::Status Applier::ApplyRowChecked(const txn::Transaction& t, const binlog::E
       absl::StatusOr<uint64_t> n = run('I', nullptr, after);
       if (n.ok()) return absl::OkStatus();
       if (!absl::IsAlreadyExists(n.status())) return n.status();
-      ASSIGN_OR_RETURN(bool same, Exists('M', info, after));
-      if (same) return absl::OkStatus();  // already applied
-      if (conflict(*after, "insert met a different row") == ConflictAction::kOverwrite) {
-        return run('U', nullptr, after).status();
-      }
+      ASSIGN_OR_RETURN(bool same, AlreadyAfter(info, after));
+      if (same) return absl::OkStatus();  // the row is already as the insert leaves it
+      ASSIGN_OR_RETURN(ConflictAction action, conflict(*after, "insert met a different row"));
+      if (action == ConflictAction::kOverwrite) return run('U', nullptr, after).status();
       return absl::OkStatus();
     }
     case RowsKind::kUpdate: {
       ASSIGN_OR_RETURN(uint64_t n, run('v', before, after));
       if (n > 0) return absl::OkStatus();
-      ASSIGN_OR_RETURN(bool same, Exists('M', info, after));
-      if (same) return absl::OkStatus();
+      ASSIGN_OR_RETURN(bool same, AlreadyAfter(info, after));
+      if (same) return absl::OkStatus();  // the row is already as the update leaves it
       bool exists = false;
       if (keyed) {
         ASSIGN_OR_RETURN(exists, Exists('K', info, before));
       }
-      if (conflict(*before, exists ? "update found a different row" : "update found no row") ==
-          ConflictAction::kOverwrite) {
-        if (keyed) return run('U', nullptr, after).status();
-      }
+      ASSIGN_OR_RETURN(ConflictAction action,
+                       conflict(*before, exists ? "update found a different row"
+                                                : "update found no row"));
+      if (action == ConflictAction::kOverwrite && keyed) return run('U', nullptr, after).status();
       return absl::OkStatus();
     }
     case RowsKind::kDelete: {
@@ -964,12 +975,14 @@ absl::Status Applier::ApplyRowChecked(const txn::Transaction& t, const binlog::E
         ASSIGN_OR_RETURN(exists, Exists('K', info, before));
       }
       if (!exists) {
-        conflict(*before, "delete found no row");  // nothing to do either way
-        return absl::OkStatus();
+        // A conflict, never a change applied twice: resync resumes a stream from its
+        // checkpoint, which commits with the rows, so a delete it applied is not read again.
+        // The row went on this side (a logged delete: in the plan's rows changed on both
+        // sides) or outside the binlog (the 1032 case). Nothing to do either way.
+        return conflict(*before, "delete found no row").status();
       }
-      if (conflict(*before, "delete found a different row") == ConflictAction::kOverwrite) {
-        return run('D', before, nullptr).status();
-      }
+      ASSIGN_OR_RETURN(ConflictAction action, conflict(*before, "delete found a different row"));
+      if (action == ConflictAction::kOverwrite) return run('D', before, nullptr).status();
       return absl::OkStatus();
     }
   }

@@ -55,8 +55,18 @@ struct Conflict {
   uint64_t key_hash = 0;   // txn::RowKeyHash of the row
 };
 enum class ConflictAction { kOverwrite, kKeep };
-// Called from worker threads (must be thread-safe); records the conflict and decides.
-using ConflictFn = std::function<ConflictAction(const Conflict&)>;
+struct ConflictDecision {
+  ConflictAction action = ConflictAction::kKeep;
+  std::string resolution;  // for the report: "--from's row kept", ...
+};
+// Called from worker threads (must be thread-safe); decides.
+using ConflictFn = std::function<ConflictDecision(const Conflict&)>;
+// Called from worker threads with the worker's target connection, inside the target
+// transaction that applies (or leaves) the conflicting row: what it writes commits exactly
+// when that transaction does, so a rolled-back attempt (a retry, a kill -9) records nothing
+// and the conflict is recorded once when the transaction is applied again.
+using ConflictRecordFn =
+    std::function<absl::Status(Connection& target, const Conflict&, const ConflictDecision&)>;
 
 struct ApplierOptions {
   ApplyMode mode = ApplyMode::kLive;
@@ -70,6 +80,7 @@ struct ApplierOptions {
   // match; an insert must not meet a different row); a mismatch is a Conflict and
   // `on_conflict` decides. Unset: catchup/live semantics above.
   ConflictFn on_conflict;
+  ConflictRecordFn record_conflict;  // resync: may be unset
   // The source's schema (may be null): what the binlog leaves out for the column check
   // (txn/column_fit.h).
   SchemaCache* source_schema = nullptr;
@@ -162,6 +173,9 @@ class Applier {
                                const txn::TableInfo& info,
                                binlog::RowsKind kind, const binlog::RowImage* before,
                                const binlog::RowImage* after);
+  // True when the target holds a row equal to the full after image `after` (the change is
+  // already applied: not a conflict).
+  absl::StatusOr<bool> AlreadyAfter(const txn::TableInfo& info, const binlog::RowImage* after);
   absl::StatusOr<bool> Exists(char op, const txn::TableInfo& info, const binlog::RowImage* image);
   absl::StatusOr<uint64_t> Execute(Stmt* stmt, const txn::TableInfo& info,
                                    const binlog::RowImage* before,

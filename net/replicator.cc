@@ -17,6 +17,7 @@
 #include "core/txn/assembler.h"
 #include "core/txn/statement_dml.h"
 #include "core/txn/writeset.h"
+#include "core/util/fault.h"
 #include "core/util/status_macros.h"
 #include "core/util/strings.h"
 #include "net/schema_cache.h"
@@ -98,7 +99,9 @@ uint64_t MicrosSince(std::chrono::steady_clock::time_point* t) {
   return static_cast<uint64_t>(us);
 }
 
-void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared) {
+// `resync`: a resync stream (conflict-checked), where the test hook resync.catchup may
+// kill the process with a target transaction applied but not committed.
+void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared, bool resync) {
   ApplyCounters last;
   while (apply::Job* job = sched->Acquire()) {
     auto clock = std::chrono::steady_clock::now();
@@ -124,6 +127,7 @@ void WorkerLoop(apply::Scheduler* sched, Applier* applier, Shared* shared) {
       return;
     }
     const uint64_t wait_us = MicrosSince(&clock);
+    if (resync) FaultKill("resync.catchup");
     if (absl::Status c = applier->Commit(); !c.ok()) {
       sched->Abort(c);
       return;
@@ -263,9 +267,12 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
   so.connect = o.source;
   so.server_id = o.server_id;
   so.stop_at_end = o.until_caught_up;
-  if (!o.start.empty()) {
+  const bool resume = o.resume_past_seq.has_value() && cp.found && cp.seq > *o.resume_past_seq;
+  if (!o.start.empty() && !resume) {
     RETURN_IF_ERROR(ParseStartPosition(o.start, &so));
-    if (cp.found) spdlog::info("{}: --start {} given; the checkpoint is not used", o.label, o.start);
+    if (cp.found && !o.resume_past_seq.has_value()) {
+      spdlog::info("{}: --start {} given; the checkpoint is not used", o.label, o.start);
+    }
   } else if (cp.found) {
     if (!cp.gtid_pos.empty()) {
       so.start_gtid = cp.gtid_pos;
@@ -280,7 +287,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
                                                  : so.start_gtid;
   spdlog::info("{}: {} -> {} starting at {} ({}), {} workers, {} mode", o.label,
                source.endpoint(), target.endpoint(), result->start_position,
-               cp.found ? "checkpoint" : (o.start.empty() ? "target's replication position"
+               (cp.found && (o.start.empty() || resume)) ? "checkpoint" : (o.start.empty() ? "target's replication position"
                                                           : "--start"),
                o.workers, o.mode == ApplyMode::kLive ? "live" : "catchup");
   if (result->end_position.empty()) result->end_position = result->start_position;
@@ -313,13 +320,14 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
     ao.binsync_server_id = o.server_id;
     ao.filter = o.filter;
     ao.on_conflict = o.on_conflict;
+    ao.record_conflict = o.record_conflict;
     ao.source_schema = &source_schema;
     ASSIGN_OR_RETURN(std::unique_ptr<Applier> a, Applier::Open(o.target, ao, &schema));
     appliers.push_back(std::move(a));
   }
   std::vector<std::thread> workers;
   workers.reserve(appliers.size());
-  for (auto& a : appliers) workers.emplace_back(WorkerLoop, &sched, a.get(), &shared);
+  for (auto& a : appliers) workers.emplace_back(WorkerLoop, &sched, a.get(), &shared, o.on_conflict != nullptr);
 
   std::string read_position;
   Progress progress(o, shared);

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,10 @@ struct ReplicateOptions {
   int workers = 4;
   uint32_t server_id = kDefaultBinsyncServerId;
   std::string start;  // GTID position or file:pos; empty: checkpoint, else native's position
+  // Resync: with `start`, a checkpoint of this stream with a seq above this one was
+  // committed by this run (before a crash, a kill -9 or a lost connection): the stream
+  // continues from it instead of `start`, so nothing is applied twice.
+  std::optional<uint64_t> resume_past_seq;
   bool until_caught_up = false;
   OnMissingRow on_missing_row = OnMissingRow::kError;
   bool replay_binlog = true;  // live mode: rows transactions as BINLOG statements (Applier)
@@ -69,6 +74,7 @@ struct ReplicateOptions {
   size_t stream_above_bytes = 32u << 20;
   int max_reconnects = 20;          // lost connections retried (with backoff) before failing
   ConflictFn on_conflict;           // resync: check each change against the target's row
+  ConflictRecordFn record_conflict; // resync: record each conflict with its transaction
   // MariaDB GTIDs ("1-1-40") of source transactions to pass without applying them (each
   // logged): what a DBA applied by hand, e.g. a statement-based DML binsync refused.
   std::vector<std::string> skip;

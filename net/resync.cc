@@ -1,22 +1,30 @@
 #include "net/resync.h"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <ctime>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <variant>
 
 #include "core/gtid/mariadb_gtid.h"
+#include "core/resync/run_state.h"
 #include "core/topology/server_facts.h"
 #include "core/txn/assembler.h"
 #include "core/txn/row_walker.h"
 #include "core/txn/writeset.h"
+#include "core/util/fault.h"
 #include "core/util/status_macros.h"
 #include "core/util/strings.h"
 #include "net/inspect.h"
 #include "net/native_replication.h"
+#include "net/resync_state.h"
 #include "net/schema_cache.h"
 #include "net/verify_runner.h"
 #include "nlohmann/json.hpp"
@@ -93,8 +101,11 @@ void KeyLog::Record(const txn::TableInfo& info, const std::string& table,
 
 // Reads `source`'s binlog after `start` up to its current end, without applying
 // anything: what the other server lacks.
+// `stop_at` (a resumed run): the position the first run's plan read through, so that the
+// plan is the same again (later writes are the catch-up's, as they were for the first run).
 absl::StatusOr<StreamPlan> Scan(const ConnectOptions& source, uint32_t target_id,
                                 uint32_t binsync_id, const std::string& start,
+                                const std::optional<std::string>& stop_at,
                                 const std::string& direction, KeyLog* keys) {
   StreamPlan plan;
   plan.direction = direction;
@@ -121,9 +132,17 @@ absl::StatusOr<StreamPlan> Scan(const ConnectOptions& source, uint32_t target_id
   };
   txn::RowWalker walker;
   walker.set_skip_mismatched_tables(true);
+  MariaDbGtidPos end;
+  if (stop_at.has_value()) {
+    ASSIGN_OR_RETURN(end, ParseMariaDbGtidPos(*stop_at));
+  }
   binlog::EventView ev;
   binlog::Event decoded;
   for (;;) {
+    if (stop_at.has_value()) {
+      ASSIGN_OR_RETURN(MariaDbGtidPos at, ParseMariaDbGtidPos(assembler.Position()));
+      if (GtidReached(at, end)) break;
+    }
     absl::StatusOr<bool> more = s.Next(&ev);
     if (!more.ok()) {
       if (absl::IsFailedPrecondition(more.status())) {
@@ -162,6 +181,7 @@ absl::StatusOr<StreamPlan> Scan(const ConnectOptions& source, uint32_t target_id
         txn::IgnoreStatement);
     RETURN_IF_ERROR(walked);
   }
+  plan.end = assembler.Position();
   return plan;
 }
 
@@ -195,6 +215,60 @@ absl::Status HandBack(Connection& replica, const std::string& position, bool had
   return WaitReplicationRunning(replica, std::chrono::seconds(30));
 }
 
+// True when `replica`'s native replication already runs from `position` or beyond: the
+// interrupted run handed it back (and it may have applied more since), so setting
+// gtid_slave_pos to `position` again would replay what it applied.
+absl::StatusOr<bool> AlreadyHandedBack(Connection& replica, const std::string& position) {
+  ASSIGN_OR_RETURN(const ServerFacts facts, InspectServer(replica));
+  if (facts.channels.empty()) return false;
+  const ReplicationChannel& ch = facts.channels.front();
+  if (ch.io_running != "Yes" || ch.sql_running != "Yes") return false;
+  ASSIGN_OR_RETURN(MariaDbGtidPos slave, ParseMariaDbGtidPos(facts.gtid_slave_pos));
+  ASSIGN_OR_RETURN(MariaDbGtidPos wanted, ParseMariaDbGtidPos(position));
+  return GtidReached(slave, wanted);
+}
+
+std::string_view PolicyName(ConflictPolicy p) {
+  switch (p) {
+    case ConflictPolicy::kReport:
+      return "report";
+    case ConflictPolicy::kFromWins:
+      return "from-wins";
+    case ConflictPolicy::kNewestWins:
+      return "newest-wins";
+  }
+  return "report";
+}
+
+// A new run's id: UTC start time and pid ("20260101-120000-4242").
+std::string NewRunId() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &utc);
+  return StrCat(buf, "-", getpid());
+}
+
+// The latest run recorded for the pair: both servers hold a copy (--to written first); the
+// more advanced copy of the most recent run wins.
+absl::StatusOr<std::optional<ResyncRun>> LatestRun(Connection& from, Connection& to,
+                                                   uint32_t from_id, uint32_t to_id) {
+  ASSIGN_OR_RETURN(std::optional<ResyncRun> on_to, LoadLatestRun(to, from_id, to_id));
+  ASSIGN_OR_RETURN(std::optional<ResyncRun> on_from, LoadLatestRun(from, from_id, to_id));
+  if (!on_to.has_value()) return on_from;
+  if (!on_from.has_value()) return on_to;
+  if (on_to->id == on_from->id) return on_to->step >= on_from->step ? on_to : on_from;
+  return std::tie(on_to->started, on_to->id) >= std::tie(on_from->started, on_from->id) ? on_to
+                                                                                          : on_from;
+}
+
+// Both copies of the run state, --to's first.
+absl::Status Save(Connection& from, Connection& to, const ResyncRun& run) {
+  RETURN_IF_ERROR(SaveRun(to, run));
+  return SaveRun(from, run);
+}
+
 }  // namespace
 
 bool ResyncReport::clean() const {
@@ -214,7 +288,7 @@ absl::StatusOr<ResyncReport> RunResync(const ResyncOptions& o) {
     return absl::Status(r.status().code(),
                         StrCat(r.status().message(),
                                " (native replication is stopped on both servers; fix the cause "
-                               "and run resync again, which resumes from the servers' positions)"));
+                               "and run resync again: it resumes this run where it stopped)"));
   }
   return r;
 }
@@ -244,27 +318,83 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
   }
   r.from_errors = Errors(ff);
   r.to_errors = Errors(tf);
-  const bool from_channel = !ff.channels.empty();
-  const bool to_channel = !tf.channels.empty();
+
+  // An interrupted run of this pair is finished, not started over: a plan taken afresh from
+  // servers it already changed would replay what it applied, each replayed row a conflict.
+  ASSIGN_OR_RETURN(std::optional<ResyncRun> latest, LatestRun(from, to, ff.server_id, tf.server_id));
+  const ResumeDecision decision =
+      DecideResume(latest, ff.server_id, tf.server_id, PolicyName(o.conflicts));
+  if (decision.action == ResumeAction::kRefuse) {
+    if (!o.dry_run) return absl::FailedPreconditionError(decision.message);
+    r.notes.push_back(decision.message);  // a dry run changes nothing: it plans afresh
+  }
+  const bool resuming = decision.action == ResumeAction::kResume;
+  ResyncRun run;
+  if (resuming) {
+    run = *latest;
+  } else {
+    run.id = NewRunId();
+    run.from_server_id = ff.server_id;
+    run.to_server_id = tf.server_id;
+    run.from = r.from;
+    run.to = r.to;
+    run.policy = std::string(PolicyName(o.conflicts));
+    run.from_native = NativeFound(ff);
+    run.to_native = NativeFound(tf);
+  }
+  const ResumeWork work = WorkFrom(resuming ? run.step : ResyncStep::kInspected);
+  if (resuming) {
+    r.resumed_step = std::string(StepName(run.step));
+    r.resumed_message = decision.message;
+  }
+  if (!o.dry_run) r.run_id = run.id;
+  // Whether each server had a channel comes from the run's inspection: a resumed run may
+  // find replication stopped by the first one.
+  const bool from_channel = run.from_native.channel || !ff.channels.empty();
+  const bool to_channel = run.to_native.channel || !tf.channels.empty();
+  if (o.dry_run && resuming) {
+    r.notes.push_back(StrCat("resync run ", run.id, " was interrupted at step '",
+                             StepName(run.step), "'; a run without --dry-run finishes it",
+                             work.replan ? "" : " (this plan is that run's)"));
+  }
   if (!o.dry_run) {
-    // Native replication must not apply concurrently with binsync.
-    *stopped_native = from_channel || to_channel;
-    if (from_channel) RETURN_IF_ERROR(from.Execute("STOP SLAVE"));
-    if (to_channel) RETURN_IF_ERROR(to.Execute("STOP SLAVE"));
+    if (!resuming) {
+      // Recorded before anything changes: a run killed from here on is found and finished.
+      RETURN_IF_ERROR(EnsureResyncTables(to));
+      RETURN_IF_ERROR(EnsureResyncTables(from));
+      RETURN_IF_ERROR(Save(from, to, run));
+    }
+    if (work.stop_native) {
+      // Native replication must not apply concurrently with binsync.
+      *stopped_native = from_channel || to_channel;
+      if (from_channel) RETURN_IF_ERROR(from.Execute("STOP SLAVE"));
+      if (to_channel) RETURN_IF_ERROR(to.Execute("STOP SLAVE"));
+    }
+    FaultKill("resync.after_stop_native");
   }
   r.step_seconds["inspect"] = Since(t0);
 
-  // 2. Plan.
+  // 2. Plan: from the servers' positions, or (resumed) the positions the run recorded, up
+  // to where its scans ended, so that it is the same plan.
   t0 = Clock::now();
-  ASSIGN_OR_RETURN(std::string start_to, NativeStartPosition(from, to));
-  ASSIGN_OR_RETURN(std::string start_from, NativeStartPosition(to, from));
+  std::string start_to = run.into_to.start;
+  std::string start_from = run.into_from.start;
+  std::optional<std::string> end_to, end_from;
+  if (work.replan) {
+    ASSIGN_OR_RETURN(start_to, NativeStartPosition(from, to));
+    ASSIGN_OR_RETURN(start_from, NativeStartPosition(to, from));
+  } else {
+    // An empty end: the scan found the binlog purged (it will again) or nothing at all.
+    if (!run.into_to.plan_end.empty()) end_to = run.into_to.plan_end;
+    if (!run.into_from.plan_end.empty()) end_from = run.into_from.plan_end;
+  }
   KeyLog from_keys, to_keys;  // rows changed on --from / on --to since the divergence
   const std::string dir_ft = StrCat(r.from, " -> ", r.to);
   const std::string dir_tf = StrCat(r.to, " -> ", r.from);
-  ASSIGN_OR_RETURN(r.to_lacks, Scan(o.from, tf.server_id, o.server_id, start_to, dir_ft,
+  ASSIGN_OR_RETURN(r.to_lacks, Scan(o.from, tf.server_id, o.server_id, start_to, end_to, dir_ft,
                                     &from_keys));
-  ASSIGN_OR_RETURN(r.from_lacks, Scan(o.to, ff.server_id, o.server_id, start_from, dir_tf,
-                                      &to_keys));
+  ASSIGN_OR_RETURN(r.from_lacks, Scan(o.to, ff.server_id, o.server_id, start_from, end_from,
+                                      dir_tf, &to_keys));
   std::set<std::string> predicted;
   for (const auto& [h, ts] : from_keys.last_change) {
     if (to_keys.last_change.contains(h)) predicted.insert(from_keys.name[h]);
@@ -272,22 +402,40 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
   r.predicted_conflicts.assign(predicted.begin(), predicted.end());
   r.step_seconds["plan"] = Since(t0);
   if (o.dry_run) return r;
+  const std::string stream_to = StrCat("from_server_", ff.server_id);    // into --to
+  const std::string stream_from = StrCat("from_server_", tf.server_id);  // into --from
+  if (work.replan) {
+    // Where each catch-up stream's checkpoint stands now: anything above was this run's.
+    RETURN_IF_ERROR(EnsureCheckpointTable(to));
+    RETURN_IF_ERROR(EnsureCheckpointTable(from));
+    ASSIGN_OR_RETURN(Checkpoint cp_to, LoadCheckpoint(to, stream_to));
+    ASSIGN_OR_RETURN(Checkpoint cp_from, LoadCheckpoint(from, stream_from));
+    run.into_to.start = start_to;
+    run.into_to.plan_end = r.to_lacks.end;
+    run.into_to.checkpoint_seq = cp_to.seq;
+    run.into_from.start = start_from;
+    run.into_from.plan_end = r.from_lacks.end;
+    run.into_from.checkpoint_seq = cp_from.seq;
+    run.step = ResyncStep::kPlanned;
+    RETURN_IF_ERROR(Save(from, to, run));
+  }
+  FaultKill("resync.after_plan");
 
-  // 3. Catch up both ways; conflicts resolved by policy.
+  // 3. Catch up both ways, each stream from its checkpoint when this run committed past
+  // the one recorded at the plan; conflicts resolved by policy and recorded with the
+  // transaction that meets them.
   t0 = Clock::now();
-  std::mutex mu;
   auto resolver = [&](bool into_to) {
     return [&, into_to](const Conflict& c) {
-      ConflictAction action = ConflictAction::kKeep;
-      std::string resolution;
+      ConflictDecision d;
       switch (o.conflicts) {
         case ConflictPolicy::kReport:
-          resolution = "left alone (report)";
+          d.resolution = "left alone (report)";
           break;
         case ConflictPolicy::kFromWins:
-          action = into_to ? ConflictAction::kOverwrite : ConflictAction::kKeep;
-          resolution = into_to ? "--to's row overwritten with --from's change"
-                               : "--from's row kept";
+          d.action = into_to ? ConflictAction::kOverwrite : ConflictAction::kKeep;
+          d.resolution = into_to ? "--to's row overwritten with --from's change"
+                                 : "--from's row kept";
           break;
         case ConflictPolicy::kNewestWins: {
           // The other side's last change of this row; unknown (a change outside the
@@ -300,18 +448,16 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
           } else {
             newer = into_to ? c.timestamp >= it->second : c.timestamp > it->second;
           }
-          action = newer ? ConflictAction::kOverwrite : ConflictAction::kKeep;
-          resolution = newer ? "overwritten with the newer change" : "newer row kept";
+          d.action = newer ? ConflictAction::kOverwrite : ConflictAction::kKeep;
+          d.resolution = newer ? "overwritten with the newer change" : "newer row kept";
           break;
         }
       }
-      std::lock_guard lock(mu);
-      r.conflicts.push_back({c, into_to ? dir_ft : dir_tf, resolution});
-      return action;
+      return d;
     };
   };
   auto stream = [&](const ConnectOptions& src, const ConnectOptions& dst, const std::string& start,
-                    bool into_to, const std::string& label) {
+                    uint64_t checkpoint_seq, bool into_to, const std::string& label) {
     ReplicateOptions ro;
     ro.source = src;
     ro.target = dst;
@@ -319,51 +465,102 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
     ro.workers = o.workers;
     ro.server_id = o.server_id;
     ro.start = start;
+    ro.resume_past_seq = checkpoint_seq;
     ro.until_caught_up = true;
     ro.on_conflict = resolver(into_to);
+    ro.record_conflict = [id = run.id, into_to](Connection& target, const Conflict& c,
+                                                const ConflictDecision& d) {
+      return RecordConflict(target, id, into_to, c, d);
+    };
     ro.stop = o.stop;
     ro.label = label;
     ro.max_reconnects = 3;
     return ro;
   };
-  absl::StatusOr<ReplicateResult> res_ft = ReplicateResult{}, res_tf = ReplicateResult{};
-  {
-    std::vector<std::thread> threads;
-    if (!r.to_lacks.purged) {
-      threads.emplace_back([&] { res_ft = Replicate(stream(o.from, o.to, start_to, true, dir_ft)); });
-    } else {
-      r.notes.push_back(StrCat("binlog of ", r.from, " needed for catch-up is purged (",
-                               r.to_lacks.purged_message, "): verify + repair instead"));
-    }
-    if (!r.from_lacks.purged) {
-      threads.emplace_back(
-          [&] { res_tf = Replicate(stream(o.to, o.from, start_from, false, dir_tf)); });
-    } else {
-      r.notes.push_back(StrCat("binlog of ", r.to, " needed for catch-up is purged (",
-                               r.from_lacks.purged_message,
-                               "): its changes since the divergence cannot be replayed; --to is "
-                               "repaired from --from"));
-    }
-    for (std::thread& t : threads) t.join();
+  if (r.to_lacks.purged) {
+    r.notes.push_back(StrCat("binlog of ", r.from, " needed for catch-up is purged (",
+                             r.to_lacks.purged_message, "): verify + repair instead"));
   }
-  if (!res_ft.ok()) return res_ft.status();
-  if (!res_tf.ok()) return res_tf.status();
-  r.applied_to_to = *res_ft;
-  r.applied_to_from = *res_tf;
+  if (r.from_lacks.purged) {
+    r.notes.push_back(StrCat("binlog of ", r.to, " needed for catch-up is purged (",
+                             r.from_lacks.purged_message,
+                             "): its changes since the divergence cannot be replayed; --to is "
+                             "repaired from --from"));
+  }
+  if (work.catch_up) {
+    run.step = ResyncStep::kCatchingUp;
+    RETURN_IF_ERROR(Save(from, to, run));
+    absl::StatusOr<ReplicateResult> res_ft = ReplicateResult{}, res_tf = ReplicateResult{};
+    {
+      std::vector<std::thread> threads;
+      if (!r.to_lacks.purged) {
+        threads.emplace_back([&] {
+          res_ft = Replicate(stream(o.from, o.to, start_to, run.into_to.checkpoint_seq, true, dir_ft));
+        });
+      }
+      if (!r.from_lacks.purged) {
+        threads.emplace_back([&] {
+          res_tf = Replicate(
+              stream(o.to, o.from, start_from, run.into_from.checkpoint_seq, false, dir_tf));
+        });
+      }
+      for (std::thread& t : threads) t.join();
+    }
+    if (!res_ft.ok()) return res_ft.status();
+    if (!res_tf.ok()) return res_tf.status();
+    r.applied_to_to = *res_ft;
+    r.applied_to_from = *res_tf;
+    auto pos_or_current = [](const ReplicateResult& res,
+                             Connection& peer) -> absl::StatusOr<std::string> {
+      if (!res.read_position.empty()) return res.read_position;
+      ASSIGN_OR_RETURN(auto cur, peer.QueryValue("SELECT @@global.gtid_binlog_pos"));
+      return cur.value_or("");
+    };
+    ASSIGN_OR_RETURN(run.into_to.read_through, pos_or_current(r.applied_to_to, from));
+    ASSIGN_OR_RETURN(run.into_from.read_through, pos_or_current(r.applied_to_from, to));
+    run.step = ResyncStep::kCaughtUp;
+    RETURN_IF_ERROR(Save(from, to, run));
+  }
+  // Every conflict of the run, the interrupted part's included, as committed on each side.
+  ASSIGN_OR_RETURN(std::vector<StoredConflict> into_to, LoadConflicts(to, run.id));
+  ASSIGN_OR_RETURN(std::vector<StoredConflict> into_from, LoadConflicts(from, run.id));
+  for (const std::vector<StoredConflict>* list : {&into_to, &into_from}) {
+    for (const StoredConflict& c : *list) {
+      r.conflicts.push_back({c.conflict, c.into_to ? dir_ft : dir_tf, c.resolution});
+    }
+  }
   r.step_seconds["catch up"] = Since(t0);
+  FaultKill("resync.before_handback");
 
-  // 4. Hand back.
+  // 4. Hand back, server by server, each recorded: one the interrupted run restarted keeps
+  // running (setting its position again would replay what it applied since).
   t0 = Clock::now();
-  auto pos_or_current = [](const ReplicateResult& res, Connection& peer) -> absl::StatusOr<std::string> {
-    if (!res.read_position.empty()) return res.read_position;
-    ASSIGN_OR_RETURN(auto cur, peer.QueryValue("SELECT @@global.gtid_binlog_pos"));
-    return cur.value_or("");
-  };
-  ASSIGN_OR_RETURN(std::string to_pos, pos_or_current(r.applied_to_to, from));
-  ASSIGN_OR_RETURN(std::string from_pos, pos_or_current(r.applied_to_from, to));
+  const std::string& to_pos = run.into_to.read_through;
+  const std::string& from_pos = run.into_from.read_through;
   if (o.handback == Handback::kNative) {
-    RETURN_IF_ERROR(HandBack(to, to_pos, to_channel));
-    RETURN_IF_ERROR(HandBack(from, from_pos, from_channel));
+    if (work.hand_back) {
+      run.step = ResyncStep::kHandingBack;
+      RETURN_IF_ERROR(Save(from, to, run));
+      struct Side {
+        Connection* conn;
+        const std::string* pos;
+        bool channel;
+        bool* done;
+      };
+      const Side sides[] = {{&to, &to_pos, to_channel, &run.into_to.handed_back},
+                            {&from, &from_pos, from_channel, &run.into_from.handed_back}};
+      for (const Side& side : sides) {
+        if (!*side.done) {
+          ASSIGN_OR_RETURN(bool running, AlreadyHandedBack(*side.conn, *side.pos));
+          if (!running) RETURN_IF_ERROR(HandBack(*side.conn, *side.pos, side.channel));
+          *side.done = true;
+          RETURN_IF_ERROR(Save(from, to, run));
+        }
+        if (side.conn == &to) FaultKill("resync.handback");
+      }
+      run.step = ResyncStep::kHandedBack;
+      RETURN_IF_ERROR(Save(from, to, run));
+    }
     r.handback = StrCat("native replication running both ways: ", r.to, " from ", to_pos,
                         "; ", r.from, " from ", from_pos);
     *stopped_native = false;
@@ -375,6 +572,7 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
                         "'; CHANGE MASTER TO MASTER_USE_GTID=slave_pos; START SLAVE;");
   }
   r.step_seconds["hand back"] = Since(t0);
+  FaultKill("resync.after_handback");
 
   // 5. Verify what was touched; repair from --from what differs; verify again.
   t0 = Clock::now();
@@ -410,6 +608,8 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
     }
   }
   r.verified = true;
+  run.step = ResyncStep::kVerified;
+  RETURN_IF_ERROR(Save(from, to, run));
   r.step_seconds["verify"] = Since(t0);
   return r;
 }
@@ -417,7 +617,13 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
 
 std::string ResyncReportText(const ResyncReport& r) {
   std::string out;
-  StrAppend(&out, "resync ", r.from, " (from, authoritative) -> ", r.to, " (to)\n");
+  StrAppend(&out, "resync ", r.from, " (from, authoritative) -> ", r.to, " (to)",
+            r.run_id.empty() ? "" : StrCat(", run ", r.run_id), "\n");
+  if (!r.resumed_message.empty() && !r.dry_run) {
+    StrAppend(&out, r.resumed_message,
+              ": its plan and the conflicts it met are kept; the applied counts below are this "
+              "run's part\n");
+  }
   if (!r.from_errors.empty()) StrAppend(&out, "  ", r.from, " replication: ", r.from_errors, "\n");
   if (!r.to_errors.empty()) StrAppend(&out, "  ", r.to, " replication: ", r.to_errors, "\n");
   for (const StreamPlan* p : {&r.to_lacks, &r.from_lacks}) {
@@ -438,6 +644,7 @@ std::string ResyncReportText(const ResyncReport& r) {
               " more (--format json lists them all)\n");
   }
   if (r.dry_run) {
+    for (const std::string& n : r.notes) StrAppend(&out, "note: ", n, "\n");
     out += "dry run: nothing was changed\n";
     return out;
   }
@@ -480,6 +687,10 @@ std::string ResyncReportJson(const ResyncReport& r) {
   j["from"] = r.from;
   j["to"] = r.to;
   j["dry_run"] = r.dry_run;
+  j["run"] = r.run_id;
+  j["resumed"] = r.resumed_step.empty() || r.dry_run
+                     ? nlohmann::json(nullptr)
+                     : nlohmann::json{{"run", r.run_id}, {"from_step", r.resumed_step}};
   j["clean"] = r.clean();
   auto plan = [](const StreamPlan& p) {
     nlohmann::json x;

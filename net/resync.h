@@ -11,6 +11,8 @@
 //   4 hand back native replication both ways from exactly the positions read
 //   5 verify    the tables touched (all with full_verify), repair what still differs
 //               (changes made outside the binlog) from --from, verify again
+// Each step reached is recorded on both servers (net/resync_state.h); a rerun finishes an
+// interrupted run from there instead of planning afresh (core/resync/run_state.h).
 // Verify runs after the hand-back on purpose: with replication running its rechecks
 // (MASTER_GTID_WAIT) tell live writes from real differences, and a repair never races a
 // write that native replication is about to deliver.
@@ -54,6 +56,7 @@ struct StreamPlan {
   uint64_t rows = 0;
   uint64_t skipped_own = 0;  // the target's own (or binsync's) transactions, not needed
   std::string first_gtid, last_gtid;
+  std::string end;  // GTID position the scan read through
   std::map<std::string, uint64_t> table_rows;  // db.table -> row changes
   bool purged = false;   // the binlog needed is gone: verify + repair instead
   std::string purged_message;
@@ -67,6 +70,10 @@ struct ResolvedConflict {
 
 struct ResyncReport {
   std::string from, to;  // endpoints
+  std::string run_id;    // this run's id in binsync.resync_run (not for --dry-run)
+  // A run that finished an interrupted one: the step it resumed from ("" when fresh) and
+  // "resumed run X from step 'Y' (started ...)".
+  std::string resumed_step, resumed_message;
   std::string from_errors, to_errors;  // replication errors found at inspection
   StreamPlan to_lacks, from_lacks;     // from -> to, to -> from
   std::vector<std::string> predicted_conflicts;  // db.table (key) changed on both sides

@@ -1,6 +1,7 @@
 #include "core/util/fault.h"
 
 #include <atomic>
+#include <csignal>
 #include <charconv>
 #include <cstdlib>
 #include <mutex>
@@ -60,6 +61,12 @@ bool FaultHit(std::string_view point) {
     }
   }
   return false;
+}
+
+void FaultKill(std::string_view point) {
+  if (!FaultHit(point)) return;
+  spdlog::default_logger()->flush();
+  std::raise(SIGKILL);
 }
 
 }  // namespace binsync

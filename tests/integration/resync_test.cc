@@ -2,8 +2,12 @@
 // failure mode: error 1062 with writes on both sides, error 1032, split-brain updates of the
 // same rows under each conflict policy, a purged binlog, and --dry-run. Each ends (except
 // where the policy says otherwise) with CHECKSUM TABLE equal, native replication running
-// both ways, and later writes replicating.
+// both ways, and later writes replicating. ResyncInterruptedTest kills resync (kill -9, via
+// BINSYNC_FAULT) at each step and checks that a rerun ends as an uninterrupted run does.
+#include <algorithm>
 #include <chrono>
+#include <memory>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -11,6 +15,7 @@
 #include "core/gtid/mariadb_gtid.h"
 #include "gtest/gtest.h"
 #include "net/native_replication.h"
+#include "nlohmann/json.hpp"
 #include "tests/testing/sandbox_fixture.h"
 
 namespace binsync {
@@ -226,6 +231,167 @@ TEST(ResyncTest, PurgedBinlogFallsBackToVerifyAndRepair) {
   EXPECT_EQ(Checksum(s, 1), Checksum(s, 2));
   ExpectHandedBackAndReplicating(s);
 }
+
+// --- Interrupted runs -------------------------------------------------------------------
+
+// A pair broken as in the Trust issue (item 11): a real 1062 (id 99999, a row node2 got
+// outside the binlog) and a real 1032 (id 7, deleted on node2 outside the binlog, then
+// updated on node1) stop node2's SQL thread; node1's replication is stopped too (split
+// brain), then both take single-row transactions: node1 ~610 (rows updated several times,
+// deletes, inserts into rs.t and into the keyless rs.audit), node2 300 (inserts, repeated
+// updates of rows node1 leaves alone). Catch-up takes several target transactions each way
+// (200 source transactions each), so a kill in the middle leaves part of it committed.
+void BuildBrokenPair(const SandboxServers& s) {
+  MasterMaster(s);
+  s.Exec(1, "CREATE TABLE rs.audit (note VARCHAR(40), n INT)");  // no key: a replay doubles rows
+  {
+    Connection b = s.Connect(2);
+    ASSERT_TRUE(WaitForGtid(b, s.Value(1, "SELECT @@gtid_binlog_pos"), std::chrono::seconds(60)).ok());
+  }
+  s.Exec(2, "SET sql_log_bin = 0; INSERT INTO rs.t VALUES (99999, 'node2 only', 0); "
+            "DELETE FROM rs.t WHERE id = 7; SET sql_log_bin = 1");
+  s.Exec(1, "INSERT INTO rs.t VALUES (99999, 'node1', 1)");
+  WaitSqlStopped(s, 2, "1062");
+  s.Exec(1, "STOP SLAVE");
+  std::string a = "UPDATE rs.t SET v = 'changed on node1' WHERE id = 7;";
+  for (int i = 0; i < 600; ++i) {
+    const std::string n = std::to_string(i);
+    switch (i % 3) {
+      case 0: a += "UPDATE rs.t SET n = n + 1 WHERE id = " + std::to_string(1 + 2 * (i % 50)) + ";"; break;
+      case 1: a += "INSERT INTO rs.audit VALUES ('node1', " + n + ");"; break;
+      default: a += "INSERT INTO rs.t (v, n) VALUES ('node1 split', " + n + ");"; break;
+    }
+    if (i % 60 == 0) a += "DELETE FROM rs.t WHERE id = " + std::to_string(501 + i / 30) + ";";
+  }
+  s.Exec(1, a);
+  std::string b;
+  for (int i = 0; i < 300; ++i) {
+    b += i % 2 == 0 ? "INSERT INTO rs.t (v, n) VALUES ('node2 split', " + std::to_string(i) + ");"
+                    : "UPDATE rs.t SET n = n + 1 WHERE id = " + std::to_string(1001 + 2 * (i % 40)) + ";";
+  }
+  s.Exec(2, b);
+}
+
+// What a resync run ended with, in terms comparable across pairs (no ports, no GTIDs).
+struct Outcome {
+  int exit_code = -1;
+  std::vector<std::string> conflicts;  // "from->to rs.t (id=7): kind: resolution", sorted
+  bool identical_before_repair = false;
+  bool identical = false;
+  uint64_t repaired_rows = 0;
+  std::string resumed_from;  // the step a resumed run continued from; "" when fresh
+};
+
+Outcome ParseOutcome(const SubprocessResult& r) {
+  Outcome o;
+  o.exit_code = r.exit_code;
+  const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    ADD_FAILURE() << "not a JSON report: " << r.out << r.err;
+    return o;
+  }
+  const std::string from = j.value("from", "");
+  for (const auto& c : j["conflicts"]) {
+    const std::string dir = c.value("direction", "").starts_with(from + " ") ? "from->to" : "to->from";
+    o.conflicts.push_back(dir + " " + c.value("table", "") + " " + c.value("key", "") + ": " +
+                          c.value("kind", "") + ": " + c.value("resolution", ""));
+  }
+  std::sort(o.conflicts.begin(), o.conflicts.end());
+  o.identical_before_repair = j["verify"].value("identical_before_repair", false);
+  o.identical = j["verify"].value("identical", false);
+  o.repaired_rows = j["verify"].value("repaired_rows", uint64_t{0});
+  if (j.contains("resumed") && j["resumed"].is_object()) o.resumed_from = j["resumed"].value("from_step", "");
+  return o;
+}
+
+struct FaultCase {
+  const char* name;        // the test's name
+  const char* fault;       // BINSYNC_FAULT value
+  const char* resumed_at;  // the step the rerun must say it resumed from
+};
+
+void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.fault; }
+
+class ResyncInterruptedTest : public ::testing::TestWithParam<FaultCase> {
+ protected:
+  // The same broken pair resynced without interruption: what every rerun must match.
+  static void SetUpTestSuite() {
+    SandboxServers s(2);
+    BuildBrokenPair(s);
+    const auto t0 = std::chrono::steady_clock::now();
+    SubprocessResult r = Resync(s, {"--conflicts", "from-wins", "--format", "json"});
+    baseline_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    baseline_ = std::make_unique<Outcome>(ParseOutcome(r));
+    ASSERT_EQ(baseline_->exit_code, 0) << r.out << r.err;
+  }
+  static void TearDownTestSuite() { baseline_.reset(); }
+  static std::unique_ptr<Outcome> baseline_;
+  static double baseline_seconds_;
+};
+std::unique_ptr<Outcome> ResyncInterruptedTest::baseline_;
+double ResyncInterruptedTest::baseline_seconds_ = 0;
+
+TEST_P(ResyncInterruptedTest, RerunEndsAsAnUninterruptedRun) {
+  ASSERT_NE(baseline_, nullptr);
+  // The uninterrupted run: the two real conflicts, nothing else, identical without repair.
+  ASSERT_EQ(baseline_->conflicts,
+            (std::vector<std::string>{
+                "from->to rs.t (id=7): update found no row: --to's row overwritten with --from's change",
+                "from->to rs.t (id=99999): insert met a different row: --to's row overwritten with --from's change"}));
+  ASSERT_TRUE(baseline_->identical_before_repair);
+  ASSERT_TRUE(baseline_->resumed_from.empty());
+
+  SandboxServers s(2);
+  BuildBrokenPair(s);
+  const std::vector<std::string> args = {"resync", "--from", s.Uri(1), "--to", s.Uri(2),
+                                         "--conflicts", "from-wins", "--format", "json"};
+  SubprocessResult killed = RunBinsync(args, {std::string("BINSYNC_FAULT=") + GetParam().fault});
+  ASSERT_EQ(killed.exit_code, 128 + 9) << "not killed at " << GetParam().fault << ":\n"
+                                       << killed.out << killed.err;
+  // Not finished under another policy, nor planned afresh by a dry run.
+  SubprocessResult other = Resync(s, {"--conflicts", "report"});
+  EXPECT_EQ(other.exit_code, 2) << other.out << other.err;
+  EXPECT_NE(other.err.find("rerun with --conflicts from-wins to finish it"), std::string::npos)
+      << other.err;
+  SubprocessResult dry = Resync(s, {"--conflicts", "from-wins", "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+  EXPECT_NE(dry.out.find("a run without --dry-run finishes it"), std::string::npos) << dry.out;
+
+  SubprocessResult rerun = RunBinsync(args);
+  const Outcome o = ParseOutcome(rerun);
+  EXPECT_EQ(o.exit_code, baseline_->exit_code) << rerun.out << rerun.err;
+  EXPECT_EQ(o.conflicts, baseline_->conflicts) << rerun.out;
+  EXPECT_EQ(o.resumed_from, GetParam().resumed_at) << rerun.out;
+  // Nothing applied twice: the keyless rs.audit would hold a replayed insert twice, which
+  // verify would find (and repair); identical before any repair.
+  EXPECT_TRUE(o.identical_before_repair) << rerun.out;
+  EXPECT_EQ(o.repaired_rows, 0u) << rerun.out;
+  EXPECT_TRUE(o.identical) << rerun.out;
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_EQ(s.Value(i, "SELECT COUNT(*) FROM rs.audit"), "200") << "node" << i;
+    EXPECT_EQ(s.Value(i, "SELECT COUNT(*) FROM rs.t WHERE v = 'node1 split'"), "200") << "node" << i;
+    EXPECT_EQ(s.Value(i, "SELECT COUNT(*) FROM rs.t WHERE v = 'node2 split'"), "150") << "node" << i;
+    EXPECT_EQ(s.Value(i, "SELECT v FROM rs.t WHERE id = 99999"), "node1") << "node" << i;
+  }
+  EXPECT_EQ(Checksum(s, 1), Checksum(s, 2));
+  ExpectHandedBackAndReplicating(s);
+  // A run that finished leaves nothing to resume: the next one starts afresh.
+  const Outcome again = ParseOutcome(RunBinsync(args));
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_TRUE(again.resumed_from.empty());
+  EXPECT_TRUE(again.conflicts.empty());
+  RecordProperty("baseline_seconds", std::to_string(baseline_seconds_));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EachStep, ResyncInterruptedTest,
+    ::testing::Values(FaultCase{"AfterStopNative", "resync.after_stop_native", "inspected"},
+                      FaultCase{"AfterPlan", "resync.after_plan", "planned"},
+                      FaultCase{"InCatchup", "resync.catchup:3", "catching up"},
+                      FaultCase{"BeforeHandback", "resync.before_handback", "caught up"},
+                      FaultCase{"BetweenHandbacks", "resync.handback", "handing back"},
+                      FaultCase{"AfterHandback", "resync.after_handback", "handed back"}),
+    [](const ::testing::TestParamInfo<FaultCase>& p) { return std::string(p.param.name); });
 
 }  // namespace
 }  // namespace binsync
