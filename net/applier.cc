@@ -229,7 +229,7 @@ absl::Status Applier::SetOrigin(const txn::Transaction& t) {
   return absl::OkStatus();
 }
 
-absl::Status Applier::Apply(const txn::Transaction& t) {
+absl::Status Applier::Begin(const txn::Transaction& t) {
   RETURN_IF_ERROR(SetOrigin(t));
   pending_.clear();
   pending_index_.clear();
@@ -237,6 +237,11 @@ absl::Status Applier::Apply(const txn::Transaction& t) {
     stmts_.clear();
     schema_generation_ = schema_->generation();
   }
+  return absl::OkStatus();
+}
+
+absl::Status Applier::Apply(const txn::Transaction& t) {
+  RETURN_IF_ERROR(Begin(t));
   if (CanReplay(t)) {
     absl::Status st = Replay(t);
     if (st.ok()) {
@@ -269,15 +274,7 @@ absl::Status Applier::Apply(const txn::Transaction& t) {
 }
 
 absl::Status Applier::ApplyPart(const txn::Transaction& part) {
-  if (part.part <= 1) {
-    RETURN_IF_ERROR(SetOrigin(part));
-    pending_.clear();
-    pending_index_.clear();
-    if (schema_->generation() != schema_generation_) {
-      stmts_.clear();
-      schema_generation_ = schema_->generation();
-    }
-  }
+  if (part.part <= 1) RETURN_IF_ERROR(Begin(part));
   // Row images view this part's events: ApplyEvents flushes what it staged before the
   // part goes away; table maps carry over in the walker.
   RETURN_IF_ERROR(ApplyEvents(part));

@@ -145,6 +145,9 @@ class Applier {
   Applier(Connection conn, ApplierOptions options, SchemaCache* schema);
 
   absl::Status Setup();
+  // Start of a source transaction: origin set, staged rows dropped, statements rebuilt
+  // after DDL.
+  absl::Status Begin(const txn::Transaction& t);
   absl::Status SetOrigin(const txn::Transaction& t);
   absl::Status ApplyEvents(const txn::Transaction& t);
   absl::Status ApplyStatement(const txn::Transaction& t, const binlog::EventView& ev);
