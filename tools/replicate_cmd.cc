@@ -161,6 +161,7 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                  "catchup: at most this many source transactions per target transaction")
       ->capture_default_str();
   return [o, &g] {
+    if (absl::Status st = CheckReplicaServerId(o->server_id); !st.ok()) return FailWith(st);
     absl::StatusOr<ConnectOptions> a = MakeConnectOptions(o->source, g);
     if (!a.ok()) return FailWith(a.status());
     absl::StatusOr<ConnectOptions> b = MakeConnectOptions(o->target, g);

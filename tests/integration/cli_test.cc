@@ -158,6 +158,24 @@ TEST(CliTest, DemoRunsEndToEnd) {
   EXPECT_NE(r.out.find("vs   mariadb-dump + reload"), std::string::npos) << r.out;
 }
 
+// --server-id 0 registers a replica that is sent nothing (live mode then exited 0 having
+// applied nothing): refused before any server is contacted, one line, exit 2.
+TEST(CliTest, ServerIdZeroIsRefused) {
+  const std::vector<std::vector<std::string>> runs = {
+      {"replicate", "--source", "mysql://root@127.0.0.1:1", "--target",
+       "mysql://root@127.0.0.1:2", "--server-id", "0"},
+      {"resync", "--from", "mysql://root@127.0.0.1:1", "--to", "mysql://root@127.0.0.1:2",
+       "--server-id", "0"},
+      {"dump", "--source", "mysql://root@127.0.0.1:1", "--server-id", "0"}};
+  for (const auto& args : runs) {
+    auto r = testing::RunBinsync(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("--server-id 0"), std::string::npos) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("1..4294967295"), std::string::npos) << args[0] << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
 // Replicate and resync refuse bad input with one line naming the server, exit 2.
 TEST(CliTest, ReplicateAndResyncUnreachableServer) {
   for (const char* sub : {"replicate", "resync"}) {
