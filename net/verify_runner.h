@@ -9,7 +9,8 @@
 // side has applied what the other had committed at read time (MASTER_GTID_WAIT), a few
 // times. What still differs is narrowed: the (key, row hash) pairs of both sides, then
 // each candidate row fetched from both sides and classified. Only rows that differ in
-// that final fetch are reported.
+// that final fetch are reported, once settled (core/verify/settle.h); rows a stalled
+// replication's backlog touches are listed as unsettled.
 #ifndef BINSYNC_NET_VERIFY_RUNNER_H_
 #define BINSYNC_NET_VERIFY_RUNNER_H_
 
@@ -35,7 +36,10 @@ struct VerifyOptions {
   // At most this many differing rows are listed (held in memory, reported, repaired) per
   // run; past it differing chunks are counted and the table gets a `problem`. 0: no limit.
   size_t max_diffs = 100000;
-  std::chrono::seconds recheck_wait{5};
+  // Settle budget: while a differing row waits for replication, verify keeps waiting as
+  // long as the lagging side's applied GTID position moves, and gives up once it has not
+  // moved for this long; the rows its backlog touches are then listed as unsettled.
+  double settle_timeout_s = 30;
   // Compare only these rows ("db.table" -> primary key values, as text, in key column
   // order): resync's touched rows. A table whose primary key is not `columns` is
   // compared whole.

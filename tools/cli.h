@@ -19,6 +19,7 @@ namespace binsync {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitDifferences = 1;  // verify: differences; status: error findings
 inline constexpr int kExitError = 2;        // usage or runtime error
+inline constexpr int kExitUnsettled = 3;    // verify: rows unsettled while replication lagged
 
 struct GlobalOptions {
   std::string log_level = "info";
