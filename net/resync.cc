@@ -354,6 +354,7 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
   // 5. Verify what was touched; repair from --from what differs; verify again.
   t0 = Clock::now();
   VerifyOptions vo;
+  vo.require_selected = false;  // touched tables may have been dropped since
   // Replication runs again: a recheck waits for it; two are enough to tell a live write.
   vo.rechecks = 2;
   vo.settle_timeout_s = 10;

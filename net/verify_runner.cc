@@ -695,6 +695,52 @@ absl::StatusOr<std::map<std::string, TableSchema>> LoadSchemas(Connection& c,
   return out;
 }
 
+// The databases and base tables ("db.table") `c` has, for UnmatchedSelection.
+struct ExistingNames {
+  std::vector<std::string> schemas;
+  std::vector<std::string> tables;
+};
+
+absl::StatusOr<ExistingNames> LoadNames(Connection& c, const VerifyOptions& o) {
+  ExistingNames out;
+  ASSIGN_OR_RETURN(const ResultSet dbs,
+                   QueryInSchemas(c, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE 1",
+                                  "SCHEMA_NAME", SelectedSchemas(o), ""));
+  for (const auto& r : dbs.rows()) out.schemas.push_back(r[0].value_or(""));
+  if (!o.tables.empty()) {
+    ASSIGN_OR_RETURN(const ResultSet ts,
+                     QueryInSchemas(c,
+                                    "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES "
+                                    "WHERE TABLE_TYPE = 'BASE TABLE'",
+                                    "TABLE_SCHEMA", SelectedSchemas(o), ""));
+    for (const auto& r : ts.rows()) {
+      out.tables.push_back(StrCat(r[0].value_or(""), ".", r[1].value_or("")));
+    }
+  }
+  return out;
+}
+
+// A --databases / --tables entry that names nothing on either server is an error: a typo
+// would otherwise check zero tables and print "consistent".
+absl::Status CheckSelection(Side& a, Side& b, const VerifyOptions& o) {
+  if (!o.require_selected || (o.databases.empty() && o.tables.empty())) return absl::OkStatus();
+  auto [na, nb] = Both([&] { return LoadNames(a.conn, o); }, [&] { return LoadNames(b.conn, o); });
+  if (!na.ok()) return na.status();
+  if (!nb.ok()) return nb.status();
+  const std::vector<std::string> on_a =
+      UnmatchedSelection(o.databases, o.tables, na->schemas, na->tables);
+  const std::vector<std::string> on_b =
+      UnmatchedSelection(o.databases, o.tables, nb->schemas, nb->tables);
+  for (const std::string& entry : on_a) {
+    if (std::find(on_b.begin(), on_b.end(), entry) == on_b.end()) continue;
+    const bool table = entry.rfind("--tables", 0) == 0;
+    return absl::InvalidArgumentError(
+        StrCat(entry, ": no such ", table ? "table" : "database", " on A (", a.conn.endpoint(),
+               ") nor B (", b.conn.endpoint(), "); check the name"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status OpenSide(const ConnectOptions& co, Side* s) {
   ASSIGN_OR_RETURN(s->conn, Connection::Open(co));
   ASSIGN_OR_RETURN(const ServerFacts f, InspectServer(s->conn));
@@ -1252,6 +1298,7 @@ absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& ca, const ConnectOp
   }
   a.watch.emplace(o.settle_timeout_s);
   b.watch.emplace(o.settle_timeout_s);
+  RETURN_IF_ERROR(CheckSelection(a, b, o));
   auto [loaded_a, loaded_b] = Both([&] { return LoadSchemas(a.conn, o); },
                                    [&] { return LoadSchemas(b.conn, o); });
   ASSIGN_OR_RETURN(auto schemas_a, std::move(loaded_a));

@@ -28,6 +28,9 @@ namespace binsync {
 struct VerifyOptions {
   std::vector<std::string> databases;  // empty: all but the system schemas
   std::vector<std::string> tables;     // "db.t" or "t"; empty: all
+  // An entry of `databases` / `tables` that names nothing on either server is an error
+  // (a typo); off for callers that select tables which may be gone (resync).
+  bool require_selected = true;
   std::vector<std::string> ignore_databases;  // left out even when selected
   std::vector<std::string> ignore_tables;     // "db.t" or "t", left out
   double chunk_time_s = 0.5;           // target time of one chunk checksum

@@ -149,6 +149,31 @@ TEST_F(VerifyTest, UnwritableStateFileWarnsAndGoesOn) {
 
 // --ignore-databases / --ignore-tables leave tables out of the comparison (and the report),
 // as pt-table-checksum's options of the same names do.
+// A filter entry that names nothing on either server is an error naming it (before:
+// zero tables checked, "consistent", exit 0).
+TEST_F(VerifyTest, UnknownDatabaseOrTableInTheFilterIsAnError) {
+  const std::string port_a = std::to_string(pair().server(1).port);
+  for (const auto& [option, value] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"--tables", "vt.nope"}, {"--databases", "nope"}, {"--tables", "nope"}}) {
+    auto r = RunBinsync({"verify", "--a", a_, "--b", b_, option, value});
+    EXPECT_EQ(r.exit_code, 2) << option << " " << value << ": " << r.out << r.err;
+    const std::string what = option == "--tables" ? "table" : "database";
+    EXPECT_NE(r.err.find(option + " " + value + ": no such " + what + " on A (127.0.0.1:" +
+                         port_a + ") nor B"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("check the name"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  // On one side only: a table to compare (reported missing on the other), not an error.
+  Connection a = pair().Connect(1);
+  ASSERT_TRUE(a.Execute("CREATE TABLE vt.only_a (id INT PRIMARY KEY)").ok());
+  auto r = RunBinsync({"verify", "--a", a_, "--b", b_, "--tables", "vt.only_a,vt.uniq"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("missing on B"), std::string::npos) << r.out;
+}
+
 TEST_F(VerifyTest, IgnoredTablesAreLeftOut) {
   Connection b = pair().Connect(2);
   ASSERT_TRUE(b.Execute("UPDATE vt.types SET vc = 'changed' WHERE id = 101; "
