@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 rate=400
 runs=10
 rows=200000
-settle=30
+settle_opt=()  # binsync verify's default unless --settle-timeout is given
 warmup=5
 delay=0
 while [[ $# -gt 0 ]]; do
@@ -24,7 +24,7 @@ while [[ $# -gt 0 ]]; do
     --rate) rate=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --rows) rows=$2; shift 2 ;;
-    --settle-timeout) settle=$2; shift 2 ;;
+    --settle-timeout) settle_opt=(--settle-timeout "$2"); shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --delay) delay=$2; shift 2 ;;
     *) echo "usage: $0 [--rate N] [--runs N] [--rows N] [--settle-timeout S] [--warmup S] [--delay S]" >&2; exit 2 ;;
@@ -106,7 +106,7 @@ unsettled_rows=0
 for run in $(seq 1 "$runs"); do
   r0=$(secs)
   "$verify_bin" --log-level warn verify --a "$A" --b "$B" --databases bench --format json \
-    --settle-timeout "$settle" >"$work/verify.json" 2>"$work/verify.err" && rc=0 || rc=$?
+    "${settle_opt[@]}" >"$work/verify.json" 2>"$work/verify.err" && rc=0 || rc=$?
   r1=$(secs)
   read -r diffs unsettled < <(python3 - "$work/verify.json" <<'EOF'
 import json, sys
