@@ -52,36 +52,11 @@ struct KeyLog {
               uint32_t timestamp);
 };
 
-// The primary key of `image` as text (integers and strings), or false.
-bool KeyText(const txn::TableInfo& info, const binlog::RowImage& image,
-             std::vector<std::string>* out) {
-  out->clear();
-  if (!info.has_primary || info.unique_keys.empty()) return false;
-  for (uint32_t c : info.unique_keys.front()) {
-    if (c >= image.values.size()) return false;
-    const binlog::Value& v = image.values[c];
-    switch (v.kind) {
-      case binlog::ValueKind::kInt:
-        out->push_back(std::to_string(v.int_value));
-        break;
-      case binlog::ValueKind::kUint:
-        out->push_back(std::to_string(v.uint_value));
-        break;
-      case binlog::ValueKind::kString:
-        out->emplace_back(v.text());
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
-
 void KeyLog::Record(const txn::TableInfo& info, const std::string& table,
                     const binlog::RowImage& img, uint32_t timestamp) {
   if (!whole.contains(table)) {
     std::vector<std::string> key;
-    if (KeyText(info, img, &key)) {
+    if (txn::PrimaryKeyText(info, img, &key)) {
       VerifyOptions::RowKeys& rk = touched[table];
       if (rk.columns.empty()) {
         for (uint32_t c : info.unique_keys.front()) rk.columns.push_back(info.columns[c]);
@@ -577,9 +552,10 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
   // 5. Verify what was touched; repair from --from what differs; verify again.
   t0 = Clock::now();
   VerifyOptions vo;
+  vo.require_selected = false;  // touched tables may have been dropped since
   // Replication runs again: a recheck waits for it; two are enough to tell a live write.
   vo.rechecks = 2;
-  vo.recheck_wait = std::chrono::seconds(2);
+  vo.settle_timeout_s = 10;
   if (!o.full_verify && !r.to_lacks.purged && !r.from_lacks.purged) {
     std::set<std::string> tables;
     for (const auto& [t, n] : r.to_lacks.table_rows) tables.insert(t);

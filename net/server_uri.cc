@@ -43,6 +43,34 @@ absl::Status UriError(std::string_view shown, std::string_view what) {
 
 }  // namespace
 
+std::string Redacted(std::string_view uri) {
+  // Whatever the URI's shape, the text between "://" (or the start) and the last '@' (or
+  // the end, when there is none) may hold a password: only a user name before a ':' and
+  // the part from the last '@' on are shown; without '@' nothing after the scheme is.
+  // A scheme is shown only when it looks like one (letters, digits, "+-."), so that
+  // "u:pw@h://x" shows nothing of "pw".
+  size_t scheme_end = uri.find("://");
+  if (scheme_end != std::string_view::npos &&
+      uri.substr(0, scheme_end).find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.") !=
+          std::string_view::npos) {
+    scheme_end = std::string_view::npos;
+  }
+  const size_t user_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  std::string out(uri.substr(0, user_start));
+  const size_t at = uri.rfind('@');
+  if (at == std::string_view::npos || at < user_start) {
+    if (uri.size() > user_start) out += "***";
+    return out;
+  }
+  const std::string_view userinfo = uri.substr(user_start, at - user_start);
+  const size_t colon = userinfo.find(':');
+  out += userinfo.substr(0, colon);
+  if (colon != std::string_view::npos) out += ":***";
+  out += uri.substr(at);
+  return out;
+}
+
 std::string ServerUri::Endpoint() const {
   if (host.find(':') != std::string::npos) return StrCat("[", host, "]:", port);
   return StrCat(host, ":", port);
@@ -52,17 +80,8 @@ std::string ServerUri::Display() const { return StrCat("mysql://", user, "@", En
 
 absl::StatusOr<ServerUri> ParseServerUri(std::string_view uri) {
   constexpr std::string_view kScheme = "mysql://";
-  // What error messages may show: everything but the password, whatever the scheme.
-  std::string shown(uri);
+  std::string shown = Redacted(uri);
   const size_t at = uri.rfind('@');
-  if (at != std::string_view::npos) {
-    const size_t scheme_end = uri.find("://");
-    const size_t user_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-    const size_t colon = uri.find(':', user_start);
-    if (user_start <= at && colon < at) {
-      shown = StrCat(uri.substr(0, colon), ":***", uri.substr(at));
-    }
-  }
   if (uri.substr(0, kScheme.size()) != kScheme) return UriError(shown, "missing mysql://");
   if (at == std::string_view::npos) return UriError(shown, "missing user@");
 

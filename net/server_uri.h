@@ -33,6 +33,10 @@ struct ServerUri {
 // password. Errors never contain the password.
 [[nodiscard]] absl::StatusOr<ServerUri> ParseServerUri(std::string_view uri);
 
+// `uri` as error messages may show it, well-formed or not: the scheme, a user name and
+// the host part at most; anything that could be a password is "***".
+[[nodiscard]] std::string Redacted(std::string_view uri);
+
 // Where a password comes from when the URI has none, in order: --password-file (first
 // line, trailing newline removed), then the MYSQL_PWD environment variable.
 struct PasswordSources {

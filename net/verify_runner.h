@@ -9,7 +9,8 @@
 // side has applied what the other had committed at read time (MASTER_GTID_WAIT), a few
 // times. What still differs is narrowed: the (key, row hash) pairs of both sides, then
 // each candidate row fetched from both sides and classified. Only rows that differ in
-// that final fetch are reported.
+// that final fetch are reported, once settled (core/verify/settle.h); rows a stalled
+// replication's backlog touches are listed as unsettled.
 #ifndef BINSYNC_NET_VERIFY_RUNNER_H_
 #define BINSYNC_NET_VERIFY_RUNNER_H_
 
@@ -27,6 +28,9 @@ namespace binsync {
 struct VerifyOptions {
   std::vector<std::string> databases;  // empty: all but the system schemas
   std::vector<std::string> tables;     // "db.t" or "t"; empty: all
+  // An entry of `databases` / `tables` that names nothing on either server is an error
+  // (a typo); off for callers that select tables which may be gone (resync).
+  bool require_selected = true;
   std::vector<std::string> ignore_databases;  // left out even when selected
   std::vector<std::string> ignore_tables;     // "db.t" or "t", left out
   double chunk_time_s = 0.5;           // target time of one chunk checksum
@@ -35,7 +39,10 @@ struct VerifyOptions {
   // At most this many differing rows are listed (held in memory, reported, repaired) per
   // run; past it differing chunks are counted and the table gets a `problem`. 0: no limit.
   size_t max_diffs = 100000;
-  std::chrono::seconds recheck_wait{5};
+  // Settle budget: while a differing row waits for replication, verify keeps waiting as
+  // long as the lagging side's applied GTID position moves, and gives up once it has not
+  // moved for this long; the rows its backlog touches are then listed as unsettled.
+  double settle_timeout_s = 30;
   // Compare only these rows ("db.table" -> primary key values, as text, in key column
   // order): resync's touched rows. A table whose primary key is not `columns` is
   // compared whole.

@@ -92,6 +92,7 @@ std::optional<std::pair<TableResult, std::optional<KeyValues>>> VerifyStateFile:
   r.chunks = j["chunks"];
   r.diff_chunks = j["diff_chunks"];
   r.diffs = DiffsFromJson(j["diffs"]);
+  if (j.contains("unsettled")) r.unsettled = DiffsFromJson(j["unsettled"]);
   r.problem = j.value("problem", "");
   r.truncated = j.value("truncated", false);
   std::optional<KeyValues> after;
@@ -118,6 +119,7 @@ void VerifyStateFile::Save(const TableResult& r, const std::optional<KeyValues>&
   last_save_ = std::chrono::steady_clock::now();
   const nlohmann::json table = {{"rows_a", r.rows_a}, {"rows_b", r.rows_b}, {"chunks", r.chunks},
                                 {"diff_chunks", r.diff_chunks}, {"diffs", DiffsToJson(r.diffs)},
+                                {"unsettled", DiffsToJson(r.unsettled)},
                                 {"after", after ? HexList(*after) : nlohmann::json(nullptr)},
                                 {"problem", r.problem}, {"truncated", r.truncated},
                                 {"done", done}};

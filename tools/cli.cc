@@ -20,6 +20,14 @@ absl::StatusOr<ConnectOptions> MakeConnectOptions(std::string_view uri, const Gl
   return o;
 }
 
+absl::Status CheckReplicaServerId(uint32_t server_id) {
+  if (server_id != 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "--server-id 0: a replica's server_id must be 1..4294967295 and unused by every server "
+      "of the topology (0 registers a replica that is sent nothing); leave it out for "
+      "binsync's default or choose an unused id");
+}
+
 int FailWith(const absl::Status& status) {
   spdlog::error("{}", status.message());
   return kExitError;

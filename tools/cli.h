@@ -19,6 +19,7 @@ namespace binsync {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitDifferences = 1;  // verify: differences; status: error findings
 inline constexpr int kExitError = 2;        // usage or runtime error
+inline constexpr int kExitUnsettled = 3;    // verify: rows unsettled while replication lagged
 
 struct GlobalOptions {
   std::string log_level = "info";
@@ -37,6 +38,11 @@ struct GlobalOptions {
 // Installs SIGTERM/SIGINT handlers that set the returned flag (long-running commands
 // check it, finish what is in flight and exit 0). The flag lives for the whole process.
 std::atomic<bool>* InstallStopSignals();
+
+// --server-id: the id binsync registers with as a replica. 0 is refused: a server treats a
+// replica with server_id 0 as one that must not be sent events (live mode would then
+// apply nothing and exit 0).
+[[nodiscard]] absl::Status CheckReplicaServerId(uint32_t server_id);
 
 // Prints `status` as the one-line error of a failed command and returns kExitError.
 int FailWith(const absl::Status& status);

@@ -222,11 +222,16 @@ RunFn RegisterDemo(CLI::App& app, const GlobalOptions& /*g*/) {
                 << dir.string() << "\n";
     } else if (auto down = SandboxDown(dir); !down.ok()) {
       spdlog::error("{}", down.message());
-    } else if (o->dir.empty()) {
+    } else if (o->dir.empty() && st.ok()) {
       std::error_code ec;
       std::filesystem::remove_all(dir, ec);
     }
-    if (!st.ok()) return FailWith(st);
+    // A failed step's directory stays: its server logs say what went wrong.
+    if (!st.ok()) {
+      return FailWith(absl::Status(
+          st.code(), StrCat(st.message(), " (the demo's directory, with the servers' logs, is kept: ",
+                            dir.string(), "; remove it when done)")));
+    }
     std::cout << "\ndemo finished in " << total.Seconds() << " s\n";
     return kExitOk;
   };

@@ -634,6 +634,7 @@ RunFn RegisterDump(CLI::App& app, const GlobalOptions& g) {
     if (!o->source.empty()) {
       absl::StatusOr<ConnectOptions> conn = MakeConnectOptions(o->source, g);
       if (!conn.ok()) return FailWith(conn.status());
+      if (absl::Status st = CheckReplicaServerId(o->server_id); !st.ok()) return FailWith(st);
       live.emplace();
       live->connect = *std::move(conn);
       live->server_id = o->server_id;

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -46,6 +47,50 @@ txn::TableFilter MakeFilter(const std::vector<std::string>& databases,
   return [databases, tables](std::string_view db, std::string_view table) {
     return TableSelected(databases, tables, db, table);
   };
+}
+
+// The --databases / --tables entries that name nothing on `server` (it cannot be
+// reached: none; Replicate says why).
+std::vector<std::string> UnmatchedOn(const ConnectOptions& server,
+                                     const std::vector<std::string>& databases,
+                                     const std::vector<std::string>& tables) {
+  absl::StatusOr<Connection> c = Connection::Open(server);
+  if (!c.ok()) return {};
+  absl::StatusOr<ResultSet> dbs = c->Query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA");
+  absl::StatusOr<ResultSet> ts = c->Query(
+      "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = "
+      "'BASE TABLE' AND TABLE_SCHEMA NOT IN "
+      "('mysql','information_schema','performance_schema','sys')");
+  if (!dbs.ok() || !ts.ok()) return {};
+  std::vector<std::string> schemas;
+  std::vector<std::string> names;
+  for (const auto& r : dbs->rows()) schemas.push_back(r[0].value_or(""));
+  for (const auto& r : ts->rows()) {
+    names.push_back(StrCat(r[0].value_or(""), ".", r[1].value_or("")));
+  }
+  return UnmatchedSelection(databases, tables, schemas, names);
+}
+
+// A filter entry that names nothing (a typo, or a table not created yet) is said once at
+// start; replication goes on, and a table the stream creates later is replicated.
+void WarnUnmatchedSelection(const ConnectOptions& source, const ConnectOptions& target,
+                            bool bidirectional, const std::vector<std::string>& databases,
+                            const std::vector<std::string>& tables) {
+  if (databases.empty() && tables.empty()) return;
+  std::vector<std::string> missing = UnmatchedOn(source, databases, tables);
+  if (bidirectional && !missing.empty()) {
+    const std::vector<std::string> on_target = UnmatchedOn(target, databases, tables);
+    std::erase_if(missing, [&](const std::string& e) {
+      return std::find(on_target.begin(), on_target.end(), e) == on_target.end();
+    });
+  }
+  for (const std::string& entry : missing) {
+    const bool table = entry.rfind("--tables", 0) == 0;
+    spdlog::warn("replicate: {}: no such {} on {}{}; replicating on (it is replicated once "
+                 "the stream creates it); check the name",
+                 entry, table ? "table" : "database", source.uri.Endpoint(),
+                 bidirectional ? StrCat(" nor ", target.uri.Endpoint()) : std::string());
+  }
 }
 
 // Prometheus exposition text of every stream's counters, labelled stream="A->B".
@@ -184,6 +229,7 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                  "catchup: at most this many source transactions per target transaction")
       ->capture_default_str();
   return [o, &g] {
+    if (absl::Status st = CheckReplicaServerId(o->server_id); !st.ok()) return FailWith(st);
     absl::StatusOr<ConnectOptions> a = MakeConnectOptions(o->source, g);
     if (!a.ok()) return FailWith(a.status());
     absl::StatusOr<ConnectOptions> b = MakeConnectOptions(o->target, g);
@@ -202,6 +248,7 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
       }
     }
     std::atomic<bool>* stop = InstallStopSignals();
+    WarnUnmatchedSelection(*a, *b, o->bidirectional, o->databases, o->tables);
 
     auto options = [&](const ConnectOptions& from, const ConnectOptions& to) {
       ReplicateOptions r;

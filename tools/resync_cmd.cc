@@ -54,6 +54,7 @@ RunFn RegisterResync(CLI::App& app, const GlobalOptions& g) {
   app.add_option("--server-id", o->server_id, "binsync's replica server_id")
       ->capture_default_str();
   return [o, &g] {
+    if (absl::Status st = CheckReplicaServerId(o->server_id); !st.ok()) return FailWith(st);
     absl::StatusOr<ConnectOptions> from = MakeConnectOptions(o->from, g);
     if (!from.ok()) return FailWith(from.status());
     absl::StatusOr<ConnectOptions> to = MakeConnectOptions(o->to, g);

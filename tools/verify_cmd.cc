@@ -56,6 +56,11 @@ RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g) {
   app.add_option("--chunk-time", o->verify.chunk_time_s, "target seconds per chunk")->capture_default_str()->check(CLI::Range(0.01, 60.0));
   app.add_option("--max-load", o->verify.max_load, "pause while Threads_running is above N on either server (0: never)")->capture_default_str();
   app.add_option("--rechecks", o->verify.rechecks, "re-reads of a differing chunk after GTID waits (live writes)")->capture_default_str();
+  app.add_option("--settle-timeout", o->verify.settle_timeout_s,
+                 "seconds a differing row waits for a replication that makes no progress; "
+                 "then the rows its backlog touches are listed as unsettled (exit 3)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
   app.add_option("--max-diffs", o->verify.max_diffs, "list at most N differing rows per run (memory stays bounded); past it differing chunks are counted; 0: no limit")->capture_default_str();
   app.add_flag("--resume", o->verify.resume, "continue an interrupted run from its last finished chunk");
   app.add_option("--state-file", o->verify.state_file, "progress file for --resume (default: ~/.local/state/binsync/verify-A-B.json)");
@@ -63,7 +68,8 @@ RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g) {
   app.add_option("--repair-sql", o->repair_sql, "write the fix as idempotent SQL to FILE instead")->excludes(repair);
   app.add_option("--repair-binlog", o->repair_binlog, "on|off: binlog the fix on B (off: it does not travel back to A)")
       ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
-  app.footer("Exit: 0 identical, 1 differences remain, 2 error.");
+  app.footer("Exit: 0 identical, 1 differences remain, 2 error, 3 no difference but rows "
+             "unsettled while replication lagged (never repaired: verify again).");
   return [o, &g]() -> int {
     auto ca = MakeConnectOptions(o->a, g);
     if (!ca.ok()) return FailWith(ca.status());
@@ -82,9 +88,17 @@ RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g) {
     };
     RepairOptions ro;
     ro.binlog = o->repair_binlog == "on";
-    if (report->consistent() || (!o->repair && o->repair_sql.empty())) {
+    const size_t unsettled = report->unsettled();
+    auto say_unsettled = [&] {
+      if (unsettled == 0) return;
+      spdlog::warn("verify: {} unsettled rows are not repaired (replication had not applied "
+                   "what could change them); verify again once it has caught up",
+                   unsettled);
+    };
+    if (!report->differs() || (!o->repair && o->repair_sql.empty())) {
       print(*report);
-      return report->consistent() ? kExitOk : kExitDifferences;
+      if (o->repair || !o->repair_sql.empty()) say_unsettled();
+      return VerifyExitCode(*report);
     }
     auto b = Connection::Open(*cb);
     if (!b.ok()) return FailWith(b.status());
@@ -96,11 +110,14 @@ RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g) {
       out << *sql;
       if (!out) return FailWith(absl::InternalError(StrCat(o->repair_sql, ": cannot write")));
       spdlog::info("verify: repair statements written to {}", o->repair_sql);
+      say_unsettled();
       return kExitDifferences;
     }
     if (o->format != "json") print(*report);
-    // Repair what is listed, verify the tables that differed again; while --max-diffs
-    // left rows unlisted and the last round changed something, repeat.
+    say_unsettled();
+    // Repair what is listed (never the unsettled rows), verify the tables that differed
+    // again; while --max-diffs left rows unlisted and the last round changed something,
+    // repeat.
     VerifyReport current = *std::move(report);
     for (int round = 1;; ++round) {
       auto changed = ApplyRepair(*b, current, ro);
@@ -113,19 +130,21 @@ RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g) {
       again.tables.clear();
       bool truncated = false;
       for (const TableResult& t : current.tables) {
-        if (!t.consistent()) again.tables.push_back(t.table);
+        if (t.differs()) again.tables.push_back(t.table);
         truncated = truncated || t.truncated;
       }
       auto after = RunVerify(*ca, *cb, again);
       if (!after.ok()) return FailWith(after.status());
       std::filesystem::remove(vo.state_file, ec);
       current = *std::move(after);
-      if (current.consistent() || !truncated || *changed == 0) break;
+      if (!current.differs() || !truncated || *changed == 0) break;
       spdlog::info("verify: repair round {} done; more rows were left unlisted by --max-diffs {}",
                    round, vo.max_diffs);
     }
     print(current);
-    return current.consistent() ? kExitOk : kExitDifferences;
+    // Rows left unsettled by the first run (in tables not verified again) still count.
+    if (!current.differs() && current.unsettled() == 0 && unsettled > 0) return kExitUnsettled;
+    return VerifyExitCode(current);
   };
 }
 

@@ -181,4 +181,28 @@ absl::Status WritesetBuilder::Build(Transaction* t, const TableLookup& lookup,
       IgnoreStatement);
 }
 
+bool PrimaryKeyText(const TableInfo& info, const binlog::RowImage& image,
+                    std::vector<std::string>* out) {
+  out->clear();
+  if (!info.has_primary || info.unique_keys.empty()) return false;
+  for (uint32_t c : info.unique_keys.front()) {
+    if (c >= image.values.size()) return false;
+    const binlog::Value& v = image.values[c];
+    switch (v.kind) {
+      case binlog::ValueKind::kInt:
+        out->push_back(std::to_string(v.int_value));
+        break;
+      case binlog::ValueKind::kUint:
+        out->push_back(std::to_string(v.uint_value));
+        break;
+      case binlog::ValueKind::kString:
+        out->emplace_back(v.text());
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace binsync::txn

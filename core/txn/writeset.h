@@ -15,6 +15,7 @@
 #define BINSYNC_CORE_TXN_WRITESET_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "core/binlog/rows_event.h"
@@ -36,6 +37,12 @@ void AppendKeyValue(const binlog::Value& v, std::string* out);
 
 // "(id=5, name='x')": the row key's values for messages (first 8 columns when keyless).
 [[nodiscard]] std::string DescribeRowKey(const TableInfo& info, const binlog::RowImage& image);
+
+// The primary key values of `image` as text (integers as decimal digits, strings as their
+// bytes), in key column order; false when the table has no primary key or a key part is
+// of another type, missing or NULL.
+[[nodiscard]] bool PrimaryKeyText(const TableInfo& info, const binlog::RowImage& image,
+                                  std::vector<std::string>* out);
 
 class WritesetBuilder {
  public:

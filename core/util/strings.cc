@@ -74,6 +74,29 @@ bool TableSelected(const std::vector<std::string>& databases,
   return false;
 }
 
+std::vector<std::string> UnmatchedSelection(const std::vector<std::string>& databases,
+                                            const std::vector<std::string>& tables,
+                                            const std::vector<std::string>& schemas,
+                                            const std::vector<std::string>& existing_tables) {
+  std::vector<std::string> out;
+  for (const std::string& d : databases) {
+    if (std::find(schemas.begin(), schemas.end(), d) == schemas.end()) {
+      out.push_back(StrCat("--databases ", d));
+    }
+  }
+  for (const std::string& entry : tables) {
+    const bool found = std::any_of(
+        existing_tables.begin(), existing_tables.end(), [&](const std::string& name) {
+          const size_t dot = name.find('.');
+          if (dot == std::string::npos) return false;
+          return TableSelected(databases, {entry}, std::string_view(name).substr(0, dot),
+                               std::string_view(name).substr(dot + 1));
+        });
+    if (!found) out.push_back(StrCat("--tables ", entry));
+  }
+  return out;
+}
+
 namespace {
 
 constexpr uint64_t kOnes = 0x0101010101010101ULL;

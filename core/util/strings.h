@@ -82,6 +82,14 @@ inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}
                                  const std::vector<std::string>& tables, std::string_view db,
                                  std::string_view table);
 
+// The --databases / --tables entries that name nothing in `schemas` (database names) and
+// `tables` ("db.table" names), as "--databases x" / "--tables y": a typo would otherwise
+// select nothing, silently. A "t" or "db.t" entry must match a table of a selected
+// database.
+[[nodiscard]] std::vector<std::string> UnmatchedSelection(
+    const std::vector<std::string>& databases, const std::vector<std::string>& tables,
+    const std::vector<std::string>& schemas, const std::vector<std::string>& existing_tables);
+
 }  // namespace binsync
 
 #endif  // BINSYNC_CORE_UTIL_STRINGS_H_

@@ -21,9 +21,68 @@ bool VerifyReport::consistent() const {
                      [](const TableResult& t) { return t.consistent(); });
 }
 
+bool VerifyReport::differs() const {
+  return std::any_of(tables.begin(), tables.end(), [](const TableResult& t) { return t.differs(); });
+}
+
+size_t VerifyReport::unsettled() const {
+  size_t n = 0;
+  for (const TableResult& t : tables) n += t.unsettled.size();
+  return n;
+}
+
+int VerifyExitCode(const VerifyReport& report) {
+  if (report.differs()) return 1;
+  return report.unsettled() > 0 ? 3 : 0;
+}
+
+namespace {
+
+nlohmann::ordered_json DiffJson(const TableResult& t, const RowDiff& d) {
+  nlohmann::ordered_json key = nlohmann::ordered_json::object();
+  for (size_t i = 0; i < d.key.size() && i < t.schema.key.size(); ++i) {
+    const ColumnInfo& c = t.schema.columns[t.schema.key[i]];
+    if (c.IsInteger()) {
+      if (c.IsUnsigned()) {
+        key[c.name] = std::stoull(d.key[i]);
+      } else {
+        key[c.name] = std::stoll(d.key[i]);
+      }
+    } else if (c.IsBinary()) {
+      std::string hex = "0x";
+      AppendHex(d.key[i], &hex);
+      key[c.name] = hex;
+    } else {
+      key[c.name] = d.key[i];
+    }
+  }
+  nlohmann::ordered_json jd;
+  jd["key"] = key;
+  jd["kind"] = DiffKindName(d.kind);
+  if (d.kind == DiffKind::kDifferent) jd["columns"] = d.columns;
+  return jd;
+}
+
+std::string DiffLine(const TableResult& t, const RowDiff& d) {
+  std::string key;
+  for (size_t i = 0; i < d.key.size() && i < t.schema.key.size(); ++i) {
+    if (!key.empty()) key += ", ";
+    StrAppend(&key, t.schema.columns[t.schema.key[i]].name, "=", d.key[i]);
+  }
+  std::string out = fmt::format("  {} ({}) {}", t.table, key, DiffKindName(d.kind));
+  if (d.kind == DiffKind::kDifferent) {
+    out += " columns:";
+    for (const std::string& c : d.columns) out += " " + c;
+  }
+  return out + "\n";
+}
+
+}  // namespace
+
 std::string ReportJson(const VerifyReport& report) {
   nlohmann::ordered_json j;
   j["consistent"] = report.consistent();
+  j["unsettled"] = report.unsettled();
   j["tables"] = nlohmann::ordered_json::array();
   for (const TableResult& t : report.tables) {
     nlohmann::ordered_json jt;
@@ -33,30 +92,9 @@ std::string ReportJson(const VerifyReport& report) {
     jt["chunks"] = t.chunks;
     jt["diff_chunks"] = t.diff_chunks;
     jt["diffs"] = nlohmann::ordered_json::array();
-    for (const RowDiff& d : t.diffs) {
-      nlohmann::ordered_json key = nlohmann::ordered_json::object();
-      for (size_t i = 0; i < d.key.size() && i < t.schema.key.size(); ++i) {
-        const ColumnInfo& c = t.schema.columns[t.schema.key[i]];
-        if (c.IsInteger()) {
-          if (c.IsUnsigned()) {
-            key[c.name] = std::stoull(d.key[i]);
-          } else {
-            key[c.name] = std::stoll(d.key[i]);
-          }
-        } else if (c.IsBinary()) {
-          std::string hex = "0x";
-          AppendHex(d.key[i], &hex);
-          key[c.name] = hex;
-        } else {
-          key[c.name] = d.key[i];
-        }
-      }
-      nlohmann::ordered_json jd;
-      jd["key"] = key;
-      jd["kind"] = DiffKindName(d.kind);
-      if (d.kind == DiffKind::kDifferent) jd["columns"] = d.columns;
-      jt["diffs"].push_back(jd);
-    }
+    for (const RowDiff& d : t.diffs) jt["diffs"].push_back(DiffJson(t, d));
+    jt["unsettled"] = nlohmann::ordered_json::array();
+    for (const RowDiff& d : t.unsettled) jt["unsettled"].push_back(DiffJson(t, d));
     if (!t.problem.empty()) jt["problem"] = t.problem;
     j["tables"].push_back(jt);
   }
@@ -73,21 +111,20 @@ std::string ReportTable(const VerifyReport& report) {
     if (!t.problem.empty()) out += fmt::format("  {}: {}\n", t.table, t.problem);
   }
   for (const TableResult& t : report.tables) {
-    for (const RowDiff& d : t.diffs) {
-      std::string key;
-      for (size_t i = 0; i < d.key.size() && i < t.schema.key.size(); ++i) {
-        if (!key.empty()) key += ", ";
-        StrAppend(&key, t.schema.columns[t.schema.key[i]].name, "=", d.key[i]);
-      }
-      out += fmt::format("  {} ({}) {}", t.table, key, DiffKindName(d.kind));
-      if (d.kind == DiffKind::kDifferent) {
-        out += " columns:";
-        for (const std::string& c : d.columns) out += " " + c;
-      }
-      out += "\n";
+    for (const RowDiff& d : t.diffs) out += DiffLine(t, d);
+  }
+  if (report.unsettled() > 0) {
+    out += fmt::format(
+        "unsettled: {} rows differed while replication had not applied what could change "
+        "them (not differences, not repaired; verify again)\n",
+        report.unsettled());
+    for (const TableResult& t : report.tables) {
+      for (const RowDiff& d : t.unsettled) out += DiffLine(t, d);
     }
   }
-  out += report.consistent() ? "consistent\n" : "differences found\n";
+  out += report.differs()       ? "differences found\n"
+         : report.unsettled() > 0 ? "unsettled rows, no difference found\n"
+                                  : "consistent\n";
   return out;
 }
 

@@ -33,6 +33,10 @@ struct TableResult {
   uint64_t chunks = 0;
   uint64_t diff_chunks = 0;
   std::vector<RowDiff> diffs;
+  // Rows that differed while replication had not applied what could change them, and that
+  // verify could not settle within its budget (core/verify/settle.h): neither reported as
+  // differences nor repaired. Their images are the last read's.
+  std::vector<RowDiff> unsettled;
   // A difference that is not about rows: "missing on B", "column k is int on A, ...",
   // "no primary or unique key: compared whole, rows not narrowed".
   std::string problem;
@@ -40,15 +44,25 @@ struct TableResult {
   bool truncated = false;  // more rows differ than listed (--max-diffs); `problem` says so
   double seconds = 0;
 
-  [[nodiscard]] bool consistent() const {
-    return diffs.empty() && problem.empty() && !differs_unnarrowed;
+  // Settled differences or a problem: what exit code 1 stands for.
+  [[nodiscard]] bool differs() const {
+    return !diffs.empty() || !problem.empty() || differs_unnarrowed;
   }
+  [[nodiscard]] bool consistent() const { return !differs() && unsettled.empty(); }
 };
 
 struct VerifyReport {
   std::vector<TableResult> tables;
+  // Nothing differs and nothing is unsettled.
   [[nodiscard]] bool consistent() const;
+  // Some table has settled differences or a problem.
+  [[nodiscard]] bool differs() const;
+  [[nodiscard]] size_t unsettled() const;
 };
+
+// verify's exit code: 1 when something differs (whatever else), else 3 when rows are
+// unsettled, else 0.
+[[nodiscard]] int VerifyExitCode(const VerifyReport& report);
 
 [[nodiscard]] std::string ReportJson(const VerifyReport& report);
 [[nodiscard]] std::string ReportTable(const VerifyReport& report);

@@ -1,4 +1,9 @@
 // The CLI contract of DESIGN.md, run against the built binary.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <sstream>
@@ -156,6 +161,56 @@ TEST(CliTest, DemoRunsEndToEnd) {
   EXPECT_NE(r.out.find("final: identical"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("native replication running both ways"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("vs   mariadb-dump + reload"), std::string::npos) << r.out;
+}
+
+// A demo step that fails (here the sandbox cannot bind its port) keeps its temporary
+// directory, with the server log, and the error names it. (Before: it was deleted.)
+TEST(CliTest, DemoFailureKeepsItsDirectoryAndSaysWhere) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string port = std::to_string(ntohs(addr.sin_port));
+  auto r = testing::RunBinsync({"demo", "--rows", "10", "--base-port", port});
+  close(fd);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  const std::string marker = "is kept: ";
+  const size_t at = r.err.find(marker);
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const size_t end = r.err.find(';', at);
+  ASSERT_NE(end, std::string::npos) << r.err;
+  const std::filesystem::path dir = r.err.substr(at + marker.size(), end - at - marker.size());
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "node1")) << dir;
+  bool has_log = false;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    has_log = has_log || e.path().filename().string().find(".err") != std::string::npos ||
+              e.path().filename().string().find("log") != std::string::npos;
+  }
+  EXPECT_TRUE(has_log) << dir;
+  std::filesystem::remove_all(dir);
+}
+
+// --server-id 0 registers a replica that is sent nothing (live mode then exited 0 having
+// applied nothing): refused before any server is contacted, one line, exit 2.
+TEST(CliTest, ServerIdZeroIsRefused) {
+  const std::vector<std::vector<std::string>> runs = {
+      {"replicate", "--source", "mysql://root@127.0.0.1:1", "--target",
+       "mysql://root@127.0.0.1:2", "--server-id", "0"},
+      {"resync", "--from", "mysql://root@127.0.0.1:1", "--to", "mysql://root@127.0.0.1:2",
+       "--server-id", "0"},
+      {"dump", "--source", "mysql://root@127.0.0.1:1", "--server-id", "0"}};
+  for (const auto& args : runs) {
+    auto r = testing::RunBinsync(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("--server-id 0"), std::string::npos) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("1..4294967295"), std::string::npos) << args[0] << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
 }
 
 // Replicate and resync refuse bad input with one line naming the server, exit 2.

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -52,6 +54,59 @@ TEST(ServerUriTest, RejectsMalformedWithoutLeakingPassword) {
         << u.status();
     EXPECT_NE(std::string(u.status().message()).find("mysql://user"), std::string::npos);
   }
+}
+
+// Malformed URIs of every shape: wherever the password ("Zq9x7Wv") could be, no error
+// shows any 3 characters of it in a row.
+TEST(ServerUriTest, NoMalformedUriShowsItsPassword) {
+  const std::string secret = "Zq9x7Wv";
+  const std::vector<std::string> bad = {
+      "mysql://u1:" + secret,                   // no '@': "missing user@"
+      "mysql://" + secret,                       // a bare secret after the scheme
+      "mysql://u1:" + secret + "/",
+      "mysql://u1:" + secret + ":3306",
+      "mysql:/u1:" + secret + "@h:1",            // scheme with one slash
+      "mysql:u1:" + secret + "@h:1",
+      "mysq://u1:" + secret + "@h:1",            // another scheme
+      "u1:" + secret + "@h:1",                   // no scheme
+      "u1:" + secret,
+      secret,
+      "u1:" + secret + "@h://x",                 // "://" after the '@'
+      "u1:" + secret + "://h",                   // the secret before "://"
+      "://u1:" + secret,
+      "MYSQL://u1:" + secret + "@h:1",
+      " mysql://u1:" + secret + "@h:1",
+      "mysql://u1:" + secret + "@",              // empty host
+      "mysql://u1:" + secret + "@h:0",
+      "mysql://u1:" + secret + "@h:x",
+      "mysql://u1:" + secret + "@[::1",
+      "mysql://u1:" + secret + "@[::1]x",
+      "mysql://u1:" + secret + "@h/db",
+      "mysql://u1:" + secret + "@h ost",
+      "mysql://:" + secret + "@h:1",             // empty user
+      "mysql://%zz:" + secret + "@h:1",          // bad escape in the user
+      "mysql://u1:" + secret + "%z@h:1",         // bad escape in the password
+      "mysql://u1:a@" + secret + "@",            // '@' inside the password, empty host
+      "mysql://u1:" + secret + "@@",
+  };
+  for (size_t i = 0; i < bad.size(); ++i) {
+    auto u = ParseServerUri(bad[i]);
+    EXPECT_FALSE(u.ok()) << bad[i];
+    const std::string msg(u.status().message());
+    const std::string red = Redacted(bad[i]);
+    for (size_t j = 0; j + 3 <= secret.size(); ++j) {
+      EXPECT_EQ(msg.find(secret.substr(j, 3)), std::string::npos) << bad[i] << " -> " << msg;
+      EXPECT_EQ(red.find(secret.substr(j, 3)), std::string::npos) << bad[i] << " -> " << red;
+    }
+  }
+}
+
+TEST(ServerUriTest, RedactedKeepsUserAndHost) {
+  EXPECT_EQ(Redacted("mysql://u1:pw@h:1"), "mysql://u1:***@h:1");
+  EXPECT_EQ(Redacted("mysql://u1@h:1"), "mysql://u1@h:1");
+  EXPECT_EQ(Redacted("mysql://u1:pw"), "mysql://***");
+  EXPECT_EQ(Redacted("u1:pw@h"), "u1:***@h");
+  EXPECT_EQ(Redacted("mysql://"), "mysql://");
 }
 
 TEST(ResolvePasswordTest, FileThenEnvironment) {

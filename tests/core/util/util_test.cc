@@ -178,3 +178,23 @@ TEST(SubprocessTest, DaemonAliveThenReaped) {
 
 }  // namespace
 }  // namespace binsync
+
+namespace binsync {
+namespace {
+
+TEST(UnmatchedSelectionTest, NamesEntriesThatSelectNothing) {
+  const std::vector<std::string> schemas = {"app", "crm"};
+  const std::vector<std::string> tables = {"app.users", "app.orders", "crm.users"};
+  EXPECT_TRUE(UnmatchedSelection({"app"}, {"users", "app.orders"}, schemas, tables).empty());
+  EXPECT_EQ(UnmatchedSelection({"app", "nope"}, {}, schemas, tables),
+            std::vector<std::string>{"--databases nope"});
+  EXPECT_EQ(UnmatchedSelection({}, {"app.nope", "users", "nope"}, schemas, tables),
+            (std::vector<std::string>{"--tables app.nope", "--tables nope"}));
+  // A table of a database the selection leaves out selects nothing.
+  EXPECT_EQ(UnmatchedSelection({"crm"}, {"orders"}, schemas, tables),
+            std::vector<std::string>{"--tables orders"});
+  EXPECT_TRUE(UnmatchedSelection({}, {}, {}, {}).empty());
+}
+
+}  // namespace
+}  // namespace binsync
