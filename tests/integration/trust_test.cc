@@ -322,6 +322,19 @@ TEST(TrustTest, CatchupAndDdlErrorsNameTheTransactionPositionAndTable) {
   EXPECT_TRUE(Contains(r.err, "(ALTER TABLE ce.t ADD COLUMN w INT) failed on the target: ")) << r.err;
 }
 
+TEST(TrustTest, VerifyRepairNeverWritesIntoANarrowerColumn) {
+  SandboxServers s(2);
+  for (int i : {1, 2}) CreateUnlogged(s, i, "CREATE DATABASE vr");
+  CreateUnlogged(s, 1, "CREATE TABLE vr.t (id INT PRIMARY KEY, n INT, s VARCHAR(20))");
+  CreateUnlogged(s, 2, "CREATE TABLE vr.t (id INT PRIMARY KEY, n TINYINT, s VARCHAR(3))");
+  CreateUnlogged(s, 1, "INSERT INTO vr.t VALUES (1, 1000, 'abcdefgh')");
+  SubprocessResult r = RunBinsync({"verify", "--a", s.Uri(1), "--b", s.Uri(2), "--repair"});
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out + r.err, "vr.t")) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out + r.err, "column n is int(11) on A, tinyint(4) on B")) << r.out << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM vr.t"), "0");  // nothing written, nothing truncated
+}
+
 // "peak memory (RSS): N MB" from replicate's log.
 int PeakMb(const std::string& log) {
   const std::string key = "peak memory (RSS): ";
