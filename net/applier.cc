@@ -25,6 +25,7 @@ using binlog::RowImage;
 using binlog::RowsKind;
 using binlog::Value;
 using binlog::ValueKind;
+using replicate::RowOp;
 
 namespace {
 
@@ -43,12 +44,6 @@ bool FullImage(const txn::TableInfo& info, const RowImage& img) {
     if (c >= img.values.size() || img.values[c].kind == ValueKind::kAbsent) return false;
   }
   return true;
-}
-
-// Character columns whose bytes can be sent as text in the connection's utf8mb4.
-bool Utf8Charset(std::string_view cs) {
-  return EqualsIgnoreCase(cs, "utf8mb4") || EqualsIgnoreCase(cs, "utf8mb3") ||
-         EqualsIgnoreCase(cs, "utf8") || EqualsIgnoreCase(cs, "ascii");
 }
 
 // Client errors (2000+: the connection is unusable) and a killed or shut-down session: the
@@ -86,19 +81,12 @@ struct Applier::Slot {
   my_bool is_null = 0;
 };
 
-// A prepared row statement. Parameter i takes column `params[i].col` of image
-// `params[i].image`: for single-row statements 0 = before, 1 = after; for multi-row
-// statements ('B' upsert, 'X' delete) image r is row r.
+// A prepared row statement: its plan, prepared. Parameter i takes column
+// `plan.params[i].column` of image `plan.params[i].image` of the images passed to Execute
+// (single-row: 0 before, 1 after; multi-row: image r is row r).
 struct Applier::Stmt {
-  struct Param {
-    uint16_t image = 0;  // index into the images passed to Execute
-    uint32_t col = 0;
-    bool as_text = false;  // utf8 character column: send strings as text, else as binary
-    uint8_t pad_to = 0;    // INET6/UUID/INET4: the binlog drops trailing zero bytes
-  };
   MYSQL_STMT* stmt = nullptr;
-  std::string sql;
-  std::vector<Param> params;
+  replicate::RowPlan plan;
   std::vector<MYSQL_BIND> binds;
   std::vector<Slot> slots;
   ~Stmt() {
@@ -471,21 +459,19 @@ absl::Status Applier::Stage(const std::shared_ptr<const txn::TableInfo>& info, b
   return absl::OkStatus();
 }
 
-absl::Status Applier::ExecuteRuns(char op, const txn::TableInfo& info,
+absl::Status Applier::ExecuteRuns(RowOp op, const txn::TableInfo& info,
                                   std::span<const RowImage* const> images) {
   size_t at = 0;
   for (uint32_t run : {64u, 8u, 1u}) {
     while (images.size() - at >= run) {
-      const RowImage* first = images[at];
-      ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, op == 'X' ? first : nullptr,
-                                           op == 'B' ? first : nullptr, run));
+      ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.rows = run}));
       absl::StatusOr<uint64_t> n = Execute(s, info, images.subspan(at, run));
       if (!n.ok()) {
         if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
         return absl::Status(
             n.status().code(),
-            StrCat(info.QualifiedName(), ": catchup ", op == 'B' ? "upsert" : "delete", " of ",
-                   run, " rows failed",
+            StrCat(info.QualifiedName(), ": catchup ",
+                   op == RowOp::kUpsertRows ? "upsert" : "delete", " of ", run, " rows failed",
                    applying_ != nullptr
                        ? StrCat(" (transaction ", applying_->Name(), ", source binlog up to ",
                                 applying_->file, ":", applying_->end_pos, ")")
@@ -517,8 +503,8 @@ absl::Status Applier::FlushPending() {
       if (p.info.get() != info) continue;
       (p.upsert ? ups : dels).push_back(&pool_[p.image]);
     }
-    st = ExecuteRuns('X', *info, dels);
-    if (st.ok()) st = ExecuteRuns('B', *info, ups);
+    st = ExecuteRuns(RowOp::kDeleteRowsByPrimaryKey, *info, dels);
+    if (st.ok()) st = ExecuteRuns(RowOp::kUpsertRows, *info, ups);
     if (!st.ok()) break;
   }
   pending_.clear();
@@ -618,144 +604,23 @@ absl::Status Applier::RowError(const absl::Status& cause, const txn::Transaction
              cause.message().empty() ? "" : ": ", cause.message()));
 }
 
-absl::StatusOr<Applier::Stmt*> Applier::Statement(char op, const txn::TableInfo& info,
-                                                  const RowImage* before,
-                                                  const RowImage* after, uint32_t rows) {
-  // Cache key: operation, row count, table, and which columns each image carries.
-  key_.clear();
-  key_.push_back(op);
-  key_.append(reinterpret_cast<const char*>(&rows), sizeof(rows));
-  key_.append(info.db).push_back('\0');
-  key_.append(info.name).push_back('\0');
-  auto shape = [&](const RowImage* img) {
-    if (img == nullptr) return;
-    for (size_t i = 0; i < info.columns.size(); ++i) {
-      key_.push_back(i < img->values.size() && img->values[i].kind != ValueKind::kAbsent ? '1'
-                                                                                        : '0');
-    }
-    key_.push_back('|');
-  };
-  shape(before);
-  shape(after);
-  // The key used to find the row: primary/unique key when the before image has it all.
-  const std::vector<uint32_t>* row_key = info.RowKey();
-  if (before != nullptr && row_key != nullptr) {
-    for (uint32_t c : *row_key) {
-      if (c >= before->values.size() || before->values[c].kind == ValueKind::kAbsent) {
-        row_key = nullptr;
-        break;
-      }
-    }
-  }
-  // 'v' update, 'x' delete, 'M' match: the whole image must match, not just the key.
-  if (op == 'v' || op == 'x' || op == 'M') row_key = nullptr;
-  key_.push_back(row_key != nullptr ? 'k' : 'f');
+absl::StatusOr<Applier::Stmt*> Applier::Statement(RowOp op, const txn::TableInfo& info,
+                                                  const replicate::RowShape& shape) {
+  replicate::RowPlanKey(op, info, shape, &key_);
   if (auto it = stmts_.find(key_); it != stmts_.end()) return it->second.get();
 
   auto s = std::make_unique<Stmt>();
-  const std::string table = StrCat(QuoteIdentifier(info.db), ".", QuoteIdentifier(info.name));
-  auto placeholder = [&](uint16_t image, uint32_t col) {
-    const std::string& cs = info.column_charsets[col];
-    const bool text = !cs.empty() && Utf8Charset(cs);
-    const std::string& type = info.column_types[col];
-    const uint8_t pad = type == "inet6" || type == "uuid" ? 16 : type == "inet4" ? 4 : 0;
-    s->params.push_back({image, col, text, pad});
-    if (!cs.empty() && !text) return StrCat("CAST(? AS CHAR CHARACTER SET ", cs, ")");
-    return std::string("?");
-  };
-  auto present = [](const RowImage* img, uint32_t c) {
-    return c < img->values.size() && img->values[c].kind != ValueKind::kAbsent;
-  };
-  auto where = [&]() {
-    std::string w = " WHERE ";
-    bool first = true;
-    std::vector<uint32_t> cols;
-    if (row_key != nullptr) {
-      cols = *row_key;
-    } else {
-      for (uint32_t c = 0; c < info.columns.size(); ++c) {
-        if (present(before, c)) cols.push_back(c);
-      }
-    }
-    for (uint32_t c : cols) {
-      if (!first) w += " AND ";
-      first = false;
-      const bool pk = row_key != nullptr && info.has_primary;
-      StrAppend(&w, QuoteIdentifier(info.columns[c]), pk ? " = " : " <=> ", placeholder(0, c));
-    }
-    if (row_key == nullptr) w += " LIMIT 1";
-    return w;
-  };
-  const uint32_t ncols = static_cast<uint32_t>(info.columns.size());
-  if (op == 'B') {
-    // Multi-row upsert of full after images (catchup): rows x every column.
-    std::string cols, upd, vals;
-    for (uint32_t c = 0; c < ncols; ++c) {
-      const std::string q = QuoteIdentifier(info.columns[c]);
-      StrAppend(&cols, c ? ", " : "", q);
-      StrAppend(&upd, c ? ", " : "", q, " = VALUES(", q, ")");
-    }
-    for (uint32_t r = 0; r < rows; ++r) {
-      vals += r ? ", (" : "(";
-      for (uint32_t c = 0; c < ncols; ++c) {
-        StrAppend(&vals, c ? ", " : "", placeholder(static_cast<uint16_t>(r), c));
-      }
-      vals += ")";
-    }
-    s->sql = StrCat("INSERT INTO ", table, " (", cols, ") VALUES ", vals,
-                    " ON DUPLICATE KEY UPDATE ", upd);
-  } else if (op == 'X') {
-    // Multi-row delete by primary key (catchup).
-    const std::vector<uint32_t>& k = info.unique_keys.front();
-    std::string lhs, list;
-    for (size_t i = 0; i < k.size(); ++i) StrAppend(&lhs, i ? ", " : "", QuoteIdentifier(info.columns[k[i]]));
-    for (uint32_t r = 0; r < rows; ++r) {
-      list += r ? ", (" : "(";
-      for (size_t i = 0; i < k.size(); ++i) {
-        StrAppend(&list, i ? ", " : "", placeholder(static_cast<uint16_t>(r), k[i]));
-      }
-      list += ")";
-    }
-    s->sql = StrCat("DELETE FROM ", table, " WHERE (", lhs, ") IN (", list, ")");
-  } else if (op == 'I' || op == 'U') {
-    std::string cols, vals, upd;
-    for (uint32_t c = 0; c < ncols; ++c) {
-      if (!present(after, c)) continue;
-      if (!cols.empty()) {
-        cols += ", ";
-        vals += ", ";
-        upd += ", ";
-      }
-      const std::string q = QuoteIdentifier(info.columns[c]);
-      cols += q;
-      vals += placeholder(1, c);
-      StrAppend(&upd, q, " = VALUES(", q, ")");
-    }
-    s->sql = StrCat("INSERT INTO ", table, " (", cols, ") VALUES (", vals, ")");
-    if (op == 'U') StrAppend(&s->sql, " ON DUPLICATE KEY UPDATE ", upd);
-  } else if (op == 'M' || op == 'K') {
-    s->sql = StrCat("SELECT 1 FROM ", table, where());
-    if (row_key != nullptr) s->sql += " LIMIT 1";
-  } else if (op == 'u' || op == 'v') {
-    std::string set;
-    for (uint32_t c = 0; c < ncols; ++c) {
-      if (!present(after, c)) continue;
-      if (!set.empty()) set += ", ";
-      StrAppend(&set, QuoteIdentifier(info.columns[c]), " = ", placeholder(1, c));
-    }
-    s->sql = StrCat("UPDATE ", table, " SET ", set, where());
-  } else {
-    s->sql = StrCat("DELETE FROM ", table, where());
-  }
+  ASSIGN_OR_RETURN(s->plan, replicate::BuildRowPlan(op, info, shape));
+  const std::string& sql = s->plan.sql;
   s->stmt = mysql_stmt_init(conn_.raw());
   if (s->stmt == nullptr) return conn_.LastError("preparing a row statement");
-  if (mysql_stmt_prepare(s->stmt, s->sql.data(), s->sql.size()) != 0) {
+  if (mysql_stmt_prepare(s->stmt, sql.data(), sql.size()) != 0) {
     return absl::InternalError(StrCat(conn_.endpoint(), ": ", info.QualifiedName(),
-                                      ": cannot prepare ", s->sql, ": ",
+                                      ": cannot prepare ", sql, ": ",
                                       mysql_stmt_error(s->stmt)));
   }
-  s->binds.resize(s->params.size());
-  s->slots.resize(s->params.size());
+  s->binds.resize(s->plan.params.size());
+  s->slots.resize(s->plan.params.size());
   Stmt* raw = s.get();
   stmts_.emplace(key_, std::move(s));
   return raw;
@@ -769,9 +634,9 @@ absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const txn::TableInfo& info,
 
 absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const txn::TableInfo& info,
                                           std::span<const RowImage* const> images) {
-  for (size_t i = 0; i < s->params.size(); ++i) {
-    const Stmt::Param& p = s->params[i];
-    const Value& v = images[p.image]->values[p.col];
+  for (size_t i = 0; i < s->plan.params.size(); ++i) {
+    const replicate::PlanParam& p = s->plan.params[i];
+    const Value& v = images[p.image]->values[p.column];
     MYSQL_BIND& b = s->binds[i];
     Slot& slot = s->slots[i];
     std::memset(&b, 0, sizeof(b));
@@ -781,7 +646,7 @@ absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const txn::TableInfo& info,
     switch (v.kind) {
       case ValueKind::kAbsent:
         return absl::InternalError(StrCat(info.QualifiedName(), ": column ",
-                                          info.columns[p.col], " missing from the row image"));
+                                          info.columns[p.column], " missing from the row image"));
       case ValueKind::kNull:
         b.buffer_type = MYSQL_TYPE_NULL;
         slot.is_null = 1;
@@ -894,9 +759,9 @@ absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const txn::TableInfo& info,
   return static_cast<uint64_t>(mysql_stmt_affected_rows(s->stmt));
 }
 
-absl::StatusOr<bool> Applier::Exists(char op, const txn::TableInfo& info,
+absl::StatusOr<bool> Applier::Exists(RowOp op, const txn::TableInfo& info,
                                      const RowImage* image) {
-  ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, image, nullptr));
+  ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.before = image}));
   RETURN_IF_ERROR(Execute(s, info, image, nullptr).status());
   if (mysql_stmt_store_result(s->stmt) != 0) {
     return absl::UnavailableError(StrCat(conn_.endpoint(), ": ", mysql_stmt_error(s->stmt)));
@@ -910,7 +775,7 @@ absl::StatusOr<bool> Applier::AlreadyAfter(const txn::TableInfo& info, const Row
   // A partial after image (binlog_row_image=MINIMAL) names too few columns to find the
   // row by: never "already applied", so the change is checked as a conflict instead.
   if (!FullImage(info, *after)) return false;
-  return Exists('M', info, after);
+  return Exists(RowOp::kExistsMatching, info, after);
 }
 
 absl::Status Applier::ApplyRowChecked(const txn::Transaction& t, const binlog::EventView& ev,
@@ -933,43 +798,45 @@ absl::Status Applier::ApplyRowChecked(const txn::Transaction& t, const binlog::E
     }
     return d.action;
   };
-  auto run = [&](char op, const RowImage* b, const RowImage* a) -> absl::StatusOr<uint64_t> {
-    ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, b, a));
+  auto run = [&](RowOp op, const RowImage* b, const RowImage* a) -> absl::StatusOr<uint64_t> {
+    ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.before = b, .after = a}));
     return Execute(s, info, b, a);
   };
   const bool keyed = info.RowKey() != nullptr;
   switch (kind) {
     case RowsKind::kWrite: {
-      absl::StatusOr<uint64_t> n = run('I', nullptr, after);
+      absl::StatusOr<uint64_t> n = run(RowOp::kInsert, nullptr, after);
       if (n.ok()) return absl::OkStatus();
       if (!absl::IsAlreadyExists(n.status())) return n.status();
       ASSIGN_OR_RETURN(bool same, AlreadyAfter(info, after));
       if (same) return absl::OkStatus();  // the row is already as the insert leaves it
       ASSIGN_OR_RETURN(ConflictAction action, conflict(*after, "insert met a different row"));
-      if (action == ConflictAction::kOverwrite) return run('U', nullptr, after).status();
+      if (action == ConflictAction::kOverwrite) return run(RowOp::kUpsert, nullptr, after).status();
       return absl::OkStatus();
     }
     case RowsKind::kUpdate: {
-      ASSIGN_OR_RETURN(uint64_t n, run('v', before, after));
+      ASSIGN_OR_RETURN(uint64_t n, run(RowOp::kUpdateMatching, before, after));
       if (n > 0) return absl::OkStatus();
       ASSIGN_OR_RETURN(bool same, AlreadyAfter(info, after));
       if (same) return absl::OkStatus();  // the row is already as the update leaves it
       bool exists = false;
       if (keyed) {
-        ASSIGN_OR_RETURN(exists, Exists('K', info, before));
+        ASSIGN_OR_RETURN(exists, Exists(RowOp::kExistsByKey, info, before));
       }
       ASSIGN_OR_RETURN(ConflictAction action,
                        conflict(*before, exists ? "update found a different row"
                                                 : "update found no row"));
-      if (action == ConflictAction::kOverwrite && keyed) return run('U', nullptr, after).status();
+      if (action == ConflictAction::kOverwrite && keyed) {
+        return run(RowOp::kUpsert, nullptr, after).status();
+      }
       return absl::OkStatus();
     }
     case RowsKind::kDelete: {
-      ASSIGN_OR_RETURN(uint64_t n, run('x', before, nullptr));
+      ASSIGN_OR_RETURN(uint64_t n, run(RowOp::kDeleteMatching, before, nullptr));
       if (n > 0) return absl::OkStatus();
       bool exists = false;
       if (keyed) {
-        ASSIGN_OR_RETURN(exists, Exists('K', info, before));
+        ASSIGN_OR_RETURN(exists, Exists(RowOp::kExistsByKey, info, before));
       }
       if (!exists) {
         // A conflict, never a change applied twice: resync resumes a stream from its
@@ -979,7 +846,9 @@ absl::Status Applier::ApplyRowChecked(const txn::Transaction& t, const binlog::E
         return conflict(*before, "delete found no row").status();
       }
       ASSIGN_OR_RETURN(ConflictAction action, conflict(*before, "delete found a different row"));
-      if (action == ConflictAction::kOverwrite) return run('D', before, nullptr).status();
+      if (action == ConflictAction::kOverwrite) {
+        return run(RowOp::kDeleteByKey, before, nullptr).status();
+      }
       return absl::OkStatus();
     }
   }
@@ -1002,13 +871,14 @@ absl::Status Applier::ApplyRow(const txn::Transaction& t, const binlog::EventVie
                       "row missing on the target and the after image is not full "
                       "(binlog_row_image=MINIMAL): cannot recreate it");
     }
-    ASSIGN_OR_RETURN(Stmt * up, Statement('U', info, nullptr, after));
+    ASSIGN_OR_RETURN(Stmt * up, Statement(RowOp::kUpsert, info, {.after = after}));
     return Execute(up, info, nullptr, after).status();
   };
   switch (kind) {
     case RowsKind::kWrite: {
       const bool overwrite = idempotent || options_.on_missing_row == OnMissingRow::kOverwrite;
-      ASSIGN_OR_RETURN(Stmt * s, Statement(overwrite ? 'U' : 'I', info, nullptr, after));
+      ASSIGN_OR_RETURN(Stmt * s, Statement(overwrite ? RowOp::kUpsert : RowOp::kInsert, info,
+                                           {.after = after}));
       absl::StatusOr<uint64_t> n = Execute(s, info, nullptr, after);
       if (n.ok()) return absl::OkStatus();
       if (absl::IsAlreadyExists(n.status())) {
@@ -1021,8 +891,8 @@ absl::Status Applier::ApplyRow(const txn::Transaction& t, const binlog::EventVie
     }
     case RowsKind::kUpdate:
     case RowsKind::kDelete: {
-      const char op = kind == RowsKind::kUpdate ? 'u' : 'D';
-      ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, before, after));
+      const RowOp op = kind == RowsKind::kUpdate ? RowOp::kUpdateByKey : RowOp::kDeleteByKey;
+      ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.before = before, .after = after}));
       absl::StatusOr<uint64_t> n = Execute(s, info, before, after);
       if (!n.ok()) {
         if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();

@@ -38,6 +38,7 @@
 #include "net/connection.h"
 #include "net/schema_cache.h"
 #include "net/statement.h"
+#include "replicate/row_plan.h"
 
 namespace binsync {
 
@@ -160,9 +161,10 @@ class Applier {
   [[nodiscard]] bool CanReplay(const txn::Transaction& t);
   absl::Status Replay(const txn::Transaction& t);
   absl::Status ExecuteBinlog(std::span<const uint8_t> events);
-  absl::StatusOr<Stmt*> Statement(char op, const txn::TableInfo& info,
-                                  const binlog::RowImage* before, const binlog::RowImage* after,
-                                  uint32_t rows = 1);
+  // The prepared statement of `op` for this table and image shape (replicate/row_plan.h),
+  // built and prepared on first use, then found in stmts_ without allocating.
+  absl::StatusOr<Stmt*> Statement(replicate::RowOp op, const txn::TableInfo& info,
+                                  const replicate::RowShape& shape);
   // Catchup compaction: the net effect per primary key of a group of source transactions,
   // flushed as multi-row deletes and upserts (see ApplyEvents).
   [[nodiscard]] bool Compactable(const txn::TableInfo& info) const;
@@ -170,7 +172,8 @@ class Applier {
   absl::Status Stage(const std::shared_ptr<const txn::TableInfo>& info, bool upsert,
                      const binlog::RowImage& image, uint64_t key_hash);
   absl::Status FlushPending();
-  absl::Status ExecuteRuns(char op, const txn::TableInfo& info,
+  // `op`: kUpsertRows or kDeleteRowsByPrimaryKey, in runs of 64, 8 and 1 rows.
+  absl::Status ExecuteRuns(replicate::RowOp op, const txn::TableInfo& info,
                            std::span<const binlog::RowImage* const> images);
   absl::Status ApplyRowChecked(const txn::Transaction& t, const binlog::EventView& ev,
                                const txn::TableInfo& info,
@@ -179,7 +182,9 @@ class Applier {
   // True when the target holds a row equal to the full after image `after` (the change is
   // already applied: not a conflict).
   absl::StatusOr<bool> AlreadyAfter(const txn::TableInfo& info, const binlog::RowImage* after);
-  absl::StatusOr<bool> Exists(char op, const txn::TableInfo& info, const binlog::RowImage* image);
+  // `op`: kExistsByKey or kExistsMatching, for the row `image` describes.
+  absl::StatusOr<bool> Exists(replicate::RowOp op, const txn::TableInfo& info,
+                              const binlog::RowImage* image);
   absl::StatusOr<uint64_t> Execute(Stmt* stmt, const txn::TableInfo& info,
                                    const binlog::RowImage* before,
                                    const binlog::RowImage* after);
@@ -196,7 +201,7 @@ class Applier {
   txn::TableLookup lookup_;  // schema_->Get, for the walker and CanReplay
   txn::RowWalker walker_;
   std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts_;
-  std::string key_;  // statement cache lookup key, reused
+  std::string key_;  // statement cache lookup key (replicate::RowPlanKey), reused
   std::unique_ptr<PreparedStatement> checkpoint_;
   // Session state, to set only what changes.
   int64_t session_server_id_ = -1;
