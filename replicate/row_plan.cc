@@ -45,6 +45,9 @@ const std::vector<uint32_t>* FindingKey(RowOp op, const txn::TableInfo& info,
   if (key == nullptr) return nullptr;
   for (uint32_t c : *key) {
     if (!Carries(before, c)) return nullptr;
+    // A unique key with a NULL part does not identify a row (a unique index admits any
+    // number of NULLs): the whole image finds it, LIMIT 1, so one change changes one row.
+    if (!info.has_primary && before->values[c].kind == ValueKind::kNull) return nullptr;
   }
   return key;
 }
@@ -291,6 +294,8 @@ void RowPlanKey(RowOp op, const txn::TableInfo& info, const RowShape& shape, std
   key->append(info.name).push_back('\0');
   AppendImageShape(info, shape.before, key);
   AppendImageShape(info, shape.after, key);
+  // Found by key, or by the whole image (a key part absent, or NULL in a unique key).
+  key->push_back(FindingKey(op, info, shape.before) != nullptr ? 'k' : 'f');
 }
 
 std::string DescribeParams(const RowPlan& plan, const txn::TableInfo& info) {

@@ -9,7 +9,9 @@
 //   by key    the table's row key (TableInfo::RowKey: the primary key, else the first
 //             unique key) when the before image carries every column of it:
 //             `k = ?` for a primary key, `k <=> ?` for a unique key (its columns may be
-//             NULL); otherwise as "matching" below (a keyless table, a minimal image).
+//             NULL); otherwise as "matching" below (a keyless table, a minimal image, or a
+//             unique key whose value in the before image has a NULL part: such a key
+//             does not identify one row).
 //   matching  every column the before image carries, `c <=> ?`, then `LIMIT 1`: the
 //             row must equal the image, not only share its key.
 // A character column in a charset other than utf8mb4/utf8mb3/utf8/ascii takes

@@ -134,6 +134,7 @@ bool RowKeyHash(const TableInfo& info, const binlog::RowImage& image, uint64_t* 
 
 void WritesetBuilder::HashImage(const TableInfo& info, const binlog::RowImage& image,
                                 Transaction* t) {
+  size_t hashed = 0;
   for (size_t k = 0; k < info.unique_keys.size(); ++k) {
     buf_.clear();
     buf_.append(info.db).push_back('\0');
@@ -156,8 +157,14 @@ void WritesetBuilder::HashImage(const TableInfo& info, const binlog::RowImage& i
       }
       AppendKeyValue(v, &buf_);
     }
-    if (usable) t->keys.push_back(XXH3_64bits(buf_.data(), buf_.size()));
+    if (usable) {
+      t->keys.push_back(XXH3_64bits(buf_.data(), buf_.size()));
+      ++hashed;
+    }
   }
+  // Every unique key of this row has a NULL part: nothing identifies the row, so nothing
+  // orders this change after an earlier one of the same row (its insert, say): run alone.
+  if (hashed == 0) t->barrier = true;
 }
 
 absl::Status WritesetBuilder::Build(Transaction* t, const TableLookup& lookup,

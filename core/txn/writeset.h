@@ -7,7 +7,9 @@
 //   - values are normalised before hashing so that values a unique index may consider
 //     equal hash equal: strings compare case-insensitively (ASCII folded) and without
 //     trailing spaces; a collision between different values only serialises more;
-//   - a key with a NULL part is not hashed (NULLs never collide in a unique index);
+//   - a key with a NULL part is not hashed (NULLs never collide in a unique index); a row
+//     none of whose unique keys is free of NULLs has no identity, and makes the
+//     transaction a barrier;
 //   - a key part missing from a (minimal) image, a table without any unique key, a table
 //     in a foreign-key relation, and any statement (DDL or statement-based DML) make the
 //     transaction a barrier: it runs alone.

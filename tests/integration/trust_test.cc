@@ -335,6 +335,25 @@ TEST(TrustTest, VerifyRepairNeverWritesIntoANarrowerColumn) {
   EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM vr.t"), "0");  // nothing written, nothing truncated
 }
 
+TEST(TrustTest, AUniqueKeyWithANullPartChangesOneRowNotAll) {
+  SandboxServers s(2);
+  s.Exec(1, "CREATE DATABASE un; CREATE TABLE un.t (id INT NOT NULL, u INT NULL, v INT, "
+            "UNIQUE KEY (u))");
+  ASSERT_EQ(CatchUp(s, {}).exit_code, 0);
+  int round = 0;
+  for (const auto& mode : kModes) {
+    ++round;
+    const std::string a = std::to_string(round * 10), b = std::to_string(round * 10 + 1);
+    s.Exec(1, "INSERT INTO un.t VALUES (" + a + ", NULL, 1), (" + b + ", NULL, 2)");
+    s.Exec(1, "UPDATE un.t SET v = 20 WHERE id = " + b + "; DELETE FROM un.t WHERE id = " + a);
+    SubprocessResult r = CatchUp(s, mode);
+    ASSERT_EQ(r.exit_code, 0) << mode[1] << r.out << r.err;
+    EXPECT_EQ(s.Value(2, "SELECT GROUP_CONCAT(id, ':', v ORDER BY id) FROM un.t"),
+              s.Value(1, "SELECT GROUP_CONCAT(id, ':', v ORDER BY id) FROM un.t"))
+        << mode[1];
+  }
+}
+
 // "peak memory (RSS): N MB" from replicate's log.
 int PeakMb(const std::string& log) {
   const std::string key = "peak memory (RSS): ";

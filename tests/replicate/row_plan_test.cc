@@ -162,6 +162,21 @@ TEST(RowPlanTest, UniqueKeyOnlyIsNullSafeWithoutLimit) {
   EXPECT_EQ(Show(RowOp::kDeleteRowsByPrimaryKey, t, {.rows = 2}),
             "error: shop.person: no multi-row delete by primary key statement: the table has no "
             "primary key");
+  // NULL in the unique key: many rows may hold it, so the whole image finds one row.
+  RowImage null_email = Image("111");
+  null_email.values[1].kind = ValueKind::kNull;
+  EXPECT_EQ(Show(RowOp::kUpdateByKey, t, {.before = &null_email, .after = &full}),
+            "UPDATE `shop`.`person` SET `id` = ?, `email` = ?, `v` = ? WHERE `id` <=> ? AND "
+            "`email` <=> ? AND `v` <=> ? LIMIT 1\n"
+            "params: after.id, after.email:text, after.v, before.id, before.email:text, before.v");
+  EXPECT_EQ(Show(RowOp::kDeleteByKey, t, {.before = &null_email}),
+            "DELETE FROM `shop`.`person` WHERE `id` <=> ? AND `email` <=> ? AND `v` <=> ? "
+            "LIMIT 1\n"
+            "params: before.id, before.email:text, before.v");
+  std::string by_key, by_image;
+  RowPlanKey(RowOp::kDeleteByKey, t, {.before = &full}, &by_key);
+  RowPlanKey(RowOp::kDeleteByKey, t, {.before = &null_email}, &by_image);
+  EXPECT_NE(by_key, by_image);  // two statements, cached apart
 }
 
 TEST(RowPlanTest, KeylessTableFindsRowsByTheWholeImage) {
