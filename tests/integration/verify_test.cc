@@ -522,14 +522,31 @@ TEST_F(VerifyTest, NoFalsePositivesUnderLiveReplicatedWrites) {
       ++writes;
     }
   });
+  // The writer rewrites the same composite rows without pause: on a loaded machine a row
+  // can change between every pair of reads and is then unsettled (exit 3), never a
+  // difference; rows of the tables nobody writes never are.
   for (int round = 0; round < 3; ++round) {
     auto r = RunBinsync({"verify", "--a", a_, "--b", b_, "--databases", "vt", "--chunk-time",
                          "0.01", "--format", "json"});
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.out << r.err;
+    if (r.exit_code != 0 && r.exit_code != 3) continue;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(Diffs(j), std::set<Diff>{}) << r.out;
+    for (const auto& t : j["tables"]) {
+      if (t["table"] != "vt.types" && t["table"] != "vt.composite") {
+        EXPECT_TRUE(t["unsettled"].empty()) << r.out;
+      }
+    }
   }
   stop = true;
   writer.join();
   EXPECT_GT(writes.load(), 10);
+  // Once the writes stop and replication drains, nothing is left unsettled or different.
+  auto drained = a0.QueryValue("SELECT @@gtid_binlog_pos");
+  ASSERT_TRUE(drained.ok());
+  ASSERT_TRUE(WaitForGtid(b, drained->value_or(""), std::chrono::seconds(60)).ok());
+  auto last = RunBinsync({"verify", "--a", a_, "--b", b_, "--databases", "vt"});
+  EXPECT_EQ(last.exit_code, 0) << last.out << last.err;
   ASSERT_TRUE(b.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
 }
 
