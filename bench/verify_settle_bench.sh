@@ -103,6 +103,7 @@ false_runs=0
 unsettled_runs=0
 false_rows=0
 unsettled_rows=0
+error_runs=0
 for run in $(seq 1 "$runs"); do
   r0=$(secs)
   "$verify_bin" --log-level warn verify --a "$A" --b "$B" --databases bench --format json \
@@ -124,12 +125,15 @@ EOF
   printf 'run %d: exit %s, %s differences, %s unsettled, %.1fs; lag node1 %ss node2 %ss\n' \
     "$run" "$rc" "$diffs" "$unsettled" "$(python3 -c "print($r1-$r0)")" "$(lag_of a)" "$(lag_of b)"
   grep -E "not applied|could not be settled" "$work/verify.err" | head -2 | sed 's/^/    /' || true
+  if ((rc == 2)); then grep -E "error" "$work/verify.err" | tail -2 | sed 's/^/    error: /'; fi
+  [[ $rc == 2 ]] && error_runs=$((${error_runs:-0} + 1))
 done
 t1=$(secs)
 sa1=$(seq_of a 1); sb1=$(seq_of b 2)
 stop_writers
 echo "offered ${rate} txn/s per node; achieved node1 $(python3 -c "print(f'{($sa1-$sa0)/($t1-$t0):.0f}')") node2 $(python3 -c "print(f'{($sb1-$sb0)/($t1-$t0):.0f}')") txn/s"
 echo "runs with false differences: $false_runs of $runs ($false_rows rows); runs with unsettled rows: $unsettled_runs of $runs ($unsettled_rows rows)"
+echo "runs that failed (exit 2): $error_runs of $runs"
 
 # Drained, the pair is identical: every difference above was false.
 wait_for a "$(mariadb "${b[@]}" -N -e "SELECT @@gtid_binlog_pos" | tr ',' '\n' | grep '^2-2-' || true)"
