@@ -26,6 +26,7 @@
 #include "net/native_replication.h"
 #include "net/resync_state.h"
 #include "net/schema_cache.h"
+#include "net/stream_lease.h"
 #include "net/verify_runner.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
@@ -293,6 +294,14 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
   }
   r.from_errors = Errors(ff);
   r.to_errors = Errors(tf);
+  // One resync of a pair at a time: a second one would find this run unfinished and
+  // "resume" it while it still runs. Held on both servers until the end (or kill -9).
+  StreamLease pair_lease_to(o.to, "resync", ff.server_id, /*check_native=*/false);
+  StreamLease pair_lease_from(o.from, "resync", tf.server_id, /*check_native=*/false);
+  if (!o.dry_run) {
+    RETURN_IF_ERROR(pair_lease_to.Ensure());
+    RETURN_IF_ERROR(pair_lease_from.Ensure());
+  }
 
   // An interrupted run of this pair is finished, not started over: a plan taken afresh from
   // servers it already changed would replay what it applied, each replayed row a conflict.

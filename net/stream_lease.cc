@@ -20,11 +20,13 @@ std::string HolderDescription() {
 
 }  // namespace
 
-StreamLease::StreamLease(ConnectOptions target, std::string stream, uint32_t source_server_id)
+StreamLease::StreamLease(ConnectOptions target, std::string stream, uint32_t source_server_id,
+                         bool check_native)
     : target_(std::move(target)),
       stream_(std::move(stream)),
       lock_(StrCat("binsync.stream.", stream_)),
-      source_server_id_(source_server_id) {}
+      source_server_id_(source_server_id),
+      check_native_(check_native) {}
 
 StreamLease::~StreamLease() { Release(); }
 
@@ -73,7 +75,7 @@ absl::Status StreamLease::RefuseNativeReplication() {
 }
 
 absl::Status StreamLease::Take() {
-  RETURN_IF_ERROR(RefuseNativeReplication());
+  if (check_native_) RETURN_IF_ERROR(RefuseNativeReplication());
   const std::string lock = conn_.QuoteLiteral(lock_);
   ASSIGN_OR_RETURN(std::optional<std::string> got,
                    conn_.QueryValue(StrCat("SELECT GET_LOCK(", lock, ", 0)")));
@@ -83,16 +85,19 @@ absl::Status StreamLease::Take() {
                      conn_.QueryValue(StrCat("SELECT IS_USED_LOCK(", lock, ")")));
     std::string holder;
     if (holder_conn.has_value()) {
-      ASSIGN_OR_RETURN(PreparedStatement st,
-                       PreparedStatement::Prepare(
-                           conn_,
-                           "SELECT CONCAT(holder, ' since ', since) FROM `binsync`.`lease` "
-                           "WHERE stream = ? AND connection_id = ?"));
+      // The row its holder wrote (none when the holder is not a binsync, or the table does
+      // not exist yet: then the process list says who).
+      absl::StatusOr<PreparedStatement> st = PreparedStatement::Prepare(
+          conn_,
+          "SELECT CONCAT(holder, ' since ', since) FROM `binsync`.`lease` "
+          "WHERE stream = ? AND connection_id = ?");
       const Param p[] = {{stream_, ParamType::kText}, {*holder_conn, ParamType::kUnsigned}};
-      RETURN_IF_ERROR(st.Query(p, [&](const RowValues& row) {
-        holder = std::string(row[0].value_or(""));
-        return absl::OkStatus();
-      }));
+      if (st.ok()) {
+        (void)st->Query(p, [&](const RowValues& row) {
+          holder = std::string(row[0].value_or(""));
+          return absl::OkStatus();
+        });
+      }
       if (holder.empty()) {
         absl::StatusOr<std::optional<std::string>> who = conn_.QueryValue(StrCat(
             "SELECT CONCAT(USER, '@', HOST) FROM information_schema.PROCESSLIST WHERE ID = ",

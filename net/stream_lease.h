@@ -29,7 +29,10 @@ namespace binsync {
 class StreamLease {
  public:
   // `stream`: "from_server_<source id>", as the checkpoint names it. Nothing is held yet.
-  StreamLease(ConnectOptions target, std::string stream, uint32_t source_server_id);
+  // `check_native`: also refuse when the target's native replication applies this source
+  // (off for leases that are not a replication stream, e.g. resync's own).
+  StreamLease(ConnectOptions target, std::string stream, uint32_t source_server_id,
+              bool check_native = true);
 
   // Takes the lease, or confirms this process still holds it (reconnecting and taking it
   // again when its connection was lost). FailedPrecondition naming the holder when another
@@ -51,6 +54,7 @@ class StreamLease {
   ConnectOptions target_;
   std::string stream_, lock_;
   uint32_t source_server_id_;
+  bool check_native_;
   Connection conn_;  // holds the lock while open
   bool held_ = false;
 };

@@ -207,6 +207,27 @@ TEST(TrustTest, OneWriterPerStreamTheSecondRefusesNamingTheHolder) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
+TEST(TrustTest, OneResyncOfAPairAtATime) {
+  SandboxServers s(2);
+  s.Exec(1, "CREATE DATABASE rz; CREATE TABLE rz.t (id INT PRIMARY KEY)");
+  Connection holder = s.Connect(2);  // stands for a resync still running on this pair
+  ASSERT_EQ(holder.QueryValue("SELECT GET_LOCK('binsync.stream.resync', 0)")->value_or(""), "1");
+  const std::vector<std::string> resync = {"resync", "--from", s.Uri(1), "--to", s.Uri(2),
+                                           "--handback", "none"};
+  SubprocessResult r = RunBinsync(resync);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.err, "stream resync is already being applied by a session of root@"))
+      << r.err;
+  // Nothing was changed: the dry run still works, and once free the resync runs.
+  std::vector<std::string> dry = resync;
+  dry.push_back("--dry-run");
+  EXPECT_EQ(RunBinsync(dry).exit_code, 0);
+  ASSERT_TRUE(holder.Execute("DO RELEASE_LOCK('binsync.stream.resync')").ok());
+  r = RunBinsync(resync);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'rz'"), "1");
+}
+
 TEST(TrustTest, RefusesADirectionNativeReplicationAlreadyApplies) {
   SandboxServers s(2);
   Connection b = s.Connect(2);
