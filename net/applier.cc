@@ -122,10 +122,10 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(Connection& conn, const std::string& s
   const Param p[] = {{stream, ParamType::kText}};
   RETURN_IF_ERROR(st.Query(p, [&](const RowValues& row) {
     cp.found = true;
-    cp.seq = std::stoull(std::string(row[0].value_or("0")));
+    ASSIGN_OR_RETURN(cp.seq, NumberOf("binsync.checkpoint seq", row[0].value_or("0")));
     cp.gtid_pos = std::string(row[1].value_or(""));
     cp.source_file = std::string(row[2].value_or(""));
-    cp.source_pos = std::stoull(std::string(row[3].value_or("0")));
+    ASSIGN_OR_RETURN(cp.source_pos, NumberOf("binsync.checkpoint source_pos", row[3].value_or("0")));
     cp.source_txn = std::string(row[4].value_or(""));
     return absl::OkStatus();
   }));
@@ -165,7 +165,9 @@ absl::Status Applier::Setup() {
       "SESSION time_zone = '+00:00', SESSION sql_mode = '" +
       std::string(kApplySqlMode) + "', SESSION innodb_lock_wait_timeout = 20"));
   ASSIGN_OR_RETURN(auto domain, conn_.QueryValue("SELECT @@global.gtid_domain_id"));
-  default_domain_id_ = static_cast<uint32_t>(std::stoul(domain.value_or("0")));
+  ASSIGN_OR_RETURN(const uint64_t domain_id,
+                   NumberOf(StrCat(conn_.endpoint(), ": @@gtid_domain_id"), domain.value_or("0")));
+  default_domain_id_ = static_cast<uint32_t>(domain_id);
   ASSIGN_OR_RETURN(
       PreparedStatement cp,
       PreparedStatement::Prepare(

@@ -51,8 +51,9 @@ void Merge(txn::Transaction* batch, std::unique_ptr<txn::Transaction> next) {
   batch->bytes += next->bytes;
 }
 
-uint32_t ParseId(const std::optional<std::string>& v) {
-  return static_cast<uint32_t>(std::stoul(v.value_or("0")));
+absl::StatusOr<uint32_t> ServerId(const Connection& c, const std::optional<std::string>& v) {
+  ASSIGN_OR_RETURN(const uint64_t id, NumberOf(StrCat(c.endpoint(), ": @@server_id"), v.value_or("0")));
+  return static_cast<uint32_t>(id);
 }
 
 // A plain copy of ReplicateMetrics' counters.
@@ -245,8 +246,8 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
   }
   ASSIGN_OR_RETURN(auto sid, source.QueryValue("SELECT @@global.server_id"));
   ASSIGN_OR_RETURN(auto tid, target.QueryValue("SELECT @@global.server_id"));
-  const uint32_t source_id = ParseId(sid);
-  const uint32_t target_id = ParseId(tid);
+  ASSIGN_OR_RETURN(const uint32_t source_id, ServerId(source, sid));
+  ASSIGN_OR_RETURN(const uint32_t target_id, ServerId(target, tid));
   if (source_id == target_id) {
     return absl::InvalidArgumentError(StrCat(source.endpoint(), " and ", target.endpoint(),
                                              " have the same server_id ", source_id,
@@ -296,7 +297,10 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
   if (o.until_caught_up) {
     ASSIGN_OR_RETURN(const ResultSet logs, source.Query("SHOW BINARY LOGS"));
     for (const auto& row : logs.rows()) {
-      end_logs.emplace_back(row[0].value_or(""), std::stoull(row[1].value_or("0")));
+      ASSIGN_OR_RETURN(const uint64_t size,
+                       NumberOf(StrCat(source.endpoint(), ": SHOW BINARY LOGS size"),
+                                row[1].value_or("0")));
+      end_logs.emplace_back(row[0].value_or(""), size);
     }
   }
   SchemaCache schema(o.target);

@@ -160,7 +160,13 @@ absl::StatusOr<std::optional<ResyncRun>> LoadLatestRun(Connection& conn, uint32_
   std::optional<ResyncRun> found;
   RETURN_IF_ERROR(st.Query(p, [&](const RowValues& row) -> absl::Status {
     auto text = [&](size_t i) { return std::string(row[i].value_or("")); };
-    auto number = [&](size_t i) { return std::stoull(text(i).empty() ? "0" : text(i)); };
+    absl::Status bad;  // the first field that is not a number
+    auto number = [&](size_t i) -> uint64_t {
+      const std::string t = text(i).empty() ? "0" : text(i);
+      absl::StatusOr<uint64_t> v = NumberOf(StrCat("binsync.resync_run column ", i + 1), t);
+      if (!v.ok() && bad.ok()) bad = v.status();
+      return v.value_or(0);
+    };
     ResyncRun r;
     r.id = text(0);
     r.from_server_id = static_cast<uint32_t>(number(1));
@@ -180,6 +186,7 @@ absl::StatusOr<std::optional<ResyncRun>> LoadLatestRun(Connection& conn, uint32_
     r.into_to = {text(9), text(10), number(11), text(12), number(13) != 0};
     r.into_from = {text(14), text(15), number(16), text(17), number(18) != 0};
     r.started = text(19);
+    if (!bad.ok()) return bad;
     found = std::move(r);
     return absl::OkStatus();
   }));
@@ -235,7 +242,9 @@ absl::StatusOr<std::vector<StoredConflict>> LoadConflicts(Connection& conn,
     s.conflict.key = std::string(row[2].value_or(""));
     s.conflict.kind = std::string(row[3].value_or(""));
     s.conflict.txn = std::string(row[4].value_or(""));
-    s.conflict.timestamp = static_cast<uint32_t>(std::stoul(std::string(row[5].value_or("0"))));
+    ASSIGN_OR_RETURN(const uint64_t ts,
+                     NumberOf("binsync.resync_conflict timestamp", row[5].value_or("0")));
+    s.conflict.timestamp = static_cast<uint32_t>(ts);
     s.resolution = std::string(row[6].value_or(""));
     out.push_back(std::move(s));
     return absl::OkStatus();

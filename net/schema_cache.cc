@@ -10,11 +10,7 @@
 namespace binsync {
 namespace {
 // information_schema numbers; anything unparsable (never expected) reads as 0.
-uint64_t ParseU64(std::string_view s) {
-  uint64_t v = 0;
-  (void)std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
+uint64_t ParseU64(std::string_view s) { return ParseUint64(s).value_or(0); }
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const txn::TableInfo>> SchemaCache::Get(std::string_view db,

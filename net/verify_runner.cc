@@ -153,7 +153,7 @@ absl::StatusOr<ChunkSum> Checksum(Side& s, const TableSchema& t, const Range& r,
   ChunkSum out;
   const std::vector<Param> params = RangeParams(t, r);
   RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& row) {
-    out.rows = std::stoull(std::string(row[0].value_or("0")));
+    ASSIGN_OR_RETURN(out.rows, NumberOf(StrCat(t.Name(), " chunk row count"), row[0].value_or("0")));
     out.hash = std::string(row[1].value_or(""));
     return absl::OkStatus();
   }));
@@ -766,7 +766,7 @@ absl::Status OpenSide(const ConnectOptions& co, Side* s) {
 absl::StatusOr<int64_t> ThreadsRunning(Connection& c) {
   ASSIGN_OR_RETURN(const ResultSet rs, c.Query("SHOW GLOBAL STATUS LIKE 'Threads_running'"));
   if (rs.empty()) return 0;
-  return std::stoll(rs.rows()[0][1].value_or("0"));
+  return SignedNumberOf(StrCat(c.endpoint(), ": Threads_running"), rs.rows()[0][1].value_or("0"));
 }
 
 // Tables and chunks done, rows/s and ETA (rows left by information_schema's estimate): a
@@ -902,8 +902,8 @@ class Verifier {
     if (!ra.ok()) return ra.status();
     if (!rb.ok()) return rb.status();
     r.chunks = 1;
-    r.rows_a = std::stoull(ra->rows()[0][0].value_or("0"));
-    r.rows_b = std::stoull(rb->rows()[0][0].value_or("0"));
+    ASSIGN_OR_RETURN(r.rows_a, NumberOf(StrCat(t.Name(), " row count on A"), ra->rows()[0][0].value_or("0")));
+    ASSIGN_OR_RETURN(r.rows_b, NumberOf(StrCat(t.Name(), " row count on B"), rb->rows()[0][0].value_or("0")));
     if (ra->rows()[0] != rb->rows()[0]) {
       r.diff_chunks = 1;
       r.differs_unnarrowed = true;
@@ -1338,7 +1338,8 @@ absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& ca, const ConnectOp
       r.schema = on_a ? ia->second : ib->second;
       Side& s = on_a ? a : b;
       ASSIGN_OR_RETURN(auto n, s.conn.QueryValue(StrCat("SELECT COUNT(*) FROM ", r.schema.QuotedName())));
-      (on_a ? r.rows_a : r.rows_b) = std::stoull(n.value_or("0"));
+      ASSIGN_OR_RETURN((on_a ? r.rows_a : r.rows_b),
+                       NumberOf(StrCat(r.schema.Name(), " row count"), n.value_or("0")));
       r.problem = on_a ? "missing on B" : "missing on A";
     } else if (auto diff = SchemaDifference(ia->second, ib->second)) {
       r.schema = ia->second;

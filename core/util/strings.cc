@@ -1,6 +1,7 @@
 #include "core/util/strings.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
@@ -15,6 +16,32 @@ std::string ToUpper(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), Upper);
   return out;
+}
+
+std::optional<uint64_t> ParseUint64(std::string_view text) {
+  uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return v;
+}
+
+std::optional<int64_t> ParseInt64(std::string_view text) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return v;
+}
+
+absl::StatusOr<uint64_t> NumberOf(std::string_view what, std::string_view text) {
+  if (std::optional<uint64_t> v = ParseUint64(text)) return *v;
+  return absl::DataLossError(StrCat(what, " is '", text.substr(0, 40), "', not a number"));
+}
+
+absl::StatusOr<int64_t> SignedNumberOf(std::string_view what, std::string_view text) {
+  if (std::optional<int64_t> v = ParseInt64(text)) return *v;
+  return absl::DataLossError(StrCat(what, " is '", text.substr(0, 40), "', not a number"));
 }
 
 std::string ToLower(std::string_view s) {

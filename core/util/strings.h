@@ -4,11 +4,14 @@
 #ifndef BINSYNC_CORE_UTIL_STRINGS_H_
 #define BINSYNC_CORE_UTIL_STRINGS_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "fmt/format.h"
 
@@ -53,6 +56,14 @@ template <typename... Args>
 void StrAppend(std::string* out, const Args&... args) {
   (strings_internal::AppendPiece(out, args), ...);
 }
+
+// A whole decimal number ('-' allowed for the signed one); nullopt for anything else
+// (empty, junk, out of range). Never throws, unlike std::stoull.
+[[nodiscard]] std::optional<uint64_t> ParseUint64(std::string_view text);
+[[nodiscard]] std::optional<int64_t> ParseInt64(std::string_view text);
+// For numbers a server returned: the number, or an error naming `what` and the text.
+[[nodiscard]] absl::StatusOr<uint64_t> NumberOf(std::string_view what, std::string_view text);
+[[nodiscard]] absl::StatusOr<int64_t> SignedNumberOf(std::string_view what, std::string_view text);
 
 [[nodiscard]] std::string ToUpper(std::string_view s);
 [[nodiscard]] std::string ToLower(std::string_view s);

@@ -43,10 +43,17 @@ nlohmann::ordered_json DiffJson(const TableResult& t, const RowDiff& d) {
   for (size_t i = 0; i < d.key.size() && i < t.schema.key.size(); ++i) {
     const ColumnInfo& c = t.schema.columns[t.schema.key[i]];
     if (c.IsInteger()) {
+      // Keys verify read from the server; anything unexpected is shown as text.
       if (c.IsUnsigned()) {
-        key[c.name] = std::stoull(d.key[i]);
+        if (std::optional<uint64_t> v = ParseUint64(d.key[i])) {
+          key[c.name] = *v;
+        } else {
+          key[c.name] = d.key[i];
+        }
+      } else if (std::optional<int64_t> v = ParseInt64(d.key[i])) {
+        key[c.name] = *v;
       } else {
-        key[c.name] = std::stoll(d.key[i]);
+        key[c.name] = d.key[i];
       }
     } else if (c.IsBinary()) {
       std::string hex = "0x";

@@ -198,3 +198,27 @@ TEST(UnmatchedSelectionTest, NamesEntriesThatSelectNothing) {
 
 }  // namespace
 }  // namespace binsync
+
+namespace binsync {
+namespace {
+
+TEST(ParseNumberTest, WholeDecimalNumbersOnlyAndNeverThrows) {
+  EXPECT_EQ(ParseUint64("0"), 0u);
+  EXPECT_EQ(ParseUint64("18446744073709551615"), UINT64_MAX);
+  EXPECT_EQ(ParseUint64("18446744073709551616"), std::nullopt);  // std::stoull throws here
+  EXPECT_EQ(ParseUint64(""), std::nullopt);                      // and here
+  EXPECT_EQ(ParseUint64("12x"), std::nullopt);                   // stoull says 12
+  EXPECT_EQ(ParseUint64("-1"), std::nullopt);                    // stoull says 2^64-1
+  EXPECT_EQ(ParseUint64(" 1"), std::nullopt);
+  EXPECT_EQ(ParseInt64("-9223372036854775808"), INT64_MIN);
+  EXPECT_EQ(ParseInt64("9223372036854775808"), std::nullopt);
+  EXPECT_EQ(ParseInt64("-"), std::nullopt);
+  absl::StatusOr<uint64_t> n = NumberOf("binsync.checkpoint seq", "abc");
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.status().message(), "binsync.checkpoint seq is 'abc', not a number");
+  EXPECT_EQ(*NumberOf("x", "42"), 42u);
+  EXPECT_EQ(*SignedNumberOf("x", "-42"), -42);
+}
+
+}  // namespace
+}  // namespace binsync
