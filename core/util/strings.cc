@@ -18,21 +18,19 @@ std::string ToUpper(std::string_view s) {
   return out;
 }
 
-std::optional<uint64_t> ParseUint64(std::string_view text) {
-  uint64_t v = 0;
+namespace {
+template <typename T>
+std::optional<T> ParseWhole(std::string_view text) {
+  T v = 0;
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, v);
   if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
   return v;
 }
+}  // namespace
 
-std::optional<int64_t> ParseInt64(std::string_view text) {
-  int64_t v = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, v);
-  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
-  return v;
-}
+std::optional<uint64_t> ParseUint64(std::string_view text) { return ParseWhole<uint64_t>(text); }
+std::optional<int64_t> ParseInt64(std::string_view text) { return ParseWhole<int64_t>(text); }
 
 absl::StatusOr<uint64_t> NumberOf(std::string_view what, std::string_view text) {
   if (std::optional<uint64_t> v = ParseUint64(text)) return *v;
