@@ -370,14 +370,27 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
     // later submitted before it commits), in one target transaction with its own
     // checkpoint row (worker number o.workers). A deadlock rolls it back and the stream
     // is read again from the checkpoint, i.e. from this transaction's start.
+    // Loop filter and --skip: true when `t` is not applied (counted; a --skip logged).
+    // Never send a server its own changes, nor what binsync wrote.
+    auto passed = [&](const txn::Transaction& t) {
+      if (t.server_id == target_id || t.server_id == o.server_id) {
+        ++result->skipped_own;
+        return true;
+      }
+      if (t.has_gtid && std::find(o.skip.begin(), o.skip.end(), t.Name()) != o.skip.end()) {
+        spdlog::warn("{}: {} at {}:{} passed without applying it, as --skip asked", o.label,
+                     t.Name(), t.file, t.start_pos);
+        ++result->skipped_by_request;
+        return true;
+      }
+      return false;
+    };
     std::unique_ptr<Applier> streamer;
     bool streamed_pass = false;  // this streamed transaction is not applied (loop, --skip)
     uint64_t streamed_seq = 0;
     auto apply_part = [&](txn::Transaction& part) -> absl::Status {
       if (part.part == 1) {
-        streamed_pass = part.server_id == target_id || part.server_id == o.server_id ||
-                        (part.has_gtid && std::find(o.skip.begin(), o.skip.end(), part.Name()) !=
-                                              o.skip.end());
+        streamed_pass = passed(part);
         if (streamed_pass) return absl::OkStatus();
         RETURN_IF_ERROR(flush());
         RETURN_IF_ERROR(sched.Drain());
@@ -390,10 +403,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
         spdlog::info("{}: {} at {}:{} is larger than {} MB: applied as it is read, alone", o.label,
                      part.Name(), part.file, part.start_pos, o.stream_above_bytes >> 20);
       }
-      if (streamed_pass) {
-        if (part.last_part) ++result->skipped_own;
-        return absl::OkStatus();
-      }
+      if (streamed_pass) return absl::OkStatus();
       RETURN_IF_ERROR(txn::CheckNoStatementDml(part, o.filter));
       part.seq = streamed_seq;
       const uint64_t rows_before = streamer->counters().rows;
@@ -455,18 +465,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
         continue;
       }
       ++result->source_txns;
-      // Loop filter: never send a server its own changes, nor what binsync wrote.
-      if (t->server_id == target_id || t->server_id == o.server_id) {
-        ++result->skipped_own;
-        continue;
-      }
-      if (!o.skip.empty() && t->has_gtid &&
-          std::find(o.skip.begin(), o.skip.end(), t->Name()) != o.skip.end()) {
-        spdlog::warn("{}: {} at {}:{} passed without applying it, as --skip asked", o.label,
-                     t->Name(), t->file, t->start_pos);
-        ++result->skipped_by_request;
-        continue;
-      }
+      if (passed(*t)) continue;
       // Statement-based DML cannot be applied faithfully: refused by name before any of
       // it is applied (the checkpoint stays before it).
       RETURN_IF_ERROR(txn::CheckNoStatementDml(*t, o.filter));

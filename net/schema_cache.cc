@@ -9,8 +9,8 @@
 
 namespace binsync {
 namespace {
-// information_schema numbers; anything unparsable (never expected) reads as 0.
-uint64_t ParseU64(std::string_view s) { return ParseUint64(s).value_or(0); }
+// information_schema numbers (NULL for columns they do not apply to) read as 0.
+uint64_t ParseU64(std::optional<std::string_view> s) { return ParseUint64(s.value_or("0")).value_or(0); }
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const txn::TableInfo>> SchemaCache::Get(std::string_view db,
@@ -58,11 +58,11 @@ absl::StatusOr<std::shared_ptr<const txn::TableInfo>> SchemaCache::Load(std::str
       info->column_charsets.emplace_back(row[2].value_or(""));
       txn::ColumnSpec& spec = info->column_specs.emplace_back();
       spec.column_type = std::string(row[3].value_or(""));
-      spec.char_length = ParseU64(row[4].value_or("0"));
-      spec.octet_length = ParseU64(row[5].value_or("0"));
-      spec.numeric_precision = static_cast<uint32_t>(ParseU64(row[6].value_or("0")));
-      spec.numeric_scale = static_cast<uint32_t>(ParseU64(row[7].value_or("0")));
-      spec.datetime_precision = static_cast<uint32_t>(ParseU64(row[8].value_or("0")));
+      spec.char_length = ParseU64(row[4]);
+      spec.octet_length = ParseU64(row[5]);
+      spec.numeric_precision = static_cast<uint32_t>(ParseU64(row[6]));
+      spec.numeric_scale = static_cast<uint32_t>(ParseU64(row[7]));
+      spec.datetime_precision = static_cast<uint32_t>(ParseU64(row[8]));
       return absl::OkStatus();
     }));
   }
