@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "core/apply/scheduler.h"
+#include "replicate/scheduler.h"
 
-namespace binsync::apply {
+namespace binsync::replicate {
 namespace {
 
 constexpr int kJobsPerIteration = 20'000;
@@ -82,6 +82,6 @@ BENCHMARK(BM_Scheduler)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace binsync::apply
+}  // namespace binsync::replicate
 
 BENCHMARK_MAIN();

@@ -3,7 +3,7 @@
 #include <span>
 
 #include "absl/status/status.h"
-#include "core/util/strings.h"
+#include "util/strings.h"
 
 namespace binsync::replicate {
 
@@ -38,7 +38,7 @@ bool FindsByKey(RowOp op) {
 }
 
 // The key that finds the row (see the header): null means the whole before image.
-const std::vector<uint32_t>* FindingKey(RowOp op, const txn::TableInfo& info,
+const std::vector<uint32_t>* FindingKey(RowOp op, const schema::TableInfo& info,
                                         const RowImage* before) {
   if (!FindsByKey(op)) return nullptr;
   const std::vector<uint32_t>* key = info.RowKey();
@@ -52,7 +52,7 @@ const std::vector<uint32_t>* FindingKey(RowOp op, const txn::TableInfo& info,
   return key;
 }
 
-std::vector<uint32_t> CarriedColumns(const txn::TableInfo& info, const RowImage* image) {
+std::vector<uint32_t> CarriedColumns(const schema::TableInfo& info, const RowImage* image) {
   std::vector<uint32_t> cols;
   for (uint32_t c = 0; c < info.columns.size(); ++c) {
     if (Carries(image, c)) cols.push_back(c);
@@ -60,7 +60,7 @@ std::vector<uint32_t> CarriedColumns(const txn::TableInfo& info, const RowImage*
   return cols;
 }
 
-std::vector<uint32_t> AllColumns(const txn::TableInfo& info) {
+std::vector<uint32_t> AllColumns(const schema::TableInfo& info) {
   std::vector<uint32_t> cols(info.columns.size());
   for (uint32_t c = 0; c < cols.size(); ++c) cols[c] = c;
   return cols;
@@ -70,7 +70,7 @@ std::vector<uint32_t> AllColumns(const txn::TableInfo& info) {
 // parameter as it is written, so parameters are in placeholder order by construction.
 class PlanWriter {
  public:
-  PlanWriter(const txn::TableInfo& info, RowPlan* plan) : info_(info), plan_(*plan) {}
+  PlanWriter(const schema::TableInfo& info, RowPlan* plan) : info_(info), plan_(*plan) {}
 
   template <typename... Pieces>
   void Append(const Pieces&... pieces) {
@@ -128,7 +128,7 @@ class PlanWriter {
   }
 
  private:
-  const txn::TableInfo& info_;
+  const schema::TableInfo& info_;
   RowPlan& plan_;
 };
 
@@ -152,7 +152,7 @@ void Insert(PlanWriter& w, std::span<const uint32_t> cols, uint32_t rows, uint16
   }
 }
 
-void Update(PlanWriter& w, const txn::TableInfo& info, const std::vector<uint32_t>* key,
+void Update(PlanWriter& w, const schema::TableInfo& info, const std::vector<uint32_t>* key,
             const RowShape& shape) {
   w.Append("UPDATE ");
   w.Table();
@@ -180,7 +180,7 @@ void Exists(PlanWriter& w, const std::vector<uint32_t>* key, const RowShape& sha
   if (key != nullptr) w.Append(" LIMIT 1");  // Where() adds it when matching
 }
 
-void DeleteRowsByPrimaryKey(PlanWriter& w, const txn::TableInfo& info, uint32_t rows) {
+void DeleteRowsByPrimaryKey(PlanWriter& w, const schema::TableInfo& info, uint32_t rows) {
   const std::vector<uint32_t>& pk = info.unique_keys.front();
   w.Append("DELETE FROM ");
   w.Table();
@@ -191,7 +191,7 @@ void DeleteRowsByPrimaryKey(PlanWriter& w, const txn::TableInfo& info, uint32_t 
   w.Append(")");
 }
 
-absl::Status CheckArguments(RowOp op, const txn::TableInfo& info, const RowShape& shape) {
+absl::Status CheckArguments(RowOp op, const schema::TableInfo& info, const RowShape& shape) {
   auto invalid = [&](std::string_view what) {
     return absl::InvalidArgumentError(
         StrCat(info.QualifiedName(), ": no ", RowOpName(op), " statement: ", what));
@@ -221,7 +221,7 @@ absl::Status CheckArguments(RowOp op, const txn::TableInfo& info, const RowShape
   return absl::OkStatus();
 }
 
-void AppendImageShape(const txn::TableInfo& info, const RowImage* image, std::string* key) {
+void AppendImageShape(const schema::TableInfo& info, const RowImage* image, std::string* key) {
   if (image == nullptr) {
     key->push_back('-');
     return;
@@ -252,7 +252,7 @@ bool IsMultiRow(RowOp op) {
   return op == RowOp::kUpsertRows || op == RowOp::kDeleteRowsByPrimaryKey;
 }
 
-absl::StatusOr<RowPlan> BuildRowPlan(RowOp op, const txn::TableInfo& info,
+absl::StatusOr<RowPlan> BuildRowPlan(RowOp op, const schema::TableInfo& info,
                                      const RowShape& shape) {
   if (absl::Status st = CheckArguments(op, info, shape); !st.ok()) return st;
   RowPlan plan;
@@ -286,7 +286,7 @@ absl::StatusOr<RowPlan> BuildRowPlan(RowOp op, const txn::TableInfo& info,
   return plan;
 }
 
-void RowPlanKey(RowOp op, const txn::TableInfo& info, const RowShape& shape, std::string* key) {
+void RowPlanKey(RowOp op, const schema::TableInfo& info, const RowShape& shape, std::string* key) {
   key->clear();
   key->push_back(static_cast<char>(op));
   key->append(reinterpret_cast<const char*>(&shape.rows), sizeof(shape.rows));
@@ -298,7 +298,7 @@ void RowPlanKey(RowOp op, const txn::TableInfo& info, const RowShape& shape, std
   key->push_back(FindingKey(op, info, shape.before) != nullptr ? 'k' : 'f');
 }
 
-std::string DescribeParams(const RowPlan& plan, const txn::TableInfo& info) {
+std::string DescribeParams(const RowPlan& plan, const schema::TableInfo& info) {
   std::string out;
   for (const PlanParam& p : plan.params) {
     if (!out.empty()) out += ", ";

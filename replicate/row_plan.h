@@ -6,7 +6,7 @@
 // (tests/replicate/row_plan_test.cc).
 //
 // How a row is found (the WHERE of updates, deletes and existence checks):
-//   by key    the table's row key (TableInfo::RowKey: the primary key, else the first
+//   by key    the table's row key (schema::TableInfo::RowKey: the primary key, else the first
 //             unique key) when the before image carries every column of it:
 //             `k = ?` for a primary key, `k <=> ?` for a unique key (its columns may be
 //             NULL); otherwise as "matching" below (a keyless table, a minimal image, or a
@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/binlog/rows_event.h"
-#include "core/txn/table_info.h"
+#include "binlog/rows_event.h"
+#include "schema/table_info.h"
 
 namespace binsync::replicate {
 
@@ -67,7 +67,7 @@ struct RowShape {
 // Which value binds a placeholder.
 struct PlanParam {
   uint16_t image = 0;    // single-row: 0 before, 1 after; multi-row: the row
-  uint32_t column = 0;   // index into TableInfo::columns
+  uint32_t column = 0;   // index into schema::TableInfo::columns
   bool as_text = false;  // utf8/ascii character column: a string binds as text, else bytes
   uint8_t pad_to = 0;    // INET6/UUID 16, INET4 4: zero bytes appended up to this length
 
@@ -84,19 +84,19 @@ struct RowPlan {
 // Builds the statement for `op` on `info` and `shape`. InvalidArgument when the shape
 // does not fit the operation (a missing image, rows != 1 for a single-row operation or 0
 // for a multi-row one, kDeleteRowsByPrimaryKey on a table without a primary key, a
-// TableInfo whose per-column vectors disagree).
-[[nodiscard]] absl::StatusOr<RowPlan> BuildRowPlan(RowOp op, const txn::TableInfo& info,
+// schema::TableInfo whose per-column vectors disagree).
+[[nodiscard]] absl::StatusOr<RowPlan> BuildRowPlan(RowOp op, const schema::TableInfo& info,
                                                    const RowShape& shape);
 
 // The statement cache key: everything BuildRowPlan reads from its arguments (operation,
 // row count, table name, which columns each image carries), so equal keys mean equal
-// plans for one TableInfo. Replaces the contents of `*key`, reusing its capacity: no
+// plans for one schema::TableInfo. Replaces the contents of `*key`, reusing its capacity: no
 // allocation per row once the buffer has grown.
-void RowPlanKey(RowOp op, const txn::TableInfo& info, const RowShape& shape, std::string* key);
+void RowPlanKey(RowOp op, const schema::TableInfo& info, const RowShape& shape, std::string* key);
 
 // The parameters as text, in order: "before.id, after.name:text, row1.ip:pad16"
 // (single-row images are named before/after, multi-row images row0, row1, ...).
-[[nodiscard]] std::string DescribeParams(const RowPlan& plan, const txn::TableInfo& info);
+[[nodiscard]] std::string DescribeParams(const RowPlan& plan, const schema::TableInfo& info);
 
 }  // namespace binsync::replicate
 

@@ -14,14 +14,14 @@
 #include <iostream>
 #include <thread>
 
-#include "core/util/strings.h"
-#include "core/topology/server_facts.h"
-#include "core/util/status_macros.h"
-#include "net/inspect.h"
-#include "core/util/subprocess.h"
-#include "net/native_replication.h"
-#include "net/resync.h"
-#include "net/sandbox.h"
+#include "util/strings.h"
+#include "topology/server_facts.h"
+#include "util/status_macros.h"
+#include "mysql/inspect.h"
+#include "util/subprocess.h"
+#include "mysql/native_replication.h"
+#include "resync/mysql/resync.h"
+#include "ops/sandbox.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"
 

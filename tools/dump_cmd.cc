@@ -16,19 +16,19 @@
 #include <variant>
 #include <vector>
 
-#include "core/binlog/event_types.h"
-#include "core/binlog/events.h"
-#include "core/binlog/file_reader.h"
-#include "core/binlog/json_format.h"
-#include "core/binlog/rows_event.h"
-#include "core/binlog/statement_context.h"
-#include "core/binlog/table_map.h"
-#include "core/util/log.h"
+#include "binlog/event_types.h"
+#include "binlog/events.h"
+#include "binlog/file_reader.h"
+#include "binlog/json_format.h"
+#include "binlog/rows_event.h"
+#include "binlog/statement_context.h"
+#include "binlog/table_map.h"
+#include "util/log.h"
 #include "absl/container/flat_hash_map.h"
-#include "core/util/strings.h"
-#include "core/txn/assembler.h"
-#include "net/binlog_stream.h"
-#include "net/schema_cache.h"
+#include "util/strings.h"
+#include "replicate/assembler.h"
+#include "mysql/binlog_stream.h"
+#include "mysql/schema_cache.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"
 
@@ -309,7 +309,7 @@ class Dumper {
   void NameColumns(uint64_t table_id) {
     binlog::TableMap* map = maps_.FindMutable(table_id);
     if (names_ == nullptr || map == nullptr || map->has_column_names()) return;
-    absl::StatusOr<std::shared_ptr<const txn::TableInfo>> info =
+    absl::StatusOr<std::shared_ptr<const schema::TableInfo>> info =
         names_->Get(map->database(), map->table());
     if (info.ok()) {
       map->SetColumnNames((*info)->columns);
@@ -334,7 +334,7 @@ class Dumper {
 
   absl::Status QueryOutput(const binlog::QueryEvent& q, const EventView& ev,
                            const binlog::ExecuteLoadQueryEvent* load) {
-    if (names_ != nullptr && !txn::IsTransactionControl(q.sql)) names_->Invalidate();
+    if (names_ != nullptr && !replicate::IsTransactionControl(q.sql)) names_->Invalidate();
     // BEGIN and COMMIT frame transactions; a ROLLBACK is shown (its rows were not undone
     // on non-transactional tables, and the reader should know).
     if (EqualsIgnoreCase(q.sql, "BEGIN") || EqualsIgnoreCase(q.sql, "COMMIT")) {

@@ -1,6 +1,6 @@
 // Subcommands whose issues have not landed yet. Each shows the options it will take
 // (from its issue), and running it says so and exits 2 without touching any server.
-#include "core/util/strings.h"
+#include "util/strings.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"
 

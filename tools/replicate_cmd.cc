@@ -12,10 +12,10 @@
 #include <thread>
 #include <vector>
 
-#include "core/gtid/mariadb_gtid.h"
-#include "core/util/strings.h"
-#include "net/metrics_server.h"
-#include "net/replicator.h"
+#include "gtid/mariadb_gtid.h"
+#include "util/strings.h"
+#include "ops/metrics_server.h"
+#include "replicate/mysql/replicator.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"
 
@@ -41,7 +41,7 @@ struct ReplicateCli {
   size_t stream_above_mb = 32;
 };
 
-txn::TableFilter MakeFilter(const std::vector<std::string>& databases,
+schema::TableFilter MakeFilter(const std::vector<std::string>& databases,
                             const std::vector<std::string>& tables) {
   if (databases.empty() && tables.empty()) return nullptr;
   return [databases, tables](std::string_view db, std::string_view table) {

@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "core/util/strings.h"
-#include "net/resync.h"
+#include "util/strings.h"
+#include "resync/mysql/resync.h"
 #include "tools/cli.h"
 
 namespace binsync {

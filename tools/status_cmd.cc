@@ -2,10 +2,10 @@
 #include <cstdio>
 #include <iostream>
 
-#include "core/util/strings.h"
+#include "util/strings.h"
 #include "absl/strings/str_join.h"
-#include "core/topology/server_facts.h"
-#include "net/inspect.h"
+#include "topology/server_facts.h"
+#include "mysql/inspect.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"

@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <sstream>
 
-#include "core/util/subprocess.h"
+#include "util/subprocess.h"
 #include "gtest/gtest.h"
-#include "net/connection.h"
-#include "net/server_uri.h"
+#include "mysql/connection.h"
+#include "mysql/server_uri.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sandbox_fixture.h"
 

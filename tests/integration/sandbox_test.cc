@@ -2,10 +2,10 @@
 // master-master reference setup, down by pid, up again on the same datadirs.
 #include <filesystem>
 
-#include "core/util/subprocess.h"
+#include "util/subprocess.h"
 #include "gtest/gtest.h"
-#include "net/connection.h"
-#include "net/sandbox.h"
+#include "mysql/connection.h"
+#include "ops/sandbox.h"
 #include "tests/testing/sandbox_fixture.h"
 
 namespace binsync {

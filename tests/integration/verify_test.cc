@@ -9,10 +9,10 @@
 #include <sstream>
 #include <thread>
 
-#include "core/gtid/mariadb_gtid.h"
-#include "core/util/subprocess.h"
+#include "gtid/mariadb_gtid.h"
+#include "util/subprocess.h"
 #include "gtest/gtest.h"
-#include "net/native_replication.h"
+#include "mysql/native_replication.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sandbox_fixture.h"
 

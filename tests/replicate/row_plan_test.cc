@@ -18,9 +18,9 @@ struct Col {
   std::string name, type, charset;
 };
 
-txn::TableInfo Table(std::string name, const std::vector<Col>& cols,
+schema::TableInfo Table(std::string name, const std::vector<Col>& cols,
                      std::vector<std::vector<uint32_t>> keys, bool has_primary) {
-  txn::TableInfo t;
+  schema::TableInfo t;
   t.db = "shop";
   t.name = std::move(name);
   for (const Col& c : cols) {
@@ -44,7 +44,7 @@ RowImage Image(std::string_view carried) {
 }
 
 // The plan as "SQL\nparams: ...", or the error.
-std::string Show(RowOp op, const txn::TableInfo& t, const RowShape& shape) {
+std::string Show(RowOp op, const schema::TableInfo& t, const RowShape& shape) {
   absl::StatusOr<RowPlan> plan = BuildRowPlan(op, t, shape);
   if (!plan.ok()) return "error: " + std::string(plan.status().message());
   if (plan->op != op) return "plan for another operation";
@@ -52,13 +52,13 @@ std::string Show(RowOp op, const txn::TableInfo& t, const RowShape& shape) {
 }
 
 // id INT, name VARCHAR utf8mb4, qty INT; PRIMARY KEY (id).
-txn::TableInfo Item() {
+schema::TableInfo Item() {
   return Table("item", {{"id", "int", ""}, {"name", "varchar", "utf8mb4"}, {"qty", "int", ""}},
                {{0}}, true);
 }
 
 TEST(RowPlanTest, PrimaryKeyEveryOperation) {
-  const txn::TableInfo t = Item();
+  const schema::TableInfo t = Item();
   const RowImage full = Image("111");
   const RowShape before{.before = &full};
   const RowShape after{.after = &full};
@@ -102,7 +102,7 @@ TEST(RowPlanTest, PrimaryKeyEveryOperation) {
 }
 
 TEST(RowPlanTest, ParamsCarryImageColumnTextAndPadding) {
-  const txn::TableInfo t = Item();
+  const schema::TableInfo t = Item();
   const RowImage full = Image("111");
   absl::StatusOr<RowPlan> plan =
       BuildRowPlan(RowOp::kUpdateByKey, t, {.before = &full, .after = &full});
@@ -118,7 +118,7 @@ TEST(RowPlanTest, ParamsCarryImageColumnTextAndPadding) {
 
 TEST(RowPlanTest, CompositePrimaryKey) {
   // PRIMARY KEY (b, a): key order, not column order.
-  const txn::TableInfo t = Table(
+  const schema::TableInfo t = Table(
       "pair", {{"a", "int", ""}, {"b", "varchar", "utf8mb4"}, {"v", "int", ""}}, {{1, 0}}, true);
   const RowImage full = Image("111");
   EXPECT_EQ(Show(RowOp::kUpdateByKey, t, {.before = &full, .after = &full}),
@@ -138,7 +138,7 @@ TEST(RowPlanTest, CompositePrimaryKey) {
 TEST(RowPlanTest, UniqueKeyOnlyIsNullSafeWithoutLimit) {
   // No primary key: the first unique key finds the row, compared with <=> (its columns
   // may be NULL).
-  const txn::TableInfo t = Table(
+  const schema::TableInfo t = Table(
       "person", {{"id", "int", ""}, {"email", "varchar", "ascii"}, {"v", "int", ""}}, {{1}},
       false);
   const RowImage full = Image("111");
@@ -180,7 +180,7 @@ TEST(RowPlanTest, UniqueKeyOnlyIsNullSafeWithoutLimit) {
 }
 
 TEST(RowPlanTest, KeylessTableFindsRowsByTheWholeImage) {
-  const txn::TableInfo t =
+  const schema::TableInfo t =
       Table("log", {{"at", "datetime", ""}, {"msg", "text", "utf8mb3"}}, {}, false);
   const RowImage full = Image("11");
   // By key and matching are the same statement without a key.
@@ -206,7 +206,7 @@ TEST(RowPlanTest, KeylessTableFindsRowsByTheWholeImage) {
 }
 
 TEST(RowPlanTest, NonUtf8CharacterColumnIsCastFromBytes) {
-  const txn::TableInfo t = Table(
+  const schema::TableInfo t = Table(
       "legacy",
       {{"id", "int", ""}, {"name", "varchar", "latin1"}, {"code", "char", "ASCII"},
        {"bin", "varbinary", ""}},
@@ -224,7 +224,7 @@ TEST(RowPlanTest, NonUtf8CharacterColumnIsCastFromBytes) {
 }
 
 TEST(RowPlanTest, LatinKeyColumnIsCastInEveryPlacement) {
-  const txn::TableInfo t = Table(
+  const schema::TableInfo t = Table(
       "tag", {{"name", "varchar", "latin1"}, {"n", "int", ""}}, {{0}}, true);
   const RowImage full = Image("11");
   EXPECT_EQ(Show(RowOp::kExistsByKey, t, {.before = &full}),
@@ -238,7 +238,7 @@ TEST(RowPlanTest, LatinKeyColumnIsCastInEveryPlacement) {
 }
 
 TEST(RowPlanTest, FixedSizeBinaryTypesArePadded) {
-  const txn::TableInfo t = Table(
+  const schema::TableInfo t = Table(
       "host", {{"id", "int", ""}, {"ip", "inet6", ""}, {"ip4", "inet4", ""}, {"u", "uuid", ""}},
       {{1}}, true);
   const RowImage full = Image("1111");
@@ -251,7 +251,7 @@ TEST(RowPlanTest, FixedSizeBinaryTypesArePadded) {
 }
 
 TEST(RowPlanTest, MinimalImages) {
-  const txn::TableInfo t = Item();
+  const schema::TableInfo t = Item();
   const RowImage key_only = Image("100");
   const RowImage qty_only = Image("001");
   const RowImage no_key = Image("011");
@@ -283,7 +283,7 @@ TEST(RowPlanTest, MinimalImages) {
 }
 
 TEST(RowPlanTest, MultiRowRuns) {
-  const txn::TableInfo t = Item();
+  const schema::TableInfo t = Item();
   EXPECT_EQ(Show(RowOp::kUpsertRows, t, {.rows = 2}),
             "INSERT INTO `shop`.`item` (`id`, `name`, `qty`) VALUES (?, ?, ?), (?, ?, ?) ON "
             "DUPLICATE KEY UPDATE `id` = VALUES(`id`), `name` = VALUES(`name`), `qty` = "
@@ -318,7 +318,7 @@ TEST(RowPlanTest, MultiRowRuns) {
 }
 
 TEST(RowPlanTest, IdentifiersAreQuoted) {
-  txn::TableInfo t = Table("we`ird", {{"a`b", "int", ""}, {"c", "int", ""}}, {{0}}, true);
+  schema::TableInfo t = Table("we`ird", {{"a`b", "int", ""}, {"c", "int", ""}}, {{0}}, true);
   t.db = "d`b";
   const RowImage full = Image("11");
   EXPECT_EQ(Show(RowOp::kDeleteByKey, t, {.before = &full}),
@@ -327,7 +327,7 @@ TEST(RowPlanTest, IdentifiersAreQuoted) {
 }
 
 TEST(RowPlanTest, ShapesThatDoNotFitAreRefused) {
-  const txn::TableInfo t = Item();
+  const schema::TableInfo t = Item();
   const RowImage full = Image("111");
   EXPECT_EQ(Show(RowOp::kInsert, t, {.before = &full}),
             "error: shop.item: no insert statement: no after image");
@@ -343,7 +343,7 @@ TEST(RowPlanTest, ShapesThatDoNotFitAreRefused) {
             "error: shop.item: no multi-row upsert statement: 1 to 65536 rows");
   EXPECT_EQ(Show(RowOp::kUpsertRows, t, {.rows = 65537}),
             "error: shop.item: no multi-row upsert statement: 1 to 65536 rows");
-  txn::TableInfo broken = t;
+  schema::TableInfo broken = t;
   broken.column_charsets.pop_back();
   EXPECT_EQ(Show(RowOp::kInsert, broken, {.after = &full}),
             "error: shop.item: no insert statement: the table's column names, types and "
@@ -355,13 +355,13 @@ TEST(RowPlanTest, ShapesThatDoNotFitAreRefused) {
 }
 
 TEST(RowPlanTest, KeyTellsShapesApart) {
-  const txn::TableInfo t = Item();
-  const txn::TableInfo other = Table("other", {{"id", "int", ""}, {"name", "varchar", "utf8mb4"},
+  const schema::TableInfo t = Item();
+  const schema::TableInfo other = Table("other", {{"id", "int", ""}, {"name", "varchar", "utf8mb4"},
                                                {"qty", "int", ""}}, {{0}}, true);
   const RowImage full = Image("111");
   const RowImage full_too = Image("111");
   const RowImage minimal = Image("101");
-  auto key = [](RowOp op, const txn::TableInfo& info, const RowShape& shape) {
+  auto key = [](RowOp op, const schema::TableInfo& info, const RowShape& shape) {
     std::string k;
     RowPlanKey(op, info, shape, &k);
     return k;
@@ -379,7 +379,7 @@ TEST(RowPlanTest, KeyTellsShapesApart) {
 }
 
 TEST(RowPlanTest, KeyReusesItsBuffer) {
-  const txn::TableInfo t = Item();
+  const schema::TableInfo t = Item();
   const RowImage full = Image("111");
   std::string k;
   k.reserve(256);

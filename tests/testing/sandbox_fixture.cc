@@ -12,7 +12,7 @@
 #include <sstream>
 #include <thread>
 
-#include "core/util/strings.h"
+#include "util/strings.h"
 
 namespace binsync::testing {
 

@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "core/util/subprocess.h"
+#include "util/subprocess.h"
 #include "gtest/gtest.h"
-#include "net/connection.h"
-#include "net/sandbox.h"
+#include "mysql/connection.h"
+#include "ops/sandbox.h"
 
 namespace binsync::testing {
 

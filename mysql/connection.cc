@@ -1,0 +1,236 @@
+#include "mysql/connection.h"
+
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <errmsg.h>
+
+#include <utility>
+
+#include "util/strings.h"
+
+namespace binsync {
+namespace {
+
+// What a DBA should do about the common client errors.
+std::string_view Advice(unsigned err) {
+  switch (err) {
+    case CR_CONNECTION_ERROR:
+    case CR_CONN_HOST_ERROR:
+      return "; check that the server runs and that host and port are right";
+    case CR_UNKNOWN_HOST:
+      return "; check the host name";
+    case ER_ACCESS_DENIED_ERROR:
+    case ER_DBACCESS_DENIED_ERROR:
+      return "; check user and password (URI, MYSQL_PWD or --password-file)";
+    case CR_SERVER_GONE_ERROR:
+    case CR_SERVER_LOST:
+      return "; the connection dropped: check the server's error log and network";
+    case ER_SPECIFIC_ACCESS_DENIED_ERROR:
+    case ER_TABLEACCESS_DENIED_ERROR:
+      return "; grant the missing privilege to this user";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+absl::StatusCode StatusCodeForError(unsigned err) {
+  switch (err) {
+    case CR_CONNECTION_ERROR:
+    case CR_CONN_HOST_ERROR:
+    case CR_UNKNOWN_HOST:
+    case CR_SERVER_GONE_ERROR:
+    case CR_SERVER_LOST:
+    case CR_SERVER_LOST_EXTENDED:
+    case ER_CONNECTION_KILLED:  // KILL CONNECTION of this session
+    case ER_SERVER_SHUTDOWN:
+      return absl::StatusCode::kUnavailable;
+    case ER_ACCESS_DENIED_ERROR:
+    case ER_DBACCESS_DENIED_ERROR:
+    case ER_SPECIFIC_ACCESS_DENIED_ERROR:
+    case ER_TABLEACCESS_DENIED_ERROR:
+      return absl::StatusCode::kPermissionDenied;
+    default:
+      return absl::StatusCode::kInternal;
+  }
+}
+
+namespace {
+absl::StatusCode CodeFor(unsigned err) { return StatusCodeForError(err); }
+}  // namespace
+
+absl::StatusOr<SslMode> ParseSslMode(std::string_view text) {
+  const std::string t = ToUpper(text);
+  if (t == "DISABLED") return SslMode::kDisabled;
+  if (t == "PREFERRED") return SslMode::kPreferred;
+  if (t == "REQUIRED") return SslMode::kRequired;
+  if (t == "VERIFY_CA") return SslMode::kVerifyCa;
+  if (t == "VERIFY_IDENTITY") return SslMode::kVerifyIdentity;
+  return absl::InvalidArgumentError(StrCat(
+      "--ssl-mode: unknown mode '", text,
+      "'; use DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY"));
+}
+
+int ResultSet::ColumnIndex(std::string_view name) const {
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (EqualsIgnoreCase(columns_[i], name)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::optional<std::string> ResultSet::Get(size_t row, std::string_view column) const {
+  const int idx = ColumnIndex(column);
+  if (idx < 0 || row >= rows_.size()) return std::nullopt;
+  return rows_[row][static_cast<size_t>(idx)];
+}
+
+absl::StatusOr<Connection> Connection::Open(const ConnectOptions& options) {
+  const std::string endpoint =
+      options.unix_socket.empty() ? options.uri.Endpoint() : options.unix_socket;
+  MYSQL* mysql = mysql_init(nullptr);
+  if (mysql == nullptr) {
+    return absl::ResourceExhaustedError(StrCat(endpoint, ": out of memory in mysql_init"));
+  }
+  Connection conn(mysql, endpoint);  // closes the handle on every error path below
+
+  const unsigned connect_timeout = static_cast<unsigned>(options.connect_timeout.count());
+  const unsigned read_timeout = static_cast<unsigned>(options.read_timeout.count());
+  const unsigned write_timeout = static_cast<unsigned>(options.write_timeout.count());
+  mysql_optionsv(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+  mysql_optionsv(mysql, MYSQL_OPT_READ_TIMEOUT, &read_timeout);
+  mysql_optionsv(mysql, MYSQL_OPT_WRITE_TIMEOUT, &write_timeout);
+  mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  const my_bool on = 1;
+  const my_bool off = 0;
+  switch (options.ssl_mode) {
+    case SslMode::kDisabled:
+      break;
+    case SslMode::kPreferred:
+      if (!options.ssl_ca.empty()) mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, options.ssl_ca.c_str());
+      break;
+    case SslMode::kRequired:
+      mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on);
+      mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
+      if (!options.ssl_ca.empty()) mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, options.ssl_ca.c_str());
+      break;
+    case SslMode::kVerifyCa:
+    case SslMode::kVerifyIdentity:
+      if (options.ssl_ca.empty()) {
+        return absl::InvalidArgumentError(StrCat(
+            endpoint, ": --ssl-mode=VERIFY_CA/VERIFY_IDENTITY needs --ssl-ca FILE"));
+      }
+      mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on);
+      mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, options.ssl_ca.c_str());
+      mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+      break;
+  }
+
+  const char* password = options.uri.password ? options.uri.password->c_str() : nullptr;
+  const bool use_socket = !options.unix_socket.empty();
+  if (mysql_real_connect(mysql, use_socket ? "localhost" : options.uri.host.c_str(),
+                         options.uri.user.c_str(), password, nullptr,
+                         use_socket ? 0 : options.uri.port,
+                         use_socket ? options.unix_socket.c_str() : nullptr,
+                         CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS |
+                             (options.found_rows ? CLIENT_FOUND_ROWS : 0)) == nullptr) {
+    return conn.LastError("cannot connect");
+  }
+  return conn;
+}
+
+Connection::Connection(Connection&& other) noexcept
+    : mysql_(std::exchange(other.mysql_, nullptr)), endpoint_(std::move(other.endpoint_)) {}
+
+Connection& Connection::operator=(Connection&& other) noexcept {
+  if (this != &other) {
+    if (mysql_ != nullptr) mysql_close(mysql_);
+    mysql_ = std::exchange(other.mysql_, nullptr);
+    endpoint_ = std::move(other.endpoint_);
+  }
+  return *this;
+}
+
+Connection::~Connection() {
+  if (mysql_ != nullptr) mysql_close(mysql_);
+}
+
+absl::Status Connection::LastError(std::string_view doing) const {
+  const unsigned err = mysql_errno(mysql_);
+  return absl::Status(CodeFor(err), StrCat(endpoint_, ": ", doing, ": ", mysql_error(mysql_),
+                                                 " (error ", err, ")", Advice(err)));
+}
+
+absl::Status Connection::Execute(std::string_view sql) {
+  if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) return LastError("query failed");
+  // Drain every result of a multi-statement so the connection stays usable.
+  for (;;) {
+    MYSQL_RES* res = mysql_store_result(mysql_);
+    if (res != nullptr) mysql_free_result(res);
+    const int next = mysql_next_result(mysql_);
+    if (next > 0) return LastError("query failed");
+    if (next < 0) break;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ResultSet> Connection::Query(std::string_view sql) {
+  if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) return LastError("query failed");
+  MYSQL_RES* res = mysql_store_result(mysql_);
+  if (res == nullptr) {
+    if (mysql_errno(mysql_) != 0) return LastError("reading result failed");
+    return ResultSet();
+  }
+  const unsigned ncols = mysql_num_fields(res);
+  std::vector<std::string> columns;
+  columns.reserve(ncols);
+  const MYSQL_FIELD* fields = mysql_fetch_fields(res);
+  for (unsigned i = 0; i < ncols; ++i) columns.emplace_back(fields[i].name, fields[i].name_length);
+  std::vector<ResultSet::Row> rows;
+  rows.reserve(mysql_num_rows(res));
+  while (MYSQL_ROW row = mysql_fetch_row(res)) {
+    const unsigned long* lengths = mysql_fetch_lengths(res);
+    ResultSet::Row r;
+    r.reserve(ncols);
+    for (unsigned i = 0; i < ncols; ++i) {
+      if (row[i] == nullptr) {
+        r.emplace_back(std::nullopt);
+      } else {
+        r.emplace_back(std::string(row[i], lengths[i]));
+      }
+    }
+    rows.push_back(std::move(r));
+  }
+  mysql_free_result(res);
+  while (mysql_next_result(mysql_) == 0) {
+    if (MYSQL_RES* extra = mysql_store_result(mysql_); extra != nullptr) mysql_free_result(extra);
+  }
+  return ResultSet(std::move(columns), std::move(rows));
+}
+
+absl::StatusOr<std::optional<std::string>> Connection::QueryValue(std::string_view sql) {
+  auto rs = Query(sql);
+  if (!rs.ok()) return rs.status();
+  if (rs->empty() || rs->columns().empty()) {
+    return absl::NotFoundError(StrCat(endpoint_, ": no row from: ", sql));
+  }
+  return rs->rows()[0][0];
+}
+
+std::string Connection::QuoteLiteral(std::string_view value) const {
+  std::string out(value.size() * 2 + 3, '\0');
+  out[0] = '\'';
+  const unsigned long n =
+      mysql_real_escape_string(mysql_, out.data() + 1, value.data(), value.size());
+  out.resize(n + 1);
+  out += '\'';
+  return out;
+}
+
+std::string Connection::server_version() const { return mysql_get_server_info(mysql_); }
+
+bool Connection::is_mariadb() const {
+  return mariadb_connection(mysql_) != 0;
+}
+
+}  // namespace binsync

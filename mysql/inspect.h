@@ -1,0 +1,18 @@
+// Reads a live server's replication-relevant facts (binsync status, resync's first step).
+#ifndef BINSYNC_MYSQL_INSPECT_H_
+#define BINSYNC_MYSQL_INSPECT_H_
+
+#include "absl/status/statusor.h"
+#include "topology/server_facts.h"
+#include "mysql/connection.h"
+
+namespace binsync {
+
+// Variables, binlog list and every replication channel. Needs a user with
+// REPLICATION CLIENT (MariaDB: BINLOG MONITOR, SLAVE MONITOR) to see everything; a
+// missing privilege is reported as an error naming the statement.
+[[nodiscard]] absl::StatusOr<ServerFacts> InspectServer(Connection& conn);
+
+}  // namespace binsync
+
+#endif  // BINSYNC_MYSQL_INSPECT_H_

@@ -1,0 +1,935 @@
+#include "replicate/mysql/applier.h"
+
+#include <mysql.h>
+
+#include <cstring>
+#include <ctime>
+#include <utility>
+#include <variant>
+
+#include "absl/strings/escaping.h"
+#include "binlog/event_types.h"
+#include "binlog/events.h"
+#include "gtid/mariadb_gtid.h"
+#include "replicate/assembler.h"
+#include "replicate/writeset.h"
+#include "util/fault.h"
+#include "util/status_macros.h"
+#include "util/strings.h"
+#include "mysql/statement.h"
+#include "spdlog/spdlog.h"
+
+namespace binsync {
+
+using binlog::RowImage;
+using binlog::RowsKind;
+using binlog::Value;
+using binlog::ValueKind;
+using replicate::RowOp;
+
+namespace {
+
+// Row changes: strict (a value the column cannot hold is an error, not a truncation),
+// AUTO_INCREMENT 0 kept, dates as the source stored them.
+constexpr char kApplySqlMode[] =
+    "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES";
+
+constexpr unsigned kErrDupEntry = 1062;
+constexpr unsigned kErrLockWaitTimeout = 1205;
+constexpr unsigned kErrDeadlock = 1213;
+
+// True when `img` carries every column of the table (not a minimal image).
+bool FullImage(const schema::TableInfo& info, const RowImage& img) {
+  for (size_t c = 0; c < info.columns.size(); ++c) {
+    if (c >= img.values.size() || img.values[c].kind == ValueKind::kAbsent) return false;
+  }
+  return true;
+}
+
+// Client errors (2000+: the connection is unusable) and a killed or shut-down session: the
+// caller reconnects and resumes from the checkpoint.
+bool LostConnection(unsigned err) {
+  return err >= 2000 || StatusCodeForError(err) == absl::StatusCode::kUnavailable;
+}
+
+// DDL errors that mean "this statement already ran here" (a DDL re-read after a crash
+// between its implicit commit and its checkpoint).
+bool AlreadyAppliedDdlError(unsigned err) {
+  switch (err) {
+    case 1007:  // database exists
+    case 1008:  // database does not exist (drop)
+    case 1050:  // table exists
+    case 1051:  // unknown table (drop)
+    case 1060:  // duplicate column
+    case 1061:  // duplicate key name
+    case 1091:  // can't drop: check that it exists
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+// One bound parameter's storage.
+struct Applier::Slot {
+  MYSQL_TIME tm;
+  long long i = 0;  // NOLINT(google-runtime-int): MYSQL_BIND's type
+  double d = 0;
+  std::string text;
+  unsigned long length = 0;  // NOLINT(google-runtime-int)
+  my_bool is_null = 0;
+};
+
+// A prepared row statement: its plan, prepared. Parameter i takes column
+// `plan.params[i].column` of image `plan.params[i].image` of the images passed to Execute
+// (single-row: 0 before, 1 after; multi-row: image r is row r).
+struct Applier::Stmt {
+  MYSQL_STMT* stmt = nullptr;
+  replicate::RowPlan plan;
+  std::vector<MYSQL_BIND> binds;
+  std::vector<Slot> slots;
+  ~Stmt() {
+    if (stmt != nullptr) mysql_stmt_close(stmt);
+  }
+};
+
+absl::Status EnsureCheckpointTable(Connection& conn) {
+  // Bookkeeping is per server: created without binlogging so it never replicates.
+  RETURN_IF_ERROR(conn.Execute("SET @binsync_log_bin = @@session.sql_log_bin"));
+  RETURN_IF_ERROR(conn.Execute("SET SESSION sql_log_bin = 0"));
+  absl::Status st = conn.Execute(
+      "CREATE DATABASE IF NOT EXISTS `binsync`;"
+      "CREATE TABLE IF NOT EXISTS `binsync`.`checkpoint` ("
+      " `stream` VARCHAR(191) NOT NULL, `worker` INT UNSIGNED NOT NULL,"
+      " `seq` BIGINT UNSIGNED NOT NULL, `gtid_pos` VARCHAR(4096) NOT NULL,"
+      " `source_file` VARCHAR(512) NOT NULL, `source_pos` BIGINT UNSIGNED NOT NULL,"
+      " `source_txn` VARCHAR(128) NOT NULL,"
+      " `updated_at` TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),"
+      " PRIMARY KEY (`stream`, `worker`)) ENGINE=InnoDB");
+  absl::Status restore = conn.Execute("SET SESSION sql_log_bin = @binsync_log_bin");
+  RETURN_IF_ERROR(st);
+  return restore;
+}
+
+absl::StatusOr<Checkpoint> LoadCheckpoint(Connection& conn, const std::string& stream) {
+  ASSIGN_OR_RETURN(PreparedStatement st,
+                   PreparedStatement::Prepare(
+                       conn,
+                       "SELECT seq, gtid_pos, source_file, source_pos, source_txn FROM "
+                       "`binsync`.`checkpoint` WHERE stream = ? ORDER BY seq DESC LIMIT 1"));
+  Checkpoint cp;
+  const Param p[] = {{stream, ParamType::kText}};
+  RETURN_IF_ERROR(st.Query(p, [&](const RowValues& row) {
+    cp.found = true;
+    ASSIGN_OR_RETURN(cp.seq, NumberOf("binsync.checkpoint seq", row[0].value_or("0")));
+    cp.gtid_pos = std::string(row[1].value_or(""));
+    cp.source_file = std::string(row[2].value_or(""));
+    ASSIGN_OR_RETURN(cp.source_pos, NumberOf("binsync.checkpoint source_pos", row[3].value_or("0")));
+    cp.source_txn = std::string(row[4].value_or(""));
+    return absl::OkStatus();
+  }));
+  return cp;
+}
+
+Applier::Applier(Connection conn, ApplierOptions options, SchemaCache* schema)
+    : conn_(std::move(conn)),
+      options_(std::move(options)),
+      schema_(schema),
+      lookup_([schema](std::string_view db, std::string_view table) {
+        return schema->Get(db, table);
+      }) {
+  if (SchemaCache* source = options_.source_schema; source != nullptr) {
+    walker_.set_source_lookup([source](std::string_view db, std::string_view table) {
+      return source->Get(db, table);
+    });
+  }
+}
+
+Applier::~Applier() = default;
+
+absl::StatusOr<std::unique_ptr<Applier>> Applier::Open(const ConnectOptions& target,
+                                                       ApplierOptions options,
+                                                       SchemaCache* schema) {
+  ConnectOptions o = target;
+  o.found_rows = true;
+  ASSIGN_OR_RETURN(Connection conn, Connection::Open(o));
+  std::unique_ptr<Applier> a(new Applier(std::move(conn), std::move(options), schema));
+  RETURN_IF_ERROR(a->Setup());
+  return a;
+}
+
+absl::Status Applier::Setup() {
+  RETURN_IF_ERROR(conn_.Execute(
+      "SET SESSION autocommit = 0, SESSION tx_isolation = 'READ-COMMITTED', "
+      "SESSION time_zone = '+00:00', SESSION sql_mode = '" +
+      std::string(kApplySqlMode) + "', SESSION innodb_lock_wait_timeout = 20"));
+  ASSIGN_OR_RETURN(auto domain, conn_.QueryValue("SELECT @@global.gtid_domain_id"));
+  ASSIGN_OR_RETURN(const uint64_t domain_id,
+                   NumberOf(StrCat(conn_.endpoint(), ": @@gtid_domain_id"), domain.value_or("0")));
+  default_domain_id_ = static_cast<uint32_t>(domain_id);
+  ASSIGN_OR_RETURN(
+      PreparedStatement cp,
+      PreparedStatement::Prepare(
+          conn_,
+          "INSERT INTO `binsync`.`checkpoint` (stream, worker, seq, gtid_pos, source_file, "
+          "source_pos, source_txn) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+          "seq = VALUES(seq), gtid_pos = VALUES(gtid_pos), source_file = "
+          "VALUES(source_file), source_pos = VALUES(source_pos), source_txn = "
+          "VALUES(source_txn), updated_at = NOW(6)"));
+  checkpoint_ = std::make_unique<PreparedStatement>(std::move(cp));
+  return absl::OkStatus();
+}
+
+absl::Status Applier::SetOrigin(const replicate::Transaction& t) {
+  if (origin_refused_) {
+    if (session_server_id_ == options_.binsync_server_id) return absl::OkStatus();
+  }
+  const bool keep_gtid = options_.mode == ApplyMode::kLive && t.has_gtid && !origin_refused_;
+  const uint32_t server_id = origin_refused_ ? options_.binsync_server_id : t.server_id;
+  const uint32_t domain = keep_gtid ? t.gtid.domain_id : default_domain_id_;
+  std::string sql;
+  if (session_server_id_ != server_id || session_domain_id_ != domain) {
+    sql = StrCat("SET @@session.server_id = ", server_id, ", @@session.gtid_domain_id = ",
+                 domain);
+  }
+  if (keep_gtid) {
+    StrAppend(&sql, sql.empty() ? "SET " : ", ", "@@session.gtid_seq_no = ", t.gtid.seq_no);
+  }
+  if (sql.empty()) return absl::OkStatus();
+  absl::Status st = conn_.Execute(sql);
+  if (st.ok()) {
+    session_server_id_ = server_id;
+    session_domain_id_ = domain;
+    return st;
+  }
+  if (mysql_errno(conn_.raw()) != 1227 || origin_refused_) return st;
+  // No privilege to keep the origin: binsync's own id still keeps streams loop-free.
+  origin_refused_ = true;
+  spdlog::warn(
+      "{}: cannot set the session server_id/GTID to the source's ({}); applied transactions "
+      "carry binsync's server_id {} instead (grant SUPER or REPLICATION SLAVE ADMIN to "
+      "keep origins)",
+      conn_.endpoint(), st.message(), options_.binsync_server_id);
+  RETURN_IF_ERROR(conn_.Execute(StrCat("SET @@session.server_id = ",
+                                       options_.binsync_server_id,
+                                       ", @@session.gtid_domain_id = ", default_domain_id_)));
+  session_server_id_ = options_.binsync_server_id;
+  session_domain_id_ = default_domain_id_;
+  return absl::OkStatus();
+}
+
+absl::Status Applier::Begin(const replicate::Transaction& t) {
+  RETURN_IF_ERROR(SetOrigin(t));
+  pending_.clear();
+  pending_index_.clear();
+  if (schema_->generation() != schema_generation_) {
+    stmts_.clear();
+    schema_generation_ = schema_->generation();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Applier::Apply(const replicate::Transaction& t) {
+  RETURN_IF_ERROR(Begin(t));
+  if (CanReplay(t)) {
+    absl::Status st = Replay(t);
+    if (st.ok()) {
+      counters_.rows += t.row_changes;
+      return WriteCheckpoint(t, false);
+    }
+    const unsigned err = mysql_errno(conn_.raw());
+    if (err == kErrDeadlock || err == kErrLockWaitTimeout) {
+      return absl::AbortedError(st.message());  // the caller rolls back and retries
+    }
+    if (LostConnection(err)) return absl::UnavailableError(st.message());
+    Rollback();
+    if (err == 1227 || err == 1045 || err == 1142) {
+      replay_enabled_ = false;
+      spdlog::warn("{}: the target refuses BINLOG statements ({}); applying row by row with "
+                   "statements (grant BINLOG REPLAY for the faster path)",
+                   conn_.endpoint(), st.message());
+    } else {
+      // A missing row, a duplicate key, anything unusual: the statement path below applies
+      // the transaction again with its own checks and error messages (--on-missing-row).
+      spdlog::debug("{}: replaying {} failed ({}); applying it statement by statement",
+                    conn_.endpoint(), t.Name(), st.message());
+    }
+  }
+  RETURN_IF_ERROR(ApplyEvents(t));
+  // A statement without BEGIN (DDL) committed implicitly: its checkpoint goes in its own
+  // unlogged transaction. Statement-based DML inside BEGIN...COMMIT is still open: its
+  // checkpoint joins it, as for rows.
+  return WriteCheckpoint(t, t.self_committed);
+}
+
+absl::Status Applier::ApplyPart(const replicate::Transaction& part) {
+  if (part.part <= 1) RETURN_IF_ERROR(Begin(part));
+  // Row images view this part's events: ApplyEvents flushes what it staged before the
+  // part goes away; table maps carry over in the walker.
+  RETURN_IF_ERROR(ApplyEvents(part));
+  if (!part.last_part) return absl::OkStatus();
+  return WriteCheckpoint(part, false);
+}
+
+// Live mode, MariaDB source, a transaction of rows only: its TABLE_MAP and rows events are
+// sent as one `BINLOG '<base64>'` statement (after the source's FORMAT_DESCRIPTION, once per
+// session), so the target applies them with its own row applier, the one native replication
+// uses, instead of one prepared statement per row: far less server CPU per transaction.
+// GTID and origin come from the session variables SetOrigin set, as for statements. Only
+// when every table passes the filter, exists on the target with the source's column count,
+// and the events are plain v1/v2 rows events; anything else, and any failure of the replay,
+// goes the statement path (which names tables, keys and follows --on-missing-row).
+bool Applier::CanReplay(const replicate::Transaction& t) {
+  if (!replay_enabled_ || !options_.replay_binlog || options_.mode != ApplyMode::kLive ||
+      options_.on_conflict || !t.has_rows || t.has_statements || t.format == nullptr ||
+      !t.format->is_mariadb || t.format->raw.empty() || t.arena.size() > kMaxReplayBytes) {
+    return false;
+  }
+  for (const replicate::EventRef& ref : t.events) {
+    const uint8_t type = ref.header.type;
+    if (type == static_cast<uint8_t>(binlog::EventType::kTableMap)) {
+      binlog::TableMapEvent tm;
+      if (!binlog::ParseTableMapEvent(t.View(ref), *t.format, &tm).ok()) return false;
+      std::shared_ptr<const schema::TableInfo> info;
+      const absl::StatusOr<replicate::TableFit> fit =
+          replicate::FitTable(tm.database, tm.table, tm.column_count, lookup_, options_.filter, &info);
+      if (!fit.ok() || *fit != replicate::TableFit::kApply) return false;
+      // The server's row applier maps columns by position and converts types its own
+      // way: only for tables whose columns fit unchanged and in the same order (anything
+      // else goes the statement path, which checks and names the column).
+      if (!replay_maps_.Update(tm).ok()) return false;
+      binlog::TableMap* map = replay_maps_.FindMutable(tm.table_id);
+      if (map == nullptr) return false;
+      const absl::StatusOr<const schema::ColumnFit*> cols = walker_.Fit(map, info);
+      if (!cols.ok() || !(*cols)->exact) return false;
+    } else if (replicate::IsRowsEventCode(type) &&
+               !((type >= 23 && type <= 25) || (type >= 30 && type <= 32))) {
+      return false;  // compressed or MySQL partial-update rows: statements
+    }
+  }
+  return true;
+}
+
+absl::Status Applier::Replay(const replicate::Transaction& t) {
+  if (replay_format_ != t.format) {
+    // Servers set BINLOG_IN_USE in the open binlog's FDE after checksumming it: cleared,
+    // the checksum holds again.
+    std::vector<uint8_t> fde = t.format->raw;
+    if (fde.size() > 17) fde[17] = static_cast<uint8_t>(fde[17] & ~binlog::kFlagBinlogInUse);
+    RETURN_IF_ERROR(ExecuteBinlog(fde));
+    replay_format_ = t.format;
+  }
+  replay_events_.clear();
+  for (const replicate::EventRef& ref : t.events) {
+    if (ref.header.type == static_cast<uint8_t>(binlog::EventType::kTableMap) ||
+        replicate::IsRowsEventCode(ref.header.type)) {
+      const uint8_t* p = t.arena.data() + ref.raw_offset;
+      replay_events_.insert(replay_events_.end(), p, p + ref.raw_size);
+    }
+  }
+  return ExecuteBinlog(replay_events_);
+}
+
+absl::Status Applier::ExecuteBinlog(std::span<const uint8_t> events) {
+  absl::Base64Escape(
+      absl::string_view(reinterpret_cast<const char*>(events.data()), events.size()),
+      &replay_base64_);
+  replay_sql_.assign("BINLOG '");
+  replay_sql_.append(replay_base64_.data(), replay_base64_.size());
+  replay_sql_.push_back('\'');
+  return conn_.Execute(replay_sql_);
+}
+
+absl::Status Applier::Commit() {
+  if (FaultHit("apply.before_commit")) (void)conn_.Execute("KILL CONNECTION CONNECTION_ID()");
+  if (mysql_commit(conn_.raw()) != 0) return conn_.LastError("COMMIT failed");
+  return absl::OkStatus();
+}
+
+void Applier::Rollback() {
+  pending_.clear();  // staged rows belong to the rolled-back attempt
+  pending_index_.clear();
+  (void)mysql_rollback(conn_.raw());
+}
+
+absl::Status Applier::WriteCheckpoint(const replicate::Transaction& t, bool unlogged) {
+  if (unlogged) RETURN_IF_ERROR(conn_.Execute("SET SESSION sql_log_bin = 0"));
+  const std::string worker = std::to_string(options_.worker);
+  const std::string seq = std::to_string(t.seq);
+  const std::string pos = std::to_string(t.end_pos);
+  const std::string name = t.Name();
+  if (FaultHit("apply.before_checkpoint")) {
+    (void)conn_.Execute("KILL CONNECTION CONNECTION_ID()");  // the connection drops here
+  }
+  const Param p[] = {{options_.stream, ParamType::kText}, {worker, ParamType::kUnsigned},
+                     {seq, ParamType::kUnsigned},         {t.gtid_pos_after, ParamType::kText},
+                     {t.file, ParamType::kText},          {pos, ParamType::kUnsigned},
+                     {name, ParamType::kText}};
+  absl::StatusOr<uint64_t> n = checkpoint_->Execute(p);
+  if (unlogged) {
+    absl::Status c = Commit();
+    absl::Status r = conn_.Execute("SET SESSION sql_log_bin = 1");
+    if (n.ok() && !c.ok()) return c;
+    if (n.ok() && !r.ok()) return r;
+  }
+  if (!n.ok()) {
+    return absl::Status(n.status().code(),
+                        StrCat("writing the checkpoint after ", name, ": ", n.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Applier::ApplyEvents(const replicate::Transaction& t) {
+  applying_ = &t;  // for messages of rows flushed later (catchup compaction)
+  const absl::Status walked = walker_.Walk(
+      t, lookup_, options_.filter,
+      [&](const std::shared_ptr<const schema::TableInfo>& info, RowsKind kind,
+          const RowImage* before, const RowImage* after, const binlog::EventView& ev) {
+        ++counters_.rows;
+        if (Compactable(*info)) {
+          // Keys hashed once here; Stage indexes the staged rows by them.
+          uint64_t hb = 0, ha = 0;
+          const bool kb = before != nullptr && FullImage(*info, *before) &&
+                          replicate::RowKeyHash(*info, *before, &hb);
+          const bool ka = after != nullptr && FullImage(*info, *after) &&
+                          replicate::RowKeyHash(*info, *after, &ha);
+          if (kind == RowsKind::kWrite && ka) return Stage(info, true, *after, ha);
+          if (kind == RowsKind::kDelete && kb) return Stage(info, false, *before, hb);
+          if (kind == RowsKind::kUpdate && kb && ka) {
+            if (hb != ha) RETURN_IF_ERROR(Stage(info, false, *before, hb));  // key changed
+            return Stage(info, true, *after, ha);
+          }
+        }
+        RETURN_IF_ERROR(FlushPending());
+        return ApplyRow(t, ev, *info, kind, before, after);
+      },
+      [&](const binlog::EventView& ev) {
+        RETURN_IF_ERROR(FlushPending());
+        return ApplyStatement(t, ev);
+      });
+  RETURN_IF_ERROR(walked);
+  return FlushPending();
+}
+
+// Catchup mode, tables whose only unique key is the primary key (no foreign keys): only
+// the last change of each row matters, and rows do not constrain each other, so a group of
+// source transactions reduces to "these keys deleted, these rows as in their last after
+// image", applied as multi-row DELETE ... IN and INSERT ... ON DUPLICATE KEY UPDATE.
+// Idempotent as catchup promises. Any other row or statement flushes what is staged
+// first, so order across tables and statements is kept.
+bool Applier::Compactable(const schema::TableInfo& info) const {
+  return options_.mode == ApplyMode::kCatchup && !options_.on_conflict && info.has_primary &&
+         info.unique_keys.size() == 1 && !info.in_foreign_key && !info.prefix_unique_key;
+}
+
+namespace {
+// The exact key bytes (no case folding), to tell keys a case-insensitive index merges.
+void AppendExactKey(const schema::TableInfo& info, const RowImage& img, std::string* out) {
+  out->clear();
+  for (uint32_t c : info.unique_keys.front()) {
+    const Value& v = img.values[c];
+    out->push_back(static_cast<char>(v.kind));
+    out->append(reinterpret_cast<const char*>(&v.int_value), sizeof(v.int_value));
+    out->append(reinterpret_cast<const char*>(&v.uint_value), sizeof(v.uint_value));
+    out->append(reinterpret_cast<const char*>(v.bytes.data()), v.bytes.size());
+    out->push_back('\0');
+  }
+}
+}  // namespace
+
+absl::Status Applier::Stage(const std::shared_ptr<const schema::TableInfo>& info, bool upsert,
+                            const RowImage& image, uint64_t h) {
+  if (auto it = pending_index_.find(h); it != pending_index_.end()) {
+    PendingRow& p = pending_[it->second];
+    AppendExactKey(*info, image, &key_buf_);
+    AppendExactKey(*p.info, pool_[p.image], &key_buf2_);
+    if (p.info.get() == info.get() && key_buf_ == key_buf2_) {
+      p.upsert = upsert;  // the later change is the net effect
+      pool_[p.image].values.assign(image.values.begin(), image.values.end());
+      return absl::OkStatus();
+    }
+    // Another key with the same normalised hash: keep their order by flushing first.
+    RETURN_IF_ERROR(FlushPending());
+  }
+  const auto slot = static_cast<uint32_t>(pending_.size());
+  if (pool_.size() <= slot) pool_.resize(slot + 1);
+  pool_[slot].values.assign(image.values.begin(), image.values.end());
+  pending_.push_back(PendingRow{info, upsert, slot});
+  pending_index_.emplace(h, slot);
+  if (pending_.size() >= 20000) return FlushPending();
+  return absl::OkStatus();
+}
+
+absl::Status Applier::ExecuteRuns(RowOp op, const schema::TableInfo& info,
+                                  std::span<const RowImage* const> images) {
+  size_t at = 0;
+  for (uint32_t run : {64u, 8u, 1u}) {
+    while (images.size() - at >= run) {
+      ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.rows = run}));
+      absl::StatusOr<uint64_t> n = Execute(s, info, images.subspan(at, run));
+      if (!n.ok()) {
+        if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
+        return absl::Status(
+            n.status().code(),
+            StrCat(info.QualifiedName(), ": catchup ",
+                   op == RowOp::kUpsertRows ? "upsert" : "delete", " of ", run, " rows failed",
+                   applying_ != nullptr
+                       ? StrCat(" (transaction ", applying_->Name(), ", source binlog up to ",
+                                applying_->file, ":", applying_->end_pos, ")")
+                       : std::string(),
+                   ": ", n.status().message()));
+      }
+      at += run;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Applier::FlushPending() {
+  if (pending_.empty()) return absl::OkStatus();
+  // Per table (in first-seen order): deletes first, then upserts. Each key appears once,
+  // so the two never touch the same row.
+  std::vector<const schema::TableInfo*> tables;
+  for (const PendingRow& p : pending_) {
+    if (std::find(tables.begin(), tables.end(), p.info.get()) == tables.end()) {
+      tables.push_back(p.info.get());
+    }
+  }
+  std::vector<const RowImage*> dels, ups;
+  absl::Status st;
+  for (const schema::TableInfo* info : tables) {
+    dels.clear();
+    ups.clear();
+    for (const PendingRow& p : pending_) {
+      if (p.info.get() != info) continue;
+      (p.upsert ? ups : dels).push_back(&pool_[p.image]);
+    }
+    st = ExecuteRuns(RowOp::kDeleteRowsByPrimaryKey, *info, dels);
+    if (st.ok()) st = ExecuteRuns(RowOp::kUpsertRows, *info, ups);
+    if (!st.ok()) break;
+  }
+  pending_.clear();
+  pending_index_.clear();
+  return st;
+}
+
+absl::Status Applier::ApplyStatement(const replicate::Transaction& t, const binlog::EventView& ev) {
+  binlog::Event decoded;
+  RETURN_IF_ERROR(binlog::DecodeEvent(ev, *t.format, t.file, &decoded));
+  const auto* query = std::get_if<binlog::QueryEvent>(&decoded);
+  if (query == nullptr) {
+    return absl::InternalError(StrCat(t.file, ":", ev.offset, ": event type ", ev.header.type,
+                                      " of ", t.Name(), " is not a statement"));
+  }
+  const binlog::QueryEvent& q = *query;
+  // Statement-based DML never gets here (replicate::CheckNoStatementDml refuses it): this is DDL.
+  std::string setup;
+  if (replicate::IsTransactionControl(q.sql)) return absl::OkStatus();
+  if (options_.filter && !q.db.empty() && !options_.filter(q.db, std::string_view())) {
+    spdlog::info("{}: statement of {} in database {} left out by the filters: {}",
+                 conn_.endpoint(), t.Name(), q.db, q.sql.substr(0, 200));
+    return absl::OkStatus();
+  }
+  // Live mode keeps GTIDs: a DDL whose GTID the target already logged ran before a crash
+  // (between its implicit commit and its checkpoint): do not run it twice.
+  if (options_.mode == ApplyMode::kLive && t.has_gtid && !t.has_rows && !origin_refused_) {
+    ASSIGN_OR_RETURN(auto pos, conn_.QueryValue("SELECT @@global.gtid_binlog_pos"));
+    absl::StatusOr<MariaDbGtidPos> parsed = ParseMariaDbGtidPos(pos.value_or(""));
+    if (parsed.ok()) {
+      for (const MariaDbGtid& g : *parsed) {
+        if (g.domain_id == t.gtid.domain_id && g.server_id == t.gtid.server_id &&
+            g.seq_no >= t.gtid.seq_no) {
+          spdlog::warn("{}: {} is already in the target's binlog; not running it again",
+                       conn_.endpoint(), t.Name());
+          return absl::OkStatus();
+        }
+      }
+    }
+  }
+  if (!q.db.empty()) {
+    // The default database may not exist yet (CREATE DATABASE logs itself as its own
+    // default database): then run without one, as the server's replica thread does.
+    if (absl::Status use = conn_.Execute(StrCat("USE ", QuoteIdentifier(q.db))); !use.ok()) {
+      if (mysql_errno(conn_.raw()) != 1049) return use;
+    }
+  }
+  if (q.status.has_sql_mode) StrAppend(&setup, "SET SESSION sql_mode = ", q.status.sql_mode, ";");
+  if (q.status.has_charset) {
+    StrAppend(&setup, "SET SESSION character_set_client = ", q.status.charset_client,
+              ", SESSION collation_connection = ", q.status.collation_connection,
+              ", SESSION collation_server = ", q.status.collation_server, ";");
+  }
+  if (!q.status.time_zone.empty()) {
+    StrAppend(&setup, "SET SESSION time_zone = ", conn_.QuoteLiteral(q.status.time_zone), ";");
+  }
+  if (!setup.empty()) RETURN_IF_ERROR(conn_.Execute(setup));
+  absl::Status st = conn_.Execute(q.sql);
+  const unsigned err = st.ok() ? 0 : mysql_errno(conn_.raw());
+  absl::Status restore = conn_.Execute(
+      StrCat("SET NAMES utf8mb4; SET SESSION sql_mode = '", kApplySqlMode,
+             "', SESSION time_zone = '+00:00'"));
+  if (!st.ok()) {
+    if (AlreadyAppliedDdlError(err) && !t.has_rows) {
+      spdlog::warn("{}: statement of {} at {}:{} looks already applied ({}); continuing",
+                   conn_.endpoint(), t.Name(), t.file, ev.offset, st.message());
+    } else {
+      std::string sql(q.sql.substr(0, 200));
+      for (char& c : sql) {
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+      }
+      return absl::Status(st.code(), StrCat("statement of ", t.Name(), " at ", t.file, ":",
+                                            ev.offset, " (", sql, q.sql.size() > 200 ? "..." : "",
+                                            ") failed on the target: ", st.message(),
+                                            "; make the target accept it (or apply it by hand "
+                                            "and restart with --skip ", t.Name(), ")"));
+    }
+  }
+  RETURN_IF_ERROR(restore);
+  schema_->Invalidate();
+  if (options_.source_schema != nullptr) options_.source_schema->Invalidate();
+  return absl::OkStatus();
+}
+
+std::string Applier::DescribeKey(const schema::TableInfo& info, const RowImage& image) const {
+  return replicate::DescribeRowKey(info, image);
+}
+
+absl::Status Applier::RowError(const absl::Status& cause, const replicate::Transaction& t,
+                               const binlog::EventView& ev, const schema::TableInfo& info,
+                               const RowImage* image, std::string_view what) const {
+  return absl::Status(
+      cause.code(),
+      StrCat(info.QualifiedName(), image != nullptr ? " " : "",
+             image != nullptr ? DescribeKey(info, *image) : std::string(), ": ", what,
+             " (transaction ", t.Name(), " at ", t.file, ":", ev.offset, ")",
+             cause.message().empty() ? "" : ": ", cause.message()));
+}
+
+absl::StatusOr<Applier::Stmt*> Applier::Statement(RowOp op, const schema::TableInfo& info,
+                                                  const replicate::RowShape& shape) {
+  replicate::RowPlanKey(op, info, shape, &key_);
+  if (auto it = stmts_.find(key_); it != stmts_.end()) return it->second.get();
+
+  auto s = std::make_unique<Stmt>();
+  ASSIGN_OR_RETURN(s->plan, replicate::BuildRowPlan(op, info, shape));
+  const std::string& sql = s->plan.sql;
+  s->stmt = mysql_stmt_init(conn_.raw());
+  if (s->stmt == nullptr) return conn_.LastError("preparing a row statement");
+  if (mysql_stmt_prepare(s->stmt, sql.data(), sql.size()) != 0) {
+    return absl::InternalError(StrCat(conn_.endpoint(), ": ", info.QualifiedName(),
+                                      ": cannot prepare ", sql, ": ",
+                                      mysql_stmt_error(s->stmt)));
+  }
+  s->binds.resize(s->plan.params.size());
+  s->slots.resize(s->plan.params.size());
+  Stmt* raw = s.get();
+  stmts_.emplace(key_, std::move(s));
+  return raw;
+}
+
+absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const schema::TableInfo& info,
+                                          const RowImage* before, const RowImage* after) {
+  const RowImage* images[2] = {before, after};
+  return Execute(s, info, images);
+}
+
+absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const schema::TableInfo& info,
+                                          std::span<const RowImage* const> images) {
+  for (size_t i = 0; i < s->plan.params.size(); ++i) {
+    const replicate::PlanParam& p = s->plan.params[i];
+    const Value& v = images[p.image]->values[p.column];
+    MYSQL_BIND& b = s->binds[i];
+    Slot& slot = s->slots[i];
+    std::memset(&b, 0, sizeof(b));
+    slot.is_null = 0;
+    b.is_null = &slot.is_null;
+    b.length = &slot.length;
+    switch (v.kind) {
+      case ValueKind::kAbsent:
+        return absl::InternalError(StrCat(info.QualifiedName(), ": column ",
+                                          info.columns[p.column], " missing from the row image"));
+      case ValueKind::kNull:
+        b.buffer_type = MYSQL_TYPE_NULL;
+        slot.is_null = 1;
+        break;
+      case ValueKind::kInt:
+        slot.i = v.int_value;
+        b.buffer_type = MYSQL_TYPE_LONGLONG;
+        b.buffer = &slot.i;
+        break;
+      case ValueKind::kUint:
+      case ValueKind::kYear:
+      case ValueKind::kEnum:
+      case ValueKind::kSet:
+        slot.i = static_cast<long long>(v.uint_value);  // NOLINT(google-runtime-int)
+        b.buffer_type = MYSQL_TYPE_LONGLONG;
+        b.is_unsigned = 1;
+        b.buffer = &slot.i;
+        break;
+      case ValueKind::kFloat:
+      case ValueKind::kDouble:
+        slot.d = v.double_value;
+        b.buffer_type = MYSQL_TYPE_DOUBLE;
+        b.buffer = &slot.d;
+        break;
+      case ValueKind::kDecimal:
+        slot.text.clear();
+        RETURN_IF_ERROR(binlog::AppendDecimal(v.bytes, v.precision, v.decimals, &slot.text));
+        b.buffer_type = MYSQL_TYPE_NEWDECIMAL;
+        b.buffer = slot.text.data();
+        slot.length = slot.text.size();
+        break;
+      case ValueKind::kDate:
+      case ValueKind::kTime:
+      case ValueKind::kDatetime:
+      case ValueKind::kTimestamp: {
+        MYSQL_TIME& tm = slot.tm;
+        std::memset(&tm, 0, sizeof(tm));
+        if (v.kind == ValueKind::kTimestamp) {
+          if (v.int_value != 0 || v.temporal.micro != 0) {
+            const std::time_t secs = static_cast<std::time_t>(v.int_value);
+            std::tm utc{};
+            gmtime_r(&secs, &utc);
+            tm.year = static_cast<unsigned>(utc.tm_year + 1900);
+            tm.month = static_cast<unsigned>(utc.tm_mon + 1);
+            tm.day = static_cast<unsigned>(utc.tm_mday);
+            tm.hour = static_cast<unsigned>(utc.tm_hour);
+            tm.minute = static_cast<unsigned>(utc.tm_min);
+            tm.second = static_cast<unsigned>(utc.tm_sec);
+          }
+          tm.second_part = v.temporal.micro;
+          tm.time_type = MYSQL_TIMESTAMP_DATETIME;
+          b.buffer_type = MYSQL_TYPE_DATETIME;
+        } else {
+          const binlog::Temporal& t = v.temporal;
+          tm.year = static_cast<unsigned>(t.year);
+          tm.month = t.month;
+          tm.day = t.day;
+          tm.hour = t.hour;
+          tm.minute = t.minute;
+          tm.second = t.second;
+          tm.second_part = t.micro;
+          tm.neg = t.negative ? 1 : 0;
+          if (v.kind == ValueKind::kDate) {
+            tm.time_type = MYSQL_TIMESTAMP_DATE;
+            b.buffer_type = MYSQL_TYPE_DATE;
+          } else if (v.kind == ValueKind::kTime) {
+            // The binary protocol carries TIME as days + an hour byte.
+            tm.day = t.hour / 24;
+            tm.hour = t.hour % 24;
+            tm.time_type = MYSQL_TIMESTAMP_TIME;
+            b.buffer_type = MYSQL_TYPE_TIME;
+          } else {
+            tm.time_type = MYSQL_TIMESTAMP_DATETIME;
+            b.buffer_type = MYSQL_TYPE_DATETIME;
+          }
+        }
+        b.buffer = &tm;
+        break;
+      }
+      case ValueKind::kString:
+      case ValueKind::kJson:
+      case ValueKind::kGeometry:
+      case ValueKind::kVector:
+        b.buffer_type =
+            p.as_text && v.kind == ValueKind::kString ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
+        if (p.pad_to > v.bytes.size()) {
+          slot.text.assign(reinterpret_cast<const char*>(v.bytes.data()), v.bytes.size());
+          slot.text.resize(p.pad_to, '\0');
+          b.buffer = slot.text.data();
+          slot.length = slot.text.size();
+          b.buffer_length = slot.length;
+          break;
+        }
+        b.buffer = const_cast<uint8_t*>(v.bytes.data());  // NOLINT: libmariadb only reads
+        slot.length = v.bytes.size();
+        b.buffer_length = slot.length;
+        break;
+    }
+  }
+  if (mysql_stmt_bind_param(s->stmt, s->binds.data()) != 0 ||
+      mysql_stmt_execute(s->stmt) != 0) {
+    const unsigned err = mysql_stmt_errno(s->stmt);
+    const std::string msg = StrCat(conn_.endpoint(), ": ", mysql_stmt_error(s->stmt),
+                                   " (error ", err, ")");
+    if (err == kErrDeadlock || err == kErrLockWaitTimeout) return absl::AbortedError(msg);
+    if (err == kErrDupEntry) return absl::AlreadyExistsError(msg);
+    if (LostConnection(err)) return absl::UnavailableError(msg);
+    return absl::InternalError(msg);
+  }
+  return static_cast<uint64_t>(mysql_stmt_affected_rows(s->stmt));
+}
+
+absl::StatusOr<bool> Applier::Exists(RowOp op, const schema::TableInfo& info,
+                                     const RowImage* image) {
+  ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.before = image}));
+  RETURN_IF_ERROR(Execute(s, info, image, nullptr).status());
+  if (mysql_stmt_store_result(s->stmt) != 0) {
+    return absl::UnavailableError(StrCat(conn_.endpoint(), ": ", mysql_stmt_error(s->stmt)));
+  }
+  const bool found = mysql_stmt_num_rows(s->stmt) > 0;
+  mysql_stmt_free_result(s->stmt);
+  return found;
+}
+
+absl::StatusOr<bool> Applier::AlreadyAfter(const schema::TableInfo& info, const RowImage* after) {
+  // A partial after image (binlog_row_image=MINIMAL) names too few columns to find the
+  // row by: never "already applied", so the change is checked as a conflict instead.
+  if (!FullImage(info, *after)) return false;
+  return Exists(RowOp::kExistsMatching, info, after);
+}
+
+absl::Status Applier::ApplyRowChecked(const replicate::Transaction& t, const binlog::EventView& ev,
+                                      const schema::TableInfo& info, RowsKind kind,
+                                      const RowImage* before, const RowImage* after) {
+  auto conflict = [&](const RowImage& image,
+                      std::string_view what) -> absl::StatusOr<ConflictAction> {
+    Conflict c;
+    c.table = info.QualifiedName();
+    c.key = DescribeKey(info, image);
+    c.kind = std::string(what);
+    c.txn = t.Name();
+    // The rows event's own time: in catchup mode `t` may hold several source transactions.
+    c.timestamp = ev.header.timestamp != 0 ? ev.header.timestamp : t.timestamp;
+    c.has_key_hash = replicate::RowKeyHash(info, image, &c.key_hash);
+    ++counters_.conflicts;
+    const ConflictDecision d = options_.on_conflict(c);
+    if (options_.record_conflict) {
+      RETURN_IF_ERROR(options_.record_conflict(conn_, c, d));
+    }
+    return d.action;
+  };
+  auto run = [&](RowOp op, const RowImage* b, const RowImage* a) -> absl::StatusOr<uint64_t> {
+    ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.before = b, .after = a}));
+    return Execute(s, info, b, a);
+  };
+  const bool keyed = info.RowKey() != nullptr;
+  switch (kind) {
+    case RowsKind::kWrite: {
+      absl::StatusOr<uint64_t> n = run(RowOp::kInsert, nullptr, after);
+      if (n.ok()) return absl::OkStatus();
+      if (!absl::IsAlreadyExists(n.status())) return n.status();
+      ASSIGN_OR_RETURN(bool same, AlreadyAfter(info, after));
+      if (same) return absl::OkStatus();  // the row is already as the insert leaves it
+      ASSIGN_OR_RETURN(ConflictAction action, conflict(*after, "insert met a different row"));
+      if (action == ConflictAction::kOverwrite) return run(RowOp::kUpsert, nullptr, after).status();
+      return absl::OkStatus();
+    }
+    case RowsKind::kUpdate: {
+      ASSIGN_OR_RETURN(uint64_t n, run(RowOp::kUpdateMatching, before, after));
+      if (n > 0) return absl::OkStatus();
+      ASSIGN_OR_RETURN(bool same, AlreadyAfter(info, after));
+      if (same) return absl::OkStatus();  // the row is already as the update leaves it
+      bool exists = false;
+      if (keyed) {
+        ASSIGN_OR_RETURN(exists, Exists(RowOp::kExistsByKey, info, before));
+      }
+      ASSIGN_OR_RETURN(ConflictAction action,
+                       conflict(*before, exists ? "update found a different row"
+                                                : "update found no row"));
+      if (action == ConflictAction::kOverwrite && keyed) {
+        return run(RowOp::kUpsert, nullptr, after).status();
+      }
+      return absl::OkStatus();
+    }
+    case RowsKind::kDelete: {
+      ASSIGN_OR_RETURN(uint64_t n, run(RowOp::kDeleteMatching, before, nullptr));
+      if (n > 0) return absl::OkStatus();
+      bool exists = false;
+      if (keyed) {
+        ASSIGN_OR_RETURN(exists, Exists(RowOp::kExistsByKey, info, before));
+      }
+      if (!exists) {
+        // A conflict, never a change applied twice: resync resumes a stream from its
+        // checkpoint, which commits with the rows, so a delete it applied is not read again.
+        // The row went on this side (a logged delete: in the plan's rows changed on both
+        // sides) or outside the binlog (the 1032 case). Nothing to do either way.
+        return conflict(*before, "delete found no row").status();
+      }
+      ASSIGN_OR_RETURN(ConflictAction action, conflict(*before, "delete found a different row"));
+      if (action == ConflictAction::kOverwrite) {
+        return run(RowOp::kDeleteByKey, before, nullptr).status();
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Applier::ApplyRow(const replicate::Transaction& t, const binlog::EventView& ev,
+                               const schema::TableInfo& info, RowsKind kind,
+                               const RowImage* before, const RowImage* after) {
+  if (options_.on_conflict) {
+    absl::Status st = ApplyRowChecked(t, ev, info, kind, before, after);
+    if (st.ok() || absl::IsAborted(st) || absl::IsUnavailable(st)) return st;
+    return RowError(st, t, ev, info, before != nullptr ? before : after, "resync apply failed");
+  }
+  const bool idempotent = options_.mode == ApplyMode::kCatchup;
+  auto full = [&](const RowImage* img) { return FullImage(info, *img); };
+  auto upsert_after = [&]() -> absl::Status {
+    if (!full(after)) {
+      return RowError(absl::FailedPreconditionError(""), t, ev, info, before,
+                      "row missing on the target and the after image is not full "
+                      "(binlog_row_image=MINIMAL): cannot recreate it");
+    }
+    ASSIGN_OR_RETURN(Stmt * up, Statement(RowOp::kUpsert, info, {.after = after}));
+    return Execute(up, info, nullptr, after).status();
+  };
+  switch (kind) {
+    case RowsKind::kWrite: {
+      const bool overwrite = idempotent || options_.on_missing_row == OnMissingRow::kOverwrite;
+      ASSIGN_OR_RETURN(Stmt * s, Statement(overwrite ? RowOp::kUpsert : RowOp::kInsert, info,
+                                           {.after = after}));
+      absl::StatusOr<uint64_t> n = Execute(s, info, nullptr, after);
+      if (n.ok()) return absl::OkStatus();
+      if (absl::IsAlreadyExists(n.status())) {
+        return RowError(n.status(), t, ev, info, after,
+                        "duplicate key on insert (like native error 1062): the target already "
+                        "has this row; resync the pair, or use --on-missing-row overwrite");
+      }
+      if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
+      return RowError(n.status(), t, ev, info, after, "insert failed");
+    }
+    case RowsKind::kUpdate:
+    case RowsKind::kDelete: {
+      const RowOp op = kind == RowsKind::kUpdate ? RowOp::kUpdateByKey : RowOp::kDeleteByKey;
+      ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.before = before, .after = after}));
+      absl::StatusOr<uint64_t> n = Execute(s, info, before, after);
+      if (!n.ok()) {
+        if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
+        return RowError(n.status(), t, ev, info, before,
+                        kind == RowsKind::kUpdate ? "update failed" : "delete failed");
+      }
+      if (*n > 0) return absl::OkStatus();
+      // The row is not on the target.
+      ++counters_.missing_rows;
+      const char* what = kind == RowsKind::kUpdate ? "update" : "delete";
+      if (idempotent) {
+        return kind == RowsKind::kUpdate ? upsert_after() : absl::OkStatus();
+      }
+      switch (options_.on_missing_row) {
+        case OnMissingRow::kError:
+          return RowError(absl::NotFoundError(""), t, ev, info, before,
+                          StrCat("row to ", what,
+                                 " not found on the target (like native error 1032); resync "
+                                 "the pair, or choose --on-missing-row overwrite|skip"));
+        case OnMissingRow::kSkip:
+          spdlog::warn("{}: {} {}: row to {} not found; skipped (--on-missing-row skip) in {}",
+                       conn_.endpoint(), info.QualifiedName(), DescribeKey(info, *before), what,
+                       t.Name());
+          return absl::OkStatus();
+        case OnMissingRow::kOverwrite:
+          spdlog::warn("{}: {} {}: row to {} not found; {} (--on-missing-row overwrite) in {}",
+                       conn_.endpoint(), info.QualifiedName(), DescribeKey(info, *before), what,
+                       kind == RowsKind::kUpdate ? "inserted the after image" : "nothing to do",
+                       t.Name());
+          return kind == RowsKind::kUpdate ? upsert_after() : absl::OkStatus();
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace binsync

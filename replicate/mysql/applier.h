@@ -1,0 +1,233 @@
+// Applies source transactions to the target over one connection: one Applier per worker
+// thread. Row changes become prepared statements built from the row images (identifiers
+// quoted, values bound, statements cached per table and image shape); statements (DDL)
+// are replayed with their default database and session variables; the checkpoint row
+// of this worker is written in the same target transaction as the data it covers.
+//
+// Session: READ COMMITTED (no gap locks between parallel workers), time_zone '+00:00'
+// (TIMESTAMP values are UTC in the binlog), sql_mode STRICT_ALL_TABLES (a value the
+// target's column cannot hold is an error, never truncated: the column check of
+// txn/column_fit.h refuses such tables first, strict mode is the server's own guard),
+// NO_AUTO_VALUE_ON_ZERO (an explicit 0 in an AUTO_INCREMENT column stays 0) and
+// ALLOW_INVALID_DATES (row images are what the source stored; zero dates are allowed as
+// no NO_ZERO_DATE is set), CLIENT_FOUND_ROWS (an UPDATE of a row already as wanted still
+// counts as found, so "0 rows" means the row is missing).
+//
+// Origin: applied transactions carry the source transaction's server_id and, in live
+// mode on MariaDB, its whole GTID (session server_id, gtid_domain_id, gtid_seq_no), as
+// native replication writes them; if the target refuses (privilege), the origin falls
+// back to binsync's own server_id, said once.
+#ifndef BINSYNC_REPLICATE_MYSQL_APPLIER_H_
+#define BINSYNC_REPLICATE_MYSQL_APPLIER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "binlog/rows_event.h"
+#include "binlog/table_map.h"
+#include "replicate/row_walker.h"
+#include "schema/table_info.h"
+#include "replicate/transaction.h"
+#include "mysql/connection.h"
+#include "mysql/schema_cache.h"
+#include "mysql/statement.h"
+#include "replicate/row_plan.h"
+
+namespace binsync {
+
+enum class ApplyMode { kLive, kCatchup };
+enum class OnMissingRow { kError, kOverwrite, kSkip };
+
+// Resync: a row change that does not fit the target's row.
+struct Conflict {
+  std::string table;  // db.table
+  std::string key;    // (id=5)
+  std::string kind;   // "insert met a different row", "update found no row", ...
+  std::string txn;    // source transaction
+  uint32_t timestamp = 0;  // its commit time (seconds)
+  bool has_key_hash = false;
+  uint64_t key_hash = 0;   // replicate::RowKeyHash of the row
+};
+enum class ConflictAction { kOverwrite, kKeep };
+struct ConflictDecision {
+  ConflictAction action = ConflictAction::kKeep;
+  std::string resolution;  // for the report: "--from's row kept", ...
+};
+// Called from worker threads (must be thread-safe); decides.
+using ConflictFn = std::function<ConflictDecision(const Conflict&)>;
+// Called from worker threads with the worker's target connection, inside the target
+// transaction that applies (or leaves) the conflicting row: what it writes commits exactly
+// when that transaction does, so a rolled-back attempt (a retry, a kill -9) records nothing
+// and the conflict is recorded once when the transaction is applied again.
+using ConflictRecordFn =
+    std::function<absl::Status(Connection& target, const Conflict&, const ConflictDecision&)>;
+
+struct ApplierOptions {
+  ApplyMode mode = ApplyMode::kLive;
+  OnMissingRow on_missing_row = OnMissingRow::kError;
+  std::string stream;  // checkpoint stream name
+  uint32_t worker = 0;
+  uint32_t binsync_server_id = 0;
+  schema::TableFilter filter;
+  bool replay_binlog = true;  // live mode fast path, see Applier::CanReplay
+  // Set (resync): each change is checked against the target's row (the before image must
+  // match; an insert must not meet a different row); a mismatch is a Conflict and
+  // `on_conflict` decides. Unset: catchup/live semantics above.
+  ConflictFn on_conflict;
+  ConflictRecordFn record_conflict;  // resync: may be unset
+  // The source's schema (may be null): what the binlog leaves out for the column check
+  // (txn/column_fit.h).
+  SchemaCache* source_schema = nullptr;
+};
+
+struct ApplyCounters {
+  uint64_t rows = 0;
+  uint64_t missing_rows = 0;    // update/delete found no row (skipped or overwritten)
+  uint64_t retries = 0;         // deadlock / lock wait timeout retries
+  uint64_t conflicts = 0;       // resync: changes that did not fit the target's row
+};
+
+// The checkpoint table, in the `binsync` schema of the target (created unlogged).
+//   stream   which source this is ("from_server_<id>")
+//   worker   one row per worker: no single hot row serialises the workers
+//   seq      binsync's ordinal of the last transaction that worker committed; commits are
+//            in order, so the row with the highest seq covers every earlier transaction
+//   gtid_pos the source GTID position after that transaction (every domain)
+inline constexpr char kCheckpointSchema[] = "binsync";
+[[nodiscard]] absl::Status EnsureCheckpointTable(Connection& conn);
+
+struct Checkpoint {
+  bool found = false;
+  uint64_t seq = 0;
+  std::string gtid_pos;
+  std::string source_file;
+  uint64_t source_pos = 0;
+  std::string source_txn;
+};
+[[nodiscard]] absl::StatusOr<Checkpoint> LoadCheckpoint(Connection& conn,
+                                                        const std::string& stream);
+
+class Applier {
+ public:
+  ~Applier();
+  Applier(const Applier&) = delete;
+  Applier& operator=(const Applier&) = delete;
+
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Applier>> Open(
+      const ConnectOptions& target, ApplierOptions options, SchemaCache* schema);
+
+  // Applies `t` (rows and statements) and its checkpoint row inside a target transaction
+  // left open for Commit(). A transaction of statements (DDL) commits implicitly: its
+  // checkpoint is written after it, unlogged. Errors name db.table, the key, and the
+  // source transaction and position. Aborted status = deadlock/lock timeout: roll back and
+  // call again.
+  [[nodiscard]] absl::Status Apply(const replicate::Transaction& t);
+  // A streamed transaction (replicate::Transaction::part): its parts in order into one target
+  // transaction, left open for Commit() after the last part (which writes the checkpoint).
+  // Aborted (deadlock): roll back; the caller reads the transaction again from its start.
+  [[nodiscard]] absl::Status ApplyPart(const replicate::Transaction& part);
+  [[nodiscard]] absl::Status Commit();
+  void Rollback();
+
+  [[nodiscard]] const ApplyCounters& counters() const { return counters_; }
+  [[nodiscard]] const ApplierOptions& options() const { return options_; }
+  [[nodiscard]] const std::string& endpoint() const { return conn_.endpoint(); }
+
+ private:
+  struct Stmt;
+  struct Slot;
+  Applier(Connection conn, ApplierOptions options, SchemaCache* schema);
+
+  absl::Status Setup();
+  // Start of a source transaction: origin set, staged rows dropped, statements rebuilt
+  // after DDL.
+  absl::Status Begin(const replicate::Transaction& t);
+  absl::Status SetOrigin(const replicate::Transaction& t);
+  absl::Status ApplyEvents(const replicate::Transaction& t);
+  absl::Status ApplyStatement(const replicate::Transaction& t, const binlog::EventView& ev);
+  absl::Status ApplyRow(const replicate::Transaction& t, const binlog::EventView& ev,
+                        const schema::TableInfo& info, binlog::RowsKind kind,
+                        const binlog::RowImage* before, const binlog::RowImage* after);
+  absl::Status WriteCheckpoint(const replicate::Transaction& t, bool unlogged);
+  // Live mode fast path (see Apply): the transaction's events replayed by the server's own
+  // row applier in one BINLOG statement.
+  [[nodiscard]] bool CanReplay(const replicate::Transaction& t);
+  absl::Status Replay(const replicate::Transaction& t);
+  absl::Status ExecuteBinlog(std::span<const uint8_t> events);
+  // The prepared statement of `op` for this table and image shape (replicate/row_plan.h),
+  // built and prepared on first use, then found in stmts_ without allocating.
+  absl::StatusOr<Stmt*> Statement(replicate::RowOp op, const schema::TableInfo& info,
+                                  const replicate::RowShape& shape);
+  // Catchup compaction: the net effect per primary key of a group of source transactions,
+  // flushed as multi-row deletes and upserts (see ApplyEvents).
+  [[nodiscard]] bool Compactable(const schema::TableInfo& info) const;
+  // `key_hash`: replicate::RowKeyHash of `image`.
+  absl::Status Stage(const std::shared_ptr<const schema::TableInfo>& info, bool upsert,
+                     const binlog::RowImage& image, uint64_t key_hash);
+  absl::Status FlushPending();
+  // `op`: kUpsertRows or kDeleteRowsByPrimaryKey, in runs of 64, 8 and 1 rows.
+  absl::Status ExecuteRuns(replicate::RowOp op, const schema::TableInfo& info,
+                           std::span<const binlog::RowImage* const> images);
+  absl::Status ApplyRowChecked(const replicate::Transaction& t, const binlog::EventView& ev,
+                               const schema::TableInfo& info,
+                               binlog::RowsKind kind, const binlog::RowImage* before,
+                               const binlog::RowImage* after);
+  // True when the target holds a row equal to the full after image `after` (the change is
+  // already applied: not a conflict).
+  absl::StatusOr<bool> AlreadyAfter(const schema::TableInfo& info, const binlog::RowImage* after);
+  // `op`: kExistsByKey or kExistsMatching, for the row `image` describes.
+  absl::StatusOr<bool> Exists(replicate::RowOp op, const schema::TableInfo& info,
+                              const binlog::RowImage* image);
+  absl::StatusOr<uint64_t> Execute(Stmt* stmt, const schema::TableInfo& info,
+                                   const binlog::RowImage* before,
+                                   const binlog::RowImage* after);
+  absl::StatusOr<uint64_t> Execute(Stmt* stmt, const schema::TableInfo& info,
+                                   std::span<const binlog::RowImage* const> images);
+  std::string DescribeKey(const schema::TableInfo& info, const binlog::RowImage& image) const;
+  absl::Status RowError(const absl::Status& cause, const replicate::Transaction& t,
+                        const binlog::EventView& ev, const schema::TableInfo& info,
+                        const binlog::RowImage* image, std::string_view what) const;
+
+  Connection conn_;
+  ApplierOptions options_;
+  SchemaCache* schema_;
+  schema::TableLookup lookup_;  // schema_->Get, for the walker and CanReplay
+  replicate::RowWalker walker_;
+  std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts_;
+  std::string key_;  // statement cache lookup key (replicate::RowPlanKey), reused
+  std::unique_ptr<PreparedStatement> checkpoint_;
+  // Session state, to set only what changes.
+  int64_t session_server_id_ = -1;
+  int64_t session_domain_id_ = -1;
+  uint32_t default_domain_id_ = 0;
+  bool origin_refused_ = false;
+  uint64_t schema_generation_ = 0;  // statements are rebuilt after DDL
+  static constexpr size_t kMaxReplayBytes = 4u << 20;  // larger: statements (max_allowed_packet)
+  bool replay_enabled_ = true;      // false once the target refused a BINLOG statement
+  std::shared_ptr<const binlog::FormatDescription> replay_format_;  // sent on this session
+  std::vector<uint8_t> replay_events_;  // reused: the events of one transaction
+  binlog::TableMapCache replay_maps_;   // CanReplay's decoded TABLE_MAPs
+  std::string replay_base64_, replay_sql_;
+  struct PendingRow {
+    std::shared_ptr<const schema::TableInfo> info;
+    bool upsert = false;
+    uint32_t image = 0;  // index into pool_
+  };
+  std::vector<PendingRow> pending_;
+  std::vector<binlog::RowImage> pool_;  // images of pending rows; capacity reused
+  std::unordered_map<uint64_t, uint32_t> pending_index_;  // normalised key hash -> pending_
+  std::string key_buf_, key_buf2_;
+  ApplyCounters counters_;
+  const replicate::Transaction* applying_ = nullptr;  // during ApplyEvents: named in messages
+};
+
+}  // namespace binsync
+
+#endif  // BINSYNC_REPLICATE_MYSQL_APPLIER_H_

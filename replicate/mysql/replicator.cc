@@ -1,0 +1,591 @@
+#include "replicate/mysql/replicator.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "replicate/scheduler.h"
+#include "gtid/mariadb_gtid.h"
+#include "replicate/assembler.h"
+#include "replicate/statement_dml.h"
+#include "replicate/writeset.h"
+#include "util/clock.h"
+#include "util/progress.h"
+#include "util/fault.h"
+#include "util/status_macros.h"
+#include "util/strings.h"
+#include "mysql/schema_cache.h"
+#include "replicate/mysql/stream_lease.h"
+#include "spdlog/spdlog.h"
+
+namespace binsync {
+namespace {
+
+// Appends `next` to `batch` (catchup): one target transaction for both. The caller
+// checks they may merge (neither a barrier, same format).
+void Merge(replicate::Transaction* batch, std::unique_ptr<replicate::Transaction> next) {
+  const auto shift = static_cast<uint32_t>(batch->arena.size());
+  batch->arena.insert(batch->arena.end(), next->arena.begin(), next->arena.end());
+  for (replicate::EventRef ref : next->events) {
+    ref.raw_offset += shift;
+    ref.body_offset += shift;
+    batch->events.push_back(ref);
+  }
+  batch->keys.insert(batch->keys.end(), next->keys.begin(), next->keys.end());
+  if (batch->first_name.empty()) batch->first_name = batch->Name();
+  batch->end_pos = next->end_pos;
+  batch->file = std::move(next->file);
+  batch->gtid_pos_after = std::move(next->gtid_pos_after);
+  batch->gtid = next->gtid;
+  batch->has_rows = batch->has_rows || next->has_rows;
+  batch->source_txns += next->source_txns;
+  batch->row_changes += next->row_changes;
+  batch->bytes += next->bytes;
+}
+
+absl::StatusOr<uint32_t> ServerId(const Connection& c, const std::optional<std::string>& v) {
+  ASSIGN_OR_RETURN(const uint64_t id, NumberOf(StrCat(c.endpoint(), ": @@server_id"), v.value_or("0")));
+  return static_cast<uint32_t>(id);
+}
+
+// A plain copy of ReplicateMetrics' counters.
+struct Counts {
+  uint64_t applied_txns, target_commits, rows, retries, missing_rows, conflicts, apply_us,
+      commit_wait_us, commit_us;
+};
+
+Counts Load(const ReplicateMetrics& m) {
+  constexpr auto r = std::memory_order_relaxed;
+  return {m.applied_txns.load(r), m.target_commits.load(r), m.rows.load(r),
+          m.retries.load(r),      m.missing_rows.load(r),   m.conflicts.load(r),
+          m.apply_us.load(r),     m.commit_wait_us.load(r), m.commit_us.load(r)};
+}
+
+// What the workers, the progress line and RunOnce share. The workers count into the
+// caller's ReplicateMetrics (--metrics-port: totals across reconnects) or a private one;
+// this run's figures are the counts minus `start`.
+struct Shared {
+  explicit Shared(ReplicateMetrics* external)
+      : counts(external != nullptr ? external : &own), start(Load(*counts)) {}
+  [[nodiscard]] Counts Run() const {
+    const Counts now = Load(*counts);
+    return {now.applied_txns - start.applied_txns,     now.target_commits - start.target_commits,
+            now.rows - start.rows,                     now.retries - start.retries,
+            now.missing_rows - start.missing_rows,     now.conflicts - start.conflicts,
+            now.apply_us - start.apply_us,             now.commit_wait_us - start.commit_wait_us,
+            now.commit_us - start.commit_us};
+  }
+
+  ReplicateMetrics own;
+  ReplicateMetrics* const counts;
+  const Counts start;
+  std::mutex mu;
+  std::string applied_position;  // gtid_pos_after of the last commit
+  std::string applied_file;      // and where it ends in the source binlog
+  uint64_t applied_pos = 0;
+};
+
+uint64_t MicrosSince(std::chrono::steady_clock::time_point* t) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - *t).count();
+  *t = now;
+  return static_cast<uint64_t>(us);
+}
+
+// `resync`: a resync stream (conflict-checked), where the test hook resync.catchup may
+// kill the process with a target transaction applied but not committed.
+void WorkerLoop(replicate::Scheduler* sched, Applier* applier, Shared* shared, bool resync) {
+  ApplyCounters last;
+  while (replicate::Job* job = sched->Acquire()) {
+    auto clock = std::chrono::steady_clock::now();
+    auto* t = static_cast<replicate::Transaction*>(job);
+    spdlog::debug("acquired seq {} {} committed_through {}", t->seq, t->Name(),
+                  sched->committed_through());
+    absl::Status st;
+    for (int attempt = 0;; ++attempt) {
+      st = applier->Apply(*t);
+      if (st.ok() || !absl::IsAborted(st) || attempt >= 10) break;
+      applier->Rollback();  // deadlock or lock wait timeout: retry the whole transaction
+      shared->counts->retries.fetch_add(1, std::memory_order_relaxed);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5 << std::min(attempt, 6)));
+    }
+    if (!st.ok()) {
+      applier->Rollback();
+      sched->Abort(st);
+      return;
+    }
+    const uint64_t apply_us = MicrosSince(&clock);
+    if (!sched->WaitCommitTurn(*t)) {
+      applier->Rollback();
+      return;
+    }
+    const uint64_t wait_us = MicrosSince(&clock);
+    if (resync) FaultKill("resync.catchup");
+    if (absl::Status c = applier->Commit(); !c.ok()) {
+      sched->Abort(c);
+      return;
+    }
+    const uint64_t commit_us = MicrosSince(&clock);
+    const ApplyCounters& now = applier->counters();
+    const ApplyCounters delta{now.rows - last.rows, now.missing_rows - last.missing_rows,
+                              now.retries - last.retries, now.conflicts - last.conflicts};
+    last = now;
+    constexpr auto kRelaxed = std::memory_order_relaxed;
+    ReplicateMetrics& m = *shared->counts;
+    m.applied_txns.fetch_add(t->source_txns, kRelaxed);
+    m.target_commits.fetch_add(1, kRelaxed);
+    m.rows.fetch_add(delta.rows, kRelaxed);
+    m.missing_rows.fetch_add(delta.missing_rows, kRelaxed);
+    m.conflicts.fetch_add(delta.conflicts, kRelaxed);
+    m.last_source_timestamp.store(t->timestamp, kRelaxed);
+    m.apply_us.fetch_add(apply_us, kRelaxed);
+    m.commit_wait_us.fetch_add(wait_us, kRelaxed);
+    m.commit_us.fetch_add(commit_us, kRelaxed);
+    {
+      std::lock_guard lock(shared->mu);
+      shared->applied_position = t->gtid_pos_after;
+      shared->applied_file = t->file;
+      shared->applied_pos = t->end_pos;
+    }
+    sched->Committed(job);
+  }
+}
+
+// Progress lines: applied transactions and txn/s; with --until-caught-up also the
+// binlog bytes still to read (the source's binlogs as listed at start) and an ETA from the
+// read rate. On a terminal one \r-rewritten line, otherwise a log line every 2 s.
+class Progress {
+ public:
+  Progress(const ReplicateOptions& o, Shared& shared)
+      : o_(o), shared_(shared), line_(o.progress_bar, o.progress_every, o.progress_every) {}
+  // The source's binlogs and sizes when the run started (the end to catch up to).
+  void SetEnd(std::vector<std::pair<std::string, uint64_t>> logs) { logs_ = std::move(logs); }
+
+  // `file`/`pos`: where the reader is; what is left is measured from the last commit.
+  void Tick(const std::string& file, uint64_t pos, size_t queued, bool final = false) {
+    const auto now = Clock::now();
+    if (!final && !line_.Due(now)) return;
+    std::string applied_file;
+    uint64_t applied_pos = 0;
+    {
+      std::lock_guard lock(shared_.mu);
+      applied_file = shared_.applied_file;
+      applied_pos = shared_.applied_pos;
+    }
+    const double dt = line_.SecondsSinceShown(now);
+    const uint64_t applied = shared_.Run().applied_txns;
+    const double rate = dt > 0 ? static_cast<double>(applied - last_applied_) / dt : 0;
+    std::string left;
+    if (!logs_.empty()) {
+      uint64_t remaining = 0;
+      bool after = false;
+      for (const auto& [name, size] : logs_) {
+        if (after) remaining += size;
+        if (name == applied_file) {
+          after = true;
+          remaining += size > applied_pos ? size - applied_pos : 0;
+        }
+      }
+      if (!after) {
+        // Nothing committed yet (all of it is left), or past what existed at start.
+        remaining = 0;
+        if (applied_file.empty()) {
+          for (const auto& [name, size] : logs_) remaining += size;
+        }
+      }
+      const double read_rate =
+          dt > 0 && last_remaining_ >= remaining && last_remaining_ != UINT64_MAX
+              ? static_cast<double>(last_remaining_ - remaining) / dt
+              : 0;
+      left = fmt::format(", {:.1f} MB to read", static_cast<double>(remaining) / 1e6);
+      if (read_rate > 0 && !final) {
+        left += fmt::format(", ETA {:.0f} s", static_cast<double>(remaining) / read_rate);
+      }
+      last_remaining_ = remaining;
+    }
+    last_applied_ = applied;
+    if (line_.on_terminal()) {
+      line_.Show(fmt::format("{} applied {} txn ({:.0f} txn/s), queued {}{}", o_.label, applied,
+                             rate, queued, left),
+                 now);
+      if (final) line_.Keep();
+    } else {
+      line_.Show(fmt::format("{} applied {} transactions ({:.0f} txn/s), {} queued, reading {}:{}{}",
+                             o_.label, applied, rate, queued, file, pos, left),
+                 now);
+    }
+  }
+
+ private:
+  const ReplicateOptions& o_;
+  Shared& shared_;
+  std::vector<std::pair<std::string, uint64_t>> logs_;
+  ProgressLine line_;
+  uint64_t last_applied_ = 0;
+  uint64_t last_remaining_ = UINT64_MAX;
+};
+
+// `lease`: this stream's lease on the target, kept across RunOnce calls (reconnects).
+absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
+                     std::unique_ptr<StreamLease>* lease) {
+  // Control connections: facts about both servers.
+  ASSIGN_OR_RETURN(Connection source, Connection::Open(o.source));
+  ASSIGN_OR_RETURN(Connection target, Connection::Open(o.target));
+  ASSIGN_OR_RETURN(auto format, source.QueryValue("SELECT @@global.binlog_format"));
+  if (!EqualsIgnoreCase(format.value_or(""), "ROW")) {
+    return absl::FailedPreconditionError(StrCat(
+        source.endpoint(), ": binlog_format is ", format.value_or("?"),
+        "; binsync replicates row events: SET GLOBAL binlog_format=ROW (and in my.cnf)"));
+  }
+  ASSIGN_OR_RETURN(auto sid, source.QueryValue("SELECT @@global.server_id"));
+  ASSIGN_OR_RETURN(auto tid, target.QueryValue("SELECT @@global.server_id"));
+  ASSIGN_OR_RETURN(const uint32_t source_id, ServerId(source, sid));
+  ASSIGN_OR_RETURN(const uint32_t target_id, ServerId(target, tid));
+  if (source_id == target_id) {
+    return absl::InvalidArgumentError(StrCat(source.endpoint(), " and ", target.endpoint(),
+                                             " have the same server_id ", source_id,
+                                             "; give each server its own"));
+  }
+  if (o.server_id == source_id || o.server_id == target_id) {
+    return absl::InvalidArgumentError(StrCat("--server-id ", o.server_id,
+                                             " is a server's own id; choose an unused one"));
+  }
+  RETURN_IF_ERROR(EnsureCheckpointTable(target));
+  const std::string stream = StrCat("from_server_", source_id);
+  // One writer per stream: taken before the checkpoint is read, held until the end.
+  if (*lease == nullptr) *lease = std::make_unique<StreamLease>(o.target, stream, source_id);
+  RETURN_IF_ERROR((*lease)->Ensure());
+  ASSIGN_OR_RETURN(Checkpoint cp, LoadCheckpoint(target, stream));
+
+  BinlogStreamOptions so;
+  so.connect = o.source;
+  so.server_id = o.server_id;
+  so.stop_at_end = o.until_caught_up;
+  const bool resume = o.resume_past_seq.has_value() && cp.found && cp.seq > *o.resume_past_seq;
+  if (!o.start.empty() && !resume) {
+    RETURN_IF_ERROR(ParseStartPosition(o.start, &so));
+    if (cp.found && !o.resume_past_seq.has_value()) {
+      spdlog::info("{}: --start {} given; the checkpoint is not used", o.label, o.start);
+    }
+  } else if (cp.found) {
+    if (!cp.gtid_pos.empty()) {
+      so.start_gtid = cp.gtid_pos;
+    } else {
+      so.start_file = cp.source_file;
+      so.start_pos = cp.source_pos;
+    }
+  } else {
+    ASSIGN_OR_RETURN(so.start_gtid, NativeStartPosition(source, target));
+  }
+  result->start_position = so.start_gtid.empty() ? StrCat(so.start_file, ":", so.start_pos)
+                                                 : so.start_gtid;
+  spdlog::info("{}: {} -> {} starting at {} ({}), {} workers, {} mode", o.label,
+               source.endpoint(), target.endpoint(), result->start_position,
+               (cp.found && (o.start.empty() || resume)) ? "checkpoint" : (o.start.empty() ? "target's replication position"
+                                                          : "--start"),
+               o.workers, o.mode == ApplyMode::kLive ? "live" : "catchup");
+  if (result->end_position.empty()) result->end_position = result->start_position;
+
+  std::vector<std::pair<std::string, uint64_t>> end_logs;
+  if (o.until_caught_up) {
+    ASSIGN_OR_RETURN(const ResultSet logs, source.Query("SHOW BINARY LOGS"));
+    for (const auto& row : logs.rows()) {
+      ASSIGN_OR_RETURN(const uint64_t size,
+                       NumberOf(StrCat(source.endpoint(), ": SHOW BINARY LOGS size"),
+                                row[1].value_or("0")));
+      end_logs.emplace_back(row[0].value_or(""), size);
+    }
+  }
+  SchemaCache schema(o.target);
+  // What the binlog leaves out (signedness, charsets, labels, names) for the column check.
+  SchemaCache source_schema(o.source, "source");
+  replicate::Scheduler::Options sopt;
+  sopt.max_jobs = o.max_queue_txns;
+  sopt.max_bytes = o.max_queue_bytes;
+  sopt.first_seq = cp.seq + 1;
+  replicate::Scheduler sched(sopt);
+  Shared shared(o.metrics);
+
+  std::vector<std::unique_ptr<Applier>> appliers;
+  for (int w = 0; w < std::max(1, o.workers); ++w) {
+    ApplierOptions ao;
+    ao.mode = o.mode;
+    ao.on_missing_row = o.on_missing_row;
+    ao.replay_binlog = o.replay_binlog;
+    ao.stream = stream;
+    ao.worker = static_cast<uint32_t>(w);
+    ao.binsync_server_id = o.server_id;
+    ao.filter = o.filter;
+    ao.on_conflict = o.on_conflict;
+    ao.record_conflict = o.record_conflict;
+    ao.source_schema = &source_schema;
+    ASSIGN_OR_RETURN(std::unique_ptr<Applier> a, Applier::Open(o.target, ao, &schema));
+    appliers.push_back(std::move(a));
+  }
+  std::vector<std::thread> workers;
+  workers.reserve(appliers.size());
+  for (auto& a : appliers) workers.emplace_back(WorkerLoop, &sched, a.get(), &shared, o.on_conflict != nullptr);
+
+  std::string read_position;
+  Progress progress(o, shared);
+  progress.SetEnd(std::move(end_logs));
+  std::string reader_file;
+  uint64_t reader_pos = 0;
+  absl::Status reader_status = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::unique_ptr<BinlogStream> s, BinlogStream::Open(so));
+    MariaDbGtidPos start_pos;
+    if (!so.start_gtid.empty()) {
+      ASSIGN_OR_RETURN(start_pos, ParseMariaDbGtidPos(so.start_gtid));
+    }
+    replicate::Assembler assembler(start_pos);
+    assembler.set_part_limit(o.stream_above_bytes);
+    replicate::WritesetBuilder writesets;
+    writesets.set_source_lookup([&](std::string_view db, std::string_view table) {
+      return source_schema.Get(db, table);
+    });
+    const schema::TableLookup lookup = [&](std::string_view db, std::string_view table) {
+      return schema.Get(db, table);
+    };
+    std::unique_ptr<replicate::Transaction> batch;
+    auto flush = [&]() -> absl::Status {
+      if (batch == nullptr) return absl::OkStatus();
+      const bool barrier = batch->barrier;
+      if (!sched.Submit(std::move(batch))) return sched.Drain();
+      if (barrier) {
+        // Later writesets depend on the schema this DDL leaves: wait for it.
+        RETURN_IF_ERROR(sched.Drain());
+      }
+      return absl::OkStatus();
+    };
+
+    // A transaction too large to hold is applied here, on the reader's thread, part by
+    // part as it is read: a barrier (every earlier transaction committed first, nothing
+    // later submitted before it commits), in one target transaction with its own
+    // checkpoint row (worker number o.workers). A deadlock rolls it back and the stream
+    // is read again from the checkpoint, i.e. from this transaction's start.
+    // Loop filter and --skip: true when `t` is not applied (counted; a --skip logged).
+    // Never send a server its own changes, nor what binsync wrote.
+    auto passed = [&](const replicate::Transaction& t) {
+      if (t.server_id == target_id || t.server_id == o.server_id) {
+        ++result->skipped_own;
+        return true;
+      }
+      if (t.has_gtid && std::find(o.skip.begin(), o.skip.end(), t.Name()) != o.skip.end()) {
+        spdlog::warn("{}: {} at {}:{} passed without applying it, as --skip asked", o.label,
+                     t.Name(), t.file, t.start_pos);
+        ++result->skipped_by_request;
+        return true;
+      }
+      return false;
+    };
+    std::unique_ptr<Applier> streamer;
+    bool streamed_pass = false;  // this streamed transaction is not applied (loop, --skip)
+    uint64_t streamed_seq = 0;
+    auto apply_part = [&](replicate::Transaction& part) -> absl::Status {
+      if (part.part == 1) {
+        streamed_pass = passed(part);
+        if (streamed_pass) return absl::OkStatus();
+        RETURN_IF_ERROR(flush());
+        RETURN_IF_ERROR(sched.Drain());
+        if (streamer == nullptr) {
+          ApplierOptions ao = appliers.front()->options();
+          ao.worker = static_cast<uint32_t>(appliers.size());
+          ASSIGN_OR_RETURN(streamer, Applier::Open(o.target, ao, &schema));
+        }
+        streamed_seq = sched.TakeSeq();
+        spdlog::info("{}: {} at {}:{} is larger than {} MB: applied as it is read, alone", o.label,
+                     part.Name(), part.file, part.start_pos, o.stream_above_bytes >> 20);
+      }
+      if (streamed_pass) return absl::OkStatus();
+      RETURN_IF_ERROR(replicate::CheckNoStatementDml(part, o.filter));
+      part.seq = streamed_seq;
+      const uint64_t rows_before = streamer->counters().rows;
+      absl::Status st = streamer->ApplyPart(part);
+      if (st.ok() && part.last_part) st = streamer->Commit();
+      if (!st.ok()) {
+        streamer->Rollback();
+        if (absl::IsAborted(st)) {
+          return absl::UnavailableError(StrCat(part.Name(), " (streamed) met a deadlock or lock "
+                                               "wait timeout; reading it again: ", st.message()));
+        }
+        return st;
+      }
+      ReplicateMetrics& m = *shared.counts;
+      m.rows.fetch_add(streamer->counters().rows - rows_before, std::memory_order_relaxed);
+      if (part.last_part) {
+        ++result->streamed_txns;
+        m.applied_txns.fetch_add(1, std::memory_order_relaxed);
+        m.target_commits.fetch_add(1, std::memory_order_relaxed);
+        m.last_source_timestamp.store(part.timestamp, std::memory_order_relaxed);
+        std::lock_guard lock(shared.mu);
+        shared.applied_position = part.gtid_pos_after;
+        shared.applied_file = part.file;
+        shared.applied_pos = part.end_pos;
+      }
+      return absl::OkStatus();
+    };
+
+    binlog::EventView ev;
+    binlog::Event decoded;
+    auto lease_checked = Clock::now();
+    for (;;) {
+      if (o.stop != nullptr && o.stop->load()) break;
+      if (Clock::now() - lease_checked >= std::chrono::seconds(1)) {
+        // Still the only writer (a lease lost with its connection is taken again, unless
+        // another process has it by then: then stop before applying anything more).
+        RETURN_IF_ERROR((*lease)->Ensure());
+        lease_checked = Clock::now();
+      }
+      absl::StatusOr<bool> more = s->Next(&ev);
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      const auto type = static_cast<binlog::EventType>(ev.header.type);
+      progress.Tick(s->file(), s->position(), sched.queued_jobs());
+      reader_pos = s->position();
+      if (reader_file != s->file()) reader_file = s->file();
+      if (type == binlog::EventType::kHeartbeat) {
+        RETURN_IF_ERROR(flush());  // the source is idle: do not hold a partial batch
+        continue;
+      }
+      if (IsStreamArtificial(ev)) continue;
+      RETURN_IF_ERROR(s->Decode(ev, &decoded));
+      std::unique_ptr<replicate::Transaction> t;
+      RETURN_IF_ERROR(assembler.Add(ev, decoded, s->format(), s->file(), &t));
+      if (t == nullptr) continue;
+      if (t->part != 0) {
+        if (t->last_part) ++result->source_txns;
+        RETURN_IF_ERROR(apply_part(*t));
+        continue;
+      }
+      ++result->source_txns;
+      if (passed(*t)) continue;
+      // Statement-based DML cannot be applied faithfully: refused by name before any of
+      // it is applied (the checkpoint stays before it).
+      RETURN_IF_ERROR(replicate::CheckNoStatementDml(*t, o.filter));
+      RETURN_IF_ERROR(writesets.Build(t.get(), lookup, o.filter));
+      spdlog::debug("{}: {} rows {} keys {} barrier {}", o.label, t->Name(), t->row_changes,
+                    t->keys.size(), t->barrier);
+      if (t->row_changes == 0 && !t->has_statements) {
+        ++result->skipped_filtered;
+        continue;
+      }
+      if (o.mode == ApplyMode::kCatchup && batch != nullptr && !batch->barrier &&
+          !t->barrier && batch->format == t->format && batch->server_id == t->server_id &&
+          batch->source_txns < o.batch_txns && batch->arena.size() < o.batch_bytes) {
+        Merge(batch.get(), std::move(t));
+        continue;
+      }
+      RETURN_IF_ERROR(flush());
+      batch = std::move(t);
+      if (o.mode == ApplyMode::kLive || batch->barrier) RETURN_IF_ERROR(flush());
+    }
+    RETURN_IF_ERROR(flush());
+    read_position = assembler.Position();
+    return absl::OkStatus();
+  }();
+
+  if (o.stop != nullptr && o.stop->load()) {
+    // SIGTERM/SIGINT: what is being applied commits, the queue is dropped (read again
+    // from the checkpoint next time), so the exit is bounded by the transactions in flight.
+    sched.Stop();
+  } else {
+    sched.Close();
+  }
+  // A lost source connection still lets the queued transactions commit (then the stream
+  // resumes from the checkpoint); any other reader error stops the workers.
+  if (!reader_status.ok() && !absl::IsUnavailable(reader_status)) sched.Abort(reader_status);
+  absl::Status drained = sched.Drain();
+  for (std::thread& w : workers) w.join();
+  if (o.progress_bar || o.until_caught_up) progress.Tick(reader_file, reader_pos, 0, true);
+  const Counts run = shared.Run();
+  result->applied_txns += run.applied_txns;
+  result->target_commits += run.target_commits;
+  result->rows += run.rows;
+  result->missing_rows += run.missing_rows;
+  result->retries += run.retries;
+  result->conflicts += run.conflicts;
+  if (const uint64_t n = run.target_commits; n > 0) {
+    spdlog::info("{}: per target transaction, over {} workers: applying {} us, waiting for the "
+                 "commit turn {} us, COMMIT {} us",
+                 o.label, o.workers, run.apply_us / n, run.commit_wait_us / n, run.commit_us / n);
+  }
+  if (!read_position.empty() && drained.ok()) result->read_position = read_position;
+  {
+    std::lock_guard lock(shared.mu);
+    if (!shared.applied_position.empty()) result->end_position = shared.applied_position;
+  }
+  if (!reader_status.ok()) return reader_status;
+  return drained;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> NativeStartPosition(Connection& source, Connection& target) {
+  ASSIGN_OR_RETURN(auto src, source.QueryValue("SELECT @@global.gtid_binlog_pos"));
+  ASSIGN_OR_RETURN(auto slave, target.QueryValue("SELECT @@global.gtid_slave_pos"));
+  ASSIGN_OR_RETURN(auto binlog, target.QueryValue("SELECT @@global.gtid_binlog_pos"));
+  ASSIGN_OR_RETURN(MariaDbGtidPos src_pos, ParseMariaDbGtidPos(src.value_or("")));
+  ASSIGN_OR_RETURN(MariaDbGtidPos slave_pos, ParseMariaDbGtidPos(slave.value_or("")));
+  ASSIGN_OR_RETURN(MariaDbGtidPos binlog_pos, ParseMariaDbGtidPos(binlog.value_or("")));
+  MariaDbGtidPos start;
+  for (const MariaDbGtid& s : src_pos) {
+    const MariaDbGtid* found = nullptr;
+    for (const MariaDbGtid& g : slave_pos) {
+      if (g.domain_id == s.domain_id) found = &g;
+    }
+    if (found == nullptr) {
+      for (const MariaDbGtid& g : binlog_pos) {
+        if (g.domain_id == s.domain_id) found = &g;
+      }
+    }
+    if (found == nullptr) continue;  // the target has nothing of this domain: all of it
+    start.push_back(found->seq_no > s.seq_no ? s : *found);
+  }
+  return FormatMariaDbGtidPos(start);
+}
+
+absl::StatusOr<ReplicateResult> Replicate(const ReplicateOptions& options) {
+  ReplicateResult result;
+  const auto t0 = Clock::now();
+  int failures = 0;
+  std::unique_ptr<StreamLease> lease;
+  for (;;) {
+    const auto run_start = Clock::now();
+    const uint64_t applied_before = result.applied_txns;
+    absl::Status st = RunOnce(options, &result, &lease);
+    if (st.ok()) break;
+    const bool stopping = options.stop != nullptr && options.stop->load();
+    // Retry only a stream that once started: a server unreachable at the start is an error
+    // to report at once (wrong host, wrong port), not a connection to wait for.
+    const bool started = !result.start_position.empty();
+    // A run that applied something, or lasted, was a success: the next drop starts the
+    // count and the backoff afresh.
+    if (result.applied_txns > applied_before || Clock::now() - run_start > std::chrono::seconds(30)) {
+      failures = 0;
+    }
+    if (!absl::IsUnavailable(st) || stopping || !started || failures >= options.max_reconnects) {
+      return st;
+    }
+    ++failures;
+    ++result.reconnects;
+    const int delay_ms = std::min(200 << std::min(failures - 1, 5), 5000);
+    spdlog::warn("{}: {}; resuming from the checkpoint in {} ms", options.label, st.message(),
+                 delay_ms);
+    for (int slept = 0; slept < delay_ms && !(options.stop != nullptr && options.stop->load());
+         slept += 50) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a stop ends the wait
+    }
+  }
+  result.seconds = SecondsSince(t0);
+  return result;
+}
+
+}  // namespace binsync

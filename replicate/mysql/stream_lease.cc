@@ -1,0 +1,142 @@
+#include "replicate/mysql/stream_lease.h"
+
+#include <unistd.h>
+
+#include <utility>
+
+#include "util/status_macros.h"
+#include "util/strings.h"
+#include "mysql/statement.h"
+#include "spdlog/spdlog.h"
+
+namespace binsync {
+namespace {
+
+std::string HolderDescription() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return StrCat("binsync pid ", getpid(), " on ", host[0] != '\0' ? host : "an unknown host");
+}
+
+}  // namespace
+
+StreamLease::StreamLease(ConnectOptions target, std::string stream, uint32_t source_server_id,
+                         bool check_native)
+    : target_(std::move(target)),
+      stream_(std::move(stream)),
+      lock_(StrCat("binsync.stream.", stream_)),
+      source_server_id_(source_server_id),
+      check_native_(check_native) {}
+
+StreamLease::~StreamLease() { Release(); }
+
+void StreamLease::Release() {
+  if (held_ && conn_.raw() != nullptr) {
+    (void)conn_.Execute(StrCat("DO RELEASE_LOCK(", conn_.QuoteLiteral(lock_), ")"));
+  }
+  held_ = false;
+  conn_ = Connection();
+}
+
+absl::Status StreamLease::Ensure() {
+  if (held_ && conn_.raw() != nullptr) {
+    // Still ours? (The server frees the lock with the connection that held it.)
+    absl::StatusOr<std::optional<std::string>> mine = conn_.QueryValue(
+        StrCat("SELECT IS_USED_LOCK(", conn_.QuoteLiteral(lock_), ") = CONNECTION_ID()"));
+    if (mine.ok() && mine->value_or("0") == "1") return absl::OkStatus();
+    spdlog::warn("{}: the lease of stream {} was lost with its connection{}; taking it again",
+                 target_.uri.Endpoint(), stream_,
+                 mine.ok() ? "" : StrCat(" (", mine.status().message(), ")"));
+    held_ = false;
+  }
+  conn_ = Connection();
+  ASSIGN_OR_RETURN(conn_, Connection::Open(target_));
+  return Take();
+}
+
+absl::Status StreamLease::RefuseNativeReplication() {
+  absl::StatusOr<ResultSet> channels = conn_.Query("SHOW ALL SLAVES STATUS");
+  if (!channels.ok()) return absl::OkStatus();  // not MariaDB, or no privilege: cannot tell
+  for (size_t r = 0; r < channels->rows().size(); ++r) {
+    const std::string master_id = channels->Get(r, "Master_Server_Id").value_or("0");
+    const std::string sql_running = channels->Get(r, "Slave_SQL_Running").value_or("No");
+    if (master_id != std::to_string(source_server_id_) || !EqualsIgnoreCase(sql_running, "Yes")) {
+      continue;
+    }
+    const std::string name = channels->Get(r, "Connection_name").value_or("");
+    return absl::FailedPreconditionError(StrCat(
+        conn_.endpoint(), ": its own replication", name.empty() ? "" : StrCat(" channel '", name, "'"),
+        " already applies server_id ", source_server_id_,
+        " (Slave_SQL_Running: Yes); binsync would apply every transaction a second time: "
+        "STOP SLAVE", name.empty() ? "" : StrCat(" '", name, "'"),
+        " on the target first, or let native replication do it"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamLease::Take() {
+  if (check_native_) RETURN_IF_ERROR(RefuseNativeReplication());
+  const std::string lock = conn_.QuoteLiteral(lock_);
+  ASSIGN_OR_RETURN(std::optional<std::string> got,
+                   conn_.QueryValue(StrCat("SELECT GET_LOCK(", lock, ", 0)")));
+  if (got.value_or("0") != "1") {
+    // Who holds it: the row its holder wrote, else the server's process list.
+    ASSIGN_OR_RETURN(std::optional<std::string> holder_conn,
+                     conn_.QueryValue(StrCat("SELECT IS_USED_LOCK(", lock, ")")));
+    std::string holder;
+    if (holder_conn.has_value()) {
+      // The row its holder wrote (none when the holder is not a binsync, or the table does
+      // not exist yet: then the process list says who).
+      absl::StatusOr<PreparedStatement> st = PreparedStatement::Prepare(
+          conn_,
+          "SELECT CONCAT(holder, ' since ', since) FROM `binsync`.`lease` "
+          "WHERE stream = ? AND connection_id = ?");
+      const Param p[] = {{stream_, ParamType::kText}, {*holder_conn, ParamType::kUnsigned}};
+      if (st.ok()) {
+        (void)st->Query(p, [&](const RowValues& row) {
+          holder = std::string(row[0].value_or(""));
+          return absl::OkStatus();
+        });
+      }
+      if (holder.empty()) {
+        absl::StatusOr<std::optional<std::string>> who = conn_.QueryValue(StrCat(
+            "SELECT CONCAT(USER, '@', HOST) FROM information_schema.PROCESSLIST WHERE ID = ",
+            *holder_conn));
+        holder = who.ok() && who->has_value() ? StrCat("a session of ", **who) : "a session";
+      }
+      StrAppend(&holder, " (connection ", *holder_conn, ")");
+    }
+    return absl::FailedPreconditionError(StrCat(
+        conn_.endpoint(), ": stream ", stream_, " is already being applied by ",
+        holder.empty() ? "another session (it just ended: run again)" : holder,
+        "; one binsync per source and target: stop the other one (a killed binsync "
+        "releases it by itself)"));
+  }
+  held_ = true;
+  // Bookkeeping, unlogged: it describes this server's sessions, not data.
+  const std::string holder = HolderDescription();
+  absl::Status st = conn_.Execute(
+      "SET SESSION sql_log_bin = 0;"
+      "CREATE DATABASE IF NOT EXISTS `binsync`;"
+      "CREATE TABLE IF NOT EXISTS `binsync`.`lease` ("
+      " `stream` VARCHAR(191) NOT NULL PRIMARY KEY, `holder` VARCHAR(512) NOT NULL,"
+      " `connection_id` BIGINT UNSIGNED NOT NULL,"
+      " `since` TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB");
+  if (st.ok()) {
+    ASSIGN_OR_RETURN(PreparedStatement up,
+                     PreparedStatement::Prepare(
+                         conn_,
+                         "REPLACE INTO `binsync`.`lease` (stream, holder, connection_id, since) "
+                         "VALUES (?, ?, CONNECTION_ID(), NOW(6))"));
+    const Param p[] = {{stream_, ParamType::kText}, {holder, ParamType::kText}};
+    st = up.Execute(p).status();
+  }
+  if (!st.ok()) {
+    // The lock is what excludes; the row only names the holder.
+    spdlog::warn("{}: could not record the holder of stream {}'s lease: {}", conn_.endpoint(),
+                 stream_, st.message());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace binsync

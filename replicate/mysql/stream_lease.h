@@ -1,0 +1,64 @@
+// One writer per replication stream: a lease held on the target, so that two binsync
+// processes (or binsync and the target's own replication) never apply the same source
+// to the same target at once.
+//
+// The lease is a named lock on the target (GET_LOCK('binsync.stream.<stream>')), held by a
+// connection of its own: the server releases it when that connection ends, so a binsync
+// killed with -9 (or a target restart) frees it without anyone cleaning up, and the next
+// binsync takes it over. Who holds it is written beside it, unlogged, in
+// `binsync.lease` (stream, holder "binsync pid P on host H", its connection id, since),
+// so a refused process names the holder. Lost with its connection (a network cut, a
+// target restart), it is taken again on reconnect, unless another process took it in
+// between: then this one stops.
+//
+// Acquire() also refuses a direction that the target's own replication applies: a
+// replication channel of the target whose master is this source (by server_id) with its
+// SQL thread running.
+#ifndef BINSYNC_REPLICATE_MYSQL_STREAM_LEASE_H_
+#define BINSYNC_REPLICATE_MYSQL_STREAM_LEASE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "mysql/connection.h"
+
+namespace binsync {
+
+class StreamLease {
+ public:
+  // `stream`: "from_server_<source id>", as the checkpoint names it. Nothing is held yet.
+  // `check_native`: also refuse when the target's native replication applies this source
+  // (off for leases that are not a replication stream, e.g. resync's own).
+  StreamLease(ConnectOptions target, std::string stream, uint32_t source_server_id,
+              bool check_native = true);
+
+  // Takes the lease, or confirms this process still holds it (reconnecting and taking it
+  // again when its connection was lost). FailedPrecondition naming the holder when another
+  // process holds it, or when the target's native replication applies this source;
+  // Unavailable when the target cannot be reached (the caller retries).
+  [[nodiscard]] absl::Status Ensure();
+  // Releases the lease (also done by the destructor, and by the server on disconnect).
+  void Release();
+  ~StreamLease();
+  StreamLease(const StreamLease&) = delete;
+  StreamLease& operator=(const StreamLease&) = delete;
+
+  [[nodiscard]] const std::string& lock_name() const { return lock_; }
+
+ private:
+  absl::Status Take();
+  absl::Status RefuseNativeReplication();
+
+  ConnectOptions target_;
+  std::string stream_, lock_;
+  uint32_t source_server_id_;
+  bool check_native_;
+  Connection conn_;  // holds the lock while open
+  bool held_ = false;
+};
+
+}  // namespace binsync
+
+#endif  // BINSYNC_REPLICATE_MYSQL_STREAM_LEASE_H_

@@ -1,0 +1,2 @@
+#include "other/other.h"
+int Allowed() { return Other(); }

@@ -1,0 +1,2 @@
+#include "other/other.h"
+int Lonely() { return Other(); }

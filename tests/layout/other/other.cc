@@ -1,0 +1,1 @@
+int Other() { return 1; }

@@ -1,0 +1,2 @@
+#include <mysql.h>
+int Pure() { return 0; }

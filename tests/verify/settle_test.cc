@@ -1,0 +1,117 @@
+#include "verify/settle.h"
+
+#include "gtest/gtest.h"
+
+namespace binsync {
+namespace {
+
+RowReads Reads(bool previous, bool unchanged, CatchUp a = CatchUp::kCaughtUp,
+               CatchUp b = CatchUp::kCaughtUp, bool last = false) {
+  return RowReads{previous, unchanged, a, b, last};
+}
+
+TEST(SettleRowTest, OneReadIsNeverEnough) {
+  EXPECT_EQ(SettleRow(Reads(false, false)), Settle::kWait);
+  EXPECT_EQ(SettleRow(Reads(false, false, CatchUp::kCaughtUp, CatchUp::kCaughtUp, true)),
+            Settle::kWait);
+}
+
+TEST(SettleRowTest, SameImagesAfterBothCaughtUpIsSettled) {
+  EXPECT_EQ(SettleRow(Reads(true, true)), Settle::kSettled);
+}
+
+// The false differences of the Trust issue: B had not applied A's writes within the wait,
+// the rows read the same twice, and they were reported. A stall that touches the row
+// leaves it unsettled, whatever the images.
+TEST(SettleRowTest, StalledSideWhoseBacklogTouchesTheRowIsUnsettled) {
+  for (bool unchanged : {true, false}) {
+    for (bool last : {true, false}) {
+      EXPECT_EQ(SettleRow(Reads(true, unchanged, CatchUp::kCaughtUp, CatchUp::kStalledTouched, last)),
+                Settle::kUnsettled);
+      EXPECT_EQ(SettleRow(Reads(true, unchanged, CatchUp::kStalledTouched, CatchUp::kCaughtUp, last)),
+                Settle::kUnsettled);
+    }
+  }
+}
+
+// A real difference beside a lag: nothing the stalled side lacks touches the row.
+TEST(SettleRowTest, StalledSideWhoseBacklogMissesTheRowStillSettles) {
+  EXPECT_EQ(SettleRow(Reads(true, true, CatchUp::kCaughtUp, CatchUp::kStalledUntouched)),
+            Settle::kSettled);
+  EXPECT_EQ(SettleRow(Reads(true, true, CatchUp::kStalledUntouched, CatchUp::kStalledUntouched)),
+            Settle::kSettled);
+}
+
+TEST(SettleRowTest, ARowThatKeepsChangingIsReadAgainThenUnsettled) {
+  EXPECT_EQ(SettleRow(Reads(true, false)), Settle::kWait);
+  EXPECT_EQ(SettleRow(Reads(true, false, CatchUp::kCaughtUp, CatchUp::kCaughtUp, true)),
+            Settle::kUnsettled);
+}
+
+using Verdict = CatchUpWatch::Verdict;
+
+TEST(CatchUpWatchTest, CaughtUpAtOnce) {
+  CatchUpWatch w(30);
+  EXPECT_EQ(w.Begin("1-1-10", 0), Verdict::kKeepWaiting);
+  EXPECT_EQ(w.Observe("1-1-10", true, 0.1), Verdict::kCaughtUp);
+}
+
+// A lagging replica keeps verify waiting as long as its position moves, however long
+// that takes; it stalls only after the budget without any progress.
+TEST(CatchUpWatchTest, WaitsWhileProgressingStallsAfterTheBudgetWithout) {
+  CatchUpWatch w(5);
+  EXPECT_EQ(w.Begin("1-1-10", 0), Verdict::kKeepWaiting);
+  for (int t = 1; t <= 60; ++t) {
+    EXPECT_EQ(w.Observe("1-1-" + std::to_string(10 + t), false, t), Verdict::kKeepWaiting) << t;
+  }
+  EXPECT_EQ(w.Observe("1-1-70", false, 64.9), Verdict::kKeepWaiting);
+  EXPECT_EQ(w.Observe("1-1-70", false, 65.0), Verdict::kStalled);
+}
+
+TEST(CatchUpWatchTest, AStallIsRememberedUntilThePositionMoves) {
+  CatchUpWatch w(2);
+  EXPECT_EQ(w.Begin("1-1-10", 0), Verdict::kKeepWaiting);
+  EXPECT_EQ(w.Observe("1-1-10", false, 1), Verdict::kKeepWaiting);
+  EXPECT_EQ(w.Observe("1-1-10", false, 2), Verdict::kStalled);
+  // The next chunk's wait: still at the same position, no second budget spent.
+  EXPECT_EQ(w.Begin("1-1-10", 100), Verdict::kStalled);
+  // It moved: a fresh budget from now.
+  EXPECT_EQ(w.Begin("1-1-11", 200), Verdict::kKeepWaiting);
+  EXPECT_EQ(w.Observe("1-1-11", false, 201.5), Verdict::kKeepWaiting);
+  EXPECT_EQ(w.Observe("1-1-11", false, 202), Verdict::kStalled);
+}
+
+// A side idle for long (caught up, position unchanged) starts each wait with a full budget.
+TEST(CatchUpWatchTest, IdleTimeBeforeAWaitDoesNotCount) {
+  CatchUpWatch w(2);
+  EXPECT_EQ(w.Begin("1-1-10", 0), Verdict::kKeepWaiting);
+  EXPECT_EQ(w.Observe("1-1-10", true, 0), Verdict::kCaughtUp);
+  EXPECT_EQ(w.Begin("1-1-10", 1000), Verdict::kKeepWaiting);
+  EXPECT_EQ(w.Observe("1-1-10", false, 1001), Verdict::kKeepWaiting);
+  EXPECT_EQ(w.Observe("1-1-10", true, 1001.5), Verdict::kCaughtUp);
+}
+
+TEST(InFlightRowsTest, RowsByKeyAndConservativeCases) {
+  InFlightRows f;
+  EXPECT_TRUE(f.empty());
+  f.AddRow("d.t", {"5"});
+  f.AddRow("d.s", {"Abc  "});
+  EXPECT_FALSE(f.empty());
+  EXPECT_TRUE(f.Touches("d.t", {"5"}));
+  EXPECT_FALSE(f.Touches("d.t", {"6"}));
+  EXPECT_FALSE(f.Touches("d.other", {"5"}));
+  // A case-insensitive unique index holds 'abc' and 'ABC ' as one row.
+  EXPECT_TRUE(f.Touches("d.s", {"abc"}));
+  EXPECT_FALSE(f.Touches("d.s", {"abd"}));
+  // Past ASCII the charset and collation decide: touched.
+  EXPECT_TRUE(f.Touches("d.s", {"caf\xc3\xa9"}));
+  f.AddRow("d.u", {"caf\xe9"});
+  EXPECT_TRUE(f.Touches("d.u", {"zzz"}));
+  f.AddTable("d.w");
+  EXPECT_TRUE(f.Touches("d.w", {"1"}));
+  f.AddEverything();
+  EXPECT_TRUE(f.Touches("d.other", {"5"}));
+}
+
+}  // namespace
+}  // namespace binsync

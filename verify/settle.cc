@@ -1,0 +1,96 @@
+#include "verify/settle.h"
+
+namespace binsync {
+namespace {
+
+// The form under which two key values a unique index may consider equal compare equal
+// (ASCII folded, trailing spaces dropped); false when a byte is past ASCII (collations
+// and charsets decide then: the caller treats the key as touched).
+bool Fold(std::string_view v, std::string* out) {
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  out->clear();
+  for (char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) return false;
+    out->push_back(u >= 'A' && u <= 'Z' ? static_cast<char>(u - 'A' + 'a') : c);
+  }
+  return true;
+}
+
+bool FoldKey(const std::vector<std::string>& key, std::vector<std::string>* out) {
+  out->resize(key.size());
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (!Fold(key[i], &(*out)[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* SettleName(Settle s) {
+  switch (s) {
+    case Settle::kWait: return "wait";
+    case Settle::kSettled: return "settled";
+    case Settle::kUnsettled: return "unsettled";
+  }
+  return "?";
+}
+
+Settle SettleRow(const RowReads& r) {
+  // One read says nothing about what is still on its way.
+  if (!r.have_previous) return Settle::kWait;
+  // What a stalled side lacks may still change the row: no verdict is possible.
+  if (r.a == CatchUp::kStalledTouched || r.b == CatchUp::kStalledTouched) {
+    return Settle::kUnsettled;
+  }
+  // Same images, with everything that could change them applied in between (or known
+  // not to touch the row): the difference is real.
+  if (r.unchanged) return Settle::kSettled;
+  // The row changed between the reads: live writes on it. Read it again, while allowed.
+  return r.last_attempt ? Settle::kUnsettled : Settle::kWait;
+}
+
+CatchUpWatch::Verdict CatchUpWatch::Begin(std::string_view applied, double now_s) {
+  if (stalled_ && applied == last_) return Verdict::kStalled;
+  stalled_ = false;
+  last_ = std::string(applied);
+  progress_at_s_ = now_s;
+  return Verdict::kKeepWaiting;
+}
+
+CatchUpWatch::Verdict CatchUpWatch::Observe(std::string_view applied, bool reached,
+                                            double now_s) {
+  if (applied != last_) {
+    last_ = std::string(applied);
+    progress_at_s_ = now_s;
+  }
+  if (reached) {
+    stalled_ = false;
+    return Verdict::kCaughtUp;
+  }
+  if (now_s - progress_at_s_ >= budget_s_) {
+    stalled_ = true;
+    return Verdict::kStalled;
+  }
+  return Verdict::kKeepWaiting;
+}
+
+void InFlightRows::AddRow(const std::string& table, const std::vector<std::string>& key) {
+  std::vector<std::string> folded;
+  if (!FoldKey(key, &folded)) {
+    loose_.insert(table);
+    return;
+  }
+  keys_[table].insert(std::move(folded));
+}
+
+bool InFlightRows::Touches(const std::string& table, const std::vector<std::string>& key) const {
+  if (everything_ || whole_.contains(table) || loose_.contains(table)) return true;
+  const auto it = keys_.find(table);
+  if (it == keys_.end()) return false;
+  std::vector<std::string> folded;
+  if (!FoldKey(key, &folded)) return true;
+  return it->second.contains(folded);
+}
+
+}  // namespace binsync
