@@ -176,7 +176,9 @@ absl::Status InitDatadir(const SandboxOptions& o, int index) {
     const std::string out = r->out + r->err;
     return absl::InternalError(StrCat("sandbox node", index, " (127.0.0.1:", o.base_port + index - 1,
                                       "): mariadb-install-db failed (exit ", r->exit_code, "): ",
-                                      out.substr(out.size() > 1500 ? out.size() - 1500 : 0)));
+                                      out.substr(0, 600), " ... its server log ",
+                                      (node / "mariadbd.log").string(), " ends: ",
+                                      LogTail(node / "mariadbd.log", 20)));
   }
   return absl::OkStatus();
 }

@@ -78,7 +78,31 @@ void SandboxServers::StartStopped() {
   servers_ = *std::move(servers);
 }
 
+namespace {
+// After a failure, a server that crashed or refused something says why in its error log,
+// which the destructor is about to delete: print the end of every log that reports an
+// error, so a CI failure names the server's own cause (a crash under load, a refused start).
+void PrintServerLogsOnFailure(const std::vector<SandboxServer>& servers) {
+  if (!::testing::Test::HasFailure()) return;
+  for (const SandboxServer& server : servers) {
+    std::ifstream in(server.log());
+    std::vector<std::string> lines;
+    bool worth = false;
+    for (std::string line; std::getline(in, line);) {
+      worth |= line.find("[ERROR]") != std::string::npos ||
+               line.find("got signal") != std::string::npos;
+      lines.push_back(std::move(line));
+    }
+    if (!worth) continue;
+    const size_t from = lines.size() > 60 ? lines.size() - 60 : 0;
+    std::fprintf(stderr, "--- last lines of %s ---\n", server.log().c_str());
+    for (size_t i = from; i < lines.size(); ++i) std::fprintf(stderr, "%s\n", lines[i].c_str());
+  }
+}
+}  // namespace
+
 SandboxServers::~SandboxServers() {
+  PrintServerLogsOnFailure(servers_);
   if (!dir_.empty()) {
     const absl::Status st = SandboxDown(dir_);
     EXPECT_TRUE(st.ok()) << st;
