@@ -74,6 +74,10 @@ std::string MyCnf(const SandboxOptions& o, int index, uint16_t port) {
       "socket=", (node / "mariadbd.sock").string(), "\n",
       "pid-file=", (node / "mariadbd.pid").string(), "\n",
       "log-error=", (node / "mariadbd.log").string(), "\n",
+      // Its own temporary directory: a starting server deletes every #sql* file in its
+      // tmpdir as its own leftovers, so servers sharing /tmp delete each other's temporary
+      // tables (seen as install-db failing and servers crashing when several start at once).
+      "tmpdir=", (node / "tmp").string(), "\n",
       "port=", port, "\n",
       "bind-address=127.0.0.1\n"
       "skip-name-resolve\n"
@@ -311,7 +315,7 @@ absl::StatusOr<std::vector<SandboxServer>> SandboxUp(const SandboxOptions& o) {
       }
     }
     if (!running) {
-      fs::create_directories(s.node_dir, ec);
+      fs::create_directories(s.node_dir / "tmp", ec);
       RETURN_IF_ERROR(WriteFile(s.node_dir / "my.cnf", MyCnf(opts, i, s.port),
                                 fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read));
       const bool fresh = !fs::exists(s.node_dir / "data" / "mysql");
