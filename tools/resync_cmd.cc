@@ -63,9 +63,7 @@ RunFn RegisterResync(CLI::App& app, const GlobalOptions& g) {
     ResyncOptions ro;
     ro.from = *from;
     ro.to = *to;
-    ro.conflicts = o->conflicts == "from-wins"     ? ConflictPolicy::kFromWins
-                   : o->conflicts == "newest-wins" ? ConflictPolicy::kNewestWins
-                                                   : ConflictPolicy::kReport;
+    ro.conflicts = ParsePolicy(o->conflicts).value_or(ConflictPolicy::kReport);
     ro.handback = o->handback == "none" ? Handback::kNone : Handback::kNative;
     ro.dry_run = o->dry_run;
     ro.full_verify = o->full_verify;

@@ -48,7 +48,19 @@ struct KeyLog {
 
   void Record(const schema::TableInfo& info, const std::string& table, const binlog::RowImage& img,
               uint32_t timestamp);
+  // The last logged change of the conflict's row; nullopt when none (or no key hash).
+  [[nodiscard]] std::optional<uint32_t> LastChange(const Conflict& c) const {
+    if (!c.has_key_hash) return std::nullopt;
+    auto it = last_change.find(c.key_hash);
+    if (it == last_change.end()) return std::nullopt;
+    return it->second;
+  }
 };
+
+ConflictDecision ToDecision(const PolicyDecision& d) {
+  return {d.action == RowAction::kOverwrite ? ConflictAction::kOverwrite : ConflictAction::kKeep,
+          std::string(d.resolution)};
+}
 
 void KeyLog::Record(const schema::TableInfo& info, const std::string& table,
                     const binlog::RowImage& img, uint32_t timestamp) {
@@ -199,18 +211,6 @@ absl::StatusOr<bool> AlreadyHandedBack(Connection& replica, const std::string& p
   ASSIGN_OR_RETURN(MariaDbGtidPos slave, ParseMariaDbGtidPos(facts.gtid_slave_pos));
   ASSIGN_OR_RETURN(MariaDbGtidPos wanted, ParseMariaDbGtidPos(position));
   return GtidReached(slave, wanted);
-}
-
-std::string_view PolicyName(ConflictPolicy p) {
-  switch (p) {
-    case ConflictPolicy::kReport:
-      return "report";
-    case ConflictPolicy::kFromWins:
-      return "from-wins";
-    case ConflictPolicy::kNewestWins:
-      return "newest-wins";
-  }
-  return "report";
 }
 
 // A new run's id: UTC start time and pid ("20260101-120000-4242").
@@ -408,33 +408,9 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
   t0 = Clock::now();
   auto resolver = [&](bool into_to) {
     return [&, into_to](const Conflict& c) {
-      ConflictDecision d;
-      switch (o.conflicts) {
-        case ConflictPolicy::kReport:
-          d.resolution = "left alone (report)";
-          break;
-        case ConflictPolicy::kFromWins:
-          d.action = into_to ? ConflictAction::kOverwrite : ConflictAction::kKeep;
-          d.resolution = into_to ? "--to's row overwritten with --from's change"
-                                 : "--from's row kept";
-          break;
-        case ConflictPolicy::kNewestWins: {
-          // The other side's last change of this row; unknown (a change outside the
-          // binlog) counts as older than a logged one only when it is --to's.
-          const KeyLog& other = into_to ? to_keys : from_keys;
-          auto it = c.has_key_hash ? other.last_change.find(c.key_hash) : other.last_change.end();
-          bool newer;
-          if (it == other.last_change.end()) {
-            newer = into_to;  // no logged change on the other side: --from wins
-          } else {
-            newer = into_to ? c.timestamp >= it->second : c.timestamp > it->second;
-          }
-          d.action = newer ? ConflictAction::kOverwrite : ConflictAction::kKeep;
-          d.resolution = newer ? "overwritten with the newer change" : "newer row kept";
-          break;
-        }
-      }
-      return d;
+      const KeyLog& receiver = into_to ? to_keys : from_keys;
+      return ToDecision(Decide(o.conflicts, {into_to ? Side::kTo : Side::kFrom, c.timestamp,
+                                             receiver.LastChange(c)}));
     };
   };
   auto stream = [&](const ConnectOptions& src, const ConnectOptions& dst, const std::string& start,

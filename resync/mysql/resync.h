@@ -31,10 +31,10 @@
 #include "mysql/binlog_stream.h"
 #include "mysql/connection.h"
 #include "replicate/mysql/replicator.h"
+#include "resync/policies.h"
 
 namespace binsync {
 
-enum class ConflictPolicy { kReport, kFromWins, kNewestWins };
 enum class Handback { kNative, kNone };
 
 struct ResyncOptions {
