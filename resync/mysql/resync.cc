@@ -213,6 +213,10 @@ absl::StatusOr<bool> AlreadyHandedBack(Connection& replica, const std::string& p
   return GtidReached(slave, wanted);
 }
 
+AppliedCounts Applied(const ReplicateResult& res) {
+  return {res.applied_txns, res.rows, res.target_commits, res.seconds, res.read_position};
+}
+
 // A new run's id: UTC start time and pid ("20260101-120000-4242").
 std::string NewRunId() {
   const std::time_t now = std::time(nullptr);
@@ -244,10 +248,6 @@ absl::Status Save(Connection& from, Connection& to, const ResyncRun& run) {
 
 }  // namespace
 
-bool ResyncReport::clean() const {
-  if (dry_run) return predicted_conflicts.empty();
-  return verified && verify_final.consistent();
-}
 
 namespace {
 absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stopped_native);
@@ -465,16 +465,16 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
     }
     if (!res_ft.ok()) return res_ft.status();
     if (!res_tf.ok()) return res_tf.status();
-    r.applied_to_to = *res_ft;
-    r.applied_to_from = *res_tf;
+    r.applied_to_to = Applied(*res_ft);
+    r.applied_to_from = Applied(*res_tf);
     auto pos_or_current = [](const ReplicateResult& res,
                              Connection& peer) -> absl::StatusOr<std::string> {
       if (!res.read_position.empty()) return res.read_position;
       ASSIGN_OR_RETURN(auto cur, peer.QueryValue("SELECT @@global.gtid_binlog_pos"));
       return cur.value_or("");
     };
-    ASSIGN_OR_RETURN(run.into_to.read_through, pos_or_current(r.applied_to_to, from));
-    ASSIGN_OR_RETURN(run.into_from.read_through, pos_or_current(r.applied_to_from, to));
+    ASSIGN_OR_RETURN(run.into_to.read_through, pos_or_current(*res_ft, from));
+    ASSIGN_OR_RETURN(run.into_from.read_through, pos_or_current(*res_tf, to));
     run.step = ResyncStep::kCaughtUp;
     RETURN_IF_ERROR(Save(from, to, run));
   }
@@ -483,7 +483,8 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
   ASSIGN_OR_RETURN(std::vector<StoredConflict> into_from, LoadConflicts(from, run.id));
   for (const std::vector<StoredConflict>* list : {&into_to, &into_from}) {
     for (const StoredConflict& c : *list) {
-      r.conflicts.push_back({c.conflict, c.into_to ? dir_ft : dir_tf, c.resolution});
+      r.conflicts.push_back({c.conflict.table, c.conflict.key, c.conflict.kind, c.conflict.txn,
+                             c.into_to ? dir_ft : dir_tf, c.resolution});
     }
   }
   r.step_seconds["catch up"] = SecondsSince(t0);
@@ -542,7 +543,7 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
     std::set<std::string> tables;
     for (const auto& [t, n] : r.to_lacks.table_rows) tables.insert(t);
     for (const auto& [t, n] : r.from_lacks.table_rows) tables.insert(t);
-    for (const ResolvedConflict& c : r.conflicts) tables.insert(c.conflict.table);
+    for (const ReportedConflict& c : r.conflicts) tables.insert(c.table);
     vo.tables.assign(tables.begin(), tables.end());
     // Only the touched rows of tables with a usable primary key: the verify grows with the
     // damage, not with the data.
@@ -572,119 +573,5 @@ absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stoppe
   return r;
 }
 }  // namespace
-
-std::string ResyncReportText(const ResyncReport& r) {
-  std::string out;
-  StrAppend(&out, "resync ", r.from, " (from, authoritative) -> ", r.to, " (to)",
-            r.run_id.empty() ? "" : StrCat(", run ", r.run_id), "\n");
-  if (!r.resumed_message.empty() && !r.dry_run) {
-    StrAppend(&out, r.resumed_message,
-              ": its plan and the conflicts it met are kept; the applied counts below are this "
-              "run's part\n");
-  }
-  if (!r.from_errors.empty()) StrAppend(&out, "  ", r.from, " replication: ", r.from_errors, "\n");
-  if (!r.to_errors.empty()) StrAppend(&out, "  ", r.to, " replication: ", r.to_errors, "\n");
-  for (const StreamPlan* p : {&r.to_lacks, &r.from_lacks}) {
-    StrAppend(&out, "plan ", p->direction, ": ", p->transactions, " transactions, ", p->rows,
-              " rows", p->transactions ? StrCat(", GTIDs ", p->first_gtid, " .. ", p->last_gtid)
-                                       : std::string(),
-              " (after ", p->start.empty() ? "the beginning" : p->start, ")",
-              p->purged ? " [binlog purged]" : "", "\n");
-    for (const auto& [t, n] : p->table_rows) StrAppend(&out, "    ", t, ": ", n, " rows\n");
-  }
-  StrAppend(&out, "rows changed on both sides: ", r.predicted_conflicts.size(), "\n");
-  constexpr size_t kListed = 50;  // the JSON report lists everything
-  for (size_t i = 0; i < r.predicted_conflicts.size() && i < kListed; ++i) {
-    StrAppend(&out, "    ", r.predicted_conflicts[i], "\n");
-  }
-  if (r.predicted_conflicts.size() > kListed) {
-    StrAppend(&out, "    ... and ", r.predicted_conflicts.size() - kListed,
-              " more (--format json lists them all)\n");
-  }
-  if (r.dry_run) {
-    for (const std::string& n : r.notes) StrAppend(&out, "note: ", n, "\n");
-    out += "dry run: nothing was changed\n";
-    return out;
-  }
-  for (const auto* a : {&r.applied_to_to, &r.applied_to_from}) {
-    StrAppend(&out, "applied ", a == &r.applied_to_to ? r.from + " -> " + r.to : r.to + " -> " + r.from,
-              ": ", a->applied_txns, " transactions, ", a->rows, " rows in ", a->target_commits,
-              " target commits\n");
-  }
-  StrAppend(&out, "conflicts: ", r.conflicts.size(), "\n");
-  for (size_t i = 0; i < r.conflicts.size(); ++i) {
-    const ResolvedConflict& c = r.conflicts[i];
-    if (i == kListed) {
-      StrAppend(&out, "    ... and ", r.conflicts.size() - kListed,
-                " more (--format json lists them all)\n");
-      break;
-    }
-    StrAppend(&out, "    ", c.conflict.table, " ", c.conflict.key, ": ", c.conflict.kind, " (",
-              c.direction, ", ", c.conflict.txn, "): ", c.resolution, "\n");
-  }
-  StrAppend(&out, "hand back: ", r.handback, "\n");
-  if (r.verified) {
-    StrAppend(&out, "verify: ", r.verify_first.tables.size(), " tables, ",
-              r.verify_first.consistent() ? "identical" : "differences found");
-    if (r.repaired_rows > 0) StrAppend(&out, "; repaired ", r.repaired_rows, " rows from --from");
-    StrAppend(&out, "; final: ", r.verify_final.consistent() ? "identical" : "DIFFERENT", "\n");
-    if (!r.verify_final.consistent()) out += ReportTable(r.verify_final);
-  }
-  for (const std::string& n : r.notes) StrAppend(&out, "note: ", n, "\n");
-  out += "time:";
-  for (const char* step : {"inspect", "plan", "catch up", "hand back", "verify"}) {
-    auto it = r.step_seconds.find(step);
-    if (it != r.step_seconds.end()) out += fmt::format(" {} {:.2f} s,", step, it->second);
-  }
-  out.back() = '\n';
-  return out;
-}
-
-std::string ResyncReportJson(const ResyncReport& r) {
-  nlohmann::json j;
-  j["from"] = r.from;
-  j["to"] = r.to;
-  j["dry_run"] = r.dry_run;
-  j["run"] = r.run_id;
-  j["resumed"] = r.resumed_step.empty() || r.dry_run
-                     ? nlohmann::json(nullptr)
-                     : nlohmann::json{{"run", r.run_id}, {"from_step", r.resumed_step}};
-  j["clean"] = r.clean();
-  auto plan = [](const StreamPlan& p) {
-    nlohmann::json x;
-    x["direction"] = p.direction;
-    x["start"] = p.start;
-    x["transactions"] = p.transactions;
-    x["rows"] = p.rows;
-    x["first_gtid"] = p.first_gtid;
-    x["last_gtid"] = p.last_gtid;
-    x["tables"] = p.table_rows;
-    x["purged"] = p.purged;
-    return x;
-  };
-  j["plan"] = {plan(r.to_lacks), plan(r.from_lacks)};
-  j["rows_changed_on_both_sides"] = r.predicted_conflicts;
-  auto applied = [](const ReplicateResult& a) {
-    return nlohmann::json{{"transactions", a.applied_txns}, {"rows", a.rows},
-                          {"target_commits", a.target_commits}, {"seconds", a.seconds},
-                          {"read_through", a.read_position}};
-  };
-  j["applied"] = {applied(r.applied_to_to), applied(r.applied_to_from)};
-  nlohmann::json conflicts = nlohmann::json::array();
-  for (const ResolvedConflict& c : r.conflicts) {
-    conflicts.push_back({{"table", c.conflict.table}, {"key", c.conflict.key},
-                         {"kind", c.conflict.kind}, {"direction", c.direction},
-                         {"transaction", c.conflict.txn}, {"resolution", c.resolution}});
-  }
-  j["conflicts"] = conflicts;
-  j["handback"] = r.handback;
-  j["verify"] = {{"done", r.verified},
-                 {"identical_before_repair", r.verify_first.consistent()},
-                 {"repaired_rows", r.repaired_rows},
-                 {"identical", r.verify_final.consistent()}};
-  j["seconds"] = r.step_seconds;
-  j["notes"] = r.notes;
-  return j.dump();
-}
 
 }  // namespace binsync
