@@ -30,12 +30,11 @@
 #include "mysql/binlog_stream.h"
 #include "mysql/connection.h"
 #include "replicate/mysql/replicator.h"
+#include "resync/plan.h"
 #include "resync/policies.h"
 #include "resync/report.h"
 
 namespace binsync {
-
-enum class Handback { kNative, kNone };
 
 struct ResyncOptions {
   ConnectOptions from, to;
