@@ -1,5 +1,5 @@
 // binsync resync --from A --to B: bring the diverged master B back in line with A from the
-// divergence point, both writable, nothing either wrote thrown away (net/resync.h).
+// divergence point, both writable, nothing either wrote thrown away (resync/mysql/resync.h).
 // Exit 0 when the pair ends identical with replication handed back, 1 when conflicts were
 // left alone (--conflicts report) or differences remain, 2 on error.
 

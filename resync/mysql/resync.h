@@ -11,8 +11,9 @@
 //   4 hand back native replication both ways from exactly the positions read
 //   5 verify    the tables touched (all with full_verify), repair what still differs
 //               (changes made outside the binlog) from --from, verify again
-// Each step reached is recorded on both servers (net/resync_state.h); a rerun finishes an
-// interrupted run from there instead of planning afresh (core/resync/run_state.h).
+// Each step reached is recorded on both servers (resync/mysql/resync_state.h); a rerun
+// finishes an interrupted run from there instead of planning afresh (resync/run_state.h).
+// Every decision is taken by resync/plan.h and resync/policies.h; this runs the steps.
 // Verify runs after the hand-back on purpose: with replication running its rechecks
 // (MASTER_GTID_WAIT) tell live writes from real differences, and a repair never races a
 // write that native replication is about to deliver.

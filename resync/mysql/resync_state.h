@@ -1,4 +1,4 @@
-// Resync's run state on the servers (core/resync/run_state.h says what it holds and why).
+// Resync's run state on the servers (resync/run_state.h says what it holds and why).
 // Two tables in the `binsync` schema, beside the checkpoints:
 //
 //   binsync.resync_run       one row per run, the same on both servers (written --to first,
