@@ -1,14 +1,12 @@
 #include "resync/run_state.h"
 
-#include <array>
-#include <utility>
-
+#include "resync/name_table.h"
 #include "util/strings.h"
 
 namespace binsync {
 namespace {
 
-constexpr std::array<std::pair<ResyncStep, std::string_view>, 7> kSteps = {{
+constexpr NameTable<ResyncStep, 7> kSteps = {{
     {ResyncStep::kInspected, "inspected"},
     {ResyncStep::kPlanned, "planned"},
     {ResyncStep::kCatchingUp, "catching up"},
@@ -20,19 +18,9 @@ constexpr std::array<std::pair<ResyncStep, std::string_view>, 7> kSteps = {{
 
 }  // namespace
 
-std::string_view StepName(ResyncStep step) {
-  for (const auto& [s, name] : kSteps) {
-    if (s == step) return name;
-  }
-  return "unknown";
-}
+std::string_view StepName(ResyncStep step) { return NameIn(kSteps, step, "unknown"); }
 
-std::optional<ResyncStep> ParseStep(std::string_view name) {
-  for (const auto& [s, n] : kSteps) {
-    if (n == name) return s;
-  }
-  return std::nullopt;
-}
+std::optional<ResyncStep> ParseStep(std::string_view name) { return ValueIn(kSteps, name); }
 
 ResumeDecision DecideResume(const std::optional<ResyncRun>& latest, uint32_t from_id,
                             uint32_t to_id, std::string_view policy) {

@@ -1,5 +1,5 @@
 // binsync resync --from A --to B: bring the diverged master B back in line with A from the
-// divergence point, both writable, nothing either wrote thrown away (net/resync.h).
+// divergence point, both writable, nothing either wrote thrown away (resync/mysql/resync.h).
 // Exit 0 when the pair ends identical with replication handed back, 1 when conflicts were
 // left alone (--conflicts report) or differences remain, 2 on error.
 
@@ -63,9 +63,7 @@ RunFn RegisterResync(CLI::App& app, const GlobalOptions& g) {
     ResyncOptions ro;
     ro.from = *from;
     ro.to = *to;
-    ro.conflicts = o->conflicts == "from-wins"     ? ConflictPolicy::kFromWins
-                   : o->conflicts == "newest-wins" ? ConflictPolicy::kNewestWins
-                                                   : ConflictPolicy::kReport;
+    ro.conflicts = ParsePolicy(o->conflicts).value_or(ConflictPolicy::kReport);
     ro.handback = o->handback == "none" ? Handback::kNone : Handback::kNative;
     ro.dry_run = o->dry_run;
     ro.full_verify = o->full_verify;

@@ -4,72 +4,59 @@
 
 #include <chrono>
 #include <ctime>
+#include <map>
 #include <optional>
-#include <mutex>
-#include <set>
+#include <string>
 #include <thread>
-#include <tuple>
-#include <unordered_map>
 #include <utility>
-#include <variant>
+#include <vector>
 
 #include "gtid/mariadb_gtid.h"
-#include "resync/run_state.h"
-#include "topology/server_facts.h"
+#include "mysql/inspect.h"
+#include "mysql/native_replication.h"
+#include "mysql/schema_cache.h"
 #include "replicate/assembler.h"
+#include "replicate/mysql/stream_lease.h"
 #include "replicate/row_walker.h"
 #include "replicate/writeset.h"
+#include "resync/mysql/resync_state.h"
+#include "resync/plan.h"
+#include "resync/run_state.h"
+#include "topology/server_facts.h"
 #include "util/clock.h"
 #include "util/fault.h"
 #include "util/status_macros.h"
 #include "util/strings.h"
-#include "mysql/inspect.h"
-#include "mysql/native_replication.h"
-#include "resync/mysql/resync_state.h"
-#include "mysql/schema_cache.h"
-#include "replicate/mysql/stream_lease.h"
 #include "verify/mysql/verify_runner.h"
-#include "nlohmann/json.hpp"
-#include "spdlog/spdlog.h"
 
 namespace binsync {
 namespace {
 
-
-
-// Last change time per row (key hash), the row's name for messages, and the primary key
-// values of every touched row for the final verify (tables whose key cannot be written
-// as text here are verified whole).
-struct KeyLog {
-  std::unordered_map<uint64_t, uint32_t> last_change;
-  std::unordered_map<uint64_t, std::string> name;
-  std::map<std::string, VerifyOptions::RowKeys> touched;
-  std::set<std::string> whole;
-
-  void Record(const schema::TableInfo& info, const std::string& table, const binlog::RowImage& img,
-              uint32_t timestamp);
-};
-
-void KeyLog::Record(const schema::TableInfo& info, const std::string& table,
-                    const binlog::RowImage& img, uint32_t timestamp) {
-  if (!whole.contains(table)) {
+// Logs one row image of `table` into `changes`: its last change time (by key hash), its
+// name for messages, and its primary key values for the final verify (a table whose key
+// cannot be written as text is verified whole).
+void RecordRow(const schema::TableInfo& info, const std::string& table,
+               const binlog::RowImage& img, uint32_t timestamp, RowChanges* changes) {
+  if (!changes->whole.contains(table)) {
     std::vector<std::string> key;
     if (replicate::PrimaryKeyText(info, img, &key)) {
-      VerifyOptions::RowKeys& rk = touched[table];
+      RowChanges::RowKeys& rk = changes->touched[table];
       if (rk.columns.empty()) {
         for (uint32_t c : info.unique_keys.front()) rk.columns.push_back(info.columns[c]);
       }
       rk.keys.push_back(std::move(key));
     } else {
-      whole.insert(table);  // a key binsync cannot write as text: verify the table whole
-      touched.erase(table);
+      changes->whole.insert(table);
+      changes->touched.erase(table);
     }
   }
   uint64_t h = 0;
   if (!replicate::RowKeyHash(info, img, &h)) return;
-  uint32_t& ts = last_change[h];
+  uint32_t& ts = changes->last_change[h];
   ts = std::max(ts, timestamp);
-  if (!name.contains(h)) name[h] = StrCat(table, " ", replicate::DescribeRowKey(info, img));
+  if (!changes->name.contains(h)) {
+    changes->name[h] = StrCat(table, " ", replicate::DescribeRowKey(info, img));
+  }
 }
 
 // Reads `source`'s binlog after `start` up to its current end, without applying
@@ -79,7 +66,7 @@ void KeyLog::Record(const schema::TableInfo& info, const std::string& table,
 absl::StatusOr<StreamPlan> Scan(const ConnectOptions& source, uint32_t target_id,
                                 uint32_t binsync_id, const std::string& start,
                                 const std::optional<std::string>& stop_at,
-                                const std::string& direction, KeyLog* keys) {
+                                const std::string& direction, RowChanges* changes) {
   StreamPlan plan;
   plan.direction = direction;
   plan.start = start;
@@ -147,7 +134,7 @@ absl::StatusOr<StreamPlan> Scan(const ConnectOptions& source, uint32_t target_id
           ++plan.rows;
           ++plan.table_rows[table];
           for (const binlog::RowImage* img : {b, a}) {
-            if (img != nullptr) keys->Record(*info, table, *img, t->timestamp);
+            if (img != nullptr) RecordRow(*info, table, *img, t->timestamp, changes);
           }
           return absl::OkStatus();
         },
@@ -156,19 +143,6 @@ absl::StatusOr<StreamPlan> Scan(const ConnectOptions& source, uint32_t target_id
   }
   plan.end = assembler.Position();
   return plan;
-}
-
-std::string Errors(const ServerFacts& f) {
-  std::string out;
-  for (const ReplicationChannel& ch : f.channels) {
-    if (ch.last_sql_errno != 0) {
-      StrAppend(&out, "SQL thread error ", ch.last_sql_errno, ": ", ch.last_sql_error, "; ");
-    }
-    if (ch.last_io_errno != 0) {
-      StrAppend(&out, "IO thread error ", ch.last_io_errno, ": ", ch.last_io_error, "; ");
-    }
-  }
-  return out;
 }
 
 // Restarts native replication on `replica` from `position` (the peer's binlog position
@@ -188,31 +162,6 @@ absl::Status HandBack(Connection& replica, const std::string& position, bool had
   return WaitReplicationRunning(replica, std::chrono::seconds(30));
 }
 
-// True when `replica`'s native replication already runs from `position` or beyond: the
-// interrupted run handed it back (and it may have applied more since), so setting
-// gtid_slave_pos to `position` again would replay what it applied.
-absl::StatusOr<bool> AlreadyHandedBack(Connection& replica, const std::string& position) {
-  ASSIGN_OR_RETURN(const ServerFacts facts, InspectServer(replica));
-  if (facts.channels.empty()) return false;
-  const ReplicationChannel& ch = facts.channels.front();
-  if (ch.io_running != "Yes" || ch.sql_running != "Yes") return false;
-  ASSIGN_OR_RETURN(MariaDbGtidPos slave, ParseMariaDbGtidPos(facts.gtid_slave_pos));
-  ASSIGN_OR_RETURN(MariaDbGtidPos wanted, ParseMariaDbGtidPos(position));
-  return GtidReached(slave, wanted);
-}
-
-std::string_view PolicyName(ConflictPolicy p) {
-  switch (p) {
-    case ConflictPolicy::kReport:
-      return "report";
-    case ConflictPolicy::kFromWins:
-      return "from-wins";
-    case ConflictPolicy::kNewestWins:
-      return "newest-wins";
-  }
-  return "report";
-}
-
 // A new run's id: UTC start time and pid ("20260101-120000-4242").
 std::string NewRunId() {
   const std::time_t now = std::time(nullptr);
@@ -223,492 +172,305 @@ std::string NewRunId() {
   return StrCat(buf, "-", getpid());
 }
 
-// The latest run recorded for the pair: both servers hold a copy (--to written first); the
-// more advanced copy of the most recent run wins.
-absl::StatusOr<std::optional<ResyncRun>> LatestRun(Connection& from, Connection& to,
-                                                   uint32_t from_id, uint32_t to_id) {
-  ASSIGN_OR_RETURN(std::optional<ResyncRun> on_to, LoadLatestRun(to, from_id, to_id));
-  ASSIGN_OR_RETURN(std::optional<ResyncRun> on_from, LoadLatestRun(from, from_id, to_id));
-  if (!on_to.has_value()) return on_from;
-  if (!on_from.has_value()) return on_to;
-  if (on_to->id == on_from->id) return on_to->step >= on_from->step ? on_to : on_from;
-  return std::tie(on_to->started, on_to->id) >= std::tie(on_from->started, on_from->id) ? on_to
-                                                                                          : on_from;
-}
-
 // Both copies of the run state, --to's first.
-absl::Status Save(Connection& from, Connection& to, const ResyncRun& run) {
+absl::Status SaveRuns(Connection& from, Connection& to, const ResyncRun& run) {
   RETURN_IF_ERROR(SaveRun(to, run));
   return SaveRun(from, run);
 }
 
-}  // namespace
 
-bool ResyncReport::clean() const {
-  if (dry_run) return predicted_conflicts.empty();
-  return verified && verify_final.consistent();
+AppliedCounts Applied(const ReplicateResult& res) {
+  return {res.applied_txns, res.rows, res.target_commits, res.seconds, res.read_position};
 }
 
-namespace {
-absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stopped_native);
-}  // namespace
-
-absl::StatusOr<ResyncReport> RunResync(const ResyncOptions& o) {
-  bool stopped_native = false;
-  absl::StatusOr<ResyncReport> r = RunResyncSteps(o, &stopped_native);
-  if (!r.ok() && stopped_native) {
-    // Say what state the pair is left in: binsync stopped native replication first.
-    return absl::Status(r.status().code(),
-                        StrCat(r.status().message(),
-                               " (native replication is stopped on both servers; fix the cause "
-                               "and run resync again: it resumes this run where it stopped)"));
-  }
-  return r;
+ConflictDecision ToDecision(const PolicyDecision& d) {
+  return {d.action == RowAction::kOverwrite ? ConflictAction::kOverwrite : ConflictAction::kKeep,
+          std::string(d.resolution)};
 }
 
-namespace {
-absl::StatusOr<ResyncReport> RunResyncSteps(const ResyncOptions& o, bool* stopped_native) {
-  ResyncReport r;
-  r.dry_run = o.dry_run;
-  auto t0 = Clock::now();
-  // 1. Inspect.
-  ASSIGN_OR_RETURN(Connection from, Connection::Open(o.from));
-  ASSIGN_OR_RETURN(Connection to, Connection::Open(o.to));
-  r.from = from.endpoint();
-  r.to = to.endpoint();
-  ASSIGN_OR_RETURN(ServerFacts ff, InspectServer(from));
-  ASSIGN_OR_RETURN(ServerFacts tf, InspectServer(to));
-  if (ff.server_id == tf.server_id) {
-    return absl::InvalidArgumentError(StrCat(r.from, " and ", r.to, " have the same server_id ",
-                                             ff.server_id, "; they cannot be resynced as a pair"));
-  }
-  for (const ServerFacts* f : {&ff, &tf}) {
-    if (!EqualsIgnoreCase(f->binlog_format, "ROW")) {
-      return absl::FailedPreconditionError(
-          StrCat(f->endpoint, ": binlog_format is ", f->binlog_format,
-                 "; resync reads row events: SET GLOBAL binlog_format=ROW"));
-    }
-  }
-  r.from_errors = Errors(ff);
-  r.to_errors = Errors(tf);
+// What the five steps share: the pair, the run's plan and the report they fill in.
+struct Pair {
+  Pair(const ResyncOptions& options, Connection from_conn, Connection to_conn)
+      : o(options), from(std::move(from_conn)), to(std::move(to_conn)) {}
+
+  const ResyncOptions& o;
+  Connection from, to;
+  ServerFacts from_facts, to_facts;
   // One resync of a pair at a time: a second one would find this run unfinished and
   // "resume" it while it still runs. Held on both servers until the end (or kill -9).
-  StreamLease pair_lease_to(o.to, "resync", ff.server_id, /*check_native=*/false);
-  StreamLease pair_lease_from(o.from, "resync", tf.server_id, /*check_native=*/false);
-  if (!o.dry_run) {
-    RETURN_IF_ERROR(pair_lease_to.Ensure());
-    RETURN_IF_ERROR(pair_lease_from.Ensure());
-  }
+  std::optional<StreamLease> lease_to, lease_from;
+  RunPlan plan;
+  ResyncReport report;
+  std::string start_to, start_from;     // the positions each catch-up stream starts after
+  RowChanges from_changes, to_changes;  // rows changed on --from / on --to since then
+  bool stopped_native = false;          // an error leaves native replication stopped
 
-  // An interrupted run of this pair is finished, not started over: a plan taken afresh from
-  // servers it already changed would replay what it applied, each replayed row a conflict.
-  ASSIGN_OR_RETURN(std::optional<ResyncRun> latest, LatestRun(from, to, ff.server_id, tf.server_id));
-  const ResumeDecision decision =
-      DecideResume(latest, ff.server_id, tf.server_id, PolicyName(o.conflicts));
-  if (decision.action == ResumeAction::kRefuse) {
-    if (!o.dry_run) return absl::FailedPreconditionError(decision.message);
-    r.notes.push_back(decision.message);  // a dry run changes nothing: it plans afresh
+  [[nodiscard]] absl::Status Save() { return SaveRuns(from, to, plan.run); }
+  [[nodiscard]] const std::string& Direction(bool into_to) const {
+    return into_to ? report.to_lacks.direction : report.from_lacks.direction;
   }
-  const bool resuming = decision.action == ResumeAction::kResume;
-  ResyncRun run;
-  if (resuming) {
-    run = *latest;
-  } else {
-    run.id = NewRunId();
-    run.from_server_id = ff.server_id;
-    run.to_server_id = tf.server_id;
-    run.from = r.from;
-    run.to = r.to;
-    run.policy = std::string(PolicyName(o.conflicts));
-    run.from_native = NativeFound(ff);
-    run.to_native = NativeFound(tf);
-  }
-  const ResumeWork work = WorkFrom(resuming ? run.step : ResyncStep::kInspected);
-  if (resuming) {
-    r.resumed_step = std::string(StepName(run.step));
-    r.resumed_message = decision.message;
-  }
-  if (!o.dry_run) r.run_id = run.id;
-  // Whether each server had a channel comes from the run's inspection: a resumed run may
-  // find replication stopped by the first one.
-  const bool from_channel = run.from_native.channel || !ff.channels.empty();
-  const bool to_channel = run.to_native.channel || !tf.channels.empty();
-  if (o.dry_run && resuming) {
-    r.notes.push_back(StrCat("resync run ", run.id, " was interrupted at step '",
-                             StepName(run.step), "'; a run without --dry-run finishes it",
-                             work.replan ? "" : " (this plan is that run's)"));
-  }
-  if (!o.dry_run) {
-    if (!resuming) {
-      // Recorded before anything changes: a run killed from here on is found and finished.
-      RETURN_IF_ERROR(EnsureResyncTables(to));
-      RETURN_IF_ERROR(EnsureResyncTables(from));
-      RETURN_IF_ERROR(Save(from, to, run));
-    }
-    if (work.stop_native) {
-      // Native replication must not apply concurrently with binsync.
-      *stopped_native = from_channel || to_channel;
-      if (from_channel) RETURN_IF_ERROR(from.Execute("STOP SLAVE"));
-      if (to_channel) RETURN_IF_ERROR(to.Execute("STOP SLAVE"));
-    }
-    FaultKill("resync.after_stop_native");
-  }
-  r.step_seconds["inspect"] = SecondsSince(t0);
+};
 
-  // 2. Plan: from the servers' positions, or (resumed) the positions the run recorded, up
-  // to where its scans ended, so that it is the same plan.
-  t0 = Clock::now();
-  std::string start_to = run.into_to.start;
-  std::string start_from = run.into_from.start;
+// 1. Inspect both servers, take the run (fresh or resumed), record it, stop native
+// replication.
+absl::Status Inspect(Pair& p) {
+  ResyncReport& r = p.report;
+  r.dry_run = p.o.dry_run;
+  r.from = p.from.endpoint();
+  r.to = p.to.endpoint();
+  ASSIGN_OR_RETURN(p.from_facts, InspectServer(p.from));
+  ASSIGN_OR_RETURN(p.to_facts, InspectServer(p.to));
+  RETURN_IF_ERROR(CheckPair(p.from_facts, p.to_facts));
+  r.from_errors = ReplicationErrors(p.from_facts);
+  r.to_errors = ReplicationErrors(p.to_facts);
+  const uint32_t from_id = p.from_facts.server_id, to_id = p.to_facts.server_id;
+  p.lease_to.emplace(p.o.to, "resync", from_id, /*check_native=*/false);
+  p.lease_from.emplace(p.o.from, "resync", to_id, /*check_native=*/false);
+  if (!p.o.dry_run) {
+    RETURN_IF_ERROR(p.lease_to->Ensure());
+    RETURN_IF_ERROR(p.lease_from->Ensure());
+  }
+  ASSIGN_OR_RETURN(std::optional<ResyncRun> on_to, LoadLatestRun(p.to, from_id, to_id));
+  ASSIGN_OR_RETURN(std::optional<ResyncRun> on_from, LoadLatestRun(p.from, from_id, to_id));
+  const RunFacts facts{p.from_facts,   p.to_facts,  r.from,
+                       r.to,           LatestOfCopies(on_to, on_from),
+                       NewRunId(),     p.o.conflicts, p.o.dry_run};
+  ASSIGN_OR_RETURN(p.plan, PlanRun(facts));
+  r.run_id = p.plan.run_id;
+  r.resumed_step = p.plan.resumed_step;
+  r.resumed_message = p.plan.resumed_message;
+  r.notes = p.plan.notes;
+  if (p.plan.record_new_run) {
+    // Recorded before anything changes: a run killed from here on is found and finished.
+    RETURN_IF_ERROR(EnsureResyncTables(p.to));
+    RETURN_IF_ERROR(EnsureResyncTables(p.from));
+    RETURN_IF_ERROR(p.Save());
+  }
+  if (p.o.dry_run) return absl::OkStatus();
+  p.stopped_native = p.plan.stop_from_native || p.plan.stop_to_native;
+  if (p.plan.stop_from_native) RETURN_IF_ERROR(p.from.Execute("STOP SLAVE"));
+  if (p.plan.stop_to_native) RETURN_IF_ERROR(p.to.Execute("STOP SLAVE"));
+  FaultKill("resync.after_stop_native");
+  return absl::OkStatus();
+}
+
+// 2. Plan: scan what each server lacks, from the servers' positions or (resumed) the
+// recorded ones up to where the first plan's scans ended, so that it is the same plan.
+absl::Status Plan(Pair& p) {
+  const ResyncRun& run = p.plan.run;
   std::optional<std::string> end_to, end_from;
-  if (work.replan) {
-    ASSIGN_OR_RETURN(start_to, NativeStartPosition(from, to));
-    ASSIGN_OR_RETURN(start_from, NativeStartPosition(to, from));
+  if (p.plan.work.replan) {
+    ASSIGN_OR_RETURN(p.start_to, NativeStartPosition(p.from, p.to));
+    ASSIGN_OR_RETURN(p.start_from, NativeStartPosition(p.to, p.from));
   } else {
-    // An empty end: the scan found the binlog purged (it will again) or nothing at all.
-    if (!run.into_to.plan_end.empty()) end_to = run.into_to.plan_end;
-    if (!run.into_from.plan_end.empty()) end_from = run.into_from.plan_end;
+    p.start_to = run.into_to.start;
+    p.start_from = run.into_from.start;
+    end_to = ScanStop(run.into_to);
+    end_from = ScanStop(run.into_from);
   }
-  KeyLog from_keys, to_keys;  // rows changed on --from / on --to since the divergence
-  const std::string dir_ft = StrCat(r.from, " -> ", r.to);
-  const std::string dir_tf = StrCat(r.to, " -> ", r.from);
-  ASSIGN_OR_RETURN(r.to_lacks, Scan(o.from, tf.server_id, o.server_id, start_to, end_to, dir_ft,
-                                    &from_keys));
-  ASSIGN_OR_RETURN(r.from_lacks, Scan(o.to, ff.server_id, o.server_id, start_from, end_from,
-                                      dir_tf, &to_keys));
-  std::set<std::string> predicted;
-  for (const auto& [h, ts] : from_keys.last_change) {
-    if (to_keys.last_change.contains(h)) predicted.insert(from_keys.name[h]);
-  }
-  r.predicted_conflicts.assign(predicted.begin(), predicted.end());
-  r.step_seconds["plan"] = SecondsSince(t0);
-  if (o.dry_run) return r;
-  const std::string stream_to = StrCat("from_server_", ff.server_id);    // into --to
-  const std::string stream_from = StrCat("from_server_", tf.server_id);  // into --from
-  if (work.replan) {
-    // Where each catch-up stream's checkpoint stands now: anything above was this run's.
-    RETURN_IF_ERROR(EnsureCheckpointTable(to));
-    RETURN_IF_ERROR(EnsureCheckpointTable(from));
-    ASSIGN_OR_RETURN(Checkpoint cp_to, LoadCheckpoint(to, stream_to));
-    ASSIGN_OR_RETURN(Checkpoint cp_from, LoadCheckpoint(from, stream_from));
-    run.into_to.start = start_to;
-    run.into_to.plan_end = r.to_lacks.end;
-    run.into_to.checkpoint_seq = cp_to.seq;
-    run.into_from.start = start_from;
-    run.into_from.plan_end = r.from_lacks.end;
-    run.into_from.checkpoint_seq = cp_from.seq;
-    run.step = ResyncStep::kPlanned;
-    RETURN_IF_ERROR(Save(from, to, run));
-  }
-  FaultKill("resync.after_plan");
+  ResyncReport& r = p.report;
+  const uint32_t from_id = p.from_facts.server_id, to_id = p.to_facts.server_id;
+  ASSIGN_OR_RETURN(r.to_lacks, Scan(p.o.from, to_id, p.o.server_id, p.start_to, end_to,
+                                    StrCat(r.from, " -> ", r.to), &p.from_changes));
+  ASSIGN_OR_RETURN(r.from_lacks, Scan(p.o.to, from_id, p.o.server_id, p.start_from, end_from,
+                                      StrCat(r.to, " -> ", r.from), &p.to_changes));
+  r.predicted_conflicts = PredictedConflicts(p.from_changes, p.to_changes);
+  return absl::OkStatus();
+}
 
-  // 3. Catch up both ways, each stream from its checkpoint when this run committed past
-  // the one recorded at the plan; conflicts resolved by policy and recorded with the
-  // transaction that meets them.
-  t0 = Clock::now();
-  auto resolver = [&](bool into_to) {
-    return [&, into_to](const Conflict& c) {
-      ConflictDecision d;
-      switch (o.conflicts) {
-        case ConflictPolicy::kReport:
-          d.resolution = "left alone (report)";
-          break;
-        case ConflictPolicy::kFromWins:
-          d.action = into_to ? ConflictAction::kOverwrite : ConflictAction::kKeep;
-          d.resolution = into_to ? "--to's row overwritten with --from's change"
-                                 : "--from's row kept";
-          break;
-        case ConflictPolicy::kNewestWins: {
-          // The other side's last change of this row; unknown (a change outside the
-          // binlog) counts as older than a logged one only when it is --to's.
-          const KeyLog& other = into_to ? to_keys : from_keys;
-          auto it = c.has_key_hash ? other.last_change.find(c.key_hash) : other.last_change.end();
-          bool newer;
-          if (it == other.last_change.end()) {
-            newer = into_to;  // no logged change on the other side: --from wins
-          } else {
-            newer = into_to ? c.timestamp >= it->second : c.timestamp > it->second;
-          }
-          d.action = newer ? ConflictAction::kOverwrite : ConflictAction::kKeep;
-          d.resolution = newer ? "overwritten with the newer change" : "newer row kept";
-          break;
-        }
-      }
-      return d;
-    };
+// Records a new plan: its positions and where each catch-up stream's checkpoint stands
+// now (anything above was this run's).
+absl::Status RecordPlan(Pair& p) {
+  if (!p.plan.work.replan) return absl::OkStatus();
+  RETURN_IF_ERROR(EnsureCheckpointTable(p.to));
+  RETURN_IF_ERROR(EnsureCheckpointTable(p.from));
+  ASSIGN_OR_RETURN(Checkpoint cp_to, LoadCheckpoint(p.to, StreamName(p.from_facts.server_id)));
+  ASSIGN_OR_RETURN(Checkpoint cp_from, LoadCheckpoint(p.from, StreamName(p.to_facts.server_id)));
+  ResyncRun& run = p.plan.run;
+  run.into_to.start = p.start_to;
+  run.into_to.plan_end = p.report.to_lacks.end;
+  run.into_to.checkpoint_seq = cp_to.seq;
+  run.into_from.start = p.start_from;
+  run.into_from.plan_end = p.report.from_lacks.end;
+  run.into_from.checkpoint_seq = cp_from.seq;
+  run.step = ResyncStep::kPlanned;
+  return p.Save();
+}
+
+// One catch-up stream: from its checkpoint when this run committed past the one recorded
+// at the plan; conflicts resolved by policy and recorded with the transaction that meets
+// them.
+ReplicateOptions StreamOptions(const Pair& p, bool into_to) {
+  ReplicateOptions ro;
+  ro.source = into_to ? p.o.from : p.o.to;
+  ro.target = into_to ? p.o.to : p.o.from;
+  ro.mode = ApplyMode::kCatchup;
+  ro.workers = p.o.workers;
+  ro.server_id = p.o.server_id;
+  ro.start = into_to ? p.start_to : p.start_from;
+  ro.resume_past_seq = (into_to ? p.plan.run.into_to : p.plan.run.into_from).checkpoint_seq;
+  ro.until_caught_up = true;
+  ro.on_conflict = [policy = p.o.conflicts, receiver = into_to ? &p.to_changes : &p.from_changes,
+                    into_to](const Conflict& c) {
+    const std::optional<uint64_t> hash =
+        c.has_key_hash ? std::optional<uint64_t>(c.key_hash) : std::nullopt;
+    return ToDecision(Decide(
+        policy, {into_to ? Side::kTo : Side::kFrom, c.timestamp, LastChange(*receiver, hash)}));
   };
-  auto stream = [&](const ConnectOptions& src, const ConnectOptions& dst, const std::string& start,
-                    uint64_t checkpoint_seq, bool into_to, const std::string& label) {
-    ReplicateOptions ro;
-    ro.source = src;
-    ro.target = dst;
-    ro.mode = ApplyMode::kCatchup;
-    ro.workers = o.workers;
-    ro.server_id = o.server_id;
-    ro.start = start;
-    ro.resume_past_seq = checkpoint_seq;
-    ro.until_caught_up = true;
-    ro.on_conflict = resolver(into_to);
-    ro.record_conflict = [id = run.id, into_to](Connection& target, const Conflict& c,
-                                                const ConflictDecision& d) {
-      return RecordConflict(target, id, into_to, c, d);
-    };
-    ro.stop = o.stop;
-    ro.label = label;
-    ro.max_reconnects = 3;
-    return ro;
+  ro.record_conflict = [id = p.plan.run.id, into_to](Connection& target, const Conflict& c,
+                                                     const ConflictDecision& d) {
+    return RecordConflict(target, id, into_to, c, d);
   };
-  if (r.to_lacks.purged) {
-    r.notes.push_back(StrCat("binlog of ", r.from, " needed for catch-up is purged (",
-                             r.to_lacks.purged_message, "): verify + repair instead"));
-  }
-  if (r.from_lacks.purged) {
-    r.notes.push_back(StrCat("binlog of ", r.to, " needed for catch-up is purged (",
-                             r.from_lacks.purged_message,
-                             "): its changes since the divergence cannot be replayed; --to is "
-                             "repaired from --from"));
-  }
-  if (work.catch_up) {
+  ro.stop = p.o.stop;
+  ro.label = p.Direction(into_to);
+  ro.max_reconnects = 3;
+  return ro;
+}
+
+// Where a stream read through; the peer's current position when it read nothing.
+absl::StatusOr<std::string> ReadThrough(const ReplicateResult& res, Connection& peer) {
+  if (!res.read_position.empty()) return res.read_position;
+  ASSIGN_OR_RETURN(auto cur, peer.QueryValue("SELECT @@global.gtid_binlog_pos"));
+  return cur.value_or("");
+}
+
+// 3. Catch up both ways at once (a direction whose binlog is purged is left to verify);
+// then every conflict of the run, an interrupted part's included, as committed.
+absl::Status CatchUp(Pair& p) {
+  ResyncReport& r = p.report;
+  for (std::string& note : PurgedNotes(r)) r.notes.push_back(std::move(note));
+  ResyncRun& run = p.plan.run;
+  if (p.plan.work.catch_up) {
     run.step = ResyncStep::kCatchingUp;
-    RETURN_IF_ERROR(Save(from, to, run));
-    absl::StatusOr<ReplicateResult> res_ft = ReplicateResult{}, res_tf = ReplicateResult{};
+    RETURN_IF_ERROR(p.Save());
+    absl::StatusOr<ReplicateResult> into_to = ReplicateResult{}, into_from = ReplicateResult{};
     {
       std::vector<std::thread> threads;
       if (!r.to_lacks.purged) {
-        threads.emplace_back([&] {
-          res_ft = Replicate(stream(o.from, o.to, start_to, run.into_to.checkpoint_seq, true, dir_ft));
-        });
+        threads.emplace_back([&] { into_to = Replicate(StreamOptions(p, true)); });
       }
       if (!r.from_lacks.purged) {
-        threads.emplace_back([&] {
-          res_tf = Replicate(
-              stream(o.to, o.from, start_from, run.into_from.checkpoint_seq, false, dir_tf));
-        });
+        threads.emplace_back([&] { into_from = Replicate(StreamOptions(p, false)); });
       }
       for (std::thread& t : threads) t.join();
     }
-    if (!res_ft.ok()) return res_ft.status();
-    if (!res_tf.ok()) return res_tf.status();
-    r.applied_to_to = *res_ft;
-    r.applied_to_from = *res_tf;
-    auto pos_or_current = [](const ReplicateResult& res,
-                             Connection& peer) -> absl::StatusOr<std::string> {
-      if (!res.read_position.empty()) return res.read_position;
-      ASSIGN_OR_RETURN(auto cur, peer.QueryValue("SELECT @@global.gtid_binlog_pos"));
-      return cur.value_or("");
-    };
-    ASSIGN_OR_RETURN(run.into_to.read_through, pos_or_current(r.applied_to_to, from));
-    ASSIGN_OR_RETURN(run.into_from.read_through, pos_or_current(r.applied_to_from, to));
+    if (!into_to.ok()) return into_to.status();
+    if (!into_from.ok()) return into_from.status();
+    r.applied_to_to = Applied(*into_to);
+    r.applied_to_from = Applied(*into_from);
+    ASSIGN_OR_RETURN(run.into_to.read_through, ReadThrough(*into_to, p.from));
+    ASSIGN_OR_RETURN(run.into_from.read_through, ReadThrough(*into_from, p.to));
     run.step = ResyncStep::kCaughtUp;
-    RETURN_IF_ERROR(Save(from, to, run));
+    RETURN_IF_ERROR(p.Save());
   }
-  // Every conflict of the run, the interrupted part's included, as committed on each side.
-  ASSIGN_OR_RETURN(std::vector<StoredConflict> into_to, LoadConflicts(to, run.id));
-  ASSIGN_OR_RETURN(std::vector<StoredConflict> into_from, LoadConflicts(from, run.id));
-  for (const std::vector<StoredConflict>* list : {&into_to, &into_from}) {
+  ASSIGN_OR_RETURN(std::vector<StoredConflict> on_to, LoadConflicts(p.to, run.id));
+  ASSIGN_OR_RETURN(std::vector<StoredConflict> on_from, LoadConflicts(p.from, run.id));
+  for (const std::vector<StoredConflict>* list : {&on_to, &on_from}) {
     for (const StoredConflict& c : *list) {
-      r.conflicts.push_back({c.conflict, c.into_to ? dir_ft : dir_tf, c.resolution});
+      r.conflicts.push_back({c.conflict.table, c.conflict.key, c.conflict.kind, c.conflict.txn,
+                             p.Direction(c.into_to), c.resolution});
     }
   }
-  r.step_seconds["catch up"] = SecondsSince(t0);
-  FaultKill("resync.before_handback");
+  return absl::OkStatus();
+}
 
-  // 4. Hand back, server by server, each recorded: one the interrupted run restarted keeps
-  // running (setting its position again would replay what it applied since).
-  t0 = Clock::now();
-  const std::string& to_pos = run.into_to.read_through;
-  const std::string& from_pos = run.into_from.read_through;
-  if (o.handback == Handback::kNative) {
-    if (work.hand_back) {
-      run.step = ResyncStep::kHandingBack;
-      RETURN_IF_ERROR(Save(from, to, run));
-      struct Side {
-        Connection* conn;
-        const std::string* pos;
-        bool channel;
-        bool* done;
-      };
-      const Side sides[] = {{&to, &to_pos, to_channel, &run.into_to.handed_back},
-                            {&from, &from_pos, from_channel, &run.into_from.handed_back}};
-      for (const Side& side : sides) {
-        if (!*side.done) {
-          ASSIGN_OR_RETURN(bool running, AlreadyHandedBack(*side.conn, *side.pos));
-          if (!running) RETURN_IF_ERROR(HandBack(*side.conn, *side.pos, side.channel));
-          *side.done = true;
-          RETURN_IF_ERROR(Save(from, to, run));
-        }
-        if (side.conn == &to) FaultKill("resync.handback");
+// 4. Hand back, server by server, each recorded: one the interrupted run restarted keeps
+// running (setting its position again would replay what it applied since).
+absl::Status HandBackStep(Pair& p) {
+  ResyncRun& run = p.plan.run;
+  if (p.o.handback == Handback::kNative && p.plan.work.hand_back) {
+    run.step = ResyncStep::kHandingBack;
+    RETURN_IF_ERROR(p.Save());
+    for (const HandbackSide& side : HandbackSides(p.plan)) {
+      const bool into_to = side.receiver == Side::kTo;
+      Connection& receiver = into_to ? p.to : p.from;
+      if (!side.done) {
+        ASSIGN_OR_RETURN(const ServerFacts facts, InspectServer(receiver));
+        ASSIGN_OR_RETURN(const bool running, HandedBackAlready(facts, side.position));
+        if (!running) RETURN_IF_ERROR(HandBack(receiver, side.position, side.channel));
+        (into_to ? run.into_to : run.into_from).handed_back = true;
+        RETURN_IF_ERROR(p.Save());
       }
-      run.step = ResyncStep::kHandedBack;
-      RETURN_IF_ERROR(Save(from, to, run));
+      if (into_to) FaultKill("resync.handback");
     }
-    r.handback = StrCat("native replication running both ways: ", r.to, " from ", to_pos,
-                        "; ", r.from, " from ", from_pos);
-    *stopped_native = false;
-  } else {
-    r.handback = StrCat("not restarted (--handback none); to resume native replication run\n",
-                        "  on ", r.to, ": STOP SLAVE; SET GLOBAL gtid_slave_pos='", to_pos,
-                        "'; CHANGE MASTER TO MASTER_USE_GTID=slave_pos; START SLAVE;\n  on ",
-                        r.from, ": STOP SLAVE; SET GLOBAL gtid_slave_pos='", from_pos,
-                        "'; CHANGE MASTER TO MASTER_USE_GTID=slave_pos; START SLAVE;");
+    run.step = ResyncStep::kHandedBack;
+    RETURN_IF_ERROR(p.Save());
   }
-  r.step_seconds["hand back"] = SecondsSince(t0);
-  FaultKill("resync.after_handback");
+  if (p.o.handback == Handback::kNative) p.stopped_native = false;
+  p.report.handback = HandbackSummary(p.o.handback, run, p.report.from, p.report.to);
+  return absl::OkStatus();
+}
 
-  // 5. Verify what was touched; repair from --from what differs; verify again.
-  t0 = Clock::now();
-  VerifyOptions vo;
-  vo.require_selected = false;  // touched tables may have been dropped since
-  // Replication runs again: a recheck waits for it; two are enough to tell a live write.
-  vo.rechecks = 2;
-  vo.settle_timeout_s = 10;
-  if (!o.full_verify && !r.to_lacks.purged && !r.from_lacks.purged) {
-    std::set<std::string> tables;
-    for (const auto& [t, n] : r.to_lacks.table_rows) tables.insert(t);
-    for (const auto& [t, n] : r.from_lacks.table_rows) tables.insert(t);
-    for (const ResolvedConflict& c : r.conflicts) tables.insert(c.conflict.table);
-    vo.tables.assign(tables.begin(), tables.end());
-    // Only the touched rows of tables with a usable primary key: the verify grows with the
-    // damage, not with the data.
-    for (const KeyLog* log : {&from_keys, &to_keys}) {
-      for (const auto& [table, rk] : log->touched) {
-        if (from_keys.whole.contains(table) || to_keys.whole.contains(table)) continue;
-        VerifyOptions::RowKeys& dst = vo.keys[table];
-        dst.columns = rk.columns;
-        dst.keys.insert(dst.keys.end(), rk.keys.begin(), rk.keys.end());
-      }
+// 5. Verify what was touched; repair from --from what differs; verify again.
+absl::Status Verify(Pair& p) {
+  ResyncReport& r = p.report;
+  VerifyPlan plan = PlanVerify(p.o.full_verify, r, p.from_changes, p.to_changes);
+  r.notes.insert(r.notes.end(), plan.notes.begin(), plan.notes.end());
+  if (plan.run) {
+    VerifyOptions vo;
+    vo.require_selected = false;  // touched tables may have been dropped since
+    // Replication runs again: a recheck waits for it; two are enough to tell a live write.
+    vo.rechecks = 2;
+    vo.settle_timeout_s = 10;
+    vo.tables = std::move(plan.tables);
+    for (auto& [table, rk] : plan.keys) {
+      vo.keys[table] = {std::move(rk.columns), std::move(rk.keys)};
     }
-    if (vo.tables.empty()) r.notes.push_back("nothing to catch up: no table to verify");
-  }
-  if (o.full_verify || !vo.tables.empty() || r.to_lacks.purged || r.from_lacks.purged) {
-    ASSIGN_OR_RETURN(r.verify_first, RunVerify(o.from, o.to, vo));
+    ASSIGN_OR_RETURN(r.verify_first, RunVerify(p.o.from, p.o.to, vo));
     r.verify_final = r.verify_first;
-    if (!r.verify_first.consistent() && o.conflicts != ConflictPolicy::kReport) {
+    if (RepairAfter(p.o.conflicts, r.verify_first.consistent())) {
       RepairOptions ro;
-      ASSIGN_OR_RETURN(r.repaired_rows, ApplyRepair(to, r.verify_first, ro));
-      ASSIGN_OR_RETURN(r.verify_final, RunVerify(o.from, o.to, vo));
+      ASSIGN_OR_RETURN(r.repaired_rows, ApplyRepair(p.to, r.verify_first, ro));
+      ASSIGN_OR_RETURN(r.verify_final, RunVerify(p.o.from, p.o.to, vo));
     }
   }
   r.verified = true;
-  run.step = ResyncStep::kVerified;
-  RETURN_IF_ERROR(Save(from, to, run));
-  r.step_seconds["verify"] = SecondsSince(t0);
-  return r;
+  p.plan.run.step = ResyncStep::kVerified;
+  return p.Save();
 }
+
+// The five steps in order, each timed; a dry run stops after the plan.
+absl::Status RunSteps(Pair& p, Clock::time_point t0) {
+  std::map<std::string, double>& seconds = p.report.step_seconds;
+  RETURN_IF_ERROR(Inspect(p));
+  seconds["inspect"] = SecondsSince(t0);
+  t0 = Clock::now();
+  RETURN_IF_ERROR(Plan(p));
+  seconds["plan"] = SecondsSince(t0);
+  if (p.o.dry_run) return absl::OkStatus();
+  RETURN_IF_ERROR(RecordPlan(p));
+  FaultKill("resync.after_plan");
+  t0 = Clock::now();
+  RETURN_IF_ERROR(CatchUp(p));
+  seconds["catch up"] = SecondsSince(t0);
+  FaultKill("resync.before_handback");
+  t0 = Clock::now();
+  RETURN_IF_ERROR(HandBackStep(p));
+  seconds["hand back"] = SecondsSince(t0);
+  FaultKill("resync.after_handback");
+  t0 = Clock::now();
+  RETURN_IF_ERROR(Verify(p));
+  seconds["verify"] = SecondsSince(t0);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-std::string ResyncReportText(const ResyncReport& r) {
-  std::string out;
-  StrAppend(&out, "resync ", r.from, " (from, authoritative) -> ", r.to, " (to)",
-            r.run_id.empty() ? "" : StrCat(", run ", r.run_id), "\n");
-  if (!r.resumed_message.empty() && !r.dry_run) {
-    StrAppend(&out, r.resumed_message,
-              ": its plan and the conflicts it met are kept; the applied counts below are this "
-              "run's part\n");
+absl::StatusOr<ResyncReport> RunResync(const ResyncOptions& o) {
+  const Clock::time_point t0 = Clock::now();
+  ASSIGN_OR_RETURN(Connection from, Connection::Open(o.from));
+  ASSIGN_OR_RETURN(Connection to, Connection::Open(o.to));
+  Pair p(o, std::move(from), std::move(to));
+  const absl::Status st = RunSteps(p, t0);
+  if (!st.ok() && p.stopped_native) {
+    // Say what state the pair is left in: binsync stopped native replication first.
+    return absl::Status(st.code(),
+                        StrCat(st.message(),
+                               " (native replication is stopped on both servers; fix the cause "
+                               "and run resync again: it resumes this run where it stopped)"));
   }
-  if (!r.from_errors.empty()) StrAppend(&out, "  ", r.from, " replication: ", r.from_errors, "\n");
-  if (!r.to_errors.empty()) StrAppend(&out, "  ", r.to, " replication: ", r.to_errors, "\n");
-  for (const StreamPlan* p : {&r.to_lacks, &r.from_lacks}) {
-    StrAppend(&out, "plan ", p->direction, ": ", p->transactions, " transactions, ", p->rows,
-              " rows", p->transactions ? StrCat(", GTIDs ", p->first_gtid, " .. ", p->last_gtid)
-                                       : std::string(),
-              " (after ", p->start.empty() ? "the beginning" : p->start, ")",
-              p->purged ? " [binlog purged]" : "", "\n");
-    for (const auto& [t, n] : p->table_rows) StrAppend(&out, "    ", t, ": ", n, " rows\n");
-  }
-  StrAppend(&out, "rows changed on both sides: ", r.predicted_conflicts.size(), "\n");
-  constexpr size_t kListed = 50;  // the JSON report lists everything
-  for (size_t i = 0; i < r.predicted_conflicts.size() && i < kListed; ++i) {
-    StrAppend(&out, "    ", r.predicted_conflicts[i], "\n");
-  }
-  if (r.predicted_conflicts.size() > kListed) {
-    StrAppend(&out, "    ... and ", r.predicted_conflicts.size() - kListed,
-              " more (--format json lists them all)\n");
-  }
-  if (r.dry_run) {
-    for (const std::string& n : r.notes) StrAppend(&out, "note: ", n, "\n");
-    out += "dry run: nothing was changed\n";
-    return out;
-  }
-  for (const auto* a : {&r.applied_to_to, &r.applied_to_from}) {
-    StrAppend(&out, "applied ", a == &r.applied_to_to ? r.from + " -> " + r.to : r.to + " -> " + r.from,
-              ": ", a->applied_txns, " transactions, ", a->rows, " rows in ", a->target_commits,
-              " target commits\n");
-  }
-  StrAppend(&out, "conflicts: ", r.conflicts.size(), "\n");
-  for (size_t i = 0; i < r.conflicts.size(); ++i) {
-    const ResolvedConflict& c = r.conflicts[i];
-    if (i == kListed) {
-      StrAppend(&out, "    ... and ", r.conflicts.size() - kListed,
-                " more (--format json lists them all)\n");
-      break;
-    }
-    StrAppend(&out, "    ", c.conflict.table, " ", c.conflict.key, ": ", c.conflict.kind, " (",
-              c.direction, ", ", c.conflict.txn, "): ", c.resolution, "\n");
-  }
-  StrAppend(&out, "hand back: ", r.handback, "\n");
-  if (r.verified) {
-    StrAppend(&out, "verify: ", r.verify_first.tables.size(), " tables, ",
-              r.verify_first.consistent() ? "identical" : "differences found");
-    if (r.repaired_rows > 0) StrAppend(&out, "; repaired ", r.repaired_rows, " rows from --from");
-    StrAppend(&out, "; final: ", r.verify_final.consistent() ? "identical" : "DIFFERENT", "\n");
-    if (!r.verify_final.consistent()) out += ReportTable(r.verify_final);
-  }
-  for (const std::string& n : r.notes) StrAppend(&out, "note: ", n, "\n");
-  out += "time:";
-  for (const char* step : {"inspect", "plan", "catch up", "hand back", "verify"}) {
-    auto it = r.step_seconds.find(step);
-    if (it != r.step_seconds.end()) out += fmt::format(" {} {:.2f} s,", step, it->second);
-  }
-  out.back() = '\n';
-  return out;
-}
-
-std::string ResyncReportJson(const ResyncReport& r) {
-  nlohmann::json j;
-  j["from"] = r.from;
-  j["to"] = r.to;
-  j["dry_run"] = r.dry_run;
-  j["run"] = r.run_id;
-  j["resumed"] = r.resumed_step.empty() || r.dry_run
-                     ? nlohmann::json(nullptr)
-                     : nlohmann::json{{"run", r.run_id}, {"from_step", r.resumed_step}};
-  j["clean"] = r.clean();
-  auto plan = [](const StreamPlan& p) {
-    nlohmann::json x;
-    x["direction"] = p.direction;
-    x["start"] = p.start;
-    x["transactions"] = p.transactions;
-    x["rows"] = p.rows;
-    x["first_gtid"] = p.first_gtid;
-    x["last_gtid"] = p.last_gtid;
-    x["tables"] = p.table_rows;
-    x["purged"] = p.purged;
-    return x;
-  };
-  j["plan"] = {plan(r.to_lacks), plan(r.from_lacks)};
-  j["rows_changed_on_both_sides"] = r.predicted_conflicts;
-  auto applied = [](const ReplicateResult& a) {
-    return nlohmann::json{{"transactions", a.applied_txns}, {"rows", a.rows},
-                          {"target_commits", a.target_commits}, {"seconds", a.seconds},
-                          {"read_through", a.read_position}};
-  };
-  j["applied"] = {applied(r.applied_to_to), applied(r.applied_to_from)};
-  nlohmann::json conflicts = nlohmann::json::array();
-  for (const ResolvedConflict& c : r.conflicts) {
-    conflicts.push_back({{"table", c.conflict.table}, {"key", c.conflict.key},
-                         {"kind", c.conflict.kind}, {"direction", c.direction},
-                         {"transaction", c.conflict.txn}, {"resolution", c.resolution}});
-  }
-  j["conflicts"] = conflicts;
-  j["handback"] = r.handback;
-  j["verify"] = {{"done", r.verified},
-                 {"identical_before_repair", r.verify_first.consistent()},
-                 {"repaired_rows", r.repaired_rows},
-                 {"identical", r.verify_final.consistent()}};
-  j["seconds"] = r.step_seconds;
-  j["notes"] = r.notes;
-  return j.dump();
+  if (!st.ok()) return st;
+  return std::move(p.report);
 }
 
 }  // namespace binsync

@@ -11,8 +11,9 @@
 //   4 hand back native replication both ways from exactly the positions read
 //   5 verify    the tables touched (all with full_verify), repair what still differs
 //               (changes made outside the binlog) from --from, verify again
-// Each step reached is recorded on both servers (net/resync_state.h); a rerun finishes an
-// interrupted run from there instead of planning afresh (core/resync/run_state.h).
+// Each step reached is recorded on both servers (resync/mysql/resync_state.h); a rerun
+// finishes an interrupted run from there instead of planning afresh (resync/run_state.h).
+// Every decision is taken by resync/plan.h and resync/policies.h; this runs the steps.
 // Verify runs after the hand-back on purpose: with replication running its rechecks
 // (MASTER_GTID_WAIT) tell live writes from real differences, and a repair never races a
 // write that native replication is about to deliver.
@@ -26,16 +27,15 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "verify/report.h"
 #include "replicate/mysql/applier.h"
 #include "mysql/binlog_stream.h"
 #include "mysql/connection.h"
 #include "replicate/mysql/replicator.h"
+#include "resync/plan.h"
+#include "resync/policies.h"
+#include "resync/report.h"
 
 namespace binsync {
-
-enum class ConflictPolicy { kReport, kFromWins, kNewestWins };
-enum class Handback { kNative, kNone };
 
 struct ResyncOptions {
   ConnectOptions from, to;
@@ -48,52 +48,7 @@ struct ResyncOptions {
   const std::atomic<bool>* stop = nullptr;
 };
 
-// What one server lacks of the other's binlog.
-struct StreamPlan {
-  std::string direction;  // "a:1 -> b:2"
-  std::string start;      // GTID position the stream starts after
-  uint64_t transactions = 0;
-  uint64_t rows = 0;
-  uint64_t skipped_own = 0;  // the target's own (or binsync's) transactions, not needed
-  std::string first_gtid, last_gtid;
-  std::string end;  // GTID position the scan read through
-  std::map<std::string, uint64_t> table_rows;  // db.table -> row changes
-  bool purged = false;   // the binlog needed is gone: verify + repair instead
-  std::string purged_message;
-};
-
-struct ResolvedConflict {
-  Conflict conflict;
-  std::string direction;   // the stream that met it
-  std::string resolution;  // "from's row kept", "overwritten with to's change", ...
-};
-
-struct ResyncReport {
-  std::string from, to;  // endpoints
-  std::string run_id;    // this run's id in binsync.resync_run (not for --dry-run)
-  // A run that finished an interrupted one: the step it resumed from ("" when fresh) and
-  // "resumed run X from step 'Y' (started ...)".
-  std::string resumed_step, resumed_message;
-  std::string from_errors, to_errors;  // replication errors found at inspection
-  StreamPlan to_lacks, from_lacks;     // from -> to, to -> from
-  std::vector<std::string> predicted_conflicts;  // db.table (key) changed on both sides
-  ReplicateResult applied_to_to, applied_to_from;
-  std::vector<ResolvedConflict> conflicts;
-  VerifyReport verify_first, verify_final;
-  bool verified = false;
-  uint64_t repaired_rows = 0;
-  std::string handback;                // what was done, or the commands to run
-  std::map<std::string, double> step_seconds;
-  std::vector<std::string> notes;
-  bool dry_run = false;
-  // Identical at the end and no conflict left unresolved.
-  [[nodiscard]] bool clean() const;
-};
-
 [[nodiscard]] absl::StatusOr<ResyncReport> RunResync(const ResyncOptions& options);
-
-[[nodiscard]] std::string ResyncReportText(const ResyncReport& report);
-[[nodiscard]] std::string ResyncReportJson(const ResyncReport& report);
 
 }  // namespace binsync
 

@@ -1,6 +1,5 @@
 #include "resync/mysql/resync_state.h"
 
-#include <array>
 #include <string_view>
 #include <utility>
 
@@ -43,19 +42,33 @@ NativeAsFound ParseNative(std::string_view text) {
   return n;
 }
 
-// binsync.resync_run's columns as SaveRun writes them and LoadLatestRun reads them.
-constexpr std::array<std::string_view, 19> kRunColumns = {
-    "run_id",          "from_server_id",  "to_server_id",      "from_endpoint",
-    "to_endpoint",     "policy",          "step",              "from_native",
-    "to_native",       "to_start",        "to_plan_end",       "to_checkpoint_seq",
-    "to_read_through", "to_handed_back",  "from_start",        "from_plan_end",
-    "from_checkpoint_seq", "from_read_through", "from_handed_back"};
-
-std::string RunColumns() {
-  std::string out;
-  for (std::string_view c : kRunColumns) StrAppend(&out, out.empty() ? "" : ", ", c);
-  return out;
-}
+// binsync.resync_run written and read whole, one fixed statement each. SaveRun binds its
+// 19 columns in this order (run_id first); LoadLatestRun reads them in the same order,
+// then `started`. A column added to the table is added to both, in the same place.
+constexpr char kSaveRun[] =
+    "INSERT INTO `binsync`.`resync_run` (run_id, from_server_id, to_server_id, "
+    "from_endpoint, to_endpoint, policy, step, from_native, to_native, to_start, "
+    "to_plan_end, to_checkpoint_seq, to_read_through, to_handed_back, from_start, "
+    "from_plan_end, from_checkpoint_seq, from_read_through, from_handed_back) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY "
+    "UPDATE from_server_id = VALUES(from_server_id), to_server_id = "
+    "VALUES(to_server_id), from_endpoint = VALUES(from_endpoint), to_endpoint = "
+    "VALUES(to_endpoint), policy = VALUES(policy), step = VALUES(step), from_native = "
+    "VALUES(from_native), to_native = VALUES(to_native), to_start = VALUES(to_start), "
+    "to_plan_end = VALUES(to_plan_end), to_checkpoint_seq = "
+    "VALUES(to_checkpoint_seq), to_read_through = VALUES(to_read_through), "
+    "to_handed_back = VALUES(to_handed_back), from_start = VALUES(from_start), "
+    "from_plan_end = VALUES(from_plan_end), from_checkpoint_seq = "
+    "VALUES(from_checkpoint_seq), from_read_through = VALUES(from_read_through), "
+    "from_handed_back = VALUES(from_handed_back), updated = NOW(6)";
+constexpr char kLoadLatestRun[] =
+    "SELECT run_id, from_server_id, to_server_id, from_endpoint, to_endpoint, policy, "
+    "step, from_native, to_native, to_start, to_plan_end, to_checkpoint_seq, "
+    "to_read_through, to_handed_back, from_start, from_plan_end, from_checkpoint_seq, "
+    "from_read_through, from_handed_back, DATE_FORMAT(started, '%Y-%m-%d %H:%i:%s') "
+    "FROM `binsync`.`resync_run` WHERE (from_server_id = ? AND to_server_id = ?) OR "
+    "(from_server_id = ? AND to_server_id = ?) ORDER BY started DESC, run_id DESC "
+    "LIMIT 1";
 
 }  // namespace
 
@@ -91,16 +104,7 @@ absl::Status EnsureResyncTables(Connection& conn) {
 
 absl::Status SaveRun(Connection& conn, const ResyncRun& run) {
   return Unlogged(conn, [&]() -> absl::Status {
-    std::string update, marks;
-    for (std::string_view c : kRunColumns) {
-      StrAppend(&marks, marks.empty() ? "?" : ", ?");
-      if (c != "run_id") StrAppend(&update, update.empty() ? "" : ", ", c, " = VALUES(", c, ")");
-    }
-    ASSIGN_OR_RETURN(PreparedStatement st,
-                     PreparedStatement::Prepare(
-                         conn, StrCat("INSERT INTO `binsync`.`resync_run` (", RunColumns(),
-                                      ") VALUES (", marks, ") ON DUPLICATE KEY UPDATE ", update,
-                                      ", updated = NOW(6)")));
+    ASSIGN_OR_RETURN(PreparedStatement st, PreparedStatement::Prepare(conn, kSaveRun));
     const std::string from_id = std::to_string(run.from_server_id);
     const std::string to_id = std::to_string(run.to_server_id);
     const std::string from_native = NativeJson(run.from_native);
@@ -145,13 +149,7 @@ absl::StatusOr<std::optional<ResyncRun>> LoadLatestRun(Connection& conn, uint32_
                    conn.QueryValue("SELECT COUNT(*) FROM information_schema.TABLES WHERE "
                                    "TABLE_SCHEMA = 'binsync' AND TABLE_NAME = 'resync_run'"));
   if (exists.value_or("0") == "0") return std::nullopt;
-  ASSIGN_OR_RETURN(PreparedStatement st,
-                   PreparedStatement::Prepare(
-                       conn, StrCat("SELECT ", RunColumns(),
-                                    ", DATE_FORMAT(started, '%Y-%m-%d %H:%i:%s') FROM "
-                                    "`binsync`.`resync_run` WHERE (from_server_id = ? AND "
-                                    "to_server_id = ?) OR (from_server_id = ? AND to_server_id "
-                                    "= ?) ORDER BY started DESC, run_id DESC LIMIT 1")));
+  ASSIGN_OR_RETURN(PreparedStatement st, PreparedStatement::Prepare(conn, kLoadLatestRun));
   const std::string sa = std::to_string(a), sb = std::to_string(b);
   const Param p[] = {{sa, ParamType::kUnsigned},
                      {sb, ParamType::kUnsigned},
@@ -191,18 +189,6 @@ absl::StatusOr<std::optional<ResyncRun>> LoadLatestRun(Connection& conn, uint32_
     return absl::OkStatus();
   }));
   return found;
-}
-
-NativeAsFound NativeFound(const ServerFacts& facts) {
-  NativeAsFound n;
-  n.gtid_slave_pos = facts.gtid_slave_pos;
-  if (facts.channels.empty()) return n;
-  const ReplicationChannel& ch = facts.channels.front();
-  n.channel = true;
-  n.io_running = ch.io_running;
-  n.sql_running = ch.sql_running;
-  n.last_sql_errno = ch.last_sql_errno;
-  return n;
 }
 
 absl::Status RecordConflict(Connection& target, const std::string& run_id, bool into_to,

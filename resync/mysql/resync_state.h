@@ -1,4 +1,4 @@
-// Resync's run state on the servers (core/resync/run_state.h says what it holds and why).
+// Resync's run state on the servers (resync/run_state.h says what it holds and why).
 // Two tables in the `binsync` schema, beside the checkpoints:
 //
 //   binsync.resync_run       one row per run, the same on both servers (written --to first,
@@ -26,7 +26,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "resync/run_state.h"
-#include "topology/server_facts.h"
 #include "replicate/mysql/applier.h"
 #include "mysql/connection.h"
 
@@ -42,9 +41,6 @@ namespace binsync {
 // finished or not; nullopt when there is none (or no table yet).
 [[nodiscard]] absl::StatusOr<std::optional<ResyncRun>> LoadLatestRun(Connection& conn,
                                                                      uint32_t a, uint32_t b);
-
-// `facts`' default replication channel as found.
-[[nodiscard]] NativeAsFound NativeFound(const ServerFacts& facts);
 
 // ApplierOptions::record_conflict for resync run `run_id`: one resync_conflict row in the
 // caller's open transaction on `target`.

@@ -1,22 +1,12 @@
 #include "resync/run_state.h"
 
 #include "gtest/gtest.h"
+#include "tests/resync/recorded_run.h"
 
 namespace binsync {
 namespace {
 
-ResyncRun Unfinished(ResyncStep step) {
-  ResyncRun r;
-  r.id = "20260101-120000-42";
-  r.from_server_id = 1;
-  r.to_server_id = 2;
-  r.from = "a:1";
-  r.to = "b:2";
-  r.policy = "from-wins";
-  r.started = "2026-01-01 12:00:00";
-  r.step = step;
-  return r;
-}
+ResyncRun Unfinished(ResyncStep step) { return RecordedRun(step); }
 
 TEST(RunStateTest, StepNamesRoundTripInOrder) {
   for (ResyncStep s : {ResyncStep::kInspected, ResyncStep::kPlanned, ResyncStep::kCatchingUp,
