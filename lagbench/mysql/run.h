@@ -16,10 +16,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lagbench/histogram.h"
+#include "lagbench/report.h"
 #include "lagbench/saturation.h"
 #include "lagbench/schedule.h"
-#include "lagbench/step_stats.h"
 #include "lagbench/workload.h"
 #include "mysql/connection.h"
 
@@ -40,36 +39,6 @@ struct LagbenchOptions {
   uint64_t seed = 1;
   bool keep = false;  // keep the probe schema afterwards
   const std::atomic<bool>* stop = nullptr;
-};
-
-struct ServerInfo {
-  std::string endpoint, version;
-  std::map<std::string, std::string> settings;  // replication settings as found
-};
-
-struct StepReport {
-  std::string engine, direction;
-  double offered_tps = 0;
-  StepStats stats;
-  LagHistogram commit_latency;  // on the source, from the intended start
-  uint64_t late_sends = 0;      // sent more than 1 ms after their intended start
-  // Seconds_Behind_Master sampled on the target (native engine) meanwhile.
-  uint64_t sbm_samples = 0;
-  int64_t sbm_max_s = -1;
-  double sbm_mean_s = 0;
-  std::vector<int64_t> sbm_series;  // per second of the window, the last value seen (-1 none)
-};
-
-struct LagbenchReport {
-  ServerInfo a, b;
-  LagHistogram floor;       // |source tap - second source tap| of every probe
-  LagHistogram visibility;  // polled visible on the target - target tap arrival (1% sample)
-  uint64_t visibility_timeouts = 0;
-  std::vector<StepReport> steps;
-  // Per engine x direction, in the order run.
-  std::vector<std::pair<std::string, SweepVerdict>> verdicts;
-  uint64_t sent = 0, measured = 0, unmeasured = 0, failed = 0;
-  absl::Status first_load_error;
 };
 
 [[nodiscard]] absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& options);
