@@ -56,8 +56,7 @@ RunFn RegisterDemo(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterDump(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g);
 RunFn RegisterResync(CLI::App& app, const GlobalOptions& g);
-// lagbench until its issue lands.
-void RegisterPlanned(CLI::App& root, std::map<CLI::App*, RunFn>* runs);
+RunFn RegisterLagbench(CLI::App& app, const GlobalOptions& g);
 
 }  // namespace binsync
 

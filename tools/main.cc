@@ -50,7 +50,10 @@ int main(int argc, char** argv) {
       "bring a diverged master back from the divergence point, no dump: plan, catch up both "
       "ways, resolve conflicts, hand back to native replication, verify",
       binsync::RegisterResync);
-  binsync::RegisterPlanned(app, &runs);
+  add("lagbench",
+      "replication lag of every transaction, in microseconds: open-loop load, both binlogs "
+      "tapped on one clock, percentiles, sweeps to the saturation point",
+      binsync::RegisterLagbench);
   add("verify", "checksum two live masters, narrow to the differing rows, repair",
       binsync::RegisterVerify);
   add("sandbox", "start/stop throwaway MariaDB servers on loopback (demo and tests)",

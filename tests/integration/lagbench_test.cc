@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "lagbench/arrivals.h"
 #include "lagbench/histogram.h"
 #include "lagbench/mysql/tap.h"
@@ -118,6 +119,79 @@ TEST_F(LagbenchTapTest, AKnownDelayIsMeasured) {
   EXPECT_GT(lag.min(), 0);
   EXPECT_GT(lag.ValueAtPercentile(50), 300'000) << "p50 us";
   EXPECT_LT(lag.max(), 2'500'000) << "max us";
+}
+
+}  // namespace
+}  // namespace binsync
+
+namespace binsync {
+namespace {
+
+class LagbenchCommandTest : public testing::SandboxPairTest {};
+
+// The whole command on a native master-master pair, both directions at once.
+TEST_F(LagbenchCommandTest, NativeBothDirectionsEveryTransactionMeasured) {
+  Connection a = pair().Connect(1);
+  Connection b = pair().Connect(2);
+  for (auto [replica, source, index] : {std::tuple{&a, &b, 2}, std::tuple{&b, &a, 1}}) {
+    auto pos = source->QueryValue("SELECT @@gtid_binlog_pos");
+    ASSERT_TRUE(pos.ok());
+    ASSERT_TRUE(replica->Execute("STOP SLAVE; RESET SLAVE ALL; SET GLOBAL gtid_slave_pos = " +
+                                 replica->QuoteLiteral(pos->value_or(""))).ok());
+    ASSERT_TRUE(StartNativeReplication(*replica, pair().ReplUri(index)).ok());
+  }
+  ASSERT_TRUE(WaitReplicationRunning(a, std::chrono::seconds(30)).ok());
+  ASSERT_TRUE(WaitReplicationRunning(b, std::chrono::seconds(30)).ok());
+
+  const auto r = testing::RunBinsync({"lagbench", "--a", pair().Uri(1), "--b", pair().Uri(2),
+                                      "--direction", "both", "--rate", "200", "--duration", "3",
+                                      "--warmup", "1", "--rows-per-txn", "2", "--mix", "2:1:1",
+                                      "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_FALSE(j["environment"]["a"]["version"].get<std::string>().empty());
+  EXPECT_EQ(j["environment"]["b"]["settings"]["channel.using_gtid"], "Slave_Pos");
+  ASSERT_EQ(j["steps"].size(), 2u);
+  uint64_t sent = 0;
+  for (const auto& step : j["steps"]) {
+    EXPECT_EQ(step["engine"], "native");
+    EXPECT_NEAR(step["sent"].get<double>(), 600, 5) << step["direction"];  // 200 TPS x 3 s
+    EXPECT_EQ(step["measured"], step["sent"]);
+    EXPECT_EQ(step["lag"]["count"], step["measured"]);
+    EXPECT_GT(step["lag"]["p50_us"].get<int64_t>(), 0);
+    EXPECT_LT(step["lag"]["p50_us"].get<int64_t>(), 2'000'000);
+    EXPECT_EQ(step["series"].size(), 3u);
+    uint64_t in_buckets = 0;
+    for (const auto& bucket : step["lag"]["buckets"]) in_buckets += bucket[2].get<uint64_t>();
+    EXPECT_EQ(in_buckets, step["lag"]["count"].get<uint64_t>());
+    sent += step["sent"].get<uint64_t>();
+  }
+  EXPECT_EQ(j["totals"]["sent"], sent);
+  EXPECT_EQ(j["totals"]["measured"], sent);
+  EXPECT_TRUE(j["totals"]["every_transaction_measured"]);
+  EXPECT_GT(j["floor"]["count"].get<uint64_t>(), 0u);
+  EXPECT_GT(j["visibility"]["count"].get<uint64_t>(), 0u);
+  // The probe schema is gone from both servers (no --keep), and replication still runs.
+  for (Connection* c : {&a, &b}) {
+    auto n = c->QueryValue("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'lagbench'");
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(n->value_or(""), "0");
+    EXPECT_TRUE(WaitReplicationRunning(*c, std::chrono::seconds(5)).ok());
+  }
+}
+
+TEST_F(LagbenchCommandTest, ADirectionWithoutNativeReplicationIsRefusedNamingTheServer) {
+  Connection b = pair().Connect(2);
+  Connection a = pair().Connect(1);
+  ASSERT_TRUE(a.Execute("STOP SLAVE; RESET SLAVE ALL").ok());  // nothing replicates B -> A
+  const auto r = testing::RunBinsync({"lagbench", "--a", pair().Uri(1), "--b", pair().Uri(2),
+                                      "--direction", "b-a", "--rate", "10", "--duration", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(pair().server(1).RootUri().Endpoint() + " has no replication channel from " +
+                       pair().server(2).RootUri().Endpoint()),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace

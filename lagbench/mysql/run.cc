@@ -1,0 +1,384 @@
+#include "lagbench/mysql/run.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <thread>
+
+#include "lagbench/arrivals.h"
+#include "lagbench/mysql/load.h"
+#include "lagbench/mysql/tap.h"
+#include "lagbench/preflight.h"
+#include "mysql/inspect.h"
+#include "spdlog/spdlog.h"
+#include "util/status_macros.h"
+#include "util/strings.h"
+
+namespace binsync::lagbench {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+constexpr char kDb[] = "lagbench";
+
+int64_t Us(Clock::duration d) { return duration_cast<microseconds>(d).count(); }
+
+// One direction of the pair: its tables, its books, the servers' roles.
+struct Direction {
+  std::string name;  // "a-b"
+  const ConnectOptions* source = nullptr;
+  const ConnectOptions* target = nullptr;
+  std::string probe_table, load_table;
+  uint64_t key_first = 1;
+  std::unique_ptr<ArrivalBook> at_source, at_source_again, at_target, visible;
+  uint64_t next_probe_id = 1;
+};
+
+absl::Status CreateProbeSchema(Connection& c) {
+  // Not binlogged: the schema exists on both servers, no DDL travels through the
+  // replication being measured. Truncated so probe ids start at 1 for this run.
+  RETURN_IF_ERROR(c.Execute("SET SESSION sql_log_bin = 0"));
+  RETURN_IF_ERROR(c.Execute(StrCat("CREATE DATABASE IF NOT EXISTS ", kDb)));
+  for (const char* dir : {"a_b", "b_a"}) {
+    RETURN_IF_ERROR(c.Execute(StrCat("CREATE TABLE IF NOT EXISTS ", kDb, ".probe_", dir,
+                                     " (probe_id BIGINT UNSIGNED PRIMARY KEY, "
+                                     "intended_us BIGINT NOT NULL) ENGINE=InnoDB")));
+    RETURN_IF_ERROR(c.Execute(StrCat("CREATE TABLE IF NOT EXISTS ", kDb, ".load_", dir,
+                                     " (k BIGINT UNSIGNED PRIMARY KEY, v BIGINT NOT NULL) "
+                                     "ENGINE=InnoDB")));
+    RETURN_IF_ERROR(c.Execute(StrCat("TRUNCATE TABLE ", kDb, ".probe_", dir)));
+    RETURN_IF_ERROR(c.Execute(StrCat("TRUNCATE TABLE ", kDb, ".load_", dir)));
+  }
+  return c.Execute("SET SESSION sql_log_bin = 1");
+}
+
+absl::Status DropProbeSchema(Connection& c) {
+  RETURN_IF_ERROR(c.Execute("SET SESSION sql_log_bin = 0"));
+  RETURN_IF_ERROR(c.Execute(StrCat("DROP DATABASE IF EXISTS ", kDb)));
+  return c.Execute("SET SESSION sql_log_bin = 1");
+}
+
+// Polls the target for 1% of the probes (ids divisible by 100) once the source tap saw
+// them, several at a time, and stamps when each became visible to a query.
+class VisibilityPoller {
+ public:
+  VisibilityPoller(Direction& d, Connection conn) : d_(d), conn_(std::move(conn)) {}
+  void Start(const std::atomic<bool>* done, Clock::time_point epoch) {
+    thread_ = std::thread([this, done, epoch] { Run(done, epoch); });
+  }
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  uint64_t timeouts() const { return timeouts_; }
+
+ private:
+  void Run(const std::atomic<bool>* done, Clock::time_point epoch) {
+    std::vector<uint64_t> pending;
+    uint64_t next = 100;
+    while (!done->load()) {
+      while (next <= d_.at_source->capacity() && d_.at_source->At(next)) {
+        pending.push_back(next);
+        next += 100;
+      }
+      if (pending.empty()) {
+        std::this_thread::sleep_for(microseconds(500));
+        continue;
+      }
+      std::string in;
+      for (uint64_t id : pending) StrAppend(&in, in.empty() ? "" : ",", id);
+      absl::StatusOr<ResultSet> rs = conn_.Query(
+          StrCat("SELECT probe_id FROM ", kDb, ".", d_.probe_table, " WHERE probe_id IN (", in, ")"));
+      const int64_t now = Us(Clock::now() - epoch);
+      if (rs.ok()) {
+        for (const auto& row : rs->rows()) {
+          const uint64_t id = std::strtoull(row[0].value_or("0").c_str(), nullptr, 10);
+          d_.visible->Stamp(id, now);
+          pending.erase(std::remove(pending.begin(), pending.end(), id), pending.end());
+        }
+      }
+      // A probe still invisible a minute after the source binlogged it is given up.
+      while (!pending.empty() && now - *d_.at_source->At(pending.front()) > 60'000'000) {
+        pending.erase(pending.begin());
+        ++timeouts_;
+      }
+      std::this_thread::sleep_for(microseconds(300));
+    }
+  }
+
+  Direction& d_;
+  Connection conn_;
+  uint64_t timeouts_ = 0;
+  std::thread thread_;
+};
+
+// Samples the target's Seconds_Behind_Master (the channel from the source) every 250 ms.
+class SbmSampler {
+ public:
+  SbmSampler(Connection conn, uint16_t source_port) : conn_(std::move(conn)), port_(source_port) {}
+  void Start(const std::atomic<bool>* done, Clock::time_point epoch) {
+    thread_ = std::thread([this, done, epoch] {
+      while (!done->load()) {
+        absl::StatusOr<ServerFacts> f = InspectServer(conn_);
+        if (f.ok()) {
+          for (const ReplicationChannel& c : f->channels) {
+            if (c.source_port == port_ && c.seconds_behind) {
+              samples_.emplace_back(Us(Clock::now() - epoch), *c.seconds_behind);
+            }
+          }
+        }
+        std::this_thread::sleep_for(milliseconds(250));
+      }
+    });
+  }
+  std::vector<std::pair<int64_t, int64_t>> Join() {
+    if (thread_.joinable()) thread_.join();
+    return samples_;
+  }
+
+ private:
+  Connection conn_;
+  uint16_t port_;
+  std::vector<std::pair<int64_t, int64_t>> samples_;
+  std::thread thread_;
+};
+
+void AddSbm(const std::vector<std::pair<int64_t, int64_t>>& samples, int64_t w0, int64_t w1,
+            StepReport* r) {
+  const size_t seconds = r->stats.series.size();
+  r->sbm_series.assign(seconds, -1);
+  double sum = 0;
+  for (const auto& [at, sbm] : samples) {
+    if (at < w0 || at >= w1) continue;
+    ++r->sbm_samples;
+    sum += static_cast<double>(sbm);
+    r->sbm_max_s = std::max(r->sbm_max_s, sbm);
+    const auto sec = static_cast<size_t>((at - w0) / 1'000'000);
+    if (sec < seconds) r->sbm_series[sec] = sbm;
+  }
+  if (r->sbm_samples > 0) r->sbm_mean_s = sum / static_cast<double>(r->sbm_samples);
+}
+
+absl::StatusOr<ServerInfo> Describe(Connection& c, ServerFacts* facts) {
+  ASSIGN_OR_RETURN(*facts, InspectServer(c));
+  ServerInfo info;
+  info.endpoint = facts->endpoint;
+  info.version = facts->version;
+  info.settings = RecordedSettings(*facts);
+  for (const char* v : {"slave_parallel_threads", "slave_parallel_mode", "sync_binlog",
+                        "innodb_flush_log_at_trx_commit", "binlog_commit_wait_count"}) {
+    absl::StatusOr<std::optional<std::string>> value = c.QueryValue(StrCat("SELECT @@", v));
+    if (value.ok() && value->has_value()) info.settings[v] = **value;
+  }
+  return info;
+}
+
+}  // namespace
+
+absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
+  for (const std::string& e : o.engines) {
+    if (e != "native") {
+      return absl::UnimplementedError(StrCat(
+          "lagbench --engine ", e, ": not landed yet (issue 14 continues: binsync's engine "
+          "needs the hand-over of native replication); measure --engine native"));
+    }
+  }
+  LagbenchReport report;
+  ASSIGN_OR_RETURN(Connection a, Connection::Open(o.a));
+  ASSIGN_OR_RETURN(Connection b, Connection::Open(o.b));
+  ServerFacts fa, fb;
+  ASSIGN_OR_RETURN(report.a, Describe(a, &fa));
+  ASSIGN_OR_RETURN(report.b, Describe(b, &fb));
+
+  // Directions, each with its books sized for every step's schedule.
+  double probes_per_direction = 0;
+  for (double rate : o.rates) {
+    probes_per_direction += rate * static_cast<double>((o.warmup + o.duration).count()) / 1000.0;
+  }
+  const auto capacity = static_cast<uint64_t>(probes_per_direction * 1.05) + 1000;
+  std::vector<std::unique_ptr<Direction>> dirs;
+  for (const std::string& name : o.directions) {
+    auto d = std::make_unique<Direction>();
+    d->name = name;
+    const bool ab = name == "a-b";
+    d->source = ab ? &o.a : &o.b;
+    d->target = ab ? &o.b : &o.a;
+    RETURN_IF_ERROR(CheckNativeDirection(ab ? fa : fb, d->source->uri.port, ab ? fb : fa));
+    d->probe_table = ab ? "probe_a_b" : "probe_b_a";
+    d->load_table = ab ? "load_a_b" : "load_b_a";
+    d->key_first = ab ? 1 : 1'000'000'000;
+    d->at_source = std::make_unique<ArrivalBook>(capacity);
+    d->at_source_again = std::make_unique<ArrivalBook>(capacity);
+    d->at_target = std::make_unique<ArrivalBook>(capacity);
+    d->visible = std::make_unique<ArrivalBook>(capacity);
+    dirs.push_back(std::move(d));
+  }
+  RETURN_IF_ERROR(CreateProbeSchema(a));
+  RETURN_IF_ERROR(CreateProbeSchema(b));
+
+  // Two taps on each server: the first stamps arrivals as source (its outgoing direction)
+  // and as target (the incoming one); the second stamps the outgoing probes again, for the
+  // floor (two taps of one binlog differ only by the taps' own jitter).
+  const Clock::time_point epoch = Clock::now();
+  std::vector<std::unique_ptr<BinlogTap>> taps;
+  uint32_t tap_id = kTapServerIdBase + 1;
+  for (auto [conn, opts, is_a] : {std::tuple{&a, &o.a, true}, std::tuple{&b, &o.b, false}}) {
+    ASSIGN_OR_RETURN(std::optional<std::string> pos, conn->QueryValue("SELECT @@gtid_binlog_pos"));
+    TapOptions main_tap, again;
+    main_tap.server = again.server = *opts;
+    main_tap.start_gtid = again.start_gtid = pos.value_or("");
+    main_tap.epoch = again.epoch = epoch;
+    for (auto& d : dirs) {
+      const bool outgoing = (d->name == "a-b") == is_a;
+      if (outgoing) {
+        main_tap.probes.push_back({kDb, d->probe_table, d->at_source.get()});
+        again.probes.push_back({kDb, d->probe_table, d->at_source_again.get()});
+      } else {
+        main_tap.probes.push_back({kDb, d->probe_table, d->at_target.get()});
+      }
+    }
+    main_tap.server_id = tap_id++;
+    again.server_id = tap_id++;
+    for (TapOptions* t : {&main_tap, &again}) {
+      if (t->probes.empty()) continue;
+      ASSIGN_OR_RETURN(std::unique_ptr<BinlogTap> tap, BinlogTap::Start(*t));
+      taps.push_back(std::move(tap));
+    }
+  }
+  std::atomic<bool> run_done{false};
+  std::vector<std::unique_ptr<VisibilityPoller>> pollers;
+  for (auto& d : dirs) {
+    ASSIGN_OR_RETURN(Connection pc, Connection::Open(*d->target));
+    pollers.push_back(std::make_unique<VisibilityPoller>(*d, std::move(pc)));
+    pollers.back()->Start(&run_done, epoch);
+  }
+
+  absl::Status failure;
+  for (const std::string& engine : o.engines) {
+    for (double rate : o.rates) {
+      if (o.stop != nullptr && o.stop->load()) break;
+      // Every direction at once (a master-master pair takes writes on both sides).
+      const Clock::time_point start = Clock::now() + milliseconds(200);
+      std::vector<absl::StatusOr<LoadResult>> loads(dirs.size(), absl::UnknownError("not run"));
+      std::vector<std::thread> threads;
+      std::atomic<bool> step_done{false};
+      std::vector<std::unique_ptr<SbmSampler>> samplers;
+      for (size_t i = 0; i < dirs.size(); ++i) {
+        ASSIGN_OR_RETURN(Connection sc, Connection::Open(*dirs[i]->target));
+        samplers.push_back(std::make_unique<SbmSampler>(std::move(sc), dirs[i]->source->uri.port));
+        samplers.back()->Start(&step_done, epoch);
+        LoadOptions lo;
+        lo.source = *dirs[i]->source;
+        lo.db = kDb;
+        lo.probe_table = dirs[i]->probe_table;
+        lo.load_table = dirs[i]->load_table;
+        lo.first_probe_id = dirs[i]->next_probe_id;
+        lo.rate = rate;
+        lo.arrivals = o.arrivals;
+        lo.seed = o.seed + i;
+        lo.duration = o.warmup + o.duration;
+        lo.workers = o.workers;
+        lo.workload = o.workload;
+        lo.workload.key_first = dirs[i]->key_first;
+        lo.epoch = epoch;
+        lo.start = start;
+        lo.stop = o.stop;
+        threads.emplace_back([&loads, i, lo] { loads[i] = RunLoad(lo); });
+      }
+      for (std::thread& t : threads) t.join();
+      // Stragglers: wait until each target saw what its source committed, or the drain ends.
+      const Clock::time_point drain_end = Clock::now() + o.drain;
+      for (size_t i = 0; i < dirs.size(); ++i) {
+        if (!loads[i].ok()) continue;
+        for (;;) {
+          uint64_t missing = 0;
+          for (size_t k = 0; k < loads[i]->slots; ++k) {
+            if (loads[i]->committed_us[k] >= 0 && !dirs[i]->at_target->At(dirs[i]->next_probe_id + k)) {
+              ++missing;
+            }
+          }
+          if (missing == 0 || Clock::now() >= drain_end) break;
+          std::this_thread::sleep_for(milliseconds(50));
+        }
+      }
+      step_done.store(true);
+      for (size_t i = 0; i < dirs.size(); ++i) {
+        Direction& d = *dirs[i];
+        const std::vector<std::pair<int64_t, int64_t>> sbm = samplers[i]->Join();
+        if (!loads[i].ok()) {
+          failure = loads[i].status();
+          continue;
+        }
+        const LoadResult& load = *loads[i];
+        StepReport step;
+        step.engine = engine;
+        step.direction = d.name;
+        step.offered_tps = rate;
+        const int64_t w0 = Us(start - epoch) + Us(o.warmup);
+        const int64_t w1 = w0 + Us(o.duration);
+        ComputeStep({d.next_probe_id, load.intended_us, load.committed_us, d.at_source.get(),
+                     d.at_target.get(), w0, w1},
+                    &step.stats);
+        step.commit_latency.Merge(load.commit_latency);
+        load.lateness.ForEachBucket([&](int64_t lo, int64_t, uint64_t n) {
+          if (lo > 1000) step.late_sends += n;
+        });
+        AddSbm(sbm, w0, w1, &step);
+        report.sent += step.stats.sent;
+        report.measured += step.stats.measured;
+        report.unmeasured += step.stats.unmeasured;
+        report.failed += load.failed;
+        if (report.first_load_error.ok() && !load.first_error.ok()) {
+          report.first_load_error = load.first_error;
+        }
+        spdlog::info("lagbench {} {} {:.0f} TPS: achieved {:.0f}, applied {:.0f}, lag p50 {} us, "
+                     "p99 {} us, max {} us ({} measured, {} unmeasured)",
+                     engine, d.name, rate, step.stats.achieved_tps, step.stats.applied_tps,
+                     step.stats.lag.ValueAtPercentile(50), step.stats.lag.ValueAtPercentile(99),
+                     step.stats.lag.max(), step.stats.measured, step.stats.unmeasured);
+        report.steps.push_back(std::move(step));
+        d.next_probe_id += load.slots;
+      }
+      if (!failure.ok()) break;
+    }
+    if (!failure.ok()) break;
+  }
+  run_done.store(true);
+  for (auto& p : pollers) p->Join();
+  for (auto& t : taps) t->Stop();
+  for (auto& t : taps) {
+    if (!t->status().ok() && failure.ok()) failure = t->status();
+  }
+  // The floor and the visibility gap, over every probe of the run.
+  for (auto& d : dirs) {
+    for (uint64_t id = 1; id < d->next_probe_id; ++id) {
+      const auto s = d->at_source->At(id), s2 = d->at_source_again->At(id), t = d->at_target->At(id),
+                 v = d->visible->At(id);
+      if (s && s2) report.floor.Record(std::llabs(*s2 - *s));
+      if (t && v) report.visibility.Record(*v - *t);
+    }
+  }
+  for (auto& p : pollers) report.visibility_timeouts += p->timeouts();
+  for (const std::string& engine : o.engines) {
+    for (auto& d : dirs) {
+      std::vector<StepFacts> facts;
+      for (const StepReport& s : report.steps) {
+        if (s.engine != engine || s.direction != d->name) continue;
+        facts.push_back({s.offered_tps, s.stats.achieved_tps, s.stats.applied_tps,
+                         s.stats.p99_first_half_us, s.stats.p99_second_half_us,
+                         s.stats.lag.ValueAtPercentile(99),
+                         o.slo ? s.stats.lag.ValueAtPercentile(o.slo->percentile) : 0});
+      }
+      report.verdicts.emplace_back(StrCat(engine, " ", d->name), JudgeSweep(facts, o.slo));
+    }
+  }
+  if (!o.keep) {
+    RETURN_IF_ERROR(DropProbeSchema(a));
+    RETURN_IF_ERROR(DropProbeSchema(b));
+  }
+  if (!failure.ok()) return failure;
+  return report;
+}
+
+}  // namespace binsync::lagbench

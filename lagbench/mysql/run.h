@@ -1,0 +1,48 @@
+// One lagbench run against a pair (issue 14): probe schema on both servers, taps on both
+// binlogs (and a second tap on each source, for the measurement floor), the open-loop load
+// per step, a 1% visibility poller, Seconds_Behind_Master sampled on the target, and the
+// figures of every engine x direction x step.
+//
+// Engines: `native` (the pair's own replication, as configured; its settings are recorded).
+// `binsync` is not measured yet: RunLagbench refuses it by name (issue 14 continues).
+#ifndef BINSYNC_LAGBENCH_MYSQL_RUN_H_
+#define BINSYNC_LAGBENCH_MYSQL_RUN_H_
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lagbench/report.h"
+#include "lagbench/saturation.h"
+#include "lagbench/schedule.h"
+#include "lagbench/workload.h"
+#include "mysql/connection.h"
+
+namespace binsync::lagbench {
+
+struct LagbenchOptions {
+  ConnectOptions a, b;
+  std::vector<std::string> engines = {"native"};
+  std::vector<std::string> directions = {"a-b"};  // a-b, b-a
+  std::vector<double> rates = {1000};             // one step per rate (a sweep: several)
+  Arrivals arrivals = Arrivals::kConstant;
+  std::chrono::milliseconds duration{20000};      // measuring window per step
+  std::chrono::milliseconds warmup{2000};
+  std::chrono::milliseconds drain{10000};         // wait for stragglers after a step
+  int workers = 16;
+  WorkloadSpec workload;
+  std::optional<Slo> slo;
+  uint64_t seed = 1;
+  bool keep = false;  // keep the probe schema afterwards
+  const std::atomic<bool>* stop = nullptr;
+};
+
+[[nodiscard]] absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& options);
+
+}  // namespace binsync::lagbench
+
+#endif  // BINSYNC_LAGBENCH_MYSQL_RUN_H_

@@ -1,0 +1,137 @@
+// binsync lagbench --a URI --b URI: the replication lag of every transaction, in microseconds
+// (docs/lagbench.md).
+#include <charconv>
+#include <cstdio>
+
+#include "lagbench/mysql/run.h"
+#include "lagbench/report.h"
+#include "lagbench/schedule.h"
+#include "spdlog/spdlog.h"
+#include "tools/cli.h"
+#include "util/strings.h"
+
+namespace binsync {
+namespace {
+
+// --sweep FROM:TO:STEPS
+absl::Status ParseSweep(std::string_view text, std::vector<double>* rates) {
+  double v[3] = {0, 0, 0};
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  bool ok = true;
+  for (int i = 0; i < 3 && ok; ++i) {
+    auto [next, ec] = std::from_chars(p, end, v[i]);
+    ok = ec == std::errc() && (i == 2 ? next == end : next != end && *next == ':');
+    p = next + 1;
+  }
+  if (ok && v[2] >= 1 && v[2] <= 100 && v[2] == static_cast<int>(v[2])) {
+    *rates = lagbench::SweepRates(v[0], v[1], static_cast<int>(v[2]));
+  }
+  if (rates->empty()) {
+    return absl::InvalidArgumentError(StrCat("--sweep ", text, ": expected FROM:TO:STEPS with "
+                                             "0 < FROM <= TO and STEPS >= 1, e.g. 500:8000:5"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+RunFn RegisterLagbench(CLI::App& app, const GlobalOptions& g) {
+  struct Opts {
+    std::string a, b, engine = "native", direction = "a-b", sweep, mix = "1:0:0",
+                       hot_keys = "uniform", slo, format = "table", report, arrivals = "constant";
+    double rate = 1000, duration = 20, warmup = 2, drain = 10;
+    uint32_t rows_per_txn = 1;
+    int workers = 16;
+    uint64_t seed = 1;
+    bool keep = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("--a", o->a, "server A URI")->required();
+  app.add_option("--b", o->b, "server B URI")->required();
+  app.add_option("--engine", o->engine, "native (the pair's own replication) | binsync | both")
+      ->check(CLI::IsMember({"native", "binsync", "both"}))->capture_default_str();
+  app.add_option("--direction", o->direction, "a-b | b-a | both (both: load on both at once)")
+      ->check(CLI::IsMember({"a-b", "b-a", "both"}))->capture_default_str();
+  auto* rate = app.add_option("--rate", o->rate, "offered transactions per second (open loop)")
+                   ->capture_default_str()->check(CLI::Range(0.1, 1e6));
+  app.add_option("--sweep", o->sweep, "FROM:TO:STEPS: geometric steps of offered rate")->excludes(rate);
+  app.add_option("--arrivals", o->arrivals, "constant | poisson intended start times")
+      ->check(CLI::IsMember({"constant", "poisson"}))->capture_default_str();
+  app.add_option("--duration", o->duration, "seconds measured per step")->capture_default_str()
+      ->check(CLI::Range(1.0, 86400.0));
+  app.add_option("--warmup", o->warmup, "seconds of load before each measuring window")
+      ->capture_default_str()->check(CLI::Range(0.0, 3600.0));
+  app.add_option("--drain", o->drain, "seconds to wait after a step for the last transactions")
+      ->capture_default_str()->check(CLI::Range(0.0, 3600.0));
+  app.add_option("--rows-per-txn", o->rows_per_txn, "row changes per transaction besides the probe row")
+      ->capture_default_str()->check(CLI::Range(0, 10000));
+  app.add_option("--mix", o->mix, "insert:update:delete weights")->capture_default_str();
+  app.add_option("--hot-keys", o->hot_keys, "uniform | zipf:THETA")->capture_default_str();
+  app.add_option("--workers", o->workers, "client connections per direction")->capture_default_str()
+      ->check(CLI::Range(1, 512));
+  app.add_option("--slo", o->slo, "e.g. p99<5ms: report the highest rate meeting it; exit 1 if a step misses it");
+  app.add_option("--seed", o->seed, "load schedule and workload seed")->capture_default_str();
+  app.add_option("--format", o->format, "table | json")->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  app.add_option("--report", o->report, "FILE.html: a self-contained report [not landed yet]");
+  app.add_flag("--keep", o->keep, "keep the lagbench probe schema on both servers afterwards");
+  app.footer("Exit: 0 every transaction sent was measured (and the SLO held), 1 some were not "
+             "(or a step missed the SLO), 2 error.");
+  return [o, &g]() -> int {
+    if (!o->report.empty()) {
+      return FailWith(absl::UnimplementedError(
+          "lagbench --report: not landed yet (issue 14 continues); use --format json"));
+    }
+    lagbench::LagbenchOptions lo;
+    auto ca = MakeConnectOptions(o->a, g);
+    if (!ca.ok()) return FailWith(ca.status());
+    auto cb = MakeConnectOptions(o->b, g);
+    if (!cb.ok()) return FailWith(cb.status());
+    lo.a = *ca;
+    lo.b = *cb;
+    lo.engines = o->engine == "both" ? std::vector<std::string>{"native", "binsync"}
+                                     : std::vector<std::string>{o->engine};
+    lo.directions = o->direction == "both" ? std::vector<std::string>{"a-b", "b-a"}
+                                           : std::vector<std::string>{o->direction};
+    if (!o->sweep.empty()) {
+      if (absl::Status st = ParseSweep(o->sweep, &lo.rates); !st.ok()) return FailWith(st);
+    } else {
+      lo.rates = {o->rate};
+    }
+    lo.arrivals = o->arrivals == "poisson" ? lagbench::Arrivals::kPoisson : lagbench::Arrivals::kConstant;
+    lo.duration = std::chrono::milliseconds(static_cast<int64_t>(o->duration * 1000));
+    lo.warmup = std::chrono::milliseconds(static_cast<int64_t>(o->warmup * 1000));
+    lo.drain = std::chrono::milliseconds(static_cast<int64_t>(o->drain * 1000));
+    lo.workers = o->workers;
+    lo.workload.rows_per_txn = o->rows_per_txn;
+    if (absl::Status st = lagbench::ParseMix(o->mix, &lo.workload); !st.ok()) return FailWith(st);
+    if (absl::Status st = lagbench::ParseHotKeys(o->hot_keys, &lo.workload); !st.ok()) {
+      return FailWith(st);
+    }
+    if (!o->slo.empty()) {
+      absl::StatusOr<lagbench::Slo> slo = lagbench::ParseSlo(o->slo);
+      if (!slo.ok()) return FailWith(slo.status());
+      lo.slo = *slo;
+    }
+    lo.seed = o->seed;
+    lo.keep = o->keep;
+    lo.stop = InstallStopSignals();
+    absl::StatusOr<lagbench::LagbenchReport> r = lagbench::RunLagbench(lo);
+    if (!r.ok()) return FailWith(r.status());
+    r->method = {lo.engines, lo.directions, lo.rates, o->arrivals, o->duration, o->warmup,
+                 o->workers, o->rows_per_txn, o->mix, o->hot_keys, o->slo};
+    const std::string text = o->format == "json" ? lagbench::ReportJson(*r) : lagbench::ReportText(*r);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    bool slo_held = true;
+    if (lo.slo) {
+      for (const lagbench::StepReport& s : r->steps) {
+        slo_held &= s.stats.lag.ValueAtPercentile(lo.slo->percentile) < lo.slo->threshold_us;
+      }
+    }
+    return lagbench::EveryTransactionMeasured(*r) && slo_held ? kExitOk : kExitDifferences;
+  };
+}
+
+}  // namespace binsync
