@@ -60,14 +60,15 @@ bool EveryTransactionMeasured(const LagbenchReport& r) {
 
 std::string ReportText(const LagbenchReport& r) {
   std::string out = fmt::format(
-      "{:<7} {:<4} {:>8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}\n",
+      "{:<9} {:<4} {:>8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}\n",
       "engine", "dir", "offered", "achieved", "applied", "measured", "p50_us", "p90_us", "p99_us",
       "p99.9_us", "max_us", "mean_us", "commit_p99", "SBM_max");
   for (const StepReport& s : r.steps) {
     const LagHistogram& h = s.stats.lag;
     StrAppend(&out, fmt::format(
-        "{:<7} {:<4} {:>8.0f} {:>9.1f} {:>9.1f} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9.0f} {:>10} {:>7}\n",
-        s.engine, s.direction, s.offered_tps, s.stats.achieved_tps, s.stats.applied_tps,
+        "{:<9} {:<4} {:>8.0f} {:>9.1f} {:>9.1f} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9.0f} {:>10} {:>7}\n",
+        s.round > 1 || r.method.engines.size() > 1 ? StrCat(s.engine, "/", s.round) : s.engine,
+        s.direction, s.offered_tps, s.stats.achieved_tps, s.stats.applied_tps,
         s.stats.measured, h.ValueAtPercentile(50), h.ValueAtPercentile(90),
         h.ValueAtPercentile(99), h.ValueAtPercentile(99.9), h.max(), h.mean(),
         s.commit_latency.ValueAtPercentile(99),
@@ -105,7 +106,7 @@ std::string ReportJson(const LagbenchReport& r) {
   }
   j["environment"] = std::move(env);
   const RunMethod& m = r.method;
-  j["method"] = {{"engines", m.engines},     {"directions", m.directions},
+  j["method"] = {{"engines", m.engines},     {"binsync_mode", m.binsync_mode},     {"directions", m.directions},
                  {"rates_tps", m.rates},     {"arrivals", m.arrivals},
                  {"duration_s", m.duration_s}, {"warmup_s", m.warmup_s},
                  {"workers", m.workers},     {"rows_per_txn", m.rows_per_txn},
@@ -121,6 +122,7 @@ std::string ReportJson(const LagbenchReport& r) {
     ordered_json step;
     step["engine"] = s.engine;
     step["direction"] = s.direction;
+    step["round"] = s.round;
     step["offered_tps"] = s.offered_tps;
     step["achieved_tps"] = s.stats.achieved_tps;
     step["applied_tps"] = s.stats.applied_tps;

@@ -20,6 +20,7 @@ namespace binsync::lagbench {
 // How the run measured (echoed in the JSON so a result file explains itself).
 struct RunMethod {
   std::vector<std::string> engines, directions;
+  std::string binsync_mode = "live";
   std::vector<double> rates;
   std::string arrivals = "constant";
   double duration_s = 0, warmup_s = 0;
@@ -35,6 +36,7 @@ struct ServerInfo {
 
 struct StepReport {
   std::string engine, direction;
+  int round = 1;  // --engine both: native and binsync alternate, 3 rounds
   double offered_tps = 0;
   StepStats stats;
   LagHistogram commit_latency;  // on the source, from the intended start

@@ -56,4 +56,13 @@ absl::Status WaitForGtid(Connection& replica, std::string_view gtid_pos,
   return absl::OkStatus();
 }
 
+absl::Status RestartNativeAt(Connection& replica, const std::string& position) {
+  RETURN_IF_ERROR(replica.Execute("STOP SLAVE"));
+  RETURN_IF_ERROR(replica.Execute(
+      StrCat("SET GLOBAL gtid_slave_pos = ", replica.QuoteLiteral(position))));
+  RETURN_IF_ERROR(replica.Execute("CHANGE MASTER TO MASTER_USE_GTID = slave_pos"));
+  RETURN_IF_ERROR(replica.Execute("START SLAVE"));
+  return WaitReplicationRunning(replica, std::chrono::seconds(30));
+}
+
 }  // namespace binsync

@@ -24,6 +24,11 @@ namespace binsync {
 [[nodiscard]] absl::Status WaitReplicationRunning(Connection& replica,
                                                   std::chrono::seconds timeout);
 
+// Restarts `replica`'s default channel from `position` (its new gtid_slave_pos) with
+// MASTER_USE_GTID=slave_pos, after binsync applied what native replication would have:
+// nothing is fetched twice. Waits until both threads run.
+[[nodiscard]] absl::Status RestartNativeAt(Connection& replica, const std::string& position);
+
 // Waits until `replica` has applied `gtid_pos` (MASTER_GTID_WAIT).
 [[nodiscard]] absl::Status WaitForGtid(Connection& replica, std::string_view gtid_pos,
                                        std::chrono::seconds timeout);

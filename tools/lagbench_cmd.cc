@@ -38,11 +38,12 @@ absl::Status ParseSweep(std::string_view text, std::vector<double>* rates) {
 
 RunFn RegisterLagbench(CLI::App& app, const GlobalOptions& g) {
   struct Opts {
-    std::string a, b, engine = "native", direction = "a-b", sweep, mix = "1:0:0",
+    std::string a, b, engine = "native", binsync_mode = "live", direction = "a-b", sweep,
+                       mix = "1:0:0",
                        hot_keys = "uniform", slo, format = "table", report, arrivals = "constant";
     double rate = 1000, duration = 20, warmup = 2, drain = 10;
     uint32_t rows_per_txn = 1;
-    int workers = 16;
+    int workers = 16, binsync_workers = 4;
     uint64_t seed = 1;
     bool keep = false;
   };
@@ -51,6 +52,10 @@ RunFn RegisterLagbench(CLI::App& app, const GlobalOptions& g) {
   app.add_option("--b", o->b, "server B URI")->required();
   app.add_option("--engine", o->engine, "native (the pair's own replication) | binsync | both")
       ->check(CLI::IsMember({"native", "binsync", "both"}))->capture_default_str();
+  app.add_option("--binsync-mode", o->binsync_mode, "live | catchup: how binsync's engine applies")
+      ->check(CLI::IsMember({"live", "catchup"}))->capture_default_str();
+  app.add_option("--binsync-workers", o->binsync_workers, "binsync's engine: apply workers")
+      ->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--direction", o->direction, "a-b | b-a | both (both: load on both at once)")
       ->check(CLI::IsMember({"a-b", "b-a", "both"}))->capture_default_str();
   auto* rate = app.add_option("--rate", o->rate, "offered transactions per second (open loop)")
@@ -114,13 +119,26 @@ RunFn RegisterLagbench(CLI::App& app, const GlobalOptions& g) {
       if (!slo.ok()) return FailWith(slo.status());
       lo.slo = *slo;
     }
+    lo.binsync_mode = o->binsync_mode == "catchup" ? ApplyMode::kCatchup : ApplyMode::kLive;
+    lo.binsync_workers = o->binsync_workers;
     lo.seed = o->seed;
     lo.keep = o->keep;
     lo.stop = InstallStopSignals();
     absl::StatusOr<lagbench::LagbenchReport> r = lagbench::RunLagbench(lo);
     if (!r.ok()) return FailWith(r.status());
-    r->method = {lo.engines, lo.directions, lo.rates, o->arrivals, o->duration, o->warmup,
-                 o->workers, o->rows_per_txn, o->mix, o->hot_keys, o->slo};
+    lagbench::RunMethod& m = r->method;
+    m.engines = lo.engines;
+    m.binsync_mode = o->binsync_mode;
+    m.directions = lo.directions;
+    m.rates = lo.rates;
+    m.arrivals = o->arrivals;
+    m.duration_s = o->duration;
+    m.warmup_s = o->warmup;
+    m.workers = o->workers;
+    m.rows_per_txn = o->rows_per_txn;
+    m.mix = o->mix;
+    m.hot_keys = o->hot_keys;
+    m.slo = o->slo;
     const std::string text = o->format == "json" ? lagbench::ReportJson(*r) : lagbench::ReportText(*r);
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "lagbench/arrivals.h"
+#include "lagbench/mysql/engine.h"
 #include "lagbench/mysql/load.h"
 #include "lagbench/mysql/tap.h"
 #include "lagbench/preflight.h"
@@ -174,16 +175,100 @@ absl::StatusOr<ServerInfo> Describe(Connection& c, ServerFacts* facts) {
   return info;
 }
 
+// One step: the load on every direction at once (a master-master pair takes writes on
+// both sides), the stragglers drained, the figures computed.
+absl::Status RunStep(const LagbenchOptions& o, std::vector<std::unique_ptr<Direction>>& dirs,
+                     Clock::time_point epoch, const std::string& engine, int round, double rate,
+                     LagbenchReport& report) {
+  absl::Status failure;
+  const Clock::time_point start = Clock::now() + milliseconds(200);
+  std::vector<absl::StatusOr<LoadResult>> loads(dirs.size(), absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  std::atomic<bool> step_done{false};
+  std::vector<std::unique_ptr<SbmSampler>> samplers;
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    ASSIGN_OR_RETURN(Connection sc, Connection::Open(*dirs[i]->target));
+    samplers.push_back(std::make_unique<SbmSampler>(std::move(sc), dirs[i]->source->uri.port));
+    samplers.back()->Start(&step_done, epoch);
+    LoadOptions lo;
+    lo.source = *dirs[i]->source;
+    lo.db = kDb;
+    lo.probe_table = dirs[i]->probe_table;
+    lo.load_table = dirs[i]->load_table;
+    lo.first_probe_id = dirs[i]->next_probe_id;
+    lo.rate = rate;
+    lo.arrivals = o.arrivals;
+    lo.seed = o.seed + i;
+    lo.duration = o.warmup + o.duration;
+    lo.workers = o.workers;
+    lo.workload = o.workload;
+    lo.workload.key_first = dirs[i]->key_first;
+    lo.epoch = epoch;
+    lo.start = start;
+    lo.stop = o.stop;
+    threads.emplace_back([&loads, i, lo] { loads[i] = RunLoad(lo); });
+  }
+  for (std::thread& t : threads) t.join();
+  // Stragglers: wait until each target saw what its source committed, or the drain ends.
+  const Clock::time_point drain_end = Clock::now() + o.drain;
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    if (!loads[i].ok()) continue;
+    for (;;) {
+      uint64_t missing = 0;
+      for (size_t k = 0; k < loads[i]->slots; ++k) {
+        if (loads[i]->committed_us[k] >= 0 && !dirs[i]->at_target->At(dirs[i]->next_probe_id + k)) {
+          ++missing;
+        }
+      }
+      if (missing == 0 || Clock::now() >= drain_end) break;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+  }
+  step_done.store(true);
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    Direction& d = *dirs[i];
+    const std::vector<std::pair<int64_t, int64_t>> sbm = samplers[i]->Join();
+    if (!loads[i].ok()) {
+      failure = loads[i].status();
+      continue;
+    }
+    const LoadResult& load = *loads[i];
+    StepReport step;
+    step.engine = engine;
+    step.round = round;
+    step.direction = d.name;
+    step.offered_tps = rate;
+    const int64_t w0 = Us(start - epoch) + Us(o.warmup);
+    const int64_t w1 = w0 + Us(o.duration);
+    ComputeStep({d.next_probe_id, load.intended_us, load.committed_us, d.at_source.get(),
+                 d.at_target.get(), w0, w1},
+                &step.stats);
+    step.commit_latency.Merge(load.commit_latency);
+    load.lateness.ForEachBucket([&](int64_t lo, int64_t, uint64_t n) {
+      if (lo > 1000) step.late_sends += n;
+    });
+    AddSbm(sbm, w0, w1, &step);
+    report.sent += step.stats.sent;
+    report.measured += step.stats.measured;
+    report.unmeasured += step.stats.unmeasured;
+    report.failed += load.failed;
+    if (report.first_load_error.ok() && !load.first_error.ok()) {
+      report.first_load_error = load.first_error;
+    }
+    spdlog::info("lagbench {} {} {:.0f} TPS: achieved {:.0f}, applied {:.0f}, lag p50 {} us, "
+                 "p99 {} us, max {} us ({} measured, {} unmeasured)",
+                 engine, d.name, rate, step.stats.achieved_tps, step.stats.applied_tps,
+                 step.stats.lag.ValueAtPercentile(50), step.stats.lag.ValueAtPercentile(99),
+                 step.stats.lag.max(), step.stats.measured, step.stats.unmeasured);
+    report.steps.push_back(std::move(step));
+    d.next_probe_id += load.slots;
+  }
+  return failure;
+}
+
 }  // namespace
 
 absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
-  for (const std::string& e : o.engines) {
-    if (e != "native") {
-      return absl::UnimplementedError(StrCat(
-          "lagbench --engine ", e, ": not landed yet (issue 14 continues: binsync's engine "
-          "needs the hand-over of native replication); measure --engine native"));
-    }
-  }
   LagbenchReport report;
   ASSIGN_OR_RETURN(Connection a, Connection::Open(o.a));
   ASSIGN_OR_RETURN(Connection b, Connection::Open(o.b));
@@ -255,94 +340,38 @@ absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
   }
 
   absl::Status failure;
-  for (const std::string& engine : o.engines) {
-    for (double rate : o.rates) {
-      if (o.stop != nullptr && o.stop->load()) break;
-      // Every direction at once (a master-master pair takes writes on both sides).
-      const Clock::time_point start = Clock::now() + milliseconds(200);
-      std::vector<absl::StatusOr<LoadResult>> loads(dirs.size(), absl::UnknownError("not run"));
-      std::vector<std::thread> threads;
-      std::atomic<bool> step_done{false};
-      std::vector<std::unique_ptr<SbmSampler>> samplers;
-      for (size_t i = 0; i < dirs.size(); ++i) {
-        ASSIGN_OR_RETURN(Connection sc, Connection::Open(*dirs[i]->target));
-        samplers.push_back(std::make_unique<SbmSampler>(std::move(sc), dirs[i]->source->uri.port));
-        samplers.back()->Start(&step_done, epoch);
-        LoadOptions lo;
-        lo.source = *dirs[i]->source;
-        lo.db = kDb;
-        lo.probe_table = dirs[i]->probe_table;
-        lo.load_table = dirs[i]->load_table;
-        lo.first_probe_id = dirs[i]->next_probe_id;
-        lo.rate = rate;
-        lo.arrivals = o.arrivals;
-        lo.seed = o.seed + i;
-        lo.duration = o.warmup + o.duration;
-        lo.workers = o.workers;
-        lo.workload = o.workload;
-        lo.workload.key_first = dirs[i]->key_first;
-        lo.epoch = epoch;
-        lo.start = start;
-        lo.stop = o.stop;
-        threads.emplace_back([&loads, i, lo] { loads[i] = RunLoad(lo); });
-      }
-      for (std::thread& t : threads) t.join();
-      // Stragglers: wait until each target saw what its source committed, or the drain ends.
-      const Clock::time_point drain_end = Clock::now() + o.drain;
-      for (size_t i = 0; i < dirs.size(); ++i) {
-        if (!loads[i].ok()) continue;
-        for (;;) {
-          uint64_t missing = 0;
-          for (size_t k = 0; k < loads[i]->slots; ++k) {
-            if (loads[i]->committed_us[k] >= 0 && !dirs[i]->at_target->At(dirs[i]->next_probe_id + k)) {
-              ++missing;
-            }
+  // --engine both: native and binsync interleaved, three times each, on the same load.
+  const int rounds = o.engines.size() > 1 ? 3 : 1;
+  for (int round = 1; round <= rounds && failure.ok(); ++round) {
+    for (const std::string& engine : o.engines) {
+      if (!failure.ok() || (o.stop != nullptr && o.stop->load())) break;
+      std::vector<std::unique_ptr<BinsyncEngine>> binsync;
+      if (engine == "binsync") {
+        for (auto& d : dirs) {
+          BinsyncEngineOptions eo;
+          eo.source = *d->source;
+          eo.target = *d->target;
+          eo.mode = o.binsync_mode;
+          eo.workers = o.binsync_workers;
+          eo.label = d->name == "a-b" ? "A->B" : "B->A";
+          absl::StatusOr<std::unique_ptr<BinsyncEngine>> e = BinsyncEngine::Start(eo);
+          if (!e.ok()) {
+            failure = e.status();
+            break;
           }
-          if (missing == 0 || Clock::now() >= drain_end) break;
-          std::this_thread::sleep_for(milliseconds(50));
+          binsync.push_back(*std::move(e));
         }
       }
-      step_done.store(true);
-      for (size_t i = 0; i < dirs.size(); ++i) {
-        Direction& d = *dirs[i];
-        const std::vector<std::pair<int64_t, int64_t>> sbm = samplers[i]->Join();
-        if (!loads[i].ok()) {
-          failure = loads[i].status();
-          continue;
-        }
-        const LoadResult& load = *loads[i];
-        StepReport step;
-        step.engine = engine;
-        step.direction = d.name;
-        step.offered_tps = rate;
-        const int64_t w0 = Us(start - epoch) + Us(o.warmup);
-        const int64_t w1 = w0 + Us(o.duration);
-        ComputeStep({d.next_probe_id, load.intended_us, load.committed_us, d.at_source.get(),
-                     d.at_target.get(), w0, w1},
-                    &step.stats);
-        step.commit_latency.Merge(load.commit_latency);
-        load.lateness.ForEachBucket([&](int64_t lo, int64_t, uint64_t n) {
-          if (lo > 1000) step.late_sends += n;
-        });
-        AddSbm(sbm, w0, w1, &step);
-        report.sent += step.stats.sent;
-        report.measured += step.stats.measured;
-        report.unmeasured += step.stats.unmeasured;
-        report.failed += load.failed;
-        if (report.first_load_error.ok() && !load.first_error.ok()) {
-          report.first_load_error = load.first_error;
-        }
-        spdlog::info("lagbench {} {} {:.0f} TPS: achieved {:.0f}, applied {:.0f}, lag p50 {} us, "
-                     "p99 {} us, max {} us ({} measured, {} unmeasured)",
-                     engine, d.name, rate, step.stats.achieved_tps, step.stats.applied_tps,
-                     step.stats.lag.ValueAtPercentile(50), step.stats.lag.ValueAtPercentile(99),
-                     step.stats.lag.max(), step.stats.measured, step.stats.unmeasured);
-        report.steps.push_back(std::move(step));
-        d.next_probe_id += load.slots;
+      for (double rate : o.rates) {
+        if (!failure.ok() || (o.stop != nullptr && o.stop->load())) break;
+        failure = RunStep(o, dirs, epoch, engine, round, rate, report);
       }
-      if (!failure.ok()) break;
+      // Native back where binsync got to, whatever happened above.
+      for (auto& e : binsync) {
+        const absl::Status st = e->Stop();
+        if (failure.ok() && !st.ok()) failure = st;
+      }
     }
-    if (!failure.ok()) break;
   }
   run_done.store(true);
   for (auto& p : pollers) p->Join();
@@ -360,18 +389,23 @@ absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
     }
   }
   for (auto& p : pollers) report.visibility_timeouts += p->timeouts();
-  for (const std::string& engine : o.engines) {
+  for (int round = 1; round <= rounds; ++round) {
+   for (const std::string& engine : o.engines) {
     for (auto& d : dirs) {
       std::vector<StepFacts> facts;
       for (const StepReport& s : report.steps) {
-        if (s.engine != engine || s.direction != d->name) continue;
+        if (s.engine != engine || s.direction != d->name || s.round != round) continue;
         facts.push_back({s.offered_tps, s.stats.achieved_tps, s.stats.applied_tps,
                          s.stats.p99_first_half_us, s.stats.p99_second_half_us,
                          s.stats.lag.ValueAtPercentile(99),
                          o.slo ? s.stats.lag.ValueAtPercentile(o.slo->percentile) : 0});
       }
-      report.verdicts.emplace_back(StrCat(engine, " ", d->name), JudgeSweep(facts, o.slo));
+      if (facts.empty()) continue;
+      report.verdicts.emplace_back(
+          StrCat(engine, " ", d->name, rounds > 1 ? StrCat(" (round ", round, ")") : ""),
+          JudgeSweep(facts, o.slo));
     }
+   }
   }
   if (!o.keep) {
     RETURN_IF_ERROR(DropProbeSchema(a));

@@ -3,8 +3,9 @@
 // per step, a 1% visibility poller, Seconds_Behind_Master sampled on the target, and the
 // figures of every engine x direction x step.
 //
-// Engines: `native` (the pair's own replication, as configured; its settings are recorded).
-// `binsync` is not measured yet: RunLagbench refuses it by name (issue 14 continues).
+// Engines: `native` (the pair's own replication, as configured; its settings are recorded)
+// and `binsync` (replicate live or catchup, taking each direction over from native and
+// handing it back where it got to: lagbench/mysql/engine). Both: interleaved, 3 rounds.
 #ifndef BINSYNC_LAGBENCH_MYSQL_RUN_H_
 #define BINSYNC_LAGBENCH_MYSQL_RUN_H_
 
@@ -21,6 +22,7 @@
 #include "lagbench/schedule.h"
 #include "lagbench/workload.h"
 #include "mysql/connection.h"
+#include "replicate/mysql/applier.h"
 
 namespace binsync::lagbench {
 
@@ -36,6 +38,8 @@ struct LagbenchOptions {
   int workers = 16;
   WorkloadSpec workload;
   std::optional<Slo> slo;
+  ApplyMode binsync_mode = ApplyMode::kLive;  // --binsync-mode live|catchup
+  int binsync_workers = 4;
   uint64_t seed = 1;
   bool keep = false;  // keep the probe schema afterwards
   const std::atomic<bool>* stop = nullptr;

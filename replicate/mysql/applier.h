@@ -113,6 +113,10 @@ struct Checkpoint {
 };
 [[nodiscard]] absl::StatusOr<Checkpoint> LoadCheckpoint(Connection& conn,
                                                         const std::string& stream);
+// The checkpoint stream of the changes coming from one source: "from_server_<server_id>".
+[[nodiscard]] inline std::string CheckpointStream(uint32_t source_server_id) {
+  return "from_server_" + std::to_string(source_server_id);
+}
 
 class Applier {
  public:

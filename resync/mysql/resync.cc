@@ -154,12 +154,7 @@ absl::Status HandBack(Connection& replica, const std::string& position, bool had
                                    "cannot restart it; set it up with CHANGE MASTER TO ... "
                                    "MASTER_USE_GTID=slave_pos, or use --handback none"));
   }
-  RETURN_IF_ERROR(replica.Execute("STOP SLAVE"));
-  RETURN_IF_ERROR(replica.Execute(
-      StrCat("SET GLOBAL gtid_slave_pos = ", replica.QuoteLiteral(position))));
-  RETURN_IF_ERROR(replica.Execute("CHANGE MASTER TO MASTER_USE_GTID = slave_pos"));
-  RETURN_IF_ERROR(replica.Execute("START SLAVE"));
-  return WaitReplicationRunning(replica, std::chrono::seconds(30));
+  return RestartNativeAt(replica, position);
 }
 
 // A new run's id: UTC start time and pid ("20260101-120000-4242").

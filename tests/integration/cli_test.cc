@@ -88,7 +88,6 @@ TEST(CliTest, JsonLogFormatIsOneObjectPerLine) {
 // lagbench's parts not landed yet say so and exit 2 before touching a server.
 TEST(CliTest, NotLandedLagbenchPartsSaySoAndExit2) {
   const std::vector<std::vector<std::string>> cases = {
-      {"lagbench", "--a", "mysql://u@127.0.0.1:1", "--b", "mysql://u@127.0.0.1:2", "--engine", "binsync"},
       {"lagbench", "--a", "mysql://u@127.0.0.1:1", "--b", "mysql://u@127.0.0.1:2", "--report", "x.html"}};
   for (const auto& args : cases) {
     auto r = RunBinsync(args);
