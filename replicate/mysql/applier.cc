@@ -14,6 +14,7 @@
 #include "replicate/assembler.h"
 #include "replicate/writeset.h"
 #include "util/fault.h"
+#include "util/server_error.h"
 #include "util/status_macros.h"
 #include "util/strings.h"
 #include "mysql/statement.h"
@@ -34,10 +35,6 @@ namespace {
 constexpr char kApplySqlMode[] =
     "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES";
 
-constexpr unsigned kErrDupEntry = 1062;
-constexpr unsigned kErrLockWaitTimeout = 1205;
-constexpr unsigned kErrDeadlock = 1213;
-
 // True when `img` carries every column of the table (not a minimal image).
 bool FullImage(const schema::TableInfo& info, const RowImage& img) {
   for (size_t c = 0; c < info.columns.size(); ++c) {
@@ -46,23 +43,17 @@ bool FullImage(const schema::TableInfo& info, const RowImage& img) {
   return true;
 }
 
-// Client errors (2000+: the connection is unusable) and a killed or shut-down session: the
-// caller reconnects and resumes from the checkpoint.
-bool LostConnection(unsigned err) {
-  return err >= 2000 || StatusCodeForError(err) == absl::StatusCode::kUnavailable;
-}
-
 // DDL errors that mean "this statement already ran here" (a DDL re-read after a crash
 // between its implicit commit and its checkpoint).
 bool AlreadyAppliedDdlError(unsigned err) {
   switch (err) {
-    case 1007:  // database exists
-    case 1008:  // database does not exist (drop)
-    case 1050:  // table exists
-    case 1051:  // unknown table (drop)
-    case 1060:  // duplicate column
-    case 1061:  // duplicate key name
-    case 1091:  // can't drop: check that it exists
+    case kErDbCreateExists:
+    case kErDbDropExists:
+    case kErTableExists:
+    case kErBadTable:
+    case kErDupFieldName:
+    case kErDupKeyName:
+    case kErCantDropFieldOrKey:  // can't drop: check that it exists
       return true;
     default:
       return false;
@@ -203,7 +194,7 @@ absl::Status Applier::SetOrigin(const replicate::Transaction& t) {
     session_domain_id_ = domain;
     return st;
   }
-  if (mysql_errno(conn_.raw()) != 1227 || origin_refused_) return st;
+  if (ServerErrorNumber(st) != kErSpecificAccessDenied || origin_refused_) return st;
   // No privilege to keep the origin: binsync's own id still keeps streams loop-free.
   origin_refused_ = true;
   spdlog::warn(
@@ -238,13 +229,14 @@ absl::Status Applier::Apply(const replicate::Transaction& t) {
       counters_.rows += t.row_changes;
       return WriteCheckpoint(t, false);
     }
-    const unsigned err = mysql_errno(conn_.raw());
-    if (err == kErrDeadlock || err == kErrLockWaitTimeout) {
+    const unsigned err = ServerErrorNumber(st);
+    if (err == kErLockDeadlock || err == kErLockWaitTimeout) {
       return absl::AbortedError(st.message());  // the caller rolls back and retries
     }
-    if (LostConnection(err)) return absl::UnavailableError(st.message());
+    if (IsLostConnectionError(err)) return absl::UnavailableError(st.message());
     Rollback();
-    if (err == 1227 || err == 1045 || err == 1142) {
+    if (err == kErSpecificAccessDenied || err == kErAccessDenied ||
+        err == kErTableAccessDenied) {
       replay_enabled_ = false;
       spdlog::warn("{}: the target refuses BINLOG statements ({}); applying row by row with "
                    "statements (grant BINLOG REPLAY for the faster path)",
@@ -551,7 +543,7 @@ absl::Status Applier::ApplyStatement(const replicate::Transaction& t, const binl
     // The default database may not exist yet (CREATE DATABASE logs itself as its own
     // default database): then run without one, as the server's replica thread does.
     if (absl::Status use = conn_.Execute(StrCat("USE ", QuoteIdentifier(q.db))); !use.ok()) {
-      if (mysql_errno(conn_.raw()) != 1049) return use;
+      if (ServerErrorNumber(use) != kErBadDb) return use;
     }
   }
   if (q.status.has_sql_mode) StrAppend(&setup, "SET SESSION sql_mode = ", q.status.sql_mode, ";");
@@ -565,7 +557,7 @@ absl::Status Applier::ApplyStatement(const replicate::Transaction& t, const binl
   }
   if (!setup.empty()) RETURN_IF_ERROR(conn_.Execute(setup));
   absl::Status st = conn_.Execute(q.sql);
-  const unsigned err = st.ok() ? 0 : mysql_errno(conn_.raw());
+  const unsigned err = ServerErrorNumber(st);
   absl::Status restore = conn_.Execute(
       StrCat("SET NAMES utf8mb4; SET SESSION sql_mode = '", kApplySqlMode,
              "', SESSION time_zone = '+00:00'"));
@@ -617,9 +609,11 @@ absl::StatusOr<Applier::Stmt*> Applier::Statement(RowOp op, const schema::TableI
   s->stmt = mysql_stmt_init(conn_.raw());
   if (s->stmt == nullptr) return conn_.LastError("preparing a row statement");
   if (mysql_stmt_prepare(s->stmt, sql.data(), sql.size()) != 0) {
-    return absl::InternalError(StrCat(conn_.endpoint(), ": ", info.QualifiedName(),
-                                      ": cannot prepare ", sql, ": ",
-                                      mysql_stmt_error(s->stmt)));
+    const char* message = mysql_stmt_error(s->stmt);
+    return WithServerError(
+        absl::InternalError(StrCat(conn_.endpoint(), ": ", info.QualifiedName(),
+                                   ": cannot prepare ", sql, ": ", message)),
+        ServerError{mysql_stmt_errno(s->stmt), mysql_stmt_sqlstate(s->stmt), message});
   }
   s->binds.resize(s->plan.params.size());
   s->slots.resize(s->plan.params.size());
@@ -751,12 +745,20 @@ absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const schema::TableInfo& info
   if (mysql_stmt_bind_param(s->stmt, s->binds.data()) != 0 ||
       mysql_stmt_execute(s->stmt) != 0) {
     const unsigned err = mysql_stmt_errno(s->stmt);
-    const std::string msg = StrCat(conn_.endpoint(), ": ", mysql_stmt_error(s->stmt),
-                                   " (error ", err, ")");
-    if (err == kErrDeadlock || err == kErrLockWaitTimeout) return absl::AbortedError(msg);
-    if (err == kErrDupEntry) return absl::AlreadyExistsError(msg);
-    if (LostConnection(err)) return absl::UnavailableError(msg);
-    return absl::InternalError(msg);
+    const char* message = mysql_stmt_error(s->stmt);
+    const std::string msg = StrCat(conn_.endpoint(), ": ", message, " (error ", err, ")");
+    absl::Status st;
+    if (err == kErLockDeadlock || err == kErLockWaitTimeout) {
+      st = absl::AbortedError(msg);
+    } else if (err == kErDupEntry) {
+      st = absl::AlreadyExistsError(msg);
+    } else if (IsLostConnectionError(err)) {
+      st = absl::UnavailableError(msg);
+    } else {
+      st = absl::InternalError(msg);
+    }
+    return WithServerError(std::move(st),
+                           ServerError{err, mysql_stmt_sqlstate(s->stmt), message});
   }
   return static_cast<uint64_t>(mysql_stmt_affected_rows(s->stmt));
 }
