@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "gtid/mariadb_gtid.h"
+#include "util/server_error.h"
 #include "util/status_macros.h"
 #include "util/strings.h"
 
@@ -122,9 +123,13 @@ absl::StatusOr<std::unique_ptr<BinlogStream>> BinlogStream::Open(
   if (mariadb_rpl_open(s->rpl_) != 0) {
     const char* err = mariadb_rpl_error(s->rpl_);
     std::string msg = err != nullptr && err[0] != 0 ? err : mysql_error(c.raw());
-    return absl::UnavailableError(StrCat(ep, ": starting the binlog dump failed: ", msg,
-                                         "; check the start position and that the user has "
-                                         "REPLICATION SLAVE"));
+    absl::Status st = absl::UnavailableError(StrCat(ep, ": starting the binlog dump failed: ",
+                                                    msg, "; check the start position and that "
+                                                    "the user has REPLICATION SLAVE"));
+    if (const unsigned number = mysql_errno(c.raw()); number != 0) {
+      st = WithServerError(std::move(st), ServerError{number, mysql_sqlstate(c.raw()), msg});
+    }
+    return st;
   }
   s->file_ = file;
   s->position_ = start;
@@ -144,16 +149,22 @@ absl::StatusOr<bool> BinlogStream::Next(binlog::EventView* event) {
     const unsigned int err = mysql_errno(m);
     if (err == 0) return false;  // end of a non-blocking dump
     std::string msg = mysql_error(m);
+    const ServerError server_error{err, mysql_sqlstate(m), msg};
     std::string where = file_.empty() ? std::string() : StrCat(" at ", file_, ":", position_);
-    if (err == 1236) {
-      return Fail(absl::FailedPreconditionError(
-          StrCat(conn_.endpoint(), ": the server cannot send the binlog", where, ": ", msg,
-                 " (error 1236); start at an event boundary the server still has (SHOW BINARY "
-                 "LOGS); if it was purged, resync this pair")));
+    if (err == kErMasterFatalReadingBinlog) {
+      return Fail(WithServerError(
+          absl::FailedPreconditionError(StrCat(
+              conn_.endpoint(), ": the server cannot send the binlog", where, ": ", msg,
+              " (error 1236); start at an event boundary the server still has (SHOW BINARY "
+              "LOGS); if it was purged, resync this pair")),
+          server_error));
     }
-    return Fail(absl::UnavailableError(
-        StrCat(conn_.endpoint(), ": binlog stream lost", where, ": ", msg, " (error ", err,
-               ")")));
+    // Any other error ends this dump: kUnavailable whatever StatusCodeForError says, so the
+    // replicator reconnects and resumes from its checkpoint.
+    return Fail(WithServerError(
+        absl::UnavailableError(StrCat(conn_.endpoint(), ": binlog stream lost", where, ": ",
+                                      msg, " (error ", err, ")")),
+        server_error));
   }
   // raw_data is the whole packet: the OK byte (0x00), then exactly one event (no
   // semi-sync header: binsync does not ask for semi-sync).

@@ -11,6 +11,25 @@
 namespace binsync {
 namespace {
 
+// util/server_error.h is pure and cannot include libmariadb's headers: its constants are
+// checked against them here.
+static_assert(kErDbCreateExists == ER_DB_CREATE_EXISTS && kErDbDropExists == ER_DB_DROP_EXISTS);
+static_assert(kErDbAccessDenied == ER_DBACCESS_DENIED_ERROR &&
+              kErAccessDenied == ER_ACCESS_DENIED_ERROR);
+static_assert(kErBadDb == ER_BAD_DB_ERROR && kErTableExists == ER_TABLE_EXISTS_ERROR &&
+              kErBadTable == ER_BAD_TABLE_ERROR && kErServerShutdown == ER_SERVER_SHUTDOWN);
+static_assert(kErDupFieldName == ER_DUP_FIELDNAME && kErDupKeyName == ER_DUP_KEYNAME &&
+              kErDupEntry == ER_DUP_ENTRY && kErCantDropFieldOrKey == ER_CANT_DROP_FIELD_OR_KEY);
+static_assert(kErTableAccessDenied == ER_TABLEACCESS_DENIED_ERROR &&
+              kErLockWaitTimeout == ER_LOCK_WAIT_TIMEOUT && kErLockDeadlock == ER_LOCK_DEADLOCK);
+static_assert(kErSpecificAccessDenied == ER_SPECIFIC_ACCESS_DENIED_ERROR &&
+              kErMasterFatalReadingBinlog == ER_MASTER_FATAL_ERROR_READING_BINLOG &&
+              kErKeyNotFound == ER_KEY_NOT_FOUND && kErConnectionKilled == ER_CONNECTION_KILLED);
+static_assert(kCrFirstClientError == CR_MIN_ERROR && kCrConnectionError == CR_CONNECTION_ERROR &&
+              kCrConnHostError == CR_CONN_HOST_ERROR && kCrUnknownHost == CR_UNKNOWN_HOST);
+static_assert(kCrServerGoneError == CR_SERVER_GONE_ERROR && kCrServerLost == CR_SERVER_LOST &&
+              kCrServerLostExtended == CR_SERVER_LOST_EXTENDED);
+
 // What a DBA should do about the common client errors.
 std::string_view Advice(unsigned err) {
   switch (err) {
@@ -33,31 +52,6 @@ std::string_view Advice(unsigned err) {
   }
 }
 
-}  // namespace
-
-absl::StatusCode StatusCodeForError(unsigned err) {
-  switch (err) {
-    case CR_CONNECTION_ERROR:
-    case CR_CONN_HOST_ERROR:
-    case CR_UNKNOWN_HOST:
-    case CR_SERVER_GONE_ERROR:
-    case CR_SERVER_LOST:
-    case CR_SERVER_LOST_EXTENDED:
-    case ER_CONNECTION_KILLED:  // KILL CONNECTION of this session
-    case ER_SERVER_SHUTDOWN:
-      return absl::StatusCode::kUnavailable;
-    case ER_ACCESS_DENIED_ERROR:
-    case ER_DBACCESS_DENIED_ERROR:
-    case ER_SPECIFIC_ACCESS_DENIED_ERROR:
-    case ER_TABLEACCESS_DENIED_ERROR:
-      return absl::StatusCode::kPermissionDenied;
-    default:
-      return absl::StatusCode::kInternal;
-  }
-}
-
-namespace {
-absl::StatusCode CodeFor(unsigned err) { return StatusCodeForError(err); }
 }  // namespace
 
 absl::StatusOr<SslMode> ParseSslMode(std::string_view text) {
@@ -157,8 +151,11 @@ Connection::~Connection() {
 
 absl::Status Connection::LastError(std::string_view doing) const {
   const unsigned err = mysql_errno(mysql_);
-  return absl::Status(CodeFor(err), StrCat(endpoint_, ": ", doing, ": ", mysql_error(mysql_),
-                                                 " (error ", err, ")", Advice(err)));
+  const char* message = mysql_error(mysql_);
+  return WithServerError(absl::Status(StatusCodeForError(err),
+                                      StrCat(endpoint_, ": ", doing, ": ", message, " (error ",
+                                             err, ")", Advice(err))),
+                         ServerError{err, mysql_sqlstate(mysql_), message});
 }
 
 absl::Status Connection::Execute(std::string_view sql) {

@@ -16,17 +16,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "util/server_error.h"  // StatusCodeForError, ServerErrorOf
 #include "util/strings.h"  // QuoteIdentifier
 #include "mysql/server_uri.h"
 
 struct st_mysql;  // MYSQL, from <mysql.h>; kept out of this header.
 
 namespace binsync {
-
-// The one mapping of server and client error numbers to status codes: kUnavailable for a
-// lost or killed connection and a server shutting down (callers reconnect and resume),
-// kPermissionDenied for privilege errors, kInternal otherwise.
-[[nodiscard]] absl::StatusCode StatusCodeForError(unsigned err);
 
 // TLS policy, as MySQL clients name it.
 enum class SslMode {
@@ -106,7 +102,7 @@ class Connection {
   [[nodiscard]] st_mysql* raw() { return mysql_; }
 
   // The last libmariadb error of this connection as a Status naming the server and
-  // what was being done.
+  // what was being done, carrying the ServerError (util/server_error.h).
   [[nodiscard]] absl::Status LastError(std::string_view doing) const;
 
  private:

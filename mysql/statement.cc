@@ -64,9 +64,11 @@ PreparedStatement::~PreparedStatement() {
 
 absl::Status PreparedStatement::Error(std::string_view doing) const {
   const unsigned err = mysql_stmt_errno(stmt_);
-  return absl::Status(StatusCodeForError(err), StrCat(conn_->endpoint(), ": ", doing, ": ",
-                                                      mysql_stmt_error(stmt_), " (error ", err,
-                                                      ")"));
+  const char* message = mysql_stmt_error(stmt_);
+  return WithServerError(
+      absl::Status(StatusCodeForError(err),
+                   StrCat(conn_->endpoint(), ": ", doing, ": ", message, " (error ", err, ")")),
+      ServerError{err, mysql_stmt_sqlstate(stmt_), message});
 }
 
 absl::Status PreparedStatement::Bind(std::span<const Param> params) {

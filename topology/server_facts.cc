@@ -1,5 +1,6 @@
 #include "topology/server_facts.h"
 
+#include "util/server_error.h"
 #include "util/strings.h"
 
 namespace binsync {
@@ -11,13 +12,13 @@ std::string ChannelName(const ReplicationChannel& c) {
 
 std::string ErrorAdvice(int err) {
   switch (err) {
-    case 1062:
+    case kErDupEntry:
       return "a row replicated from the peer already exists here (duplicate key): the pair has "
              "diverged; run `binsync resync` instead of skipping the event or re-seeding";
-    case 1032:
+    case kErKeyNotFound:
       return "a row the peer changed does not exist here: the pair has diverged; run "
              "`binsync resync` instead of skipping the event or re-seeding";
-    case 1236:
+    case kErMasterFatalReadingBinlog:
       return "the peer no longer has the binlog this server needs (purged?): run `binsync resync`, "
              "which falls back to verify + repair for what the binlogs no longer hold";
     default:

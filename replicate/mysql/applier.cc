@@ -12,8 +12,13 @@
 #include "binlog/events.h"
 #include "gtid/mariadb_gtid.h"
 #include "replicate/assembler.h"
+#include "replicate/apply_errors.h"
+#include "replicate/checkpoint.h"
+#include "replicate/compaction.h"
+#include "replicate/conflict.h"
 #include "replicate/writeset.h"
 #include "util/fault.h"
+#include "util/server_error.h"
 #include "util/status_macros.h"
 #include "util/strings.h"
 #include "mysql/statement.h"
@@ -33,41 +38,6 @@ namespace {
 // AUTO_INCREMENT 0 kept, dates as the source stored them.
 constexpr char kApplySqlMode[] =
     "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES";
-
-constexpr unsigned kErrDupEntry = 1062;
-constexpr unsigned kErrLockWaitTimeout = 1205;
-constexpr unsigned kErrDeadlock = 1213;
-
-// True when `img` carries every column of the table (not a minimal image).
-bool FullImage(const schema::TableInfo& info, const RowImage& img) {
-  for (size_t c = 0; c < info.columns.size(); ++c) {
-    if (c >= img.values.size() || img.values[c].kind == ValueKind::kAbsent) return false;
-  }
-  return true;
-}
-
-// Client errors (2000+: the connection is unusable) and a killed or shut-down session: the
-// caller reconnects and resumes from the checkpoint.
-bool LostConnection(unsigned err) {
-  return err >= 2000 || StatusCodeForError(err) == absl::StatusCode::kUnavailable;
-}
-
-// DDL errors that mean "this statement already ran here" (a DDL re-read after a crash
-// between its implicit commit and its checkpoint).
-bool AlreadyAppliedDdlError(unsigned err) {
-  switch (err) {
-    case 1007:  // database exists
-    case 1008:  // database does not exist (drop)
-    case 1050:  // table exists
-    case 1051:  // unknown table (drop)
-    case 1060:  // duplicate column
-    case 1061:  // duplicate key name
-    case 1091:  // can't drop: check that it exists
-      return true;
-    default:
-      return false;
-  }
-}
 
 }  // namespace
 
@@ -95,38 +65,21 @@ struct Applier::Stmt {
 };
 
 absl::Status EnsureCheckpointTable(Connection& conn) {
-  // Bookkeeping is per server: created without binlogging so it never replicates.
-  RETURN_IF_ERROR(conn.Execute("SET @binsync_log_bin = @@session.sql_log_bin"));
-  RETURN_IF_ERROR(conn.Execute("SET SESSION sql_log_bin = 0"));
-  absl::Status st = conn.Execute(
-      "CREATE DATABASE IF NOT EXISTS `binsync`;"
-      "CREATE TABLE IF NOT EXISTS `binsync`.`checkpoint` ("
-      " `stream` VARCHAR(191) NOT NULL, `worker` INT UNSIGNED NOT NULL,"
-      " `seq` BIGINT UNSIGNED NOT NULL, `gtid_pos` VARCHAR(4096) NOT NULL,"
-      " `source_file` VARCHAR(512) NOT NULL, `source_pos` BIGINT UNSIGNED NOT NULL,"
-      " `source_txn` VARCHAR(128) NOT NULL,"
-      " `updated_at` TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),"
-      " PRIMARY KEY (`stream`, `worker`)) ENGINE=InnoDB");
-  absl::Status restore = conn.Execute("SET SESSION sql_log_bin = @binsync_log_bin");
+  RETURN_IF_ERROR(conn.Execute(replicate::CheckpointSaveLogBinSql()));
+  RETURN_IF_ERROR(conn.Execute(replicate::CheckpointLogBinOffSql()));
+  absl::Status st = conn.Execute(replicate::CheckpointCreateSql());
+  absl::Status restore = conn.Execute(replicate::CheckpointRestoreLogBinSql());
   RETURN_IF_ERROR(st);
   return restore;
 }
 
 absl::StatusOr<Checkpoint> LoadCheckpoint(Connection& conn, const std::string& stream) {
   ASSIGN_OR_RETURN(PreparedStatement st,
-                   PreparedStatement::Prepare(
-                       conn,
-                       "SELECT seq, gtid_pos, source_file, source_pos, source_txn FROM "
-                       "`binsync`.`checkpoint` WHERE stream = ? ORDER BY seq DESC LIMIT 1"));
+                   PreparedStatement::Prepare(conn, std::string(replicate::CheckpointReadSql())));
   Checkpoint cp;
   const Param p[] = {{stream, ParamType::kText}};
-  RETURN_IF_ERROR(st.Query(p, [&](const RowValues& row) {
-    cp.found = true;
-    ASSIGN_OR_RETURN(cp.seq, NumberOf("binsync.checkpoint seq", row[0].value_or("0")));
-    cp.gtid_pos = std::string(row[1].value_or(""));
-    cp.source_file = std::string(row[2].value_or(""));
-    ASSIGN_OR_RETURN(cp.source_pos, NumberOf("binsync.checkpoint source_pos", row[3].value_or("0")));
-    cp.source_txn = std::string(row[4].value_or(""));
+  RETURN_IF_ERROR(st.Query(p, [&](const RowValues& row) -> absl::Status {
+    ASSIGN_OR_RETURN(cp, replicate::ParseCheckpointRow(row));
     return absl::OkStatus();
   }));
   return cp;
@@ -168,15 +121,8 @@ absl::Status Applier::Setup() {
   ASSIGN_OR_RETURN(const uint64_t domain_id,
                    NumberOf(StrCat(conn_.endpoint(), ": @@gtid_domain_id"), domain.value_or("0")));
   default_domain_id_ = static_cast<uint32_t>(domain_id);
-  ASSIGN_OR_RETURN(
-      PreparedStatement cp,
-      PreparedStatement::Prepare(
-          conn_,
-          "INSERT INTO `binsync`.`checkpoint` (stream, worker, seq, gtid_pos, source_file, "
-          "source_pos, source_txn) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
-          "seq = VALUES(seq), gtid_pos = VALUES(gtid_pos), source_file = "
-          "VALUES(source_file), source_pos = VALUES(source_pos), source_txn = "
-          "VALUES(source_txn), updated_at = NOW(6)"));
+  ASSIGN_OR_RETURN(PreparedStatement cp,
+                   PreparedStatement::Prepare(conn_, std::string(replicate::CheckpointUpsertSql())));
   checkpoint_ = std::make_unique<PreparedStatement>(std::move(cp));
   return absl::OkStatus();
 }
@@ -203,7 +149,7 @@ absl::Status Applier::SetOrigin(const replicate::Transaction& t) {
     session_domain_id_ = domain;
     return st;
   }
-  if (mysql_errno(conn_.raw()) != 1227 || origin_refused_) return st;
+  if (ServerErrorNumber(st) != kErSpecificAccessDenied || origin_refused_) return st;
   // No privilege to keep the origin: binsync's own id still keeps streams loop-free.
   origin_refused_ = true;
   spdlog::warn(
@@ -221,8 +167,7 @@ absl::Status Applier::SetOrigin(const replicate::Transaction& t) {
 
 absl::Status Applier::Begin(const replicate::Transaction& t) {
   RETURN_IF_ERROR(SetOrigin(t));
-  pending_.clear();
-  pending_index_.clear();
+  compaction_.Clear();
   if (schema_->generation() != schema_generation_) {
     stmts_.clear();
     schema_generation_ = schema_->generation();
@@ -238,13 +183,16 @@ absl::Status Applier::Apply(const replicate::Transaction& t) {
       counters_.rows += t.row_changes;
       return WriteCheckpoint(t, false);
     }
-    const unsigned err = mysql_errno(conn_.raw());
-    if (err == kErrDeadlock || err == kErrLockWaitTimeout) {
+    const replicate::ReplayFailure failure =
+        replicate::ClassifyReplayFailure(ServerErrorNumber(st));
+    if (failure == replicate::ReplayFailure::kRetry) {
       return absl::AbortedError(st.message());  // the caller rolls back and retries
     }
-    if (LostConnection(err)) return absl::UnavailableError(st.message());
+    if (failure == replicate::ReplayFailure::kReconnect) {
+      return absl::UnavailableError(st.message());
+    }
     Rollback();
-    if (err == 1227 || err == 1045 || err == 1142) {
+    if (failure == replicate::ReplayFailure::kDisableReplay) {
       replay_enabled_ = false;
       spdlog::warn("{}: the target refuses BINLOG statements ({}); applying row by row with "
                    "statements (grant BINLOG REPLAY for the faster path)",
@@ -348,8 +296,7 @@ absl::Status Applier::Commit() {
 }
 
 void Applier::Rollback() {
-  pending_.clear();  // staged rows belong to the rolled-back attempt
-  pending_index_.clear();
+  compaction_.Clear();  // staged rows belong to the rolled-back attempt
   (void)mysql_rollback(conn_.raw());
 }
 
@@ -362,10 +309,14 @@ absl::Status Applier::WriteCheckpoint(const replicate::Transaction& t, bool unlo
   if (FaultHit("apply.before_checkpoint")) {
     (void)conn_.Execute("KILL CONNECTION CONNECTION_ID()");  // the connection drops here
   }
-  const Param p[] = {{options_.stream, ParamType::kText}, {worker, ParamType::kUnsigned},
-                     {seq, ParamType::kUnsigned},         {t.gtid_pos_after, ParamType::kText},
-                     {t.file, ParamType::kText},          {pos, ParamType::kUnsigned},
-                     {name, ParamType::kText}};
+  Param p[replicate::kCpParamCount];
+  p[replicate::kCpStream] = {options_.stream, ParamType::kText};
+  p[replicate::kCpWorker] = {worker, ParamType::kUnsigned};
+  p[replicate::kCpSeq] = {seq, ParamType::kUnsigned};
+  p[replicate::kCpGtidPos] = {t.gtid_pos_after, ParamType::kText};
+  p[replicate::kCpSourceFile] = {t.file, ParamType::kText};
+  p[replicate::kCpSourcePos] = {pos, ParamType::kUnsigned};
+  p[replicate::kCpSourceTxn] = {name, ParamType::kText};
   absl::StatusOr<uint64_t> n = checkpoint_->Execute(p);
   if (unlogged) {
     absl::Status c = Commit();
@@ -387,18 +338,13 @@ absl::Status Applier::ApplyEvents(const replicate::Transaction& t) {
       [&](const std::shared_ptr<const schema::TableInfo>& info, RowsKind kind,
           const RowImage* before, const RowImage* after, const binlog::EventView& ev) {
         ++counters_.rows;
-        if (Compactable(*info)) {
-          // Keys hashed once here; Stage indexes the staged rows by them.
-          uint64_t hb = 0, ha = 0;
-          const bool kb = before != nullptr && FullImage(*info, *before) &&
-                          replicate::RowKeyHash(*info, *before, &hb);
-          const bool ka = after != nullptr && FullImage(*info, *after) &&
-                          replicate::RowKeyHash(*info, *after, &ha);
-          if (kind == RowsKind::kWrite && ka) return Stage(info, true, *after, ha);
-          if (kind == RowsKind::kDelete && kb) return Stage(info, false, *before, hb);
-          if (kind == RowsKind::kUpdate && kb && ka) {
-            if (hb != ha) RETURN_IF_ERROR(Stage(info, false, *before, hb));  // key changed
-            return Stage(info, true, *after, ha);
+        if (replicate::Compactable(options_.mode == ApplyMode::kCatchup,
+                                   static_cast<bool>(options_.on_conflict), *info)) {
+          if (const std::optional<replicate::StagedChange> c =
+                  replicate::PlanStaging(*info, kind, before, after)) {
+            if (c->delete_before) RETURN_IF_ERROR(Stage(info, false, *before, c->before_hash));
+            if (c->upsert_after) RETURN_IF_ERROR(Stage(info, true, *after, c->after_hash));
+            return absl::OkStatus();
           }
         }
         RETURN_IF_ERROR(FlushPending());
@@ -412,105 +358,49 @@ absl::Status Applier::ApplyEvents(const replicate::Transaction& t) {
   return FlushPending();
 }
 
-// Catchup mode, tables whose only unique key is the primary key (no foreign keys): only
-// the last change of each row matters, and rows do not constrain each other, so a group of
-// source transactions reduces to "these keys deleted, these rows as in their last after
-// image", applied as multi-row DELETE ... IN and INSERT ... ON DUPLICATE KEY UPDATE.
-// Idempotent as catchup promises. Any other row or statement flushes what is staged
-// first, so order across tables and statements is kept.
-bool Applier::Compactable(const schema::TableInfo& info) const {
-  return options_.mode == ApplyMode::kCatchup && !options_.on_conflict && info.has_primary &&
-         info.unique_keys.size() == 1 && !info.in_foreign_key && !info.prefix_unique_key;
-}
-
-namespace {
-// The exact key bytes (no case folding), to tell keys a case-insensitive index merges.
-void AppendExactKey(const schema::TableInfo& info, const RowImage& img, std::string* out) {
-  out->clear();
-  for (uint32_t c : info.unique_keys.front()) {
-    const Value& v = img.values[c];
-    out->push_back(static_cast<char>(v.kind));
-    out->append(reinterpret_cast<const char*>(&v.int_value), sizeof(v.int_value));
-    out->append(reinterpret_cast<const char*>(&v.uint_value), sizeof(v.uint_value));
-    out->append(reinterpret_cast<const char*>(v.bytes.data()), v.bytes.size());
-    out->push_back('\0');
-  }
-}
-}  // namespace
-
+// Catchup compaction (replicate/compaction.h): a row change the plan cannot stage flushes
+// what is staged first, so order across tables and statements is kept.
 absl::Status Applier::Stage(const std::shared_ptr<const schema::TableInfo>& info, bool upsert,
-                            const RowImage& image, uint64_t h) {
-  if (auto it = pending_index_.find(h); it != pending_index_.end()) {
-    PendingRow& p = pending_[it->second];
-    AppendExactKey(*info, image, &key_buf_);
-    AppendExactKey(*p.info, pool_[p.image], &key_buf2_);
-    if (p.info.get() == info.get() && key_buf_ == key_buf2_) {
-      p.upsert = upsert;  // the later change is the net effect
-      pool_[p.image].values.assign(image.values.begin(), image.values.end());
-      return absl::OkStatus();
-    }
-    // Another key with the same normalised hash: keep their order by flushing first.
+                            const RowImage& image, uint64_t key_hash) {
+  using Result = replicate::RowCompaction::StageResult;
+  if (compaction_.Stage(info, upsert, image, key_hash) == Result::kFlushFirst) {
     RETURN_IF_ERROR(FlushPending());
+    (void)compaction_.Stage(info, upsert, image, key_hash);  // kAdded: nothing is staged
   }
-  const auto slot = static_cast<uint32_t>(pending_.size());
-  if (pool_.size() <= slot) pool_.resize(slot + 1);
-  pool_[slot].values.assign(image.values.begin(), image.values.end());
-  pending_.push_back(PendingRow{info, upsert, slot});
-  pending_index_.emplace(h, slot);
-  if (pending_.size() >= 20000) return FlushPending();
-  return absl::OkStatus();
+  return compaction_.full() ? FlushPending() : absl::OkStatus();
 }
 
 absl::Status Applier::ExecuteRuns(RowOp op, const schema::TableInfo& info,
                                   std::span<const RowImage* const> images) {
   size_t at = 0;
-  for (uint32_t run : {64u, 8u, 1u}) {
-    while (images.size() - at >= run) {
-      ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.rows = run}));
-      absl::StatusOr<uint64_t> n = Execute(s, info, images.subspan(at, run));
-      if (!n.ok()) {
-        if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
-        return absl::Status(
-            n.status().code(),
-            StrCat(info.QualifiedName(), ": catchup ",
-                   op == RowOp::kUpsertRows ? "upsert" : "delete", " of ", run, " rows failed",
-                   applying_ != nullptr
-                       ? StrCat(" (transaction ", applying_->Name(), ", source binlog up to ",
-                                applying_->file, ":", applying_->end_pos, ")")
-                       : std::string(),
-                   ": ", n.status().message()));
-      }
-      at += run;
+  while (const uint32_t run = replicate::NextRun(images.size() - at)) {
+    ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.rows = run}));
+    absl::StatusOr<uint64_t> n = Execute(s, info, images.subspan(at, run));
+    if (!n.ok()) {
+      if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
+      return absl::Status(
+          n.status().code(),
+          StrCat(info.QualifiedName(), ": catchup ",
+                 op == RowOp::kUpsertRows ? "upsert" : "delete", " of ", run, " rows failed",
+                 applying_ != nullptr
+                     ? StrCat(" (transaction ", applying_->Name(), ", source binlog up to ",
+                              applying_->file, ":", applying_->end_pos, ")")
+                     : std::string(),
+                 ": ", n.status().message()));
     }
+    at += run;
   }
   return absl::OkStatus();
 }
 
 absl::Status Applier::FlushPending() {
-  if (pending_.empty()) return absl::OkStatus();
-  // Per table (in first-seen order): deletes first, then upserts. Each key appears once,
-  // so the two never touch the same row.
-  std::vector<const schema::TableInfo*> tables;
-  for (const PendingRow& p : pending_) {
-    if (std::find(tables.begin(), tables.end(), p.info.get()) == tables.end()) {
-      tables.push_back(p.info.get());
-    }
-  }
-  std::vector<const RowImage*> dels, ups;
+  if (compaction_.empty()) return absl::OkStatus();
   absl::Status st;
-  for (const schema::TableInfo* info : tables) {
-    dels.clear();
-    ups.clear();
-    for (const PendingRow& p : pending_) {
-      if (p.info.get() != info) continue;
-      (p.upsert ? ups : dels).push_back(&pool_[p.image]);
-    }
-    st = ExecuteRuns(RowOp::kDeleteRowsByPrimaryKey, *info, dels);
-    if (st.ok()) st = ExecuteRuns(RowOp::kUpsertRows, *info, ups);
+  for (const replicate::FlushBatch& batch : compaction_.PlanFlush()) {
+    st = ExecuteRuns(batch.op, *batch.table, batch.rows);
     if (!st.ok()) break;
   }
-  pending_.clear();
-  pending_index_.clear();
+  compaction_.Clear();
   return st;
 }
 
@@ -551,7 +441,7 @@ absl::Status Applier::ApplyStatement(const replicate::Transaction& t, const binl
     // The default database may not exist yet (CREATE DATABASE logs itself as its own
     // default database): then run without one, as the server's replica thread does.
     if (absl::Status use = conn_.Execute(StrCat("USE ", QuoteIdentifier(q.db))); !use.ok()) {
-      if (mysql_errno(conn_.raw()) != 1049) return use;
+      if (ServerErrorNumber(use) != kErBadDb) return use;
     }
   }
   if (q.status.has_sql_mode) StrAppend(&setup, "SET SESSION sql_mode = ", q.status.sql_mode, ";");
@@ -565,12 +455,12 @@ absl::Status Applier::ApplyStatement(const replicate::Transaction& t, const binl
   }
   if (!setup.empty()) RETURN_IF_ERROR(conn_.Execute(setup));
   absl::Status st = conn_.Execute(q.sql);
-  const unsigned err = st.ok() ? 0 : mysql_errno(conn_.raw());
+  const unsigned err = ServerErrorNumber(st);
   absl::Status restore = conn_.Execute(
       StrCat("SET NAMES utf8mb4; SET SESSION sql_mode = '", kApplySqlMode,
              "', SESSION time_zone = '+00:00'"));
   if (!st.ok()) {
-    if (AlreadyAppliedDdlError(err) && !t.has_rows) {
+    if (replicate::IsAlreadyAppliedDdlError(err) && !t.has_rows) {
       spdlog::warn("{}: statement of {} at {}:{} looks already applied ({}); continuing",
                    conn_.endpoint(), t.Name(), t.file, ev.offset, st.message());
     } else {
@@ -617,9 +507,11 @@ absl::StatusOr<Applier::Stmt*> Applier::Statement(RowOp op, const schema::TableI
   s->stmt = mysql_stmt_init(conn_.raw());
   if (s->stmt == nullptr) return conn_.LastError("preparing a row statement");
   if (mysql_stmt_prepare(s->stmt, sql.data(), sql.size()) != 0) {
-    return absl::InternalError(StrCat(conn_.endpoint(), ": ", info.QualifiedName(),
-                                      ": cannot prepare ", sql, ": ",
-                                      mysql_stmt_error(s->stmt)));
+    const char* message = mysql_stmt_error(s->stmt);
+    return WithServerError(
+        absl::InternalError(StrCat(conn_.endpoint(), ": ", info.QualifiedName(),
+                                   ": cannot prepare ", sql, ": ", message)),
+        ServerError{mysql_stmt_errno(s->stmt), mysql_stmt_sqlstate(s->stmt), message});
   }
   s->binds.resize(s->plan.params.size());
   s->slots.resize(s->plan.params.size());
@@ -751,12 +643,10 @@ absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const schema::TableInfo& info
   if (mysql_stmt_bind_param(s->stmt, s->binds.data()) != 0 ||
       mysql_stmt_execute(s->stmt) != 0) {
     const unsigned err = mysql_stmt_errno(s->stmt);
-    const std::string msg = StrCat(conn_.endpoint(), ": ", mysql_stmt_error(s->stmt),
-                                   " (error ", err, ")");
-    if (err == kErrDeadlock || err == kErrLockWaitTimeout) return absl::AbortedError(msg);
-    if (err == kErrDupEntry) return absl::AlreadyExistsError(msg);
-    if (LostConnection(err)) return absl::UnavailableError(msg);
-    return absl::InternalError(msg);
+    const char* message = mysql_stmt_error(s->stmt);
+    const std::string msg = StrCat(conn_.endpoint(), ": ", message, " (error ", err, ")");
+    return WithServerError(absl::Status(replicate::RowStatementErrorCode(err), msg),
+                           ServerError{err, mysql_stmt_sqlstate(s->stmt), message});
   }
   return static_cast<uint64_t>(mysql_stmt_affected_rows(s->stmt));
 }
@@ -776,85 +666,73 @@ absl::StatusOr<bool> Applier::Exists(RowOp op, const schema::TableInfo& info,
 absl::StatusOr<bool> Applier::AlreadyAfter(const schema::TableInfo& info, const RowImage* after) {
   // A partial after image (binlog_row_image=MINIMAL) names too few columns to find the
   // row by: never "already applied", so the change is checked as a conflict instead.
-  if (!FullImage(info, *after)) return false;
+  if (!replicate::IsFullImage(info, *after)) return false;
   return Exists(RowOp::kExistsMatching, info, after);
 }
 
 absl::Status Applier::ApplyRowChecked(const replicate::Transaction& t, const binlog::EventView& ev,
                                       const schema::TableInfo& info, RowsKind kind,
                                       const RowImage* before, const RowImage* after) {
-  auto conflict = [&](const RowImage& image,
-                      std::string_view what) -> absl::StatusOr<ConflictAction> {
-    Conflict c;
-    c.table = info.QualifiedName();
-    c.key = DescribeKey(info, image);
-    c.kind = std::string(what);
-    c.txn = t.Name();
-    // The rows event's own time: in catchup mode `t` may hold several source transactions.
-    c.timestamp = ev.header.timestamp != 0 ? ev.header.timestamp : t.timestamp;
-    c.has_key_hash = replicate::RowKeyHash(info, image, &c.key_hash);
-    ++counters_.conflicts;
-    const ConflictDecision d = options_.on_conflict(c);
-    if (options_.record_conflict) {
-      RETURN_IF_ERROR(options_.record_conflict(conn_, c, d));
-    }
-    return d.action;
-  };
   auto run = [&](RowOp op, const RowImage* b, const RowImage* a) -> absl::StatusOr<uint64_t> {
     ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.before = b, .after = a}));
     return Execute(s, info, b, a);
   };
   const bool keyed = info.RowKey() != nullptr;
-  switch (kind) {
-    case RowsKind::kWrite: {
-      absl::StatusOr<uint64_t> n = run(RowOp::kInsert, nullptr, after);
-      if (n.ok()) return absl::OkStatus();
-      if (!absl::IsAlreadyExists(n.status())) return n.status();
-      ASSIGN_OR_RETURN(bool same, AlreadyAfter(info, after));
-      if (same) return absl::OkStatus();  // the row is already as the insert leaves it
-      ASSIGN_OR_RETURN(ConflictAction action, conflict(*after, "insert met a different row"));
-      if (action == ConflictAction::kOverwrite) return run(RowOp::kUpsert, nullptr, after).status();
-      return absl::OkStatus();
-    }
-    case RowsKind::kUpdate: {
-      ASSIGN_OR_RETURN(uint64_t n, run(RowOp::kUpdateMatching, before, after));
-      if (n > 0) return absl::OkStatus();
+  bool row_exists = true;  // an insert met a row by definition
+  if (kind == RowsKind::kWrite) {
+    absl::StatusOr<uint64_t> n = run(RowOp::kInsert, nullptr, after);
+    if (n.ok()) return absl::OkStatus();
+    if (!absl::IsAlreadyExists(n.status())) return n.status();
+    ASSIGN_OR_RETURN(bool same, AlreadyAfter(info, after));
+    if (same) return absl::OkStatus();  // the row is already as the insert leaves it
+  } else {
+    const bool update = kind == RowsKind::kUpdate;
+    ASSIGN_OR_RETURN(uint64_t n, run(update ? RowOp::kUpdateMatching : RowOp::kDeleteMatching,
+                                     before, update ? after : nullptr));
+    if (n > 0) return absl::OkStatus();
+    if (update) {
       ASSIGN_OR_RETURN(bool same, AlreadyAfter(info, after));
       if (same) return absl::OkStatus();  // the row is already as the update leaves it
-      bool exists = false;
-      if (keyed) {
-        ASSIGN_OR_RETURN(exists, Exists(RowOp::kExistsByKey, info, before));
-      }
-      ASSIGN_OR_RETURN(ConflictAction action,
-                       conflict(*before, exists ? "update found a different row"
-                                                : "update found no row"));
-      if (action == ConflictAction::kOverwrite && keyed) {
-        return run(RowOp::kUpsert, nullptr, after).status();
-      }
-      return absl::OkStatus();
     }
-    case RowsKind::kDelete: {
-      ASSIGN_OR_RETURN(uint64_t n, run(RowOp::kDeleteMatching, before, nullptr));
-      if (n > 0) return absl::OkStatus();
-      bool exists = false;
-      if (keyed) {
-        ASSIGN_OR_RETURN(exists, Exists(RowOp::kExistsByKey, info, before));
-      }
-      if (!exists) {
-        // A conflict, never a change applied twice: resync resumes a stream from its
-        // checkpoint, which commits with the rows, so a delete it applied is not read again.
-        // The row went on this side (a logged delete: in the plan's rows changed on both
-        // sides) or outside the binlog (the 1032 case). Nothing to do either way.
-        return conflict(*before, "delete found no row").status();
-      }
-      ASSIGN_OR_RETURN(ConflictAction action, conflict(*before, "delete found a different row"));
-      if (action == ConflictAction::kOverwrite) {
-        return run(RowOp::kDeleteByKey, before, nullptr).status();
-      }
-      return absl::OkStatus();
+    row_exists = false;
+    if (keyed) {
+      ASSIGN_OR_RETURN(row_exists, Exists(RowOp::kExistsByKey, info, before));
     }
   }
+  // A delete whose row is gone is a conflict, never a change applied twice: resync resumes
+  // a stream from its checkpoint, which commits with the rows. The row went on this side
+  // or outside the binlog (the 1032 case); it is recorded, and RepairFor runs nothing.
+  const RowImage& image = kind == RowsKind::kWrite ? *after : *before;
+  ASSIGN_OR_RETURN(const replicate::ConflictAction action,
+                   AskConflict(t, ev, info, image, replicate::ConflictKind(kind, row_exists)));
+  switch (replicate::RepairFor(kind, keyed, row_exists, action)) {
+    case replicate::ConflictRepair::kNone:
+      return absl::OkStatus();
+    case replicate::ConflictRepair::kUpsertAfter:
+      return run(RowOp::kUpsert, nullptr, after).status();
+    case replicate::ConflictRepair::kDeleteByKey:
+      return run(RowOp::kDeleteByKey, before, nullptr).status();
+  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<replicate::ConflictAction> Applier::AskConflict(const replicate::Transaction& t,
+                                                               const binlog::EventView& ev,
+                                                               const schema::TableInfo& info,
+                                                               const RowImage& image,
+                                                               std::string_view kind) {
+  Conflict c;
+  c.table = info.QualifiedName();
+  c.key = DescribeKey(info, image);
+  c.kind = std::string(kind);
+  c.txn = t.Name();
+  // The rows event's own time: in catchup mode `t` may hold several source transactions.
+  c.timestamp = ev.header.timestamp != 0 ? ev.header.timestamp : t.timestamp;
+  c.has_key_hash = replicate::RowKeyHash(info, image, &c.key_hash);
+  ++counters_.conflicts;
+  const ConflictDecision d = options_.on_conflict(c);
+  if (options_.record_conflict) RETURN_IF_ERROR(options_.record_conflict(conn_, c, d));
+  return d.action;
 }
 
 absl::Status Applier::ApplyRow(const replicate::Transaction& t, const binlog::EventView& ev,
@@ -865,71 +743,55 @@ absl::Status Applier::ApplyRow(const replicate::Transaction& t, const binlog::Ev
     if (st.ok() || absl::IsAborted(st) || absl::IsUnavailable(st)) return st;
     return RowError(st, t, ev, info, before != nullptr ? before : after, "resync apply failed");
   }
-  const bool idempotent = options_.mode == ApplyMode::kCatchup;
-  auto full = [&](const RowImage* img) { return FullImage(info, *img); };
-  auto upsert_after = [&]() -> absl::Status {
-    if (!full(after)) {
-      return RowError(absl::FailedPreconditionError(""), t, ev, info, before,
-                      "row missing on the target and the after image is not full "
-                      "(binlog_row_image=MINIMAL): cannot recreate it");
+  const bool catchup = options_.mode == ApplyMode::kCatchup;
+  if (kind == RowsKind::kWrite) {
+    ASSIGN_OR_RETURN(Stmt * s, Statement(replicate::InsertOp(catchup, options_.on_missing_row),
+                                         info, {.after = after}));
+    absl::StatusOr<uint64_t> n = Execute(s, info, nullptr, after);
+    if (n.ok()) return absl::OkStatus();
+    if (absl::IsAlreadyExists(n.status())) {
+      return RowError(n.status(), t, ev, info, after, replicate::DuplicateKeyMessage());
     }
-    ASSIGN_OR_RETURN(Stmt * up, Statement(RowOp::kUpsert, info, {.after = after}));
-    return Execute(up, info, nullptr, after).status();
-  };
-  switch (kind) {
-    case RowsKind::kWrite: {
-      const bool overwrite = idempotent || options_.on_missing_row == OnMissingRow::kOverwrite;
-      ASSIGN_OR_RETURN(Stmt * s, Statement(overwrite ? RowOp::kUpsert : RowOp::kInsert, info,
-                                           {.after = after}));
-      absl::StatusOr<uint64_t> n = Execute(s, info, nullptr, after);
-      if (n.ok()) return absl::OkStatus();
-      if (absl::IsAlreadyExists(n.status())) {
-        return RowError(n.status(), t, ev, info, after,
-                        "duplicate key on insert (like native error 1062): the target already "
-                        "has this row; resync the pair, or use --on-missing-row overwrite");
-      }
-      if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
-      return RowError(n.status(), t, ev, info, after, "insert failed");
-    }
-    case RowsKind::kUpdate:
-    case RowsKind::kDelete: {
-      const RowOp op = kind == RowsKind::kUpdate ? RowOp::kUpdateByKey : RowOp::kDeleteByKey;
-      ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.before = before, .after = after}));
-      absl::StatusOr<uint64_t> n = Execute(s, info, before, after);
-      if (!n.ok()) {
-        if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
-        return RowError(n.status(), t, ev, info, before,
-                        kind == RowsKind::kUpdate ? "update failed" : "delete failed");
-      }
-      if (*n > 0) return absl::OkStatus();
-      // The row is not on the target.
-      ++counters_.missing_rows;
-      const char* what = kind == RowsKind::kUpdate ? "update" : "delete";
-      if (idempotent) {
-        return kind == RowsKind::kUpdate ? upsert_after() : absl::OkStatus();
-      }
-      switch (options_.on_missing_row) {
-        case OnMissingRow::kError:
-          return RowError(absl::NotFoundError(""), t, ev, info, before,
-                          StrCat("row to ", what,
-                                 " not found on the target (like native error 1032); resync "
-                                 "the pair, or choose --on-missing-row overwrite|skip"));
-        case OnMissingRow::kSkip:
-          spdlog::warn("{}: {} {}: row to {} not found; skipped (--on-missing-row skip) in {}",
-                       conn_.endpoint(), info.QualifiedName(), DescribeKey(info, *before), what,
-                       t.Name());
-          return absl::OkStatus();
-        case OnMissingRow::kOverwrite:
-          spdlog::warn("{}: {} {}: row to {} not found; {} (--on-missing-row overwrite) in {}",
-                       conn_.endpoint(), info.QualifiedName(), DescribeKey(info, *before), what,
-                       kind == RowsKind::kUpdate ? "inserted the after image" : "nothing to do",
-                       t.Name());
-          return kind == RowsKind::kUpdate ? upsert_after() : absl::OkStatus();
-      }
-      return absl::OkStatus();
-    }
+    if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
+    return RowError(n.status(), t, ev, info, after, "insert failed");
   }
-  return absl::OkStatus();
+  const bool update = kind == RowsKind::kUpdate;
+  ASSIGN_OR_RETURN(Stmt * s, Statement(update ? RowOp::kUpdateByKey : RowOp::kDeleteByKey, info,
+                                       {.before = before, .after = after}));
+  absl::StatusOr<uint64_t> n = Execute(s, info, before, after);
+  if (!n.ok()) {
+    if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
+    return RowError(n.status(), t, ev, info, before, update ? "update failed" : "delete failed");
+  }
+  if (*n > 0) return absl::OkStatus();
+  ++counters_.missing_rows;  // the row is not on the target
+  return ApplyMissingRow(t, ev, info, kind, before, after);
+}
+
+absl::Status Applier::ApplyMissingRow(const replicate::Transaction& t, const binlog::EventView& ev,
+                                      const schema::TableInfo& info, RowsKind kind,
+                                      const RowImage* before, const RowImage* after) {
+  const replicate::MissingRowDecision d = replicate::DecideMissingRow(
+      kind, options_.mode == ApplyMode::kCatchup, options_.on_missing_row);
+  if (d.log) {
+    spdlog::warn("{}: {} {}: {} in {}", conn_.endpoint(), info.QualifiedName(),
+                 DescribeKey(info, *before), d.message, t.Name());
+  }
+  switch (d.action) {
+    case replicate::MissingRowAction::kFail:
+      return RowError(absl::NotFoundError(""), t, ev, info, before, d.message);
+    case replicate::MissingRowAction::kSkip:
+      return absl::OkStatus();
+    case replicate::MissingRowAction::kUpsertAfter:
+      break;
+  }
+  if (!replicate::IsFullImage(info, *after)) {
+    return RowError(absl::FailedPreconditionError(""), t, ev, info, before,
+                    "row missing on the target and the after image is not full "
+                    "(binlog_row_image=MINIMAL): cannot recreate it");
+  }
+  ASSIGN_OR_RETURN(Stmt * up, Statement(RowOp::kUpsert, info, {.after = after}));
+  return Execute(up, info, nullptr, after).status();
 }
 
 }  // namespace binsync

@@ -38,12 +38,15 @@
 #include "mysql/connection.h"
 #include "mysql/schema_cache.h"
 #include "mysql/statement.h"
+#include "replicate/checkpoint.h"
+#include "replicate/compaction.h"
+#include "replicate/conflict.h"
 #include "replicate/row_plan.h"
 
 namespace binsync {
 
 enum class ApplyMode { kLive, kCatchup };
-enum class OnMissingRow { kError, kOverwrite, kSkip };
+using OnMissingRow = replicate::OnMissingRow;  // replicate/conflict.h
 
 // Resync: a row change that does not fit the target's row.
 struct Conflict {
@@ -55,7 +58,7 @@ struct Conflict {
   bool has_key_hash = false;
   uint64_t key_hash = 0;   // replicate::RowKeyHash of the row
 };
-enum class ConflictAction { kOverwrite, kKeep };
+using ConflictAction = replicate::ConflictAction;  // replicate/conflict.h
 struct ConflictDecision {
   ConflictAction action = ConflictAction::kKeep;
   std::string resolution;  // for the report: "--from's row kept", ...
@@ -94,23 +97,11 @@ struct ApplyCounters {
   uint64_t conflicts = 0;       // resync: changes that did not fit the target's row
 };
 
-// The checkpoint table, in the `binsync` schema of the target (created unlogged).
-//   stream   which source this is ("from_server_<id>")
-//   worker   one row per worker: no single hot row serialises the workers
-//   seq      binsync's ordinal of the last transaction that worker committed; commits are
-//            in order, so the row with the highest seq covers every earlier transaction
-//   gtid_pos the source GTID position after that transaction (every domain)
-inline constexpr char kCheckpointSchema[] = "binsync";
+// The checkpoint table (replicate/checkpoint.h): created if missing, unlogged.
 [[nodiscard]] absl::Status EnsureCheckpointTable(Connection& conn);
 
-struct Checkpoint {
-  bool found = false;
-  uint64_t seq = 0;
-  std::string gtid_pos;
-  std::string source_file;
-  uint64_t source_pos = 0;
-  std::string source_txn;
-};
+using Checkpoint = replicate::Checkpoint;
+// The newest checkpoint row of `stream` (found = false when there is none).
 [[nodiscard]] absl::StatusOr<Checkpoint> LoadCheckpoint(Connection& conn,
                                                         const std::string& stream);
 // The checkpoint stream of the changes coming from one source: "from_server_<server_id>".
@@ -169,10 +160,8 @@ class Applier {
   // built and prepared on first use, then found in stmts_ without allocating.
   absl::StatusOr<Stmt*> Statement(replicate::RowOp op, const schema::TableInfo& info,
                                   const replicate::RowShape& shape);
-  // Catchup compaction: the net effect per primary key of a group of source transactions,
-  // flushed as multi-row deletes and upserts (see ApplyEvents).
-  [[nodiscard]] bool Compactable(const schema::TableInfo& info) const;
-  // `key_hash`: replicate::RowKeyHash of `image`.
+  // Catchup compaction (replicate/compaction.h): stages a row change's net effect,
+  // flushing first or after as the compaction says. `key_hash`: RowKeyHash of `image`.
   absl::Status Stage(const std::shared_ptr<const schema::TableInfo>& info, bool upsert,
                      const binlog::RowImage& image, uint64_t key_hash);
   absl::Status FlushPending();
@@ -183,6 +172,17 @@ class Applier {
                                const schema::TableInfo& info,
                                binlog::RowsKind kind, const binlog::RowImage* before,
                                const binlog::RowImage* after);
+  // Resync: reports the conflict `kind` of `image`'s row to options_.on_conflict (and
+  // record_conflict) and returns the policy's action.
+  absl::StatusOr<replicate::ConflictAction> AskConflict(const replicate::Transaction& t,
+                                                        const binlog::EventView& ev,
+                                                        const schema::TableInfo& info,
+                                                        const binlog::RowImage& image,
+                                                        std::string_view kind);
+  // Live/catchup: an update or delete found no row; replicate::DecideMissingRow decides.
+  absl::Status ApplyMissingRow(const replicate::Transaction& t, const binlog::EventView& ev,
+                               const schema::TableInfo& info, binlog::RowsKind kind,
+                               const binlog::RowImage* before, const binlog::RowImage* after);
   // True when the target holds a row equal to the full after image `after` (the change is
   // already applied: not a conflict).
   absl::StatusOr<bool> AlreadyAfter(const schema::TableInfo& info, const binlog::RowImage* after);
@@ -219,15 +219,7 @@ class Applier {
   std::vector<uint8_t> replay_events_;  // reused: the events of one transaction
   binlog::TableMapCache replay_maps_;   // CanReplay's decoded TABLE_MAPs
   std::string replay_base64_, replay_sql_;
-  struct PendingRow {
-    std::shared_ptr<const schema::TableInfo> info;
-    bool upsert = false;
-    uint32_t image = 0;  // index into pool_
-  };
-  std::vector<PendingRow> pending_;
-  std::vector<binlog::RowImage> pool_;  // images of pending rows; capacity reused
-  std::unordered_map<uint64_t, uint32_t> pending_index_;  // normalised key hash -> pending_
-  std::string key_buf_, key_buf2_;
+  replicate::RowCompaction compaction_;  // catchup: rows staged until the next flush
   ApplyCounters counters_;
   const replicate::Transaction* applying_ = nullptr;  // during ApplyEvents: named in messages
 };

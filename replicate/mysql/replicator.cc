@@ -23,33 +23,12 @@
 #include "util/status_macros.h"
 #include "util/strings.h"
 #include "mysql/schema_cache.h"
+#include "replicate/batching.h"
 #include "replicate/mysql/stream_lease.h"
 #include "spdlog/spdlog.h"
 
 namespace binsync {
 namespace {
-
-// Appends `next` to `batch` (catchup): one target transaction for both. The caller
-// checks they may merge (neither a barrier, same format).
-void Merge(replicate::Transaction* batch, std::unique_ptr<replicate::Transaction> next) {
-  const auto shift = static_cast<uint32_t>(batch->arena.size());
-  batch->arena.insert(batch->arena.end(), next->arena.begin(), next->arena.end());
-  for (replicate::EventRef ref : next->events) {
-    ref.raw_offset += shift;
-    ref.body_offset += shift;
-    batch->events.push_back(ref);
-  }
-  batch->keys.insert(batch->keys.end(), next->keys.begin(), next->keys.end());
-  if (batch->first_name.empty()) batch->first_name = batch->Name();
-  batch->end_pos = next->end_pos;
-  batch->file = std::move(next->file);
-  batch->gtid_pos_after = std::move(next->gtid_pos_after);
-  batch->gtid = next->gtid;
-  batch->has_rows = batch->has_rows || next->has_rows;
-  batch->source_txns += next->source_txns;
-  batch->row_changes += next->row_changes;
-  batch->bytes += next->bytes;
-}
 
 absl::StatusOr<uint32_t> ServerId(const Connection& c, const std::optional<std::string>& v) {
   ASSIGN_OR_RETURN(const uint64_t id, NumberOf(StrCat(c.endpoint(), ": @@server_id"), v.value_or("0")));
@@ -477,10 +456,9 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
         ++result->skipped_filtered;
         continue;
       }
-      if (o.mode == ApplyMode::kCatchup && batch != nullptr && !batch->barrier &&
-          !t->barrier && batch->format == t->format && batch->server_id == t->server_id &&
-          batch->source_txns < o.batch_txns && batch->arena.size() < o.batch_bytes) {
-        Merge(batch.get(), std::move(t));
+      if (o.mode == ApplyMode::kCatchup && batch != nullptr &&
+          replicate::CanMerge(*batch, *t, {.max_txns = o.batch_txns, .max_bytes = o.batch_bytes})) {
+        replicate::Merge(batch.get(), std::move(t));
         continue;
       }
       RETURN_IF_ERROR(flush());

@@ -1,0 +1,102 @@
+#include "util/server_error.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace binsync {
+namespace {
+
+TEST(ServerErrorTest, RoundTripsNumberSqlstateAndMessage) {
+  const ServerError e{kErDupEntry, "23000", "Duplicate entry '5' for key 'PRIMARY'"};
+  const absl::Status st = WithServerError(absl::InternalError("db.t: failed"), e);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(st.message(), "db.t: failed");  // the payload does not change the message
+  ASSERT_TRUE(ServerErrorOf(st).has_value());
+  EXPECT_EQ(*ServerErrorOf(st), e);
+  EXPECT_EQ(ServerErrorNumber(st), 1062u);
+}
+
+TEST(ServerErrorTest, MessageWithSpacesNewlinesAndEmptySqlstateSurvives) {
+  const ServerError e{kCrServerLost, "", "Lost connection\nduring query 1 2 3"};
+  const std::optional<ServerError> got = ServerErrorOf(WithServerError(absl::UnavailableError("x"), e));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->number, kCrServerLost);
+  EXPECT_EQ(got->sqlstate, "");
+  EXPECT_EQ(got->message, "Lost connection\nduring query 1 2 3");
+}
+
+TEST(ServerErrorTest, OkStatusCarriesNothing) {
+  const absl::Status st = WithServerError(absl::OkStatus(), {kErDupEntry, "23000", "dup"});
+  EXPECT_TRUE(st.ok());
+  EXPECT_FALSE(ServerErrorOf(st).has_value());
+  EXPECT_EQ(ServerErrorNumber(st), 0u);
+}
+
+TEST(ServerErrorTest, StatusNotFromAServerCarriesNothing) {
+  EXPECT_FALSE(ServerErrorOf(absl::InternalError("decode failed")).has_value());
+  EXPECT_EQ(ServerErrorNumber(absl::AbortedError("deadlock")), 0u);
+}
+
+TEST(ServerErrorTest, RebuildingTheStatusDropsThePayload) {
+  // A caller that re-wraps the message must compare before it re-wraps (documented contract).
+  const absl::Status st = WithServerError(absl::InternalError("a"), {kErBadDb, "42000", "x"});
+  const absl::Status rebuilt(st.code(), "prefix: " + std::string(st.message()));
+  EXPECT_EQ(ServerErrorNumber(rebuilt), 0u);
+}
+
+TEST(ServerErrorTest, SecondAttachReplacesTheFirst) {
+  absl::Status st = WithServerError(absl::InternalError("a"), {kErDupEntry, "23000", "dup"});
+  st = WithServerError(st, {kErLockDeadlock, "40001", "deadlock"});
+  EXPECT_EQ(ServerErrorNumber(st), kErLockDeadlock);
+  EXPECT_EQ(ServerErrorOf(st)->sqlstate, "40001");
+}
+
+TEST(ServerErrorTest, MalformedPayloadIsNotAnError) {
+  absl::Status st = absl::InternalError("a");
+  st.SetPayload("binsync.dev/ServerError", absl::Cord("not a number\nmsg"));
+  EXPECT_FALSE(ServerErrorOf(st).has_value());
+  st.SetPayload("binsync.dev/ServerError", absl::Cord("99999999999 x\nmsg"));  // > 32 bits
+  EXPECT_FALSE(ServerErrorOf(st).has_value());
+  st.SetPayload("binsync.dev/ServerError", absl::Cord("1062 23000"));  // no newline
+  EXPECT_FALSE(ServerErrorOf(st).has_value());
+}
+
+TEST(StatusCodeForErrorTest, LostOrKilledConnectionsAreUnavailable) {
+  for (unsigned n : {kCrConnectionError, kCrConnHostError, kCrUnknownHost, kCrServerGoneError,
+                     kCrServerLost, kCrServerLostExtended, kErConnectionKilled,
+                     kErServerShutdown}) {
+    EXPECT_EQ(StatusCodeForError(n), absl::StatusCode::kUnavailable) << n;
+  }
+}
+
+TEST(StatusCodeForErrorTest, PrivilegeErrorsArePermissionDenied) {
+  for (unsigned n : {kErAccessDenied, kErDbAccessDenied, kErSpecificAccessDenied,
+                     kErTableAccessDenied}) {
+    EXPECT_EQ(StatusCodeForError(n), absl::StatusCode::kPermissionDenied) << n;
+  }
+}
+
+TEST(StatusCodeForErrorTest, EverythingElseIsInternal) {
+  // Deadlocks and duplicates are not mapped here: the applier decides those per statement.
+  for (unsigned n : {0u, kErDupEntry, kErLockDeadlock, kErLockWaitTimeout, kErBadDb, 2001u}) {
+    EXPECT_EQ(StatusCodeForError(n), absl::StatusCode::kInternal) << n;
+  }
+}
+
+TEST(IsLostConnectionErrorTest, EveryClientErrorAndKilledSessions) {
+  EXPECT_TRUE(IsLostConnectionError(kCrFirstClientError));
+  EXPECT_TRUE(IsLostConnectionError(2001));  // a client error the mapping does not name
+  EXPECT_TRUE(IsLostConnectionError(kErConnectionKilled));
+  EXPECT_TRUE(IsLostConnectionError(kErServerShutdown));
+  EXPECT_FALSE(IsLostConnectionError(0));
+  EXPECT_FALSE(IsLostConnectionError(1999));
+  EXPECT_FALSE(IsLostConnectionError(kErAccessDenied));
+  EXPECT_FALSE(IsLostConnectionError(kErLockDeadlock));
+}
+
+}  // namespace
+}  // namespace binsync

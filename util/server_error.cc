@@ -1,0 +1,74 @@
+#include "util/server_error.h"
+
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "util/strings.h"
+
+namespace binsync {
+namespace {
+
+// Payload layout: "<number> <sqlstate>\n<message>" (the SQLSTATE has no spaces or
+// newlines; the message may hold anything).
+constexpr char kTypeUrl[] = "binsync.dev/ServerError";
+
+}  // namespace
+
+absl::StatusCode StatusCodeForError(unsigned number) {
+  switch (number) {
+    case kCrConnectionError:
+    case kCrConnHostError:
+    case kCrUnknownHost:
+    case kCrServerGoneError:
+    case kCrServerLost:
+    case kCrServerLostExtended:
+    case kErConnectionKilled:  // KILL CONNECTION of this session
+    case kErServerShutdown:
+      return absl::StatusCode::kUnavailable;
+    case kErAccessDenied:
+    case kErDbAccessDenied:
+    case kErSpecificAccessDenied:
+    case kErTableAccessDenied:
+      return absl::StatusCode::kPermissionDenied;
+    default:
+      return absl::StatusCode::kInternal;
+  }
+}
+
+absl::Status WithServerError(absl::Status status, const ServerError& error) {
+  if (status.ok()) return status;
+  status.SetPayload(kTypeUrl,
+                    absl::Cord(StrCat(error.number, " ", error.sqlstate, "\n", error.message)));
+  return status;
+}
+
+std::optional<ServerError> ServerErrorOf(const absl::Status& status) {
+  if (status.ok()) return std::nullopt;
+  const auto payload = status.GetPayload(kTypeUrl);  // absl::optional on Debian
+  if (!payload) return std::nullopt;
+  const std::string text(*payload);
+  const size_t space = text.find(' ');
+  const size_t newline = text.find('\n');
+  if (space == std::string::npos || newline == std::string::npos || newline < space) {
+    return std::nullopt;
+  }
+  const std::optional<uint64_t> number = ParseUint64(std::string_view(text).substr(0, space));
+  if (!number || *number > 0xffffffffu) return std::nullopt;
+  ServerError error;
+  error.number = static_cast<unsigned>(*number);
+  error.sqlstate = text.substr(space + 1, newline - space - 1);
+  error.message = text.substr(newline + 1);
+  return error;
+}
+
+unsigned ServerErrorNumber(const absl::Status& status) {
+  const std::optional<ServerError> error = ServerErrorOf(status);
+  return error ? error->number : 0;
+}
+
+bool IsLostConnectionError(unsigned number) {
+  return number >= kCrFirstClientError ||
+         StatusCodeForError(number) == absl::StatusCode::kUnavailable;
+}
+
+}  // namespace binsync

@@ -1,0 +1,83 @@
+// Server errors carry their number: a failed query's MySQL/MariaDB error number, SQLSTATE
+// and message travel inside the absl::Status as a payload, so callers compare the number
+// with the named constants below instead of asking the connection for its last errno.
+//
+// Contract: mysql/ attaches a ServerError to every Status it builds from a failed
+// libmariadb call (query, prepare, execute, commit, binlog stream); a Status built
+// elsewhere, or re-built with a new message, carries none (ServerErrorOf -> nullopt). The
+// payload never shows in product output (binsync prints Status::message(), not ToString()).
+//
+// Pure: no libmariadb here; mysql/connection.cc checks the constants against mysqld_error.h
+// and errmsg.h at compile time.
+#ifndef BINSYNC_UTIL_SERVER_ERROR_H_
+#define BINSYNC_UTIL_SERVER_ERROR_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace binsync {
+
+// Server errors (mysqld_error.h).
+inline constexpr unsigned kErDbCreateExists = 1007;        // CREATE DATABASE: exists
+inline constexpr unsigned kErDbDropExists = 1008;          // DROP DATABASE: does not exist
+inline constexpr unsigned kErDbAccessDenied = 1044;
+inline constexpr unsigned kErAccessDenied = 1045;
+inline constexpr unsigned kErBadDb = 1049;                 // unknown database
+inline constexpr unsigned kErTableExists = 1050;
+inline constexpr unsigned kErBadTable = 1051;              // unknown table (DROP)
+inline constexpr unsigned kErServerShutdown = 1053;
+inline constexpr unsigned kErDupFieldName = 1060;          // duplicate column
+inline constexpr unsigned kErDupKeyName = 1061;
+inline constexpr unsigned kErDupEntry = 1062;              // duplicate key
+inline constexpr unsigned kErCantDropFieldOrKey = 1091;
+inline constexpr unsigned kErTableAccessDenied = 1142;
+inline constexpr unsigned kErLockWaitTimeout = 1205;
+inline constexpr unsigned kErLockDeadlock = 1213;
+inline constexpr unsigned kErSpecificAccessDenied = 1227;  // needs SUPER or similar
+inline constexpr unsigned kErMasterFatalReadingBinlog = 1236;
+inline constexpr unsigned kErKeyNotFound = 1032;           // row not found (replication)
+inline constexpr unsigned kErConnectionKilled = 1927;      // MariaDB: KILL CONNECTION
+
+// Client errors (errmsg.h): 2000 and above; the connection is unusable after most.
+inline constexpr unsigned kCrFirstClientError = 2000;
+inline constexpr unsigned kCrConnectionError = 2002;       // local socket
+inline constexpr unsigned kCrConnHostError = 2003;         // TCP connect
+inline constexpr unsigned kCrUnknownHost = 2005;
+inline constexpr unsigned kCrServerGoneError = 2006;
+inline constexpr unsigned kCrServerLost = 2013;
+inline constexpr unsigned kCrServerLostExtended = 2055;
+
+struct ServerError {
+  unsigned number = 0;
+  std::string sqlstate;  // five characters, e.g. "23000"; may be empty
+  std::string message;   // the server's or client library's own text
+
+  friend bool operator==(const ServerError&, const ServerError&) = default;
+};
+
+// The one mapping of server and client error numbers to status codes: kUnavailable for a
+// lost or killed connection and a server shutting down (callers reconnect and resume),
+// kPermissionDenied for privilege errors, kInternal otherwise.
+[[nodiscard]] absl::StatusCode StatusCodeForError(unsigned number);
+
+// `status` with `error` attached (replacing any ServerError it carried). An OK status is
+// returned unchanged: OK carries no payload.
+[[nodiscard]] absl::Status WithServerError(absl::Status status, const ServerError& error);
+
+// The ServerError attached to `status`, or nullopt (OK, or not from a server call).
+[[nodiscard]] std::optional<ServerError> ServerErrorOf(const absl::Status& status);
+
+// The attached error number, 0 when none: for `switch` and `==` on the constants.
+[[nodiscard]] unsigned ServerErrorNumber(const absl::Status& status);
+
+// Client errors and a killed or shut-down session: the connection cannot go on; the
+// caller reconnects and resumes from its checkpoint.
+[[nodiscard]] bool IsLostConnectionError(unsigned number);
+
+}  // namespace binsync
+
+#endif  // BINSYNC_UTIL_SERVER_ERROR_H_
