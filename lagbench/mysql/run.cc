@@ -281,6 +281,9 @@ absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
   for (double rate : o.rates) {
     probes_per_direction += rate * static_cast<double>((o.warmup + o.duration).count()) / 1000.0;
   }
+  // --engine both: every step runs once per engine and round.
+  const int rounds = o.engines.size() > 1 ? 3 : 1;
+  probes_per_direction *= static_cast<double>(o.engines.size() * static_cast<size_t>(rounds));
   const auto capacity = static_cast<uint64_t>(probes_per_direction * 1.05) + 1000;
   std::vector<std::unique_ptr<Direction>> dirs;
   for (const std::string& name : o.directions) {
@@ -341,7 +344,6 @@ absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
 
   absl::Status failure;
   // --engine both: native and binsync interleaved, three times each, on the same load.
-  const int rounds = o.engines.size() > 1 ? 3 : 1;
   for (int round = 1; round <= rounds && failure.ok(); ++round) {
     for (const std::string& engine : o.engines) {
       if (!failure.ok() || (o.stop != nullptr && o.stop->load())) break;
