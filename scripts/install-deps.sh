@@ -15,7 +15,8 @@ build_pkgs=(
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
 )
 test_pkgs=(mariadb-server mariadb-client procps percona-toolkit  # pt-table-checksum: verify agreement test
-  clang libclang-rt-14-dev)                                       # the decoder's libFuzzer run
+  clang libclang-rt-14-dev                                        # the decoder's libFuzzer run
+  chromium)                                                       # lagbench's HTML report, rendered headless
 bench_pkgs=(sysbench mydumper hyperfine)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")

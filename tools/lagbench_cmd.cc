@@ -2,7 +2,9 @@
 // (docs/lagbench.md).
 #include <charconv>
 #include <cstdio>
+#include <fstream>
 
+#include "lagbench/html_report.h"
 #include "lagbench/mysql/run.h"
 #include "lagbench/report.h"
 #include "lagbench/schedule.h"
@@ -79,15 +81,11 @@ RunFn RegisterLagbench(CLI::App& app, const GlobalOptions& g) {
   app.add_option("--seed", o->seed, "load schedule and workload seed")->capture_default_str();
   app.add_option("--format", o->format, "table | json")->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  app.add_option("--report", o->report, "FILE.html: a self-contained report [not landed yet]");
+  app.add_option("--report", o->report, "FILE.html: also write a self-contained HTML report with charts");
   app.add_flag("--keep", o->keep, "keep the lagbench probe schema on both servers afterwards");
   app.footer("Exit: 0 every transaction sent was measured (and the SLO held), 1 some were not "
              "(or a step missed the SLO), 2 error.");
   return [o, &g]() -> int {
-    if (!o->report.empty()) {
-      return FailWith(absl::UnimplementedError(
-          "lagbench --report: not landed yet (issue 14 continues); use --format json"));
-    }
     lagbench::LagbenchOptions lo;
     auto ca = MakeConnectOptions(o->a, g);
     if (!ca.ok()) return FailWith(ca.status());
@@ -142,6 +140,17 @@ RunFn RegisterLagbench(CLI::App& app, const GlobalOptions& g) {
     const std::string text = o->format == "json" ? lagbench::ReportJson(*r) : lagbench::ReportText(*r);
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
+    if (!o->report.empty()) {
+      std::ofstream out(o->report, std::ios::binary | std::ios::trunc);
+      out << lagbench::ReportHtml(*r);
+      out.close();
+      if (!out) {
+        return FailWith(absl::InternalError(
+            StrCat("lagbench --report ", o->report, ": cannot write it; check the directory "
+                   "exists and is writable (the results above are complete)")));
+      }
+      spdlog::info("lagbench: report written to {}", o->report);
+    }
     bool slo_held = true;
     if (lo.slo) {
       for (const lagbench::StepReport& s : r->steps) {

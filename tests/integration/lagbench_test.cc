@@ -1,7 +1,12 @@
 // lagbench's measurement against real servers: two binlog taps stamp every probe
 // transaction, native replication in between; the lag of each probe is the target tap's
 // stamp minus the source tap's.
+#include <array>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <utility>
+#include <zlib.h>
 #include <cstdio>
 #include <thread>
 
@@ -11,6 +16,7 @@
 #include "lagbench/histogram.h"
 #include "lagbench/mysql/tap.h"
 #include "mysql/native_replication.h"
+#include "util/subprocess.h"
 #include "tests/testing/sandbox_fixture.h"
 
 namespace binsync {
@@ -129,6 +135,68 @@ namespace {
 
 class LagbenchCommandTest : public testing::SandboxPairTest {};
 
+// The pixels of a PNG (zlib-inflated IDAT data, filter bytes included): enough to tell a
+// blank screenshot from a drawn one.
+std::string PngPixels(const std::string& png) {
+  std::string idat;
+  for (size_t at = 8; at + 12 <= png.size();) {
+    const uint32_t len = (static_cast<uint32_t>(static_cast<uint8_t>(png[at])) << 24) |
+                         (static_cast<uint32_t>(static_cast<uint8_t>(png[at + 1])) << 16) |
+                         (static_cast<uint32_t>(static_cast<uint8_t>(png[at + 2])) << 8) |
+                         static_cast<uint8_t>(png[at + 3]);
+    if (png.compare(at + 4, 4, "IDAT") == 0) idat += png.substr(at + 8, len);
+    at += 12 + len;
+  }
+  std::string out(64u << 20, '\0');
+  uLongf out_len = static_cast<uLongf>(out.size());
+  if (uncompress(reinterpret_cast<Bytef*>(out.data()), &out_len,
+                 reinterpret_cast<const Bytef*>(idat.data()), static_cast<uLong>(idat.size())) != Z_OK) {
+    return "";
+  }
+  out.resize(out_len);
+  return out;
+}
+
+// Opens the HTML report in headless Chromium (Debian's, installed by install-deps.sh): the
+// DOM holds each chart's SVG with data points, and a screenshot is not blank.
+void CheckReportInChromium(const std::filesystem::path& html) {
+  const std::filesystem::path profile = html.parent_path() / "chromium-profile";
+  const std::filesystem::path png = html.parent_path() / "report.png";
+  const std::vector<std::string> base = {"chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                                         "--user-data-dir=" + profile.string()};
+  std::vector<std::string> dump = base;
+  dump.push_back("--dump-dom");
+  dump.push_back("file://" + html.string());
+  auto dom = RunSubprocess(dump, {std::chrono::seconds(120), {"HOME=" + profile.string()}, ""});
+  ASSERT_TRUE(dom.ok()) << dom.status();
+  ASSERT_EQ(dom->exit_code, 0) << dom->err;
+  for (const char* id : {"lag-over-time", "spectrum", "lag-vs-rate", "cdf", "sbm-vs-lag"}) {
+    const size_t at = dom->out.find(std::string("<svg id=\"") + id + "\"");
+    ASSERT_NE(at, std::string::npos) << id;
+    const std::string svg = dom->out.substr(at, dom->out.find("</svg>", at) - at);
+    EXPECT_NE(svg.find("class=\"pt\""), std::string::npos) << id << ": no data point";
+  }
+  std::vector<std::string> shot = base;
+  shot.push_back("--screenshot=" + png.string());
+  shot.push_back("--window-size=1000,2800");
+  shot.push_back("file://" + html.string());
+  auto r = RunSubprocess(shot, {std::chrono::seconds(120), {"HOME=" + profile.string()}, ""});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->exit_code, 0) << r->err;
+  std::ifstream in(png, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 8u);
+  ASSERT_EQ(bytes.substr(1, 3), "PNG");
+  const std::string pixels = PngPixels(bytes);
+  ASSERT_FALSE(pixels.empty());
+  std::array<bool, 256> seen{};
+  size_t distinct = 0;
+  for (char c : pixels) distinct += !std::exchange(seen[static_cast<uint8_t>(c)], true);
+  EXPECT_GT(distinct, 32u) << "the screenshot is blank";
+  std::printf("report screenshot %s: %zu bytes, %zu distinct byte values\n", png.c_str(),
+              bytes.size(), distinct);
+}
+
 // The whole command on a native master-master pair, both directions at once.
 TEST_F(LagbenchCommandTest, NativeBothDirectionsEveryTransactionMeasured) {
   Connection a = pair().Connect(1);
@@ -143,11 +211,13 @@ TEST_F(LagbenchCommandTest, NativeBothDirectionsEveryTransactionMeasured) {
   ASSERT_TRUE(WaitReplicationRunning(a, std::chrono::seconds(30)).ok());
   ASSERT_TRUE(WaitReplicationRunning(b, std::chrono::seconds(30)).ok());
 
+  const std::filesystem::path report = testing::MakeTempDir("lbr") / "report.html";
   const auto r = testing::RunBinsync({"lagbench", "--a", pair().Uri(1), "--b", pair().Uri(2),
                                       "--direction", "both", "--rate", "200", "--duration", "3",
                                       "--warmup", "1", "--rows-per-txn", "2", "--mix", "2:1:1",
-                                      "--format", "json"});
+                                      "--format", "json", "--report", report.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  ASSERT_NO_FATAL_FAILURE(CheckReportInChromium(report));
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["schema_version"], 1);
   EXPECT_FALSE(j["environment"]["a"]["version"].get<std::string>().empty());
