@@ -5,6 +5,10 @@
 
 namespace binsync::replicate {
 
+std::string CheckpointStream(uint32_t source_server_id) {
+  return "from_server_" + std::to_string(source_server_id);
+}
+
 std::string_view CheckpointSaveLogBinSql() {
   return "SET @binsync_log_bin = @@session.sql_log_bin";
 }

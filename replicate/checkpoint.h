@@ -24,6 +24,10 @@ namespace binsync::replicate {
 
 inline constexpr char kCheckpointSchema[] = "binsync";
 
+// The stream of the changes coming from one source: "from_server_<its server_id>". It names
+// the checkpoint rows and the stream's lease (one writer per stream).
+[[nodiscard]] std::string CheckpointStream(uint32_t source_server_id);
+
 // Run in order on one session: remember and turn off binlogging, create the schema and
 // table if missing, then (whatever the create did) restore binlogging.
 [[nodiscard]] std::string_view CheckpointSaveLogBinSql();

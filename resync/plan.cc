@@ -130,10 +130,6 @@ std::vector<std::string> PredictedConflicts(const RowChanges& from, const RowCha
   return {predicted.begin(), predicted.end()};
 }
 
-std::string StreamName(uint32_t source_server_id) {
-  return StrCat("from_server_", source_server_id);
-}
-
 std::vector<std::string> PurgedNotes(const ResyncReport& r) {
   std::vector<std::string> notes;
   if (r.to_lacks.purged) {

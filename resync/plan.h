@@ -116,9 +116,6 @@ struct RowChanges {
 
 // ---- 3 catch up ----
 
-// The stream that delivers `source_server_id`'s changes: its checkpoint row's name.
-[[nodiscard]] std::string StreamName(uint32_t source_server_id);
-
 // One note per direction whose binlog is purged: that direction is not caught up, and
 // every table is verified and repaired from --from instead.
 [[nodiscard]] std::vector<std::string> PurgedNotes(const ResyncReport& report);

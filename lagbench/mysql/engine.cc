@@ -1,6 +1,7 @@
 #include "lagbench/mysql/engine.h"
 
 #include "mysql/native_replication.h"
+#include "replicate/checkpoint.h"
 #include "replicate/mysql/applier.h"
 #include "spdlog/spdlog.h"
 #include "util/status_macros.h"
@@ -18,7 +19,7 @@ absl::StatusOr<std::unique_ptr<BinsyncEngine>> BinsyncEngine::Start(const Binsyn
   ASSIGN_OR_RETURN(const uint64_t source_id, NumberOf(StrCat(o.source.uri.Endpoint(), " server_id"), id.value_or("")));
   RETURN_IF_ERROR(EnsureCheckpointTable(target));
   ASSIGN_OR_RETURN(const Checkpoint cp,
-                   LoadCheckpoint(target, CheckpointStream(static_cast<uint32_t>(source_id))));
+                   LoadCheckpoint(target, replicate::CheckpointStream(static_cast<uint32_t>(source_id))));
 
   std::unique_ptr<BinsyncEngine> e(new BinsyncEngine());
   e->options_ = o;

@@ -104,10 +104,6 @@ using Checkpoint = replicate::Checkpoint;
 // The newest checkpoint row of `stream` (found = false when there is none).
 [[nodiscard]] absl::StatusOr<Checkpoint> LoadCheckpoint(Connection& conn,
                                                         const std::string& stream);
-// The checkpoint stream of the changes coming from one source: "from_server_<server_id>".
-[[nodiscard]] inline std::string CheckpointStream(uint32_t source_server_id) {
-  return "from_server_" + std::to_string(source_server_id);
-}
 
 class Applier {
  public:

@@ -238,7 +238,7 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
                                              " is a server's own id; choose an unused one"));
   }
   RETURN_IF_ERROR(EnsureCheckpointTable(target));
-  const std::string stream = StrCat("from_server_", source_id);
+  const std::string stream = replicate::CheckpointStream(source_id);
   // One writer per stream: taken before the checkpoint is read, held until the end.
   if (*lease == nullptr) *lease = std::make_unique<StreamLease>(o.target, stream, source_id);
   RETURN_IF_ERROR((*lease)->Ensure());

@@ -16,6 +16,7 @@
 #include "mysql/native_replication.h"
 #include "mysql/schema_cache.h"
 #include "replicate/assembler.h"
+#include "replicate/checkpoint.h"
 #include "replicate/mysql/stream_lease.h"
 #include "replicate/row_walker.h"
 #include "replicate/writeset.h"
@@ -279,8 +280,8 @@ absl::Status RecordPlan(Pair& p) {
   if (!p.plan.work.replan) return absl::OkStatus();
   RETURN_IF_ERROR(EnsureCheckpointTable(p.to));
   RETURN_IF_ERROR(EnsureCheckpointTable(p.from));
-  ASSIGN_OR_RETURN(Checkpoint cp_to, LoadCheckpoint(p.to, StreamName(p.from_facts.server_id)));
-  ASSIGN_OR_RETURN(Checkpoint cp_from, LoadCheckpoint(p.from, StreamName(p.to_facts.server_id)));
+  ASSIGN_OR_RETURN(Checkpoint cp_to, LoadCheckpoint(p.to, replicate::CheckpointStream(p.from_facts.server_id)));
+  ASSIGN_OR_RETURN(Checkpoint cp_from, LoadCheckpoint(p.from, replicate::CheckpointStream(p.to_facts.server_id)));
   ResyncRun& run = p.plan.run;
   run.into_to.start = p.start_to;
   run.into_to.plan_end = p.report.to_lacks.end;

@@ -17,6 +17,11 @@ using Row = std::vector<std::optional<std::string_view>>;
 
 size_t Placeholders(std::string_view sql) { return std::count(sql.begin(), sql.end(), '?'); }
 
+TEST(CheckpointStreamTest, NamesTheSourceByItsServerId) {
+  EXPECT_EQ(CheckpointStream(42), "from_server_42");
+  EXPECT_EQ(CheckpointStream(4294967295u), "from_server_4294967295");
+}
+
 TEST(CheckpointSqlTest, CreateIsIdempotentAndKeyedByStreamAndWorker) {
   const std::string sql(CheckpointCreateSql());
   EXPECT_EQ(sql.find("CREATE DATABASE IF NOT EXISTS `binsync`;"), 0u);
