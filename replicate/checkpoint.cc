@@ -5,6 +5,23 @@
 
 namespace binsync::replicate {
 
+StartFrom ChooseStart(bool has_start_option, std::optional<uint64_t> resume_past_seq,
+                      const Checkpoint& checkpoint) {
+  const bool resume = resume_past_seq.has_value() && checkpoint.found &&
+                      checkpoint.seq > *resume_past_seq;
+  if (has_start_option && !resume) return StartFrom::kStartOption;
+  return checkpoint.found ? StartFrom::kCheckpoint : StartFrom::kNativePosition;
+}
+
+std::string_view StartFromName(StartFrom from) {
+  switch (from) {
+    case StartFrom::kStartOption: return "--start";
+    case StartFrom::kCheckpoint: return "checkpoint";
+    case StartFrom::kNativePosition: return "target's replication position";
+  }
+  return "?";
+}
+
 std::string CheckpointStream(uint32_t source_server_id) {
   return "from_server_" + std::to_string(source_server_id);
 }

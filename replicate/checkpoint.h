@@ -55,6 +55,18 @@ struct Checkpoint {
   std::string source_txn;
 };
 
+// Where a stream starts reading its source (ReplicateOptions::start, resume_past_seq):
+//  - kStartOption: the --start position, when given and this run has not committed past
+//    `resume_past_seq` yet (then the checkpoint, if any, is not used);
+//  - kCheckpoint: the stream's checkpoint (with a --start: only when this run committed
+//    past `resume_past_seq`, e.g. before a lost connection);
+//  - kNativePosition: no checkpoint and no --start: where the target's own replication is.
+enum class StartFrom { kStartOption, kCheckpoint, kNativePosition };
+[[nodiscard]] StartFrom ChooseStart(bool has_start_option, std::optional<uint64_t> resume_past_seq,
+                                    const Checkpoint& checkpoint);
+// For the "starting at" log line: "--start", "checkpoint", "target's replication position".
+[[nodiscard]] std::string_view StartFromName(StartFrom from);
+
 // A row of CheckpointReadSql (five columns; NULL reads as 0 or empty). Error, naming the
 // column, when seq or source_pos is not a number or the row is short.
 [[nodiscard]] absl::StatusOr<Checkpoint> ParseCheckpointRow(

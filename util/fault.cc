@@ -69,4 +69,10 @@ void FaultKill(std::string_view point) {
   std::raise(SIGKILL);
 }
 
+void FaultTerm(std::string_view point) {
+  if (!FaultHit(point)) return;
+  spdlog::warn("fault {}: SIGTERM", point);
+  std::raise(SIGTERM);
+}
+
 }  // namespace binsync

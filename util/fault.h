@@ -16,6 +16,10 @@ namespace binsync {
 // is flushed first, so the test log says where it died.)
 void FaultKill(std::string_view point);
 
+// A test's SIGTERM at `point`: when FaultHit(point), the process signals itself as a DBA's
+// `kill` or Ctrl-C would, and carries on to its own orderly stop.
+void FaultTerm(std::string_view point);
+
 }  // namespace binsync
 
 #endif  // BINSYNC_UTIL_FAULT_H_

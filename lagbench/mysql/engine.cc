@@ -36,7 +36,10 @@ absl::StatusOr<std::unique_ptr<BinsyncEngine>> BinsyncEngine::Start(const Binsyn
   ro.stop = &e->stop_;
   spdlog::info("lagbench: {}: native replication stopped; binsync {} from {}", o.label,
                o.mode == ApplyMode::kLive ? "live" : "catchup", start);
-  e->thread_ = std::thread([e = e.get(), ro] { e->result_ = Replicate(ro); });
+  e->thread_ = std::thread([e = e.get(), ro] {
+    e->result_ = Replicate(ro);
+    e->ended_.store(true);
+  });
   return e;
 }
 
@@ -48,6 +51,7 @@ BinsyncEngine::~BinsyncEngine() {
 }
 
 absl::Status BinsyncEngine::Stop() {
+  if (stopped_) return absl::OkStatus();  // handed back already
   stopped_ = true;
   stop_.store(true);
   if (thread_.joinable()) thread_.join();

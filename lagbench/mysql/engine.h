@@ -36,12 +36,15 @@ class BinsyncEngine {
   // Stops binsync (what it applies commits) and restarts native replication where binsync
   // got to. Called once; the destructor calls it if nobody did.
   [[nodiscard]] absl::Status Stop();
+  // True when binsync ended by itself (an error: it runs until stopped otherwise).
+  [[nodiscard]] bool ended() const { return ended_.load(); }
 
  private:
   BinsyncEngine() = default;
 
   BinsyncEngineOptions options_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> ended_{false};
   std::thread thread_;
   absl::StatusOr<ReplicateResult> result_ = absl::UnknownError("not run");
   bool stopped_ = false;

@@ -367,6 +367,13 @@ absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
       for (double rate : o.rates) {
         if (!failure.ok() || (o.stop != nullptr && o.stop->load())) break;
         failure = RunStep(o, dirs, epoch, engine, round, rate, report);
+        for (auto& e : binsync) {
+          // binsync stopped by itself: an error; say it rather than measure nothing.
+          if (failure.ok() && e->ended()) failure = e->Stop();
+          if (failure.ok() && e->ended()) {
+            failure = absl::InternalError("binsync's engine ended during the step");
+          }
+        }
       }
       // Native back where binsync got to, whatever happened above.
       for (auto& e : binsync) {

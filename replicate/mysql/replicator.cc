@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -107,7 +108,10 @@ void WorkerLoop(replicate::Scheduler* sched, Applier* applier, Shared* shared, b
       return;
     }
     const uint64_t wait_us = MicrosSince(&clock);
-    if (resync) FaultKill("resync.catchup");
+    if (resync) {
+      FaultKill("resync.catchup");
+      FaultTerm("resync.catchup_term");
+    }
     if (absl::Status c = applier->Commit(); !c.ok()) {
       sched->Abort(c);
       return;
@@ -213,68 +217,95 @@ class Progress {
 };
 
 // `lease`: this stream's lease on the target, kept across RunOnce calls (reconnects).
-absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
-                     std::unique_ptr<StreamLease>* lease) {
+// One connection's worth of a stream: the pair checked, the start chosen, the workers
+// started, the source read and submitted until its end, a stop or an error, then the queue
+// drained and the run's counts added to `result`. Replicate() runs one per (re)connection.
+class StreamRun {
+ public:
+  StreamRun(const ReplicateOptions& o, ReplicateResult* result, std::unique_ptr<StreamLease>* lease)
+      : o_(o), result_(*result), lease_(*lease), schema_(o.target),
+        // What the binlog leaves out (signedness, charsets, labels, names) for the column check.
+        source_schema_(o.source, "source"), shared_(o.metrics), progress_(o, shared_) {}
+
+  absl::Status Run() {
+    ASSIGN_OR_RETURN(Connection source, Connection::Open(o_.source));
+    ASSIGN_OR_RETURN(Connection target, Connection::Open(o_.target));
+    RETURN_IF_ERROR(CheckPair(source, target));
+    RETURN_IF_ERROR(ChooseStartPosition(source, target));
+    if (o_.until_caught_up) RETURN_IF_ERROR(ListSourceBinlogs(source));
+    RETURN_IF_ERROR(StartWorkers());
+    return Finish(Read());
+  }
+
+ private:
   // Control connections: facts about both servers.
-  ASSIGN_OR_RETURN(Connection source, Connection::Open(o.source));
-  ASSIGN_OR_RETURN(Connection target, Connection::Open(o.target));
-  ASSIGN_OR_RETURN(auto format, source.QueryValue("SELECT @@global.binlog_format"));
-  if (!EqualsIgnoreCase(format.value_or(""), "ROW")) {
-    return absl::FailedPreconditionError(StrCat(
-        source.endpoint(), ": binlog_format is ", format.value_or("?"),
-        "; binsync replicates row events: SET GLOBAL binlog_format=ROW (and in my.cnf)"));
-  }
-  ASSIGN_OR_RETURN(auto sid, source.QueryValue("SELECT @@global.server_id"));
-  ASSIGN_OR_RETURN(auto tid, target.QueryValue("SELECT @@global.server_id"));
-  ASSIGN_OR_RETURN(const uint32_t source_id, ServerId(source, sid));
-  ASSIGN_OR_RETURN(const uint32_t target_id, ServerId(target, tid));
-  if (source_id == target_id) {
-    return absl::InvalidArgumentError(StrCat(source.endpoint(), " and ", target.endpoint(),
-                                             " have the same server_id ", source_id,
-                                             "; give each server its own"));
-  }
-  if (o.server_id == source_id || o.server_id == target_id) {
-    return absl::InvalidArgumentError(StrCat("--server-id ", o.server_id,
-                                             " is a server's own id; choose an unused one"));
-  }
-  RETURN_IF_ERROR(EnsureCheckpointTable(target));
-  const std::string stream = replicate::CheckpointStream(source_id);
-  // One writer per stream: taken before the checkpoint is read, held until the end.
-  if (*lease == nullptr) *lease = std::make_unique<StreamLease>(o.target, stream, source_id);
-  RETURN_IF_ERROR((*lease)->Ensure());
-  ASSIGN_OR_RETURN(Checkpoint cp, LoadCheckpoint(target, stream));
-
-  BinlogStreamOptions so;
-  so.connect = o.source;
-  so.server_id = o.server_id;
-  so.stop_at_end = o.until_caught_up;
-  const bool resume = o.resume_past_seq.has_value() && cp.found && cp.seq > *o.resume_past_seq;
-  if (!o.start.empty() && !resume) {
-    RETURN_IF_ERROR(ParseStartPosition(o.start, &so));
-    if (cp.found && !o.resume_past_seq.has_value()) {
-      spdlog::info("{}: --start {} given; the checkpoint is not used", o.label, o.start);
+  absl::Status CheckPair(Connection& source, Connection& target) {
+    ASSIGN_OR_RETURN(auto format, source.QueryValue("SELECT @@global.binlog_format"));
+    if (!EqualsIgnoreCase(format.value_or(""), "ROW")) {
+      return absl::FailedPreconditionError(StrCat(
+          source.endpoint(), ": binlog_format is ", format.value_or("?"),
+          "; binsync replicates row events: SET GLOBAL binlog_format=ROW (and in my.cnf)"));
     }
-  } else if (cp.found) {
-    if (!cp.gtid_pos.empty()) {
-      so.start_gtid = cp.gtid_pos;
-    } else {
-      so.start_file = cp.source_file;
-      so.start_pos = cp.source_pos;
+    ASSIGN_OR_RETURN(auto sid, source.QueryValue("SELECT @@global.server_id"));
+    ASSIGN_OR_RETURN(auto tid, target.QueryValue("SELECT @@global.server_id"));
+    ASSIGN_OR_RETURN(source_id_, ServerId(source, sid));
+    ASSIGN_OR_RETURN(target_id_, ServerId(target, tid));
+    if (source_id_ == target_id_) {
+      return absl::InvalidArgumentError(StrCat(source.endpoint(), " and ", target.endpoint(),
+                                               " have the same server_id ", source_id_,
+                                               "; give each server its own"));
     }
-  } else {
-    ASSIGN_OR_RETURN(so.start_gtid, NativeStartPosition(source, target));
+    if (o_.server_id == source_id_ || o_.server_id == target_id_) {
+      return absl::InvalidArgumentError(StrCat("--server-id ", o_.server_id,
+                                               " is a server's own id; choose an unused one"));
+    }
+    return absl::OkStatus();
   }
-  result->start_position = so.start_gtid.empty() ? StrCat(so.start_file, ":", so.start_pos)
-                                                 : so.start_gtid;
-  spdlog::info("{}: {} -> {} starting at {} ({}), {} workers, {} mode", o.label,
-               source.endpoint(), target.endpoint(), result->start_position,
-               (cp.found && (o.start.empty() || resume)) ? "checkpoint" : (o.start.empty() ? "target's replication position"
-                                                          : "--start"),
-               o.workers, o.mode == ApplyMode::kLive ? "live" : "catchup");
-  if (result->end_position.empty()) result->end_position = result->start_position;
 
-  std::vector<std::pair<std::string, uint64_t>> end_logs;
-  if (o.until_caught_up) {
+  // The lease (one writer per stream: taken before the checkpoint is read, held until the
+  // end), the checkpoint, and where reading starts (replicate::ChooseStart).
+  absl::Status ChooseStartPosition(Connection& source, Connection& target) {
+    RETURN_IF_ERROR(EnsureCheckpointTable(target));
+    stream_ = replicate::CheckpointStream(source_id_);
+    if (lease_ == nullptr) lease_ = std::make_unique<StreamLease>(o_.target, stream_, source_id_);
+    RETURN_IF_ERROR(lease_->Ensure());
+    ASSIGN_OR_RETURN(cp_, LoadCheckpoint(target, stream_));
+    so_.connect = o_.source;
+    so_.server_id = o_.server_id;
+    so_.stop_at_end = o_.until_caught_up;
+    const replicate::StartFrom from = replicate::ChooseStart(!o_.start.empty(), o_.resume_past_seq, cp_);
+    switch (from) {
+      case replicate::StartFrom::kStartOption:
+        RETURN_IF_ERROR(ParseStartPosition(o_.start, &so_));
+        if (cp_.found && !o_.resume_past_seq.has_value()) {
+          spdlog::info("{}: --start {} given; the checkpoint is not used", o_.label, o_.start);
+        }
+        break;
+      case replicate::StartFrom::kCheckpoint:
+        if (!cp_.gtid_pos.empty()) {
+          so_.start_gtid = cp_.gtid_pos;
+        } else {
+          so_.start_file = cp_.source_file;
+          so_.start_pos = cp_.source_pos;
+        }
+        break;
+      case replicate::StartFrom::kNativePosition:
+        ASSIGN_OR_RETURN(so_.start_gtid, NativeStartPosition(source, target));
+        break;
+    }
+    result_.start_position = so_.start_gtid.empty() ? StrCat(so_.start_file, ":", so_.start_pos)
+                                                    : so_.start_gtid;
+    spdlog::info("{}: {} -> {} starting at {} ({}), {} workers, {} mode", o_.label,
+                 source.endpoint(), target.endpoint(), result_.start_position,
+                 replicate::StartFromName(from), o_.workers,
+                 o_.mode == ApplyMode::kLive ? "live" : "catchup");
+    if (result_.end_position.empty()) result_.end_position = result_.start_position;
+    return absl::OkStatus();
+  }
+
+  // --until-caught-up: the source's binlogs and sizes now, the end the progress line counts to.
+  absl::Status ListSourceBinlogs(Connection& source) {
+    std::vector<std::pair<std::string, uint64_t>> end_logs;
     ASSIGN_OR_RETURN(const ResultSet logs, source.Query("SHOW BINARY LOGS"));
     for (const auto& row : logs.rows()) {
       ASSIGN_OR_RETURN(const uint64_t size,
@@ -282,156 +313,71 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
                                 row[1].value_or("0")));
       end_logs.emplace_back(row[0].value_or(""), size);
     }
+    progress_.SetEnd(std::move(end_logs));
+    return absl::OkStatus();
   }
-  SchemaCache schema(o.target);
-  // What the binlog leaves out (signedness, charsets, labels, names) for the column check.
-  SchemaCache source_schema(o.source, "source");
-  replicate::Scheduler::Options sopt;
-  sopt.max_jobs = o.max_queue_txns;
-  sopt.max_bytes = o.max_queue_bytes;
-  sopt.first_seq = cp.seq + 1;
-  replicate::Scheduler sched(sopt);
-  Shared shared(o.metrics);
 
-  std::vector<std::unique_ptr<Applier>> appliers;
-  for (int w = 0; w < std::max(1, o.workers); ++w) {
-    ApplierOptions ao;
-    ao.mode = o.mode;
-    ao.on_missing_row = o.on_missing_row;
-    ao.replay_binlog = o.replay_binlog;
-    ao.stream = stream;
-    ao.worker = static_cast<uint32_t>(w);
-    ao.binsync_server_id = o.server_id;
-    ao.filter = o.filter;
-    ao.on_conflict = o.on_conflict;
-    ao.record_conflict = o.record_conflict;
-    ao.source_schema = &source_schema;
-    ASSIGN_OR_RETURN(std::unique_ptr<Applier> a, Applier::Open(o.target, ao, &schema));
-    appliers.push_back(std::move(a));
+  // The scheduler (numbering after the checkpoint) and one applier + thread per worker.
+  absl::Status StartWorkers() {
+    replicate::Scheduler::Options sopt;
+    sopt.max_jobs = o_.max_queue_txns;
+    sopt.max_bytes = o_.max_queue_bytes;
+    sopt.first_seq = cp_.seq + 1;
+    sched_.emplace(sopt);
+    for (int w = 0; w < std::max(1, o_.workers); ++w) {
+      ApplierOptions ao;
+      ao.mode = o_.mode;
+      ao.on_missing_row = o_.on_missing_row;
+      ao.replay_binlog = o_.replay_binlog;
+      ao.stream = stream_;
+      ao.worker = static_cast<uint32_t>(w);
+      ao.binsync_server_id = o_.server_id;
+      ao.filter = o_.filter;
+      ao.on_conflict = o_.on_conflict;
+      ao.record_conflict = o_.record_conflict;
+      ao.source_schema = &source_schema_;
+      ASSIGN_OR_RETURN(std::unique_ptr<Applier> a, Applier::Open(o_.target, ao, &schema_));
+      appliers_.push_back(std::move(a));
+    }
+    workers_.reserve(appliers_.size());
+    for (auto& a : appliers_) {
+      workers_.emplace_back(WorkerLoop, &*sched_, a.get(), &shared_, o_.on_conflict != nullptr);
+    }
+    return absl::OkStatus();
   }
-  std::vector<std::thread> workers;
-  workers.reserve(appliers.size());
-  for (auto& a : appliers) workers.emplace_back(WorkerLoop, &sched, a.get(), &shared, o.on_conflict != nullptr);
 
-  std::string read_position;
-  Progress progress(o, shared);
-  progress.SetEnd(std::move(end_logs));
-  std::string reader_file;
-  uint64_t reader_pos = 0;
-  absl::Status reader_status = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::unique_ptr<BinlogStream> s, BinlogStream::Open(so));
+  // The reader: stream, assemble, loop filter, writesets, catchup batching, submit.
+  absl::Status Read() {
+    ASSIGN_OR_RETURN(std::unique_ptr<BinlogStream> s, BinlogStream::Open(so_));
     MariaDbGtidPos start_pos;
-    if (!so.start_gtid.empty()) {
-      ASSIGN_OR_RETURN(start_pos, ParseMariaDbGtidPos(so.start_gtid));
+    if (!so_.start_gtid.empty()) {
+      ASSIGN_OR_RETURN(start_pos, ParseMariaDbGtidPos(so_.start_gtid));
     }
     replicate::Assembler assembler(start_pos);
-    assembler.set_part_limit(o.stream_above_bytes);
-    replicate::WritesetBuilder writesets;
-    writesets.set_source_lookup([&](std::string_view db, std::string_view table) {
-      return source_schema.Get(db, table);
+    assembler.set_part_limit(o_.stream_above_bytes);
+    writesets_.set_source_lookup([this](std::string_view db, std::string_view table) {
+      return source_schema_.Get(db, table);
     });
-    const schema::TableLookup lookup = [&](std::string_view db, std::string_view table) {
-      return schema.Get(db, table);
-    };
-    std::unique_ptr<replicate::Transaction> batch;
-    auto flush = [&]() -> absl::Status {
-      if (batch == nullptr) return absl::OkStatus();
-      const bool barrier = batch->barrier;
-      if (!sched.Submit(std::move(batch))) return sched.Drain();
-      if (barrier) {
-        // Later writesets depend on the schema this DDL leaves: wait for it.
-        RETURN_IF_ERROR(sched.Drain());
-      }
-      return absl::OkStatus();
-    };
-
-    // A transaction too large to hold is applied here, on the reader's thread, part by
-    // part as it is read: a barrier (every earlier transaction committed first, nothing
-    // later submitted before it commits), in one target transaction with its own
-    // checkpoint row (worker number o.workers). A deadlock rolls it back and the stream
-    // is read again from the checkpoint, i.e. from this transaction's start.
-    // Loop filter and --skip: true when `t` is not applied (counted; a --skip logged).
-    // Never send a server its own changes, nor what binsync wrote.
-    auto passed = [&](const replicate::Transaction& t) {
-      if (t.server_id == target_id || t.server_id == o.server_id) {
-        ++result->skipped_own;
-        return true;
-      }
-      if (t.has_gtid && std::find(o.skip.begin(), o.skip.end(), t.Name()) != o.skip.end()) {
-        spdlog::warn("{}: {} at {}:{} passed without applying it, as --skip asked", o.label,
-                     t.Name(), t.file, t.start_pos);
-        ++result->skipped_by_request;
-        return true;
-      }
-      return false;
-    };
-    std::unique_ptr<Applier> streamer;
-    bool streamed_pass = false;  // this streamed transaction is not applied (loop, --skip)
-    uint64_t streamed_seq = 0;
-    auto apply_part = [&](replicate::Transaction& part) -> absl::Status {
-      if (part.part == 1) {
-        streamed_pass = passed(part);
-        if (streamed_pass) return absl::OkStatus();
-        RETURN_IF_ERROR(flush());
-        RETURN_IF_ERROR(sched.Drain());
-        if (streamer == nullptr) {
-          ApplierOptions ao = appliers.front()->options();
-          ao.worker = static_cast<uint32_t>(appliers.size());
-          ASSIGN_OR_RETURN(streamer, Applier::Open(o.target, ao, &schema));
-        }
-        streamed_seq = sched.TakeSeq();
-        spdlog::info("{}: {} at {}:{} is larger than {} MB: applied as it is read, alone", o.label,
-                     part.Name(), part.file, part.start_pos, o.stream_above_bytes >> 20);
-      }
-      if (streamed_pass) return absl::OkStatus();
-      RETURN_IF_ERROR(replicate::CheckNoStatementDml(part, o.filter));
-      part.seq = streamed_seq;
-      const uint64_t rows_before = streamer->counters().rows;
-      absl::Status st = streamer->ApplyPart(part);
-      if (st.ok() && part.last_part) st = streamer->Commit();
-      if (!st.ok()) {
-        streamer->Rollback();
-        if (absl::IsAborted(st)) {
-          return absl::UnavailableError(StrCat(part.Name(), " (streamed) met a deadlock or lock "
-                                               "wait timeout; reading it again: ", st.message()));
-        }
-        return st;
-      }
-      ReplicateMetrics& m = *shared.counts;
-      m.rows.fetch_add(streamer->counters().rows - rows_before, std::memory_order_relaxed);
-      if (part.last_part) {
-        ++result->streamed_txns;
-        m.applied_txns.fetch_add(1, std::memory_order_relaxed);
-        m.target_commits.fetch_add(1, std::memory_order_relaxed);
-        m.last_source_timestamp.store(part.timestamp, std::memory_order_relaxed);
-        std::lock_guard lock(shared.mu);
-        shared.applied_position = part.gtid_pos_after;
-        shared.applied_file = part.file;
-        shared.applied_pos = part.end_pos;
-      }
-      return absl::OkStatus();
-    };
-
     binlog::EventView ev;
     binlog::Event decoded;
     auto lease_checked = Clock::now();
     for (;;) {
-      if (o.stop != nullptr && o.stop->load()) break;
+      if (o_.stop != nullptr && o_.stop->load()) break;
       if (Clock::now() - lease_checked >= std::chrono::seconds(1)) {
         // Still the only writer (a lease lost with its connection is taken again, unless
         // another process has it by then: then stop before applying anything more).
-        RETURN_IF_ERROR((*lease)->Ensure());
+        RETURN_IF_ERROR(lease_->Ensure());
         lease_checked = Clock::now();
       }
       absl::StatusOr<bool> more = s->Next(&ev);
       if (!more.ok()) return more.status();
       if (!*more) break;
       const auto type = static_cast<binlog::EventType>(ev.header.type);
-      progress.Tick(s->file(), s->position(), sched.queued_jobs());
-      reader_pos = s->position();
-      if (reader_file != s->file()) reader_file = s->file();
+      progress_.Tick(s->file(), s->position(), sched_->queued_jobs());
+      reader_pos_ = s->position();
+      if (reader_file_ != s->file()) reader_file_ = s->file();
       if (type == binlog::EventType::kHeartbeat) {
-        RETURN_IF_ERROR(flush());  // the source is idle: do not hold a partial batch
+        RETURN_IF_ERROR(Flush());  // the source is idle: do not hold a partial batch
         continue;
       }
       if (IsStreamArtificial(ev)) continue;
@@ -440,68 +386,188 @@ absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
       RETURN_IF_ERROR(assembler.Add(ev, decoded, s->format(), s->file(), &t));
       if (t == nullptr) continue;
       if (t->part != 0) {
-        if (t->last_part) ++result->source_txns;
-        RETURN_IF_ERROR(apply_part(*t));
+        if (t->last_part) ++result_.source_txns;
+        RETURN_IF_ERROR(ApplyPart(*t));
         continue;
       }
-      ++result->source_txns;
-      if (passed(*t)) continue;
-      // Statement-based DML cannot be applied faithfully: refused by name before any of
-      // it is applied (the checkpoint stays before it).
-      RETURN_IF_ERROR(replicate::CheckNoStatementDml(*t, o.filter));
-      RETURN_IF_ERROR(writesets.Build(t.get(), lookup, o.filter));
-      spdlog::debug("{}: {} rows {} keys {} barrier {}", o.label, t->Name(), t->row_changes,
-                    t->keys.size(), t->barrier);
-      if (t->row_changes == 0 && !t->has_statements) {
-        ++result->skipped_filtered;
-        continue;
-      }
-      if (o.mode == ApplyMode::kCatchup && batch != nullptr &&
-          replicate::CanMerge(*batch, *t, {.max_txns = o.batch_txns, .max_bytes = o.batch_bytes})) {
-        replicate::Merge(batch.get(), std::move(t));
-        continue;
-      }
-      RETURN_IF_ERROR(flush());
-      batch = std::move(t);
-      if (o.mode == ApplyMode::kLive || batch->barrier) RETURN_IF_ERROR(flush());
+      ++result_.source_txns;
+      RETURN_IF_ERROR(Take(std::move(t)));
     }
-    RETURN_IF_ERROR(flush());
-    read_position = assembler.Position();
+    RETURN_IF_ERROR(Flush());
+    read_position_ = assembler.Position();
     return absl::OkStatus();
-  }();
+  }
 
-  if (o.stop != nullptr && o.stop->load()) {
-    // SIGTERM/SIGINT: what is being applied commits, the queue is dropped (read again
-    // from the checkpoint next time), so the exit is bounded by the transactions in flight.
-    sched.Stop();
-  } else {
-    sched.Close();
+  // A whole transaction: filtered, checked, its writeset built, batched (catchup) or
+  // submitted.
+  absl::Status Take(std::unique_ptr<replicate::Transaction> t) {
+    if (Passed(*t)) return absl::OkStatus();
+    // Statement-based DML cannot be applied faithfully: refused by name before any of
+    // it is applied (the checkpoint stays before it).
+    RETURN_IF_ERROR(replicate::CheckNoStatementDml(*t, o_.filter));
+    RETURN_IF_ERROR(writesets_.Build(t.get(), lookup_, o_.filter));
+    spdlog::debug("{}: {} rows {} keys {} barrier {}", o_.label, t->Name(), t->row_changes,
+                  t->keys.size(), t->barrier);
+    if (t->row_changes == 0 && !t->has_statements) {
+      ++result_.skipped_filtered;
+      return absl::OkStatus();
+    }
+    if (o_.mode == ApplyMode::kCatchup && batch_ != nullptr &&
+        replicate::CanMerge(*batch_, *t, {.max_txns = o_.batch_txns, .max_bytes = o_.batch_bytes})) {
+      replicate::Merge(batch_.get(), std::move(t));
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(Flush());
+    batch_ = std::move(t);
+    if (o_.mode == ApplyMode::kLive || batch_->barrier) RETURN_IF_ERROR(Flush());
+    return absl::OkStatus();
   }
-  // A lost source connection still lets the queued transactions commit (then the stream
-  // resumes from the checkpoint); any other reader error stops the workers.
-  if (!reader_status.ok() && !absl::IsUnavailable(reader_status)) sched.Abort(reader_status);
-  absl::Status drained = sched.Drain();
-  for (std::thread& w : workers) w.join();
-  if (o.progress_bar || o.until_caught_up) progress.Tick(reader_file, reader_pos, 0, true);
-  const Counts run = shared.Run();
-  result->applied_txns += run.applied_txns;
-  result->target_commits += run.target_commits;
-  result->rows += run.rows;
-  result->missing_rows += run.missing_rows;
-  result->retries += run.retries;
-  result->conflicts += run.conflicts;
-  if (const uint64_t n = run.target_commits; n > 0) {
-    spdlog::info("{}: per target transaction, over {} workers: applying {} us, waiting for the "
-                 "commit turn {} us, COMMIT {} us",
-                 o.label, o.workers, run.apply_us / n, run.commit_wait_us / n, run.commit_us / n);
+
+  // Loop filter and --skip: true when `t` is not applied (counted; a --skip logged).
+  // Never send a server its own changes, nor what binsync wrote.
+  bool Passed(const replicate::Transaction& t) {
+    if (t.server_id == target_id_ || t.server_id == o_.server_id) {
+      ++result_.skipped_own;
+      return true;
+    }
+    if (t.has_gtid && std::find(o_.skip.begin(), o_.skip.end(), t.Name()) != o_.skip.end()) {
+      spdlog::warn("{}: {} at {}:{} passed without applying it, as --skip asked", o_.label,
+                   t.Name(), t.file, t.start_pos);
+      ++result_.skipped_by_request;
+      return true;
+    }
+    return false;
   }
-  if (!read_position.empty() && drained.ok()) result->read_position = read_position;
-  {
-    std::lock_guard lock(shared.mu);
-    if (!shared.applied_position.empty()) result->end_position = shared.applied_position;
+
+  absl::Status Flush() {
+    if (batch_ == nullptr) return absl::OkStatus();
+    const bool barrier = batch_->barrier;
+    if (!sched_->Submit(std::move(batch_))) return sched_->Drain();
+    if (barrier) {
+      // Later writesets depend on the schema this DDL leaves: wait for it.
+      RETURN_IF_ERROR(sched_->Drain());
+    }
+    return absl::OkStatus();
   }
-  if (!reader_status.ok()) return reader_status;
-  return drained;
+
+  // A transaction too large to hold is applied here, on the reader's thread, part by part
+  // as it is read: a barrier (every earlier transaction committed first, nothing later
+  // submitted before it commits), in one target transaction with its own checkpoint row
+  // (worker number o.workers). A deadlock rolls it back and the stream is read again from
+  // the checkpoint, i.e. from this transaction's start.
+  absl::Status ApplyPart(replicate::Transaction& part) {
+    if (part.part == 1) {
+      streamed_pass_ = Passed(part);
+      if (streamed_pass_) return absl::OkStatus();
+      RETURN_IF_ERROR(Flush());
+      RETURN_IF_ERROR(sched_->Drain());
+      if (streamer_ == nullptr) {
+        ApplierOptions ao = appliers_.front()->options();
+        ao.worker = static_cast<uint32_t>(appliers_.size());
+        ASSIGN_OR_RETURN(streamer_, Applier::Open(o_.target, ao, &schema_));
+      }
+      streamed_seq_ = sched_->TakeSeq();
+      spdlog::info("{}: {} at {}:{} is larger than {} MB: applied as it is read, alone", o_.label,
+                   part.Name(), part.file, part.start_pos, o_.stream_above_bytes >> 20);
+    }
+    if (streamed_pass_) return absl::OkStatus();
+    RETURN_IF_ERROR(replicate::CheckNoStatementDml(part, o_.filter));
+    part.seq = streamed_seq_;
+    const uint64_t rows_before = streamer_->counters().rows;
+    absl::Status st = streamer_->ApplyPart(part);
+    if (st.ok() && part.last_part) st = streamer_->Commit();
+    if (!st.ok()) {
+      streamer_->Rollback();
+      if (absl::IsAborted(st)) {
+        return absl::UnavailableError(StrCat(part.Name(), " (streamed) met a deadlock or lock "
+                                             "wait timeout; reading it again: ", st.message()));
+      }
+      return st;
+    }
+    ReplicateMetrics& m = *shared_.counts;
+    m.rows.fetch_add(streamer_->counters().rows - rows_before, std::memory_order_relaxed);
+    if (part.last_part) {
+      ++result_.streamed_txns;
+      m.applied_txns.fetch_add(1, std::memory_order_relaxed);
+      m.target_commits.fetch_add(1, std::memory_order_relaxed);
+      m.last_source_timestamp.store(part.timestamp, std::memory_order_relaxed);
+      std::lock_guard lock(shared_.mu);
+      shared_.applied_position = part.gtid_pos_after;
+      shared_.applied_file = part.file;
+      shared_.applied_pos = part.end_pos;
+    }
+    return absl::OkStatus();
+  }
+
+  // Stops or closes the queue, joins the workers and adds this run's counts to the result.
+  absl::Status Finish(const absl::Status& reader_status) {
+    if (o_.stop != nullptr && o_.stop->load()) {
+      // SIGTERM/SIGINT: what is being applied commits, the queue is dropped (read again
+      // from the checkpoint next time), so the exit is bounded by the transactions in flight.
+      sched_->Stop();
+    } else {
+      sched_->Close();
+    }
+    // A lost source connection still lets the queued transactions commit (then the stream
+    // resumes from the checkpoint); any other reader error stops the workers.
+    if (!reader_status.ok() && !absl::IsUnavailable(reader_status)) sched_->Abort(reader_status);
+    absl::Status drained = sched_->Drain();
+    for (std::thread& w : workers_) w.join();
+    if (o_.progress_bar || o_.until_caught_up) progress_.Tick(reader_file_, reader_pos_, 0, true);
+    const Counts run = shared_.Run();
+    result_.applied_txns += run.applied_txns;
+    result_.target_commits += run.target_commits;
+    result_.rows += run.rows;
+    result_.missing_rows += run.missing_rows;
+    result_.retries += run.retries;
+    result_.conflicts += run.conflicts;
+    if (const uint64_t n = run.target_commits; n > 0) {
+      spdlog::info("{}: per target transaction, over {} workers: applying {} us, waiting for the "
+                   "commit turn {} us, COMMIT {} us",
+                   o_.label, o_.workers, run.apply_us / n, run.commit_wait_us / n, run.commit_us / n);
+    }
+    // Read through = applied or passed through. Not after a stop: the queue was dropped,
+    // so what was read is not all applied (the caller falls back to end_position).
+    const bool stopped = o_.stop != nullptr && o_.stop->load();
+    if (!read_position_.empty() && drained.ok() && !stopped) result_.read_position = read_position_;
+    {
+      std::lock_guard lock(shared_.mu);
+      if (!shared_.applied_position.empty()) result_.end_position = shared_.applied_position;
+    }
+    if (!reader_status.ok()) return reader_status;
+    return drained;
+  }
+
+  const ReplicateOptions& o_;
+  ReplicateResult& result_;
+  std::unique_ptr<StreamLease>& lease_;
+  uint32_t source_id_ = 0, target_id_ = 0;
+  std::string stream_;
+  Checkpoint cp_;
+  BinlogStreamOptions so_;
+  SchemaCache schema_;
+  SchemaCache source_schema_;
+  const schema::TableLookup lookup_ = [this](std::string_view db, std::string_view table) {
+    return schema_.Get(db, table);
+  };
+  Shared shared_;
+  Progress progress_;
+  std::optional<replicate::Scheduler> sched_;
+  std::vector<std::unique_ptr<Applier>> appliers_;
+  std::vector<std::thread> workers_;
+  replicate::WritesetBuilder writesets_;
+  std::unique_ptr<replicate::Transaction> batch_;  // catchup: the target transaction being built
+  std::unique_ptr<Applier> streamer_;              // applies transactions above --stream-above
+  bool streamed_pass_ = false;  // the streamed transaction is not applied (loop, --skip)
+  uint64_t streamed_seq_ = 0;
+  std::string reader_file_;
+  uint64_t reader_pos_ = 0;
+  std::string read_position_;
+};
+
+absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,
+                     std::unique_ptr<StreamLease>* lease) {
+  return StreamRun(o, result, lease).Run();
 }
 
 }  // namespace

@@ -99,7 +99,9 @@ struct ReplicateResult {
   uint64_t reconnects = 0;
   std::string start_position;
   std::string end_position;  // source GTID position applied through
-  std::string read_position; // source GTID position read through (applied or skipped)
+  // Source GTID position read through (applied or skipped); empty after a stop (*stop set:
+  // transactions read but still queued were dropped, so only end_position is applied).
+  std::string read_position;
   uint64_t conflicts = 0;
   double seconds = 0;
 };

@@ -352,6 +352,14 @@ absl::Status CatchUp(Pair& p) {
     }
     if (!into_to.ok()) return into_to.status();
     if (!into_from.ok()) return into_from.status();
+    if (p.o.stop != nullptr && p.o.stop->load()) {
+      // SIGTERM/SIGINT: the streams committed what was in flight and dropped their queues,
+      // so neither caught up. The run stays "catching up"; a rerun continues each stream
+      // from its checkpoint. Never recorded as caught up: handing native replication back
+      // past what was applied would skip transactions.
+      return absl::CancelledError(
+          "stopped by a signal while catching up; run resync again to finish this run");
+    }
     r.applied_to_to = Applied(*into_to);
     r.applied_to_from = Applied(*into_from);
     ASSIGN_OR_RETURN(run.into_to.read_through, ReadThrough(*into_to, p.from));

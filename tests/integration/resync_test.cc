@@ -308,6 +308,7 @@ struct FaultCase {
   const char* name;        // the test's name
   const char* fault;       // BINSYNC_FAULT value
   const char* resumed_at;  // the step the rerun must say it resumed from
+  int exit_code = 128 + 9; // how the interrupted run ends (kill -9, or 2 after a SIGTERM)
 };
 
 void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.fault; }
@@ -346,8 +347,14 @@ TEST_P(ResyncInterruptedTest, RerunEndsAsAnUninterruptedRun) {
   const std::vector<std::string> args = {"resync", "--from", s.Uri(1), "--to", s.Uri(2),
                                          "--conflicts", "from-wins", "--format", "json"};
   SubprocessResult killed = RunBinsync(args, {std::string("BINSYNC_FAULT=") + GetParam().fault});
-  ASSERT_EQ(killed.exit_code, 128 + 9) << "not killed at " << GetParam().fault << ":\n"
-                                       << killed.out << killed.err;
+  ASSERT_EQ(killed.exit_code, GetParam().exit_code) << "not stopped at " << GetParam().fault
+                                                    << ":\n" << killed.out << killed.err;
+  if (GetParam().exit_code == 2) {
+    // A SIGTERM mid catch-up: never recorded as caught up (the streams dropped their
+    // queues), never handed back past what was applied.
+    EXPECT_NE(killed.err.find("stopped by a signal while catching up"), std::string::npos)
+        << killed.err;
+  }
   // Not finished under another policy, nor planned afresh by a dry run.
   SubprocessResult other = Resync(s, {"--conflicts", "report"});
   EXPECT_EQ(other.exit_code, 2) << other.out << other.err;
@@ -388,6 +395,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(FaultCase{"AfterStopNative", "resync.after_stop_native", "inspected"},
                       FaultCase{"AfterPlan", "resync.after_plan", "planned"},
                       FaultCase{"InCatchup", "resync.catchup:3", "catching up"},
+                      FaultCase{"SigtermInCatchup", "resync.catchup_term:2", "catching up", 2},
                       FaultCase{"BeforeHandback", "resync.before_handback", "caught up"},
                       FaultCase{"BetweenHandbacks", "resync.handback", "handing back"},
                       FaultCase{"AfterHandback", "resync.after_handback", "handed back"}),

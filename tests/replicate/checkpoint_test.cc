@@ -17,6 +17,22 @@ using Row = std::vector<std::optional<std::string_view>>;
 
 size_t Placeholders(std::string_view sql) { return std::count(sql.begin(), sql.end(), '?'); }
 
+TEST(ChooseStartTest, StartOptionCheckpointOrNativeAndResumingARun) {
+  Checkpoint none;
+  Checkpoint at7;
+  at7.found = true;
+  at7.seq = 7;
+  EXPECT_EQ(ChooseStart(false, std::nullopt, none), StartFrom::kNativePosition);
+  EXPECT_EQ(ChooseStart(false, std::nullopt, at7), StartFrom::kCheckpoint);
+  // --start wins over an old checkpoint...
+  EXPECT_EQ(ChooseStart(true, std::nullopt, at7), StartFrom::kStartOption);
+  EXPECT_EQ(ChooseStart(true, 7, at7), StartFrom::kStartOption);  // nothing committed since
+  // ... until this run committed past the checkpoint it found (a reconnect): never twice.
+  EXPECT_EQ(ChooseStart(true, 6, at7), StartFrom::kCheckpoint);
+  EXPECT_EQ(ChooseStart(true, 0, none), StartFrom::kStartOption);
+  EXPECT_EQ(StartFromName(StartFrom::kNativePosition), "target's replication position");
+}
+
 TEST(CheckpointStreamTest, NamesTheSourceByItsServerId) {
   EXPECT_EQ(CheckpointStream(42), "from_server_42");
   EXPECT_EQ(CheckpointStream(4294967295u), "from_server_4294967295");
