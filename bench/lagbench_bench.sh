@@ -21,7 +21,7 @@ lag() { $bin lagbench --a "$A" --b "$B" "$@"; }
 echo "== 1. both engines, both directions, 1000 TPS, 20 s"
 lag --engine both --direction both --rate 1000 --duration 20 --format json >"$out/both-1000.json" \
   2>"$out/both-1000.log" || echo "(exit $?)"
-python3 - "$out/both-1000.json" <<'PY'
+python3 - "$out/both-1000.json" <<'PY' || true
 import json, sys
 j = json.load(open(sys.argv[1]))
 for s in j["steps"]:
@@ -38,7 +38,7 @@ mariadb "${b[@]}" -e "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=2; START SLAVE"
 lag --direction a-b --rate 200 --duration 20 --drain 15 --format json >"$out/delay2.json" \
   2>"$out/delay2.log" || echo "(exit $?)"
 mariadb "${b[@]}" -e "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=0; START SLAVE"
-python3 - "$out/delay2.json" <<'PY'
+python3 - "$out/delay2.json" <<'PY' || true
 import json, sys
 j = json.load(open(sys.argv[1]))
 s = j["steps"][0]; l = s["lag"]
@@ -50,7 +50,7 @@ PY
 echo "== 2b. no delay, a-b, 1000 TPS, 20 s"
 lag --direction a-b --rate 1000 --duration 20 --format json >"$out/nodelay.json" \
   2>"$out/nodelay.log" || echo "(exit $?)"
-python3 - "$out/nodelay.json" <<'PY'
+python3 - "$out/nodelay.json" <<'PY' || true
 import json, sys
 j = json.load(open(sys.argv[1]))
 s = j["steps"][0]; l = s["lag"]

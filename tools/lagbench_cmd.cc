@@ -69,7 +69,7 @@ RunFn RegisterLagbench(CLI::App& app, const GlobalOptions& g) {
       ->check(CLI::Range(1.0, 86400.0));
   app.add_option("--warmup", o->warmup, "seconds of load before each measuring window")
       ->capture_default_str()->check(CLI::Range(0.0, 3600.0));
-  app.add_option("--drain", o->drain, "seconds to wait after a step for the last transactions")
+  app.add_option("--drain", o->drain, "after a step, seconds without progress on a target before its missing transactions are given up (unmeasured)")
       ->capture_default_str()->check(CLI::Range(0.0, 3600.0));
   app.add_option("--rows-per-txn", o->rows_per_txn, "row changes per transaction besides the probe row")
       ->capture_default_str()->check(CLI::Range(0, 10000));

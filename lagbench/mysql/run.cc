@@ -209,10 +209,13 @@ absl::Status RunStep(const LagbenchOptions& o, std::vector<std::unique_ptr<Direc
     threads.emplace_back([&loads, i, lo] { loads[i] = RunLoad(lo); });
   }
   for (std::thread& t : threads) t.join();
-  // Stragglers: wait until each target saw what its source committed, or the drain ends.
-  const Clock::time_point drain_end = Clock::now() + o.drain;
+  // Stragglers: wait until each target saw what its source committed. A replica that is
+  // behind but applying is waited for (its lag is the measurement); one that makes no
+  // progress for --drain is given up on, and what it never applied is unmeasured.
   for (size_t i = 0; i < dirs.size(); ++i) {
     if (!loads[i].ok()) continue;
+    uint64_t seen = dirs[i]->at_target->stamped();
+    Clock::time_point give_up = Clock::now() + o.drain;
     for (;;) {
       uint64_t missing = 0;
       for (size_t k = 0; k < loads[i]->slots; ++k) {
@@ -220,7 +223,11 @@ absl::Status RunStep(const LagbenchOptions& o, std::vector<std::unique_ptr<Direc
           ++missing;
         }
       }
-      if (missing == 0 || Clock::now() >= drain_end) break;
+      if (missing == 0 || Clock::now() >= give_up || (o.stop != nullptr && o.stop->load())) break;
+      if (const uint64_t now_seen = dirs[i]->at_target->stamped(); now_seen != seen) {
+        seen = now_seen;
+        give_up = Clock::now() + o.drain;
+      }
       std::this_thread::sleep_for(milliseconds(50));
     }
   }

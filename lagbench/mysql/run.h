@@ -34,7 +34,7 @@ struct LagbenchOptions {
   Arrivals arrivals = Arrivals::kConstant;
   std::chrono::milliseconds duration{20000};      // measuring window per step
   std::chrono::milliseconds warmup{2000};
-  std::chrono::milliseconds drain{10000};         // wait for stragglers after a step
+  std::chrono::milliseconds drain{10000};         // after a step: no progress this long = give up
   int workers = 16;
   WorkloadSpec workload;
   std::optional<Slo> slo;
