@@ -133,7 +133,6 @@ class Applier {
 
  private:
   struct Stmt;
-  struct Slot;
   Applier(Connection conn, ApplierOptions options, SchemaCache* schema);
 
   absl::Status Setup();
