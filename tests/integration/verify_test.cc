@@ -15,6 +15,7 @@
 #include "mysql/native_replication.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sandbox_fixture.h"
+#include "verify/mysql/verify_runner.h"
 
 namespace binsync {
 namespace {
@@ -271,7 +272,7 @@ TEST_F(VerifyTest, ReportsExactlyTheInjectedDifferencesThenRepairs) {
   ASSERT_TRUE(after_pos.ok());
   EXPECT_EQ(*after_pos, *before_pos) << "repair was binlogged on B";
   auto again = RunBinsync({"verify", "--a", a_, "--b", b_, "--databases", "vt"});
-  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
 }
 
 // Single integer keys are narrowed by buckets of (k - base) DIV width: keys spread over
@@ -482,6 +483,41 @@ TEST_F(VerifyTest, MaxLoadPausesAndResumeFinishesAKilledRun) {
   std::filesystem::remove_all(dir);
 }
 
+// A repair that fails midway (B refuses a row: a trigger signals on it) leaves B's session
+// as it found it: binlogging and foreign key checks on, no transaction open, the failed
+// transaction's rows rolled back and the ones committed before it kept.
+TEST_F(VerifyTest, FailedRepairRollsBackAndRestoresTheSession) {
+  ASSERT_NO_FATAL_FAILURE(OnBoth("CREATE TABLE vt.refuse (id INT PRIMARY KEY, v INT)"));
+  Connection a = pair().Connect(1);
+  ASSERT_TRUE(a.Execute("USE vt; INSERT INTO vt.refuse SELECT seq, seq FROM seq_1_to_5").ok());
+  Connection b = pair().Connect(2);
+  ASSERT_TRUE(b.Execute("CREATE TRIGGER vt.refuse_4 BEFORE INSERT ON vt.refuse FOR EACH ROW "
+                        "BEGIN IF NEW.id = 4 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = "
+                        "'row 4 refused'; END IF; END").ok());
+  ConnectOptions ca;
+  ca.uri = pair().server(1).RootUri();
+  ConnectOptions cb;
+  cb.uri = pair().server(2).RootUri();
+  VerifyOptions vo;
+  vo.tables = {"vt.refuse"};
+  auto report = RunVerify(ca, cb, vo);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->tables.size(), 1U);
+  ASSERT_EQ(report->tables[0].diffs.size(), 5U);
+  RepairOptions ro;
+  ro.rows_per_transaction = 2;  // rows 1-2 commit, 3 and 4 are one transaction: 4 fails
+  auto changed = ApplyRepair(b, *report, ro);
+  ASSERT_FALSE(changed.ok());
+  EXPECT_NE(changed.status().message().find("vt.refuse: repair failed"), std::string::npos)
+      << changed.status();
+  auto state = b.Query("SELECT @@session.foreign_key_checks, @@session.sql_log_bin, "
+                       "@@in_transaction, (SELECT GROUP_CONCAT(id ORDER BY id) FROM vt.refuse)");
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->rows().at(0),
+            (ResultSet::Row{std::string("1"), std::string("1"), std::string("0"),
+                            std::string("1,2")}));
+}
+
 TEST_F(VerifyTest, RepairSqlFileFixesB) {
   Connection b = pair().Connect(2);
   ASSERT_TRUE(b.Execute("UPDATE vt.types SET bl = x'00ff00', u8 = 'ü', l1 = 'ÿ' WHERE id = 1;"
@@ -495,7 +531,7 @@ TEST_F(VerifyTest, RepairSqlFileFixesB) {
   EXPECT_NE(sql.find("SET SESSION sql_log_bin = 0"), std::string::npos);
   ASSERT_TRUE(b.Execute(sql).ok()) << sql;
   auto again = RunBinsync({"verify", "--a", a_, "--b", b_, "--databases", "vt"});
-  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
   Connection a = pair().Connect(1);
   EXPECT_EQ(Checksums(a), Checksums(b));
 }

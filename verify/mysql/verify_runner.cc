@@ -16,7 +16,11 @@
 #include "replicate/assembler.h"
 #include "replicate/row_walker.h"
 #include "replicate/writeset.h"
+#include "schema/row_key.h"
+#include "verify/chunks.h"
+#include "verify/diff_merge.h"
 #include "verify/settle.h"
+#include "verify/sql.h"
 #include "util/clock.h"
 #include "util/progress.h"
 #include "util/both.h"
@@ -34,9 +38,6 @@ namespace binsync {
 namespace {
 
 using KeyValues = std::vector<std::string>;
-// Integer keys span BIGINT and BIGINT UNSIGNED; range arithmetic needs both.
-__extension__ typedef __int128 Int128;
-__extension__ typedef unsigned __int128 UInt128;
 
 constexpr const char* kSystemSchemas =
     "('mysql','information_schema','performance_schema','sys','binsync')";
@@ -96,24 +97,6 @@ std::vector<Param> KeyParams(const TableSchema& t, const KeyValues& v) {
     out.push_back(Param{std::string_view(v[j]), KeyParamType(t.columns[t.key[j]])});
   }
   return out;
-}
-
-// Integer key values as text <-> 128-bit integers (BIGINT UNSIGNED and negatives fit).
-Int128 ToInt(std::string_view s) {
-  Int128 v = 0;
-  bool neg = !s.empty() && s[0] == '-';
-  for (char c : s.substr(neg ? 1 : 0)) v = v * 10 + (c - '0');
-  return neg ? -v : v;
-}
-std::string ToText(Int128 v) {
-  if (v == 0) return "0";
-  const bool neg = v < 0;
-  std::string s;
-  for (UInt128 u = neg ? static_cast<UInt128>(-v) : static_cast<UInt128>(v); u > 0; u /= 10) {
-    s += static_cast<char>('0' + static_cast<int>(u % 10));
-  }
-  if (neg) s += '-';
-  return {s.rbegin(), s.rend()};
 }
 
 struct Range {
@@ -312,25 +295,20 @@ bool InFlight(const Side& a, const std::string& pos_a, const Side& b, const std:
                           GtidSide{pos_b, b.replicating, b.domain_id});
 }
 
+// The key columns (the first n) of a row, encoded exactly (schema/row_key.h).
 std::string EncodeKey(const RowValues& row, size_t n) {
   std::string k;
-  for (size_t i = 0; i < n; ++i) {
-    const std::string_view v = row[i].value_or("");
-    const auto len = static_cast<uint32_t>(v.size());
-    k.append(reinterpret_cast<const char*>(&len), sizeof len);
-    k.append(v);
-  }
+  for (size_t i = 0; i < n; ++i) schema::AppendKeyPart(&k, row[i]);
   return k;
 }
 
+// Keys are NOT NULL (a primary key, or a unique key of NOT NULL columns): no part is NULL.
 KeyValues DecodeKey(std::string_view k) {
+  std::vector<std::optional<std::string>> parts;
   KeyValues out;
-  while (k.size() >= 4) {
-    uint32_t len = 0;
-    std::memcpy(&len, k.data(), sizeof len);
-    out.emplace_back(k.substr(4, len));
-    k.remove_prefix(4 + len);
-  }
+  if (!schema::DecodeRowKey(k, &parts)) return out;
+  out.reserve(parts.size());
+  for (auto& p : parts) out.push_back(p ? std::move(*p) : std::string());
   return out;
 }
 
@@ -427,7 +405,7 @@ absl::Status RowsIn(Side& s, const TableSchema& t, const Range& r, const Spans& 
   out->Clear();
   const size_t key_col = t.key[0];
   RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& v) {
-    out->Add(ToInt(v[key_col].value_or("0")), v);
+    out->Add(ParseIntKey(v[key_col].value_or("0")), v);
     return absl::OkStatus();
   }));
   out->Sort();
@@ -446,12 +424,11 @@ using BucketList = std::vector<BucketSum>;
 
 absl::StatusOr<uint64_t> BucketSums(Side& s, const TableSchema& t, const Range& r, Int128 width,
                                     size_t expected, BucketList* out) {
-  // The bucket hash's key factor repeats every 2^31 keys: wider buckets hash the key too.
-  const bool key_in_image = width > (Int128{1} << 31);
+  const bool key_in_image = BucketHashesKey(width);
   ASSIGN_OR_RETURN(PreparedStatement * ps,
                    s.Stmt(VerifySql::BucketSums(t, r.lower.has_value(), r.upper.has_value(),
                                                 key_in_image)));
-  const std::string width_text = ToText(width);
+  const std::string width_text = IntKeyText(width);
   // Signed: an unsigned divisor makes the server type the quotient unsigned, and a
   // negative key's bucket then fails the fetch.
   std::vector<Param> params = {Param{std::string_view(width_text), ParamType::kSigned}};
@@ -461,7 +438,7 @@ absl::StatusOr<uint64_t> BucketSums(Side& s, const TableSchema& t, const Range& 
   RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& row) {
     const uint64_t count = ToU64(row[1]);
     rows += count;
-    out->push_back(BucketSum{ToInt(row[0].value_or("0")), count, ToU64(row[2])});
+    out->push_back(BucketSum{ParseIntKey(row[0].value_or("0")), count, ToU64(row[2])});
     return absl::OkStatus();
   }));
   std::sort(out->begin(), out->end(),
@@ -491,14 +468,14 @@ absl::StatusOr<std::vector<std::optional<Row>>> FetchRowsBatched(
   const ParamType type = KeyParamType(t.columns[key_col]);
   std::vector<std::optional<Row>> out(keys.size());
   std::map<Int128, size_t> index;  // by value: "42" and "042" are the same key
-  for (size_t i = 0; i < keys.size(); ++i) index.emplace(ToInt(keys[i][0]), i);
+  for (size_t i = 0; i < keys.size(); ++i) index.emplace(ParseIntKey(keys[i][0]), i);
   std::vector<Param> params(kFetchBatch);
   for (size_t from = 0; from < keys.size(); from += kFetchBatch) {
     for (size_t j = 0; j < kFetchBatch; ++j) {
       params[j] = Param{std::string_view(keys[std::min(from + j, keys.size() - 1)][0]), type};
     }
     RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& v) {
-      auto it = index.find(ToInt(v[key_col].value_or("")));
+      auto it = index.find(ParseIntKey(v[key_col].value_or("")));
       if (it != index.end()) out[it->second] = CopyRow(v);
       return absl::OkStatus();
     }));
@@ -792,86 +769,37 @@ struct Progress {
   }
 };
 
+// One table's keyed pass: what its chunks measure and steer by. A new one per table.
+struct TablePass {
+  const TableSchema& t;
+  ChunkSizer sizer;
+  // A single integer key on a non-empty table: chunks are key ranges, compared by buckets.
+  bool int_range = false;
+  // After a chunk differs, differences are likely spread over the table: read row hashes
+  // directly (one scan) instead of checksum-then-narrow (two), until a chunk comes out
+  // clean.
+  bool row_mode = false;
+  uint64_t rows_seen = 0;       // rows (A) of the bucket-compared chunks, for RowsPerBucket()
+  uint64_t diff_rows_seen = 0;  // and of them, differing rows
+};
+
 class Verifier {
  public:
   Verifier(Side& a, Side& b, const VerifyOptions& o, VerifyStateFile& state, Progress& progress)
       : a_(a), b_(b), o_(o), state_(state), progress_(progress) {}
 
   absl::StatusOr<TableResult> Keyed(const TableSchema& t, TableResult r, std::optional<KeyValues> after) {
-    const bool int_key = t.key.size() == 1 && t.columns[t.key[0]].IsInteger();
-    Int128 lo = 0;
-    Int128 hi = 0;
-    bool empty = false;
-    if (int_key) {
-      const std::string k = QuoteKey(t);
-      const std::string sql = StrCat("SELECT MIN(", k, "), MAX(", k, ") FROM ", t.QuotedName());
-      auto [ma, mb] = Both([&] { return a_.conn.Query(sql); }, [&] { return b_.conn.Query(sql); });
-      if (!ma.ok()) return ma.status();
-      if (!mb.ok()) return mb.status();
-      std::vector<Int128> mins;
-      std::vector<Int128> maxs;
-      for (const ResultSet* rs : {&*ma, &*mb}) {
-        const auto& row = rs->rows().at(0);
-        if (row[0]) mins.push_back(ToInt(*row[0]));
-        if (row[1]) maxs.push_back(ToInt(*row[1]));
-      }
-      empty = mins.empty();
-      if (!empty) {
-        lo = *std::min_element(mins.begin(), mins.end());
-        hi = *std::max_element(maxs.begin(), maxs.end());
-      }
-    }
-    double target_rows = 10000;
-    bucketable_ = int_key && !empty;
-    key_density_ = 1;  // rows per key value, until the first chunk measures it
-    rows_seen_ = 0;
-    diff_rows_seen_ = 0;
-    // After a chunk differs, differences are likely spread over the table: read row
-    // hashes directly (one scan) instead of checksum-then-narrow (two), until a chunk
-    // comes out clean.
-    bool row_mode = false;
-    Int128 width = 10000;
+    ASSIGN_OR_RETURN(TablePass pass, StartPass(t));
     Range range;
-    range.lower = after;
+    range.lower = std::move(after);
     for (;;) {
-      // The next chunk's upper bound; none = the rest of the table.
-      range.upper.reset();
-      if (int_key && !empty) {
-        const Int128 from = range.lower ? ToInt((*range.lower)[0]) : lo - 1;
-        if (from + width < hi) range.upper = KeyValues{ToText(from + width)};
-      } else if (!int_key) {
-        ASSIGN_OR_RETURN(PreparedStatement * ps, a_.Stmt(VerifySql::NextBoundary(t, range.lower.has_value())));
-        std::vector<Param> p;
-        if (range.lower) AppendBound(t, *range.lower, &p);
-        const std::string offset = std::to_string(std::max<int64_t>(static_cast<int64_t>(target_rows) - 1, 0));
-        p.push_back(Param{std::string_view(offset), ParamType::kUnsigned});
-        RETURN_IF_ERROR(ps->Query(p, [&](const RowValues& row) {
-          KeyValues k;
-          for (size_t i = 0; i < t.key.size(); ++i) k.emplace_back(row[i].value_or(""));
-          range.upper = std::move(k);
-          return absl::OkStatus();
-        }));
-      }
+      ASSIGN_OR_RETURN(range.upper, NextUpper(pass, range.lower));
       RETURN_IF_ERROR(Throttle(r, range.lower));
-      target_rows_hint_ = target_rows;
-      ASSIGN_OR_RETURN(const ChunkSum rows, Chunk(t, range, &r, &row_mode));
+      ASSIGN_OR_RETURN(const ChunkSum rows, Chunk(pass, range, &r));
       progress_.rows += rows.rows;
       ++progress_.chunks;
       progress_.Tick();
-      // Steer the chunk size toward the target time.
-      const double secs = std::max(rows.seconds, 1e-4);
-      const double rate = static_cast<double>(std::max<uint64_t>(rows.rows, 1)) / secs;
-      const double next = std::clamp(rate * o_.chunk_time_s, 1000.0, std::min(target_rows * 4, 5e6));
-      if (int_key && !empty) {
-        const double density = static_cast<double>(std::max<uint64_t>(rows.rows, 1)) /
-                               static_cast<double>(std::max<Int128>(width, 1));
-        // Sparse keys (a BIGINT space with few rows) need widths far beyond 1e9 per row;
-        // never wider than the whole key span.
-        const double span = static_cast<double>(hi - lo) + 1;
-        key_density_ = std::max(density, 1e-30);
-        width = std::max<Int128>(static_cast<Int128>(std::min(next / key_density_, span)), 1);
-      }
-      target_rows = next;
+      pass.sizer.Observe(rows.rows, rows.seconds);
       // Progress is saved after the first chunk, then once a second and before a
       // --max-load pause.
       if (state_.Due()) state_.Save(r, range.upper, false);
@@ -901,6 +829,55 @@ class Verifier {
 
  private:
   static std::string QuoteKey(const TableSchema& t) { return QuoteIdentifier(t.columns[t.key[0]].name); }
+
+  // A single integer key: chunks are ranges of it between the lowest and highest key of
+  // either side. Other keys (and an empty table) walk the index.
+  absl::StatusOr<TablePass> StartPass(const TableSchema& t) {
+    if (t.key.size() != 1 || !t.columns[t.key[0]].IsInteger()) {
+      return TablePass{t, ChunkSizer(o_.chunk_time_s)};
+    }
+    const std::string k = QuoteKey(t);
+    const std::string sql = StrCat("SELECT MIN(", k, "), MAX(", k, ") FROM ", t.QuotedName());
+    auto [ma, mb] = Both([&] { return a_.conn.Query(sql); }, [&] { return b_.conn.Query(sql); });
+    if (!ma.ok()) return ma.status();
+    if (!mb.ok()) return mb.status();
+    std::optional<Int128> lo;
+    std::optional<Int128> hi;
+    for (const ResultSet* rs : {&*ma, &*mb}) {
+      const auto& row = rs->rows().at(0);
+      if (row[0]) lo = std::min(lo.value_or(ParseIntKey(*row[0])), ParseIntKey(*row[0]));
+      if (row[1]) hi = std::max(hi.value_or(ParseIntKey(*row[1])), ParseIntKey(*row[1]));
+    }
+    if (!lo || !hi) return TablePass{t, ChunkSizer(o_.chunk_time_s), /*int_range=*/false};
+    return TablePass{t, ChunkSizer(o_.chunk_time_s, *lo, *hi), /*int_range=*/true};
+  }
+
+  // The next chunk's upper bound after `lower`; none = the rest of the table.
+  absl::StatusOr<std::optional<KeyValues>> NextUpper(const TablePass& pass,
+                                                     const std::optional<KeyValues>& lower) {
+    const TableSchema& t = pass.t;
+    if (pass.int_range) {
+      const std::optional<Int128> upper =
+          pass.sizer.NextUpper(lower ? std::optional(ParseIntKey((*lower)[0])) : std::nullopt);
+      if (!upper) return std::nullopt;
+      return KeyValues{IntKeyText(*upper)};
+    }
+    if (t.key.size() == 1 && t.columns[t.key[0]].IsInteger()) return std::nullopt;  // empty
+    ASSIGN_OR_RETURN(PreparedStatement * ps, a_.Stmt(VerifySql::NextBoundary(t, lower.has_value())));
+    std::vector<Param> p;
+    if (lower) AppendBound(t, *lower, &p);
+    const std::string offset =
+        std::to_string(std::max<int64_t>(static_cast<int64_t>(pass.sizer.target_rows()) - 1, 0));
+    p.push_back(Param{std::string_view(offset), ParamType::kUnsigned});
+    std::optional<KeyValues> upper;
+    RETURN_IF_ERROR(ps->Query(p, [&](const RowValues& row) {
+      KeyValues k;
+      for (size_t i = 0; i < t.key.size(); ++i) k.emplace_back(row[i].value_or(""));
+      upper = std::move(k);
+      return absl::OkStatus();
+    }));
+    return upper;
+  }
   // Each side applies what the other had when it read (both waits run at once), as long
   // as its replication makes progress. Returns whether each caught up.
   absl::StatusOr<std::pair<bool, bool>> WaitForEachOther(const std::string& pos_a,
@@ -930,14 +907,14 @@ class Verifier {
   }
 
   // Checksums one chunk on both sides; narrows it when it still differs after rechecks.
-  absl::StatusOr<ChunkSum> Chunk(const TableSchema& t, const Range& range, TableResult* r,
-                                 bool* row_mode) {
+  absl::StatusOr<ChunkSum> Chunk(TablePass& pass, const Range& range, TableResult* r) {
+    const TableSchema& t = pass.t;
     ++r->chunks;
     const bool live = a_.replicating || b_.replicating;
-    if (Full()) *row_mode = false;  // past --max-diffs differing chunks are only counted
+    if (Full()) pass.row_mode = false;  // past --max-diffs differing chunks are only counted
     // A single integer key: the bucket pass is the checksum (it costs what a plain
     // 64-bit checksum of the chunk costs, docs/verify.md) and already says where.
-    if (*row_mode || bucketable_) return Narrow(t, range, r, row_mode, live);
+    if (pass.row_mode || pass.int_range) return Narrow(pass, range, r, live);
     auto [ca, cb] = Both([&] { return Checksum(a_, t, range, live); }, [&] { return Checksum(b_, t, range, live); });
     if (!ca.ok()) return ca.status();
     if (!cb.ok()) return cb.status();
@@ -963,8 +940,8 @@ class Verifier {
       out.seconds = std::max(ca->seconds, cb->seconds);
       return out;
     }
-    *row_mode = true;
-    return Narrow(t, range, r, row_mode, live);
+    pass.row_mode = true;
+    return Narrow(pass, range, r, live);
   }
 
 
@@ -1087,42 +1064,29 @@ class Verifier {
 
   // Keys whose (key, row hash) differ between the sides, or that one side lacks, among the
   // range's rows.
-  absl::Status RowCandidates(const TableSchema& t, const Range& range, uint64_t* rows_a,
+  absl::Status RowCandidates(const TablePass& pass, const Range& range, uint64_t* rows_a,
                              uint64_t* rows_b, std::vector<KeyValues>* out) {
-    const size_t expected = static_cast<size_t>(target_rows_hint_ * 1.1) + 16;
+    const TableSchema& t = pass.t;
+    const size_t expected = static_cast<size_t>(pass.sizer.target_rows() * 1.1) + 16;
     auto [ha, hb] = Both([&] { return RowHashes(a_, t, range, expected); },
                          [&] { return RowHashes(b_, t, range, expected); });
     if (!ha.ok()) return ha.status();
     if (!hb.ok()) return hb.status();
     *rows_a = ha->size();
     *rows_b = hb->size();
-    // Merge the two sorted lists: keys on one side only, or with another hash.
-    auto ia = ha->begin();
-    auto ib = hb->begin();
-    while (ia != ha->end() || ib != hb->end()) {
-      if (ib == hb->end() || (ia != ha->end() && ia->first < ib->first)) {
-        out->push_back(DecodeKey((ia++)->first));
-      } else if (ia == ha->end() || ib->first < ia->first) {
-        out->push_back(DecodeKey((ib++)->first));
-      } else {
-        if (ia->second != ib->second) out->push_back(DecodeKey(ia->first));
-        ++ia;
-        ++ib;
-      }
-    }
+    // Keys on one side only, or with another hash.
+    const RowHashList& xa = *ha;
+    const RowHashList& xb = *hb;
+    MergeSorted(
+        xa.size(), xb.size(), [&](size_t i, size_t j) { return xa[i].first.compare(xb[j].first) <=> 0; },
+        [&](MergeSide side, size_t i, size_t j) {
+          if (side == MergeSide::kOnlyB) {
+            out->push_back(DecodeKey(xb[j].first));
+          } else if (side == MergeSide::kOnlyA || xa[i].second != xb[j].second) {
+            out->push_back(DecodeKey(xa[i].first));
+          }
+        });
     return absl::OkStatus();
-  }
-
-  // Rows per bucket for the next chunk. Smaller buckets cost the scan a little (more
-  // groups: ~0.86 us per table row / rows per bucket, sending and reading included) and
-  // save reading the rows of each differing bucket (~1.3 us a row): with p differing rows
-  // per row seen so far in this table, the sum is least at sqrt(0.66 / p) (measured on
-  // sysbench rows, docs/verify.md). 64 while nothing differs yet.
-  double RowsPerBucket() const {
-    if (diff_rows_seen_ == 0) return 64;
-    const double p = static_cast<double>(diff_rows_seen_) /
-                     static_cast<double>(std::max<uint64_t>(rows_seen_, 1));
-    return std::clamp(std::sqrt(0.66 / p), 16.0, 128.0);
   }
 
   // A single integer key: one scan per side sums buckets of about RowsPerBucket() rows
@@ -1130,14 +1094,14 @@ class Verifier {
   // only are read from both sides and compared value by value (no row hash: exact, and
   // no second fetch to classify them). Far less transfer than every row's hash when the
   // differences are few and spread (the usual case after a break).
-  absl::Status BucketDiffs(const TableSchema& t, const Range& range, bool live, uint64_t* rows_a,
+  absl::Status BucketDiffs(const TablePass& pass, const Range& range, bool live, uint64_t* rows_a,
                            uint64_t* rows_b, Classified* out, double* scan_seconds) {
+    const TableSchema& t = pass.t;
     const auto start = Clock::now();
     // About RowsPerBucket() rows per bucket at the key density seen so far.
-    const double per_bucket = RowsPerBucket();
-    const Int128 w = std::clamp<Int128>(static_cast<Int128>(per_bucket / key_density_), 2,
-                                        Int128{1} << 62);
-    const size_t expected = static_cast<size_t>(target_rows_hint_ / per_bucket) + 16;
+    const double per_bucket = RowsPerBucket(pass.diff_rows_seen, pass.rows_seen);
+    const Int128 w = BucketWidth(per_bucket, pass.sizer.key_density());
+    const size_t expected = static_cast<size_t>(pass.sizer.target_rows() / per_bucket) + 16;
     BucketList ba;
     BucketList bb;
     auto [na, nb] = Both([&] { return BucketSums(a_, t, range, w, expected, &ba); },
@@ -1148,33 +1112,17 @@ class Verifier {
     *rows_b = *nb;
     *scan_seconds = SecondsSince(start);
     // Merge the sorted lists: buckets on one side only, or with another count or hash.
-    std::vector<Int128> diff_buckets;
-    auto ia = ba.begin();
-    auto ib = bb.begin();
-    while (ia != ba.end() || ib != bb.end()) {
-      if (ib == bb.end() || (ia != ba.end() && ia->bucket < ib->bucket)) {
-        diff_buckets.push_back((ia++)->bucket);
-      } else if (ia == ba.end() || ib->bucket < ia->bucket) {
-        diff_buckets.push_back((ib++)->bucket);
-      } else {
-        if (!(*ia == *ib)) diff_buckets.push_back(ia->bucket);
-        ++ia;
-        ++ib;
-      }
-    }
-    if (diff_buckets.empty()) return absl::OkStatus();
-    // Bucket b holds [b*w, b*w+w-1] for b > 0, [b*w-w+1, b*w] for b < 0, and
-    // [-(w-1), w-1] for b = 0; bounds clamped to the column type's range.
     const bool is_unsigned = t.columns[t.key[0]].IsUnsigned();
-    const Int128 type_min = is_unsigned ? 0 : -(Int128{1} << 63);
-    const Int128 type_max = is_unsigned ? (Int128{1} << 64) - 1 : (Int128{1} << 63) - 1;
     Spans spans;
-    spans.reserve(diff_buckets.size());
-    for (const Int128 b : diff_buckets) {
-      const Int128 low = b > 0 ? b * w : b * w - (w - 1);
-      const Int128 high = b < 0 ? b * w : b * w + (w - 1);
-      spans.emplace_back(ToText(std::max(low, type_min)), ToText(std::min(high, type_max)));
-    }
+    MergeSorted(
+        ba.size(), bb.size(), [&](size_t i, size_t j) { return ba[i].bucket <=> bb[j].bucket; },
+        [&](MergeSide side, size_t i, size_t j) {
+          if (side == MergeSide::kBoth && ba[i] == bb[j]) return;
+          const IntKeySpan span =
+              BucketSpan(side == MergeSide::kOnlyB ? bb[j].bucket : ba[i].bucket, w, is_unsigned);
+          spans.emplace_back(IntKeyText(span.low), IntKeyText(span.high));
+        });
+    if (spans.empty()) return absl::OkStatus();
     RowBatch xa(t.columns.size());
     RowBatch xb(t.columns.size());
     for (size_t from = 0; from < spans.size(); from += kSpansPerQuery) {
@@ -1187,18 +1135,16 @@ class Verifier {
       RETURN_IF_ERROR(fa);
       RETURN_IF_ERROR(fb);
       // Merge by key (each side's rows sorted, each key once).
-      size_t i = 0;
-      size_t j = 0;
-      while (i < xa.size() || j < xb.size()) {
-        const bool on_a = i < xa.size() && (j == xb.size() || xa.key(i) <= xb.key(j));
-        const bool on_b = j < xb.size() && (i == xa.size() || xb.key(j) <= xa.key(i));
-        AddIfDiffers(
-            t, on_a, on_b, [&] { return KeyValues{ToText(on_a ? xa.key(i) : xb.key(j))}; },
-            [&](bool a_side, size_t c) { return a_side ? xa.value(i, c) : xb.value(j, c); },
-            [&](bool a_side) { return a_side ? xa.Copy(i) : xb.Copy(j); }, &out->diffs);
-        if (on_a) ++i;
-        if (on_b) ++j;
-      }
+      MergeSorted(
+          xa.size(), xb.size(), [&](size_t i, size_t j) { return xa.key(i) <=> xb.key(j); },
+          [&](MergeSide side, size_t i, size_t j) {
+            const bool on_a = side != MergeSide::kOnlyB;
+            const bool on_b = side != MergeSide::kOnlyA;
+            AddIfDiffers(
+                t, on_a, on_b, [&] { return KeyValues{IntKeyText(on_a ? xa.key(i) : xb.key(j))}; },
+                [&](bool a_side, size_t c) { return a_side ? xa.value(i, c) : xb.value(j, c); },
+                [&](bool a_side) { return a_side ? xa.Copy(i) : xb.Copy(j); }, &out->diffs);
+          });
     }
     auto [pa, pb] = Both([&] { return GtidState(a_, live); }, [&] { return GtidState(b_, live); });
     if (!pa.ok()) return pa.status();
@@ -1211,8 +1157,9 @@ class Verifier {
   // Compares the chunk row by row: the differing keys (by buckets for a single integer
   // key, else by every row's hash), then the candidate rows fetched and classified,
   // rechecked while replication has writes in flight.
-  absl::StatusOr<ChunkSum> Narrow(const TableSchema& t, const Range& range, TableResult* r,
-                                  bool* row_mode, bool live) {
+  absl::StatusOr<ChunkSum> Narrow(TablePass& pass, const Range& range, TableResult* r,
+                                  bool live) {
+    const TableSchema& t = pass.t;
     const auto start = Clock::now();
     uint64_t rows_a = 0;
     uint64_t rows_b = 0;
@@ -1221,15 +1168,15 @@ class Verifier {
     std::vector<RowDiff> diffs;
     std::vector<RowDiff> unsettled;
     bool truncated = false;  // --max-diffs: more rows differ than may be listed
-    if (bucketable_) {
+    if (pass.int_range) {
       Classified first;
-      RETURN_IF_ERROR(BucketDiffs(t, range, live, &rows_a, &rows_b, &first, &out.seconds));
+      RETURN_IF_ERROR(BucketDiffs(pass, range, live, &rows_a, &rows_b, &first, &out.seconds));
       truncated = first.truncated;
-      rows_seen_ += rows_a;
-      diff_rows_seen_ += first.diffs.size();
+      pass.rows_seen += rows_a;
+      pass.diff_rows_seen += first.diffs.size();
       RETURN_IF_ERROR(Settled(t, {}, live, &diffs, &unsettled, &first));
     } else {
-      RETURN_IF_ERROR(RowCandidates(t, range, &rows_a, &rows_b, &candidates));
+      RETURN_IF_ERROR(RowCandidates(pass, range, &rows_a, &rows_b, &candidates));
       out.seconds = SecondsSince(start) / 2;  // a checksum costs about half of reading row hashes
       if (candidates.size() > Room()) {
         candidates.resize(Room());
@@ -1250,7 +1197,7 @@ class Verifier {
     } else if (!diffs.empty()) {
       ++r->diff_chunks;  // none: equal, or only while writes were in flight
     } else {
-      *row_mode = false;
+      pass.row_mode = false;
     }
     for (RowDiff& d : diffs) r->diffs.push_back(std::move(d));
     for (RowDiff& d : unsettled) r->unsettled.push_back(std::move(d));
@@ -1259,12 +1206,6 @@ class Verifier {
 
   Side& a_;
   Side& b_;
-  double target_rows_hint_ = 10000;  // expected rows of the next chunk, for reserve()
-  uint64_t rows_seen_ = 0;       // rows (A) of this table's chunks so far, for RowsPerBucket()
-  uint64_t diff_rows_seen_ = 0;  // and of them, differing rows found by the bucket path
-  // Keyed() on a single integer key: rows per key value, for BucketDiffs' bucket width.
-  bool bucketable_ = false;
-  double key_density_ = 1;
   size_t listed_ = 0;  // differing rows listed in this run, for --max-diffs
   const VerifyOptions& o_;
   VerifyStateFile& state_;
@@ -1377,103 +1318,51 @@ ParamType ValueParamType(const ColumnInfo& c) {
   return ParamType::kText;  // the server converts text exactly for every other type
 }
 
-std::string Literal(Connection& b, const ColumnInfo& c, const std::optional<std::string>& v) {
-  if (!v) return "NULL";
-  if (c.IsBinary()) {
-    std::string out = "X'";
-    AppendHex(*v, &out);
-    return out + "'";
-  }
-  return b.QuoteLiteral(*v);
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> RepairSql(Connection& b, const VerifyReport& report,
                                       const RepairOptions& options) {
-  std::string sql = "-- binsync verify: statements that make B like A; idempotent.\n"
-                    "SET NAMES utf8mb4;\nSET SESSION foreign_key_checks = 0;\n";
-  if (!options.binlog) sql += "SET SESSION sql_log_bin = 0;\n";
-  for (const TableResult& t : report.tables) {
-    if (t.diffs.empty()) continue;
-    const TableSchema& s = t.schema;
-    std::string where_cols;
-    for (const RowDiff& d : t.diffs) {
-      if (d.kind != DiffKind::kOnlyOnB) continue;
-      std::string where;
-      for (size_t i = 0; i < s.key.size(); ++i) {
-        if (!where.empty()) where += " AND ";
-        const ColumnInfo& c = s.columns[s.key[i]];
-        where += StrCat(QuoteIdentifier(c.name), " = ", Literal(b, c, d.key[i]));
-      }
-      sql += StrCat("DELETE FROM ", s.QuotedName(), " WHERE ", where, ";\n");
-    }
-    for (const RowDiff& d : t.diffs) {
-      if (d.kind == DiffKind::kOnlyOnB) continue;
-      std::string cols;
-      std::string vals;
-      std::string upd;
-      for (size_t i = 0; i < s.columns.size(); ++i) {
-        const std::string q = QuoteIdentifier(s.columns[i].name);
-        if (i > 0) {
-          cols += ", ";
-          vals += ", ";
-          upd += ", ";
-        }
-        cols += q;
-        vals += Literal(b, s.columns[i], d.a_row.at(i));
-        upd += StrCat(q, " = VALUES(", q, ")");
-      }
-      sql += StrCat("INSERT INTO ", s.QuotedName(), " (", cols, ") VALUES (", vals,
-                    ") ON DUPLICATE KEY UPDATE ", upd, ";\n");
-    }
-  }
-  return sql;
+  return RepairScript(report, options, [&b](std::string_view v) { return b.QuoteLiteral(v); });
 }
 
 absl::StatusOr<uint64_t> ApplyRepair(Connection& b, const VerifyReport& report,
                                      const RepairOptions& options) {
-  RETURN_IF_ERROR(b.Execute(StrCat("SET SESSION foreign_key_checks = 0; SET SESSION sql_log_bin = ",
-                                   options.binlog ? 1 : 0)));
+  RepairSession session([&b](std::string_view sql) { return b.Execute(sql); }, options);
+  RETURN_IF_ERROR(session.Begin());
   uint64_t changed = 0;
-  size_t in_txn = 0;
-  RETURN_IF_ERROR(b.Execute("START TRANSACTION"));
-  auto maybe_commit = [&]() -> absl::Status {
-    if (++in_txn < options.rows_per_transaction) return absl::OkStatus();
-    in_txn = 0;
-    RETURN_IF_ERROR(b.Execute("COMMIT"));
-    return b.Execute("START TRANSACTION");
-  };
-  for (const TableResult& t : report.tables) {
-    if (t.diffs.empty()) continue;
-    const TableSchema& s = t.schema;
-    ASSIGN_OR_RETURN(PreparedStatement del, PreparedStatement::Prepare(b, VerifySql::DeleteByKey(s)));
-    ASSIGN_OR_RETURN(PreparedStatement up, PreparedStatement::Prepare(b, VerifySql::Upsert(s)));
-    for (const RowDiff& d : t.diffs) {
-      if (d.kind != DiffKind::kOnlyOnB) continue;
-      ASSIGN_OR_RETURN(const uint64_t n, del.Execute(KeyParams(s, d.key)));
-      changed += n;
-      RETURN_IF_ERROR(maybe_commit());
+  // One table's prepared statements at a time; the plan lists each table's steps together.
+  size_t prepared_for = SIZE_MAX;
+  std::optional<PreparedStatement> del;
+  std::optional<PreparedStatement> up;
+  std::vector<Param> params;
+  for (const RepairStep& step : PlanRepair(report)) {
+    const TableSchema& s = report.tables[step.table].schema;
+    const RowDiff& d = report.tables[step.table].diffs[step.diff];
+    if (step.table != prepared_for) {
+      prepared_for = step.table;
+      ASSIGN_OR_RETURN(del, PreparedStatement::Prepare(b, VerifySql::DeleteByKey(s)));
+      ASSIGN_OR_RETURN(up, PreparedStatement::Prepare(b, VerifySql::Upsert(s)));
     }
-    std::vector<Param> params;
-    for (const RowDiff& d : t.diffs) {
-      if (d.kind == DiffKind::kOnlyOnB) continue;
+    if (step.op == RepairOp::kDeleteByKey) {
+      ASSIGN_OR_RETURN(const uint64_t n, del->Execute(KeyParams(s, d.key)));
+      changed += n;
+    } else {
       params.clear();
       for (size_t i = 0; i < s.columns.size(); ++i) {
         const auto& v = d.a_row.at(i);
         params.push_back(Param{v ? std::optional<std::string_view>(*v) : std::nullopt,
                                ValueParamType(s.columns[i])});
       }
-      auto n = up.Execute(params);
+      auto n = up->Execute(params);
       if (!n.ok()) {
-        return absl::Status(n.status().code(), StrCat(s.Name(), ": repair failed: ", n.status().message()));
+        return absl::Status(n.status().code(),
+                            StrCat(s.Name(), ": repair failed: ", n.status().message()));
       }
       changed += *n > 0 ? 1 : 0;
-      RETURN_IF_ERROR(maybe_commit());
     }
+    RETURN_IF_ERROR(session.StatementDone());
   }
-  RETURN_IF_ERROR(b.Execute("COMMIT"));
-  RETURN_IF_ERROR(b.Execute("SET SESSION foreign_key_checks = 1; SET SESSION sql_log_bin = 1"));
+  RETURN_IF_ERROR(session.Finish());
   return changed;
 }
 
