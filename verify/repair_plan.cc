@@ -1,16 +1,18 @@
 #include "verify/repair_plan.h"
 
+#include "schema/column_types.h"
 #include "util/status_macros.h"
 #include "util/strings.h"
+#include "verify/compared_table.h"
 #include "verify/sql.h"
 
 namespace binsync {
 namespace {
 
-std::string Literal(const ColumnInfo& c, const std::optional<std::string>& v,
+std::string Literal(const schema::TableInfo& t, size_t c, const std::optional<std::string>& v,
                     const QuoteLiteralFn& quote) {
   if (!v) return "NULL";
-  if (c.IsBinary()) {
+  if (schema::IsBinaryColumn(t, c)) {
     std::string out = "X'";
     AppendHex(*v, &out);
     return out + "'";
@@ -19,17 +21,16 @@ std::string Literal(const ColumnInfo& c, const std::optional<std::string>& v,
 }
 
 std::string Statement(const TableResult& t, const RepairStep& step, const QuoteLiteralFn& quote) {
-  const TableSchema& s = t.schema;
+  const schema::TableInfo& s = t.schema;
   const RowDiff& d = t.diffs[step.diff];
   std::vector<std::string> values;
   if (step.op == RepairOp::kDeleteByKey) {
-    for (size_t i = 0; i < s.key.size(); ++i) {
-      values.push_back(Literal(s.columns[s.key[i]], d.key[i], quote));
-    }
+    const std::vector<uint32_t>& key = KeyColumns(s);
+    for (size_t i = 0; i < key.size(); ++i) values.push_back(Literal(s, key[i], d.key[i], quote));
     return VerifySql::DeleteByKey(s, values);
   }
   for (size_t i = 0; i < s.columns.size(); ++i) {
-    values.push_back(Literal(s.columns[i], d.a_row.at(i), quote));
+    values.push_back(Literal(s, i, d.a_row.at(i), quote));
   }
   return VerifySql::Upsert(s, values);
 }

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "schema/table_schema.h"
+#include "schema/table_info.h"
 
 namespace binsync {
 
@@ -27,7 +27,8 @@ struct RowDiff {
 
 struct TableResult {
   std::string table;  // db.table
-  TableSchema schema;  // A's (B's when the table is only on B)
+  // A's (B's when the table is only on B), as verify compares it (verify/compared_table.h).
+  schema::TableInfo schema;
   uint64_t rows_a = 0;
   uint64_t rows_b = 0;
   uint64_t chunks = 0;

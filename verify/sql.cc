@@ -1,15 +1,23 @@
 #include "verify/sql.h"
 
+#include <optional>
+
+#include "schema/column_types.h"
 #include "util/strings.h"
+#include "verify/compared_table.h"
 
 namespace binsync {
 namespace {
 
-std::string KeyList(const TableSchema& t) {
+using schema::IsFloatColumn;
+using schema::QuotedName;
+using schema::TableInfo;
+
+std::string KeyList(const TableInfo& t) {
   std::string out;
-  for (size_t i = 0; i < t.key.size(); ++i) {
+  for (size_t i = 0; i < KeyColumns(t).size(); ++i) {
     if (i > 0) out += ", ";
-    out += QuoteIdentifier(t.columns[t.key[i]].name);
+    out += QuoteIdentifier(t.columns[KeyColumns(t)[i]]);
   }
   return out;
 }
@@ -18,17 +26,17 @@ std::string KeyList(const TableSchema& t) {
 // k1 > ? OR (k1 = ? AND k2 > ?) OR (k1 = ? AND k2 = ? AND k3 > ?). Placeholders are
 // numbered per key column: the caller binds each bound's values once per use, see
 // BoundParamsOrder() in the runner.
-std::string Compare(const TableSchema& t, const char* op_last) {
+std::string Compare(const TableInfo& t, const char* op_last) {
   std::string out = "(";
-  for (size_t i = 0; i < t.key.size(); ++i) {
+  for (size_t i = 0; i < KeyColumns(t).size(); ++i) {
     if (i > 0) out += " OR ";
     out += "(";
     for (size_t j = 0; j <= i; ++j) {
       if (j > 0) out += " AND ";
       const bool last = j == i;
       const char* op = last ? op_last : "=";
-      if (last && i + 1 < t.key.size() && std::string_view(op_last) == "<=") op = "<";
-      out += StrCat(QuoteIdentifier(t.columns[t.key[j]].name), " ", op, " ?");
+      if (last && i + 1 < KeyColumns(t).size() && std::string_view(op_last) == "<=") op = "<";
+      out += StrCat(QuoteIdentifier(t.columns[KeyColumns(t)[j]]), " ", op, " ?");
     }
     out += ")";
   }
@@ -39,16 +47,16 @@ std::string Compare(const TableSchema& t, const char* op_last) {
 // Byte-exact row image: every column (but `skip`, if set) as the server renders it,
 // NUL-separated, and a NULL bitmap so NULL differs from ''. CONCAT_WS skips NULLs; the
 // bitmap restores them.
-std::string RowImage(const TableSchema& t, const ColumnInfo* skip = nullptr) {
+std::string RowImage(const TableInfo& t, std::optional<size_t> skip = std::nullopt) {
   std::string cols;
   std::string nulls;
-  for (const ColumnInfo& c : t.columns) {
-    if (&c == skip) continue;
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    if (c == skip) continue;
     if (!cols.empty()) cols += ", ";
-    cols += c.IsFloat() ? StrCat("CAST(", QuoteIdentifier(c.name), " AS DOUBLE)") : QuoteIdentifier(c.name);
-    if (c.nullable) {
+    cols += VerifySql::SelectValue(t, c);
+    if (schema::IsNullableColumn(t, c)) {
       if (!nulls.empty()) nulls += ", ";
-      nulls += StrCat("ISNULL(", QuoteIdentifier(c.name), ")");
+      nulls += StrCat("ISNULL(", QuoteIdentifier(t.columns[c]), ")");
     }
   }
   std::string image = StrCat("CONCAT_WS(CHAR(0), ", cols);
@@ -59,7 +67,7 @@ std::string RowImage(const TableSchema& t, const ColumnInfo* skip = nullptr) {
 
 }  // namespace
 
-std::string VerifySql::RowHash(const TableSchema& t, HashFunctions f) {
+std::string VerifySql::RowHash(const TableInfo& t, HashFunctions f) {
   const std::string image = RowImage(t);
   // Measured on 250k sysbench rows (docs/verify.md): CRC32 x CRC32C 0.16-0.22 s,
   // (CRC32 << 32 | CRC32C) 0.16-0.18 s, SHA1 0.26-0.40 s, MD5 0.64 s. CRCs alone are
@@ -75,7 +83,7 @@ std::string VerifySql::RowHash(const TableSchema& t, HashFunctions f) {
   return StrCat("CAST(CONV(LEFT(SHA1(", image, "), 16), 16, 10) AS UNSIGNED)");
 }
 
-std::string VerifySql::RangeWhere(const TableSchema& t, bool lower, bool upper) {
+std::string VerifySql::RangeWhere(const TableInfo& t, bool lower, bool upper) {
   std::string out;
   if (lower) out += Compare(t, ">");
   if (upper) {
@@ -85,27 +93,27 @@ std::string VerifySql::RangeWhere(const TableSchema& t, bool lower, bool upper) 
   return out.empty() ? "1" : out;
 }
 
-std::string VerifySql::ChunkChecksum(const TableSchema& t, HashFunctions f, bool lower,
+std::string VerifySql::ChunkChecksum(const TableInfo& t, HashFunctions f, bool lower,
                                      bool upper) {
   return StrCat("SELECT COUNT(*), COALESCE(BIT_XOR(", RowHash(t, f), "), 0) FROM ",
-                t.QuotedName(), " FORCE INDEX (", QuoteIdentifier(t.key_name), ") WHERE ",
+                QuotedName(t), " FORCE INDEX (", QuoteIdentifier(KeyName(t)), ") WHERE ",
                 RangeWhere(t, lower, upper));
 }
 
-std::string VerifySql::NextBoundary(const TableSchema& t, bool lower) {
-  return StrCat("SELECT ", KeyList(t), " FROM ", t.QuotedName(), " FORCE INDEX (",
-                QuoteIdentifier(t.key_name), ") WHERE ", RangeWhere(t, lower, false), " ORDER BY ",
+std::string VerifySql::NextBoundary(const TableInfo& t, bool lower) {
+  return StrCat("SELECT ", KeyList(t), " FROM ", QuotedName(t), " FORCE INDEX (",
+                QuoteIdentifier(KeyName(t)), ") WHERE ", RangeWhere(t, lower, false), " ORDER BY ",
                 KeyList(t), " LIMIT 1 OFFSET ?");
 }
 
-std::string VerifySql::RowHashes(const TableSchema& t, HashFunctions f, bool lower, bool upper) {
-  return StrCat("SELECT ", KeyList(t), ", ", RowHash(t, f), " FROM ", t.QuotedName(),
-                " FORCE INDEX (", QuoteIdentifier(t.key_name), ") WHERE ", RangeWhere(t, lower, upper));
+std::string VerifySql::RowHashes(const TableInfo& t, HashFunctions f, bool lower, bool upper) {
+  return StrCat("SELECT ", KeyList(t), ", ", RowHash(t, f), " FROM ", QuotedName(t),
+                " FORCE INDEX (", QuoteIdentifier(KeyName(t)), ") WHERE ", RangeWhere(t, lower, upper));
 }
 
-std::string VerifySql::BucketSums(const TableSchema& t, bool lower, bool upper, bool key_in_image) {
-  const ColumnInfo& key = t.columns[t.key[0]];
-  const std::string k = QuoteIdentifier(key.name);
+std::string VerifySql::BucketSums(const TableInfo& t, bool lower, bool upper, bool key_in_image) {
+  const size_t key = KeyColumns(t)[0];
+  const std::string k = QuoteIdentifier(t.columns[key]);
   // A bucket only has to say "differs": the rows of a differing bucket are then compared
   // one by one. So one CRC32 of the image (no second CRC, no user variable: 0.131 s per
   // 250k sysbench rows against 0.160 s, docs/verify.md), times a non-zero factor from
@@ -118,68 +126,72 @@ std::string VerifySql::BucketSums(const TableSchema& t, bool lower, bool upper, 
   // wide; wider ones keep the key in the image. A changed row goes unseen only if its new
   // image has the same CRC32 (2^-32 for a random change, never for a change within 32
   // contiguous bits of an image of the same length).
-  const bool narrow_key = key.data_type != "bigint";
+  const bool narrow_key = t.column_types[key] != "bigint";
   const std::string factor =
-      narrow_key ? StrCat("(", k, key.IsUnsigned() ? " + 1)" : " + 2147483649)")
+      narrow_key ? StrCat("(", k, schema::IsUnsignedColumn(t, key) ? " + 1)" : " + 2147483649)")
                  : StrCat("(((", k, " & 2147483647) << 1) | 1)");
   const bool with_key = (key_in_image && !narrow_key) || t.columns.size() == 1;
   const std::string hash =
-      StrCat("(CRC32(", RowImage(t, with_key ? nullptr : &key), ") * ", factor, ")");
+      StrCat("(CRC32(", RowImage(t, with_key ? std::nullopt : std::optional<size_t>(key)), ") * ", factor, ")");
   return StrCat("SELECT ", k, " DIV ?, COUNT(*), BIT_XOR(", hash, ") FROM ",
-                t.QuotedName(), " FORCE INDEX (", QuoteIdentifier(t.key_name), ") WHERE ",
+                QuotedName(t), " FORCE INDEX (", QuoteIdentifier(KeyName(t)), ") WHERE ",
                 RangeWhere(t, lower, upper), " GROUP BY 1 ORDER BY NULL");
 }
 
-std::string VerifySql::RowsIn(const TableSchema& t, bool lower, bool upper, size_t spans) {
-  const std::string k = QuoteIdentifier(t.columns[t.key[0]].name);
+std::string VerifySql::RowsIn(const TableInfo& t, bool lower, bool upper, size_t spans) {
+  const std::string k = QuoteIdentifier(t.columns[KeyColumns(t)[0]]);
   std::string cols;
-  for (const ColumnInfo& c : t.columns) StrAppend(&cols, cols.empty() ? "" : ", ", SelectValue(c));
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    StrAppend(&cols, cols.empty() ? "" : ", ", SelectValue(t, c));
+  }
   std::string in;
   for (size_t i = 0; i < spans; ++i) StrAppend(&in, i == 0 ? "" : " OR ", k, " BETWEEN ? AND ?");
-  return StrCat("SELECT ", cols, " FROM ", t.QuotedName(), " FORCE INDEX (",
-                QuoteIdentifier(t.key_name), ") WHERE ", RangeWhere(t, lower, upper), " AND (", in,
+  return StrCat("SELECT ", cols, " FROM ", QuotedName(t), " FORCE INDEX (",
+                QuoteIdentifier(KeyName(t)), ") WHERE ", RangeWhere(t, lower, upper), " AND (", in,
                 ")");
 }
 
-std::string VerifySql::RowsByKeys(const TableSchema& t, size_t n) {
+std::string VerifySql::RowsByKeys(const TableInfo& t, size_t n) {
   std::string cols;
-  for (const ColumnInfo& c : t.columns) StrAppend(&cols, cols.empty() ? "" : ", ", SelectValue(c));
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    StrAppend(&cols, cols.empty() ? "" : ", ", SelectValue(t, c));
+  }
   std::string marks;
   for (size_t i = 0; i < n; ++i) marks += i == 0 ? "?" : ", ?";
-  return StrCat("SELECT ", cols, " FROM ", t.QuotedName(), " WHERE ",
-                QuoteIdentifier(t.columns[t.key[0]].name), " IN (", marks, ")");
+  return StrCat("SELECT ", cols, " FROM ", QuotedName(t), " WHERE ",
+                QuoteIdentifier(t.columns[KeyColumns(t)[0]]), " IN (", marks, ")");
 }
 
-std::string VerifySql::SelectValue(const ColumnInfo& c) {
-  if (c.IsFloat()) return StrCat("CAST(", QuoteIdentifier(c.name), " AS DOUBLE)");
-  return QuoteIdentifier(c.name);
+std::string VerifySql::SelectValue(const TableInfo& t, size_t c) {
+  if (IsFloatColumn(t, c)) return StrCat("CAST(", QuoteIdentifier(t.columns[c]), " AS DOUBLE)");
+  return QuoteIdentifier(t.columns[c]);
 }
 
-std::string VerifySql::RowByKey(const TableSchema& t) {
+std::string VerifySql::RowByKey(const TableInfo& t) {
   std::string cols;
-  for (const ColumnInfo& c : t.columns) {
+  for (size_t c = 0; c < t.columns.size(); ++c) {
     if (!cols.empty()) cols += ", ";
-    cols += SelectValue(c);
+    cols += SelectValue(t, c);
   }
   std::string where;
-  for (size_t k : t.key) {
+  for (uint32_t k : KeyColumns(t)) {
     if (!where.empty()) where += " AND ";
-    where += StrCat(QuoteIdentifier(t.columns[k].name), " = ?");
+    where += StrCat(QuoteIdentifier(t.columns[k]), " = ?");
   }
-  return StrCat("SELECT ", cols, " FROM ", t.QuotedName(), " WHERE ", where);
+  return StrCat("SELECT ", cols, " FROM ", QuotedName(t), " WHERE ", where);
 }
 
-std::string VerifySql::TableChecksum(const TableSchema& t, HashFunctions f) {
+std::string VerifySql::TableChecksum(const TableInfo& t, HashFunctions f) {
   return StrCat("SELECT COUNT(*), COALESCE(BIT_XOR(", RowHash(t, f), "), 0), COALESCE(SUM(",
-                RowHash(t, f), " & 0xffffffff), 0) FROM ", t.QuotedName());
+                RowHash(t, f), " & 0xffffffff), 0) FROM ", QuotedName(t));
 }
 
-std::string VerifySql::Upsert(const TableSchema& t, const std::vector<std::string>& values) {
+std::string VerifySql::Upsert(const TableInfo& t, const std::vector<std::string>& values) {
   std::string cols;
   std::string marks;
   std::string updates;
   for (size_t i = 0; i < t.columns.size(); ++i) {
-    const std::string q = QuoteIdentifier(t.columns[i].name);
+    const std::string q = QuoteIdentifier(t.columns[i]);
     if (i > 0) {
       cols += ", ";
       marks += ", ";
@@ -189,18 +201,18 @@ std::string VerifySql::Upsert(const TableSchema& t, const std::vector<std::strin
     marks += values.empty() ? "?" : values[i];
     StrAppend(&updates, q, " = VALUES(", q, ")");
   }
-  return StrCat("INSERT INTO ", t.QuotedName(), " (", cols, ") VALUES (", marks,
+  return StrCat("INSERT INTO ", QuotedName(t), " (", cols, ") VALUES (", marks,
                 ") ON DUPLICATE KEY UPDATE ", updates);
 }
 
-std::string VerifySql::DeleteByKey(const TableSchema& t, const std::vector<std::string>& values) {
+std::string VerifySql::DeleteByKey(const TableInfo& t, const std::vector<std::string>& values) {
   std::string where;
-  for (size_t i = 0; i < t.key.size(); ++i) {
+  for (size_t i = 0; i < KeyColumns(t).size(); ++i) {
     if (i > 0) where += " AND ";
-    StrAppend(&where, QuoteIdentifier(t.columns[t.key[i]].name), " = ",
+    StrAppend(&where, QuoteIdentifier(t.columns[KeyColumns(t)[i]]), " = ",
               values.empty() ? std::string_view("?") : std::string_view(values[i]));
   }
-  return StrCat("DELETE FROM ", t.QuotedName(), " WHERE ", where);
+  return StrCat("DELETE FROM ", QuotedName(t), " WHERE ", where);
 }
 
 }  // namespace binsync

@@ -13,20 +13,14 @@ TableResult Table(std::string name) {
   TableResult t;
   t.table = "d." + name;
   t.schema.db = "d";
-  t.schema.table = name;
-  ColumnInfo id;
-  id.name = "id";
-  id.data_type = "int";
-  id.column_type = "int(11)";
-  ColumnInfo v;
-  v.name = "v";
-  v.data_type = "varbinary";
-  v.column_type = "varbinary(8)";
-  v.nullable = true;
-  t.schema.columns = {id, v};
-  t.schema.key_kind = KeyKind::kPrimary;
-  t.schema.key_name = "PRIMARY";
-  t.schema.key = {0};
+  t.schema.name = name;
+  t.schema.columns = {"id", "v"};
+  t.schema.column_types = {"int", "varbinary"};
+  t.schema.column_charsets = {"", ""};
+  t.schema.column_nullable = {false, true};
+  t.schema.unique_keys = {{0}};
+  t.schema.unique_key_names = {"PRIMARY"};
+  t.schema.has_primary = true;
   return t;
 }
 

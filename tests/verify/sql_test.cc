@@ -1,50 +1,56 @@
 #include "verify/sql.h"
 
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
+#include "schema/column_types.h"
 
 namespace binsync {
 namespace {
 
-ColumnInfo Col(std::string name, std::string data_type, std::string column_type,
+using schema::TableInfo;
+
+void AddColumn(TableInfo* t, std::string name, std::string data_type, std::string column_type,
                bool nullable = false, std::string charset = "") {
-  ColumnInfo c;
-  c.name = std::move(name);
-  c.data_type = std::move(data_type);
-  c.column_type = std::move(column_type);
-  c.nullable = nullable;
-  c.charset = std::move(charset);
-  return c;
+  t->columns.push_back(std::move(name));
+  t->column_types.push_back(std::move(data_type));
+  t->column_specs.emplace_back().column_type = std::move(column_type);
+  t->column_nullable.push_back(nullable);
+  t->column_charsets.push_back(std::move(charset));
+}
+
+void SetKey(TableInfo* t, std::string name, std::vector<uint32_t> columns) {
+  t->has_primary = name == "PRIMARY";
+  t->unique_key_names = {std::move(name)};
+  t->unique_keys = {std::move(columns)};
 }
 
 // `d`.`t` (id INT PRIMARY KEY, v VARCHAR NULL)
-TableSchema IntKeyed() {
-  TableSchema t;
+TableInfo IntKeyed() {
+  TableInfo t;
   t.db = "d";
-  t.table = "t";
-  t.columns = {Col("id", "int", "int(11)"), Col("v", "varchar", "varchar(10)", true, "utf8mb4")};
-  t.key_kind = KeyKind::kPrimary;
-  t.key_name = "PRIMARY";
-  t.key = {0};
+  t.name = "t";
+  AddColumn(&t, "id", "int", "int(11)");
+  AddColumn(&t, "v", "varchar", "varchar(10)", true, "utf8mb4");
+  SetKey(&t, "PRIMARY", {0});
   return t;
 }
 
 // A key of two columns in index order (b, a), names that need quoting.
-TableSchema TwoColumnKey() {
-  TableSchema t;
+TableInfo TwoColumnKey() {
+  TableInfo t;
   t.db = "my db";
-  t.table = "we`ird";
-  t.columns = {Col("a", "int", "int(11)"), Col("b", "varchar", "varchar(5)"),
-               Col("f", "double", "double", true)};
-  t.key_kind = KeyKind::kUnique;
-  t.key_name = "uk";
-  t.key = {1, 0};
+  t.name = "we`ird";
+  AddColumn(&t, "a", "int", "int(11)");
+  AddColumn(&t, "b", "varchar", "varchar(5)");
+  AddColumn(&t, "f", "double", "double", true);
+  SetKey(&t, "uk", {1, 0});
   return t;
 }
 
 TEST(VerifySqlTest, QuotesNamesWithBackticksDoubled) {
-  EXPECT_EQ(TwoColumnKey().QuotedName(), "`my db`.`we``ird`");
+  EXPECT_EQ(schema::QuotedName(TwoColumnKey()), "`my db`.`we``ird`");
   EXPECT_EQ(VerifySql::DeleteByKey(TwoColumnKey()),
             "DELETE FROM `my db`.`we``ird` WHERE `b` = ? AND `a` = ?");
 }
@@ -102,14 +108,14 @@ TEST(VerifySqlTest, RowHashesSelectsKeyColumnsThenTheHash) {
 // A narrow key multiplies by k + offset; BIGINT by an odd factor from its low 31 bits,
 // and leaves the key out of the image unless asked to keep it (buckets wider than 2^31).
 TEST(VerifySqlTest, BucketSumsFactorByKeyType) {
-  TableSchema t = IntKeyed();
+  TableInfo t = IntKeyed();
   EXPECT_EQ(VerifySql::BucketSums(t, false, false, false),
             "SELECT `id` DIV ?, COUNT(*), BIT_XOR((CRC32(CONCAT_WS(CHAR(0), `v`, "
             "CONCAT(ISNULL(`v`)))) * (`id` + 2147483649))) FROM `d`.`t` FORCE INDEX "
             "(`PRIMARY`) WHERE 1 GROUP BY 1 ORDER BY NULL");
-  t.columns[0].column_type = "int(10) unsigned";
+  t.column_specs[0].column_type = "int(10) unsigned";
   EXPECT_NE(VerifySql::BucketSums(t, false, false, false).find("(`id` + 1)"), std::string::npos);
-  t.columns[0].data_type = "bigint";
+  t.column_types[0] = "bigint";
   const std::string narrow = VerifySql::BucketSums(t, false, false, false);
   EXPECT_NE(narrow.find("(((`id` & 2147483647) << 1) | 1)"), std::string::npos) << narrow;
   EXPECT_NE(narrow.find("CONCAT_WS(CHAR(0), `v`,"), std::string::npos) << narrow;
@@ -119,8 +125,10 @@ TEST(VerifySqlTest, BucketSumsFactorByKeyType) {
 
 // With the key the only column the image would be empty: the key stays in.
 TEST(VerifySqlTest, BucketSumsOfAKeyOnlyTableHashesTheKey) {
-  TableSchema t = IntKeyed();
-  t.columns.resize(1);
+  TableInfo t = IntKeyed();
+  for (auto* v : {&t.columns, &t.column_types, &t.column_charsets}) v->resize(1);
+  t.column_specs.resize(1);
+  t.column_nullable.resize(1);
   EXPECT_NE(VerifySql::BucketSums(t, true, false, false).find("CRC32(CONCAT_WS(CHAR(0), `id`))"),
             std::string::npos);
 }

@@ -29,6 +29,9 @@
 #include "mysql/binlog_stream.h"
 #include "mysql/inspect.h"
 #include "mysql/schema_cache.h"
+#include "mysql/schema_loader.h"
+#include "schema/column_types.h"
+#include "verify/compared_table.h"
 #include "mysql/statement.h"
 #include "verify/mysql/verify_state.h"
 #include "nlohmann/json.hpp"
@@ -37,6 +40,8 @@
 namespace binsync {
 namespace {
 
+using schema::QuotedName;
+using schema::TableInfo;
 using KeyValues = std::vector<std::string>;
 
 constexpr const char* kSystemSchemas =
@@ -74,27 +79,29 @@ struct Side {
   }
 };
 
-ParamType KeyParamType(const ColumnInfo& c) {
-  if (c.IsInteger()) return c.IsUnsigned() ? ParamType::kUnsigned : ParamType::kSigned;
-  if (c.IsDecimal()) return ParamType::kDecimal;
-  if (c.IsBinary()) return ParamType::kBinary;
+ParamType KeyParamType(const TableInfo& t, size_t c) {
+  if (schema::IsIntegerColumn(t, c)) {
+    return schema::IsUnsignedColumn(t, c) ? ParamType::kUnsigned : ParamType::kSigned;
+  }
+  if (schema::IsDecimalColumn(t, c)) return ParamType::kDecimal;
+  if (schema::IsBinaryColumn(t, c)) return ParamType::kBinary;
   return ParamType::kText;
 }
 
 // Values for a range bound as VerifySql::RangeWhere numbers its placeholders: for key
 // column i, the values of columns 0..i.
-void AppendBound(const TableSchema& t, const KeyValues& v, std::vector<Param>* out) {
-  for (size_t i = 0; i < t.key.size(); ++i) {
+void AppendBound(const TableInfo& t, const KeyValues& v, std::vector<Param>* out) {
+  for (size_t i = 0; i < KeyColumns(t).size(); ++i) {
     for (size_t j = 0; j <= i; ++j) {
-      out->push_back(Param{std::string_view(v[j]), KeyParamType(t.columns[t.key[j]])});
+      out->push_back(Param{std::string_view(v[j]), KeyParamType(t, KeyColumns(t)[j])});
     }
   }
 }
 
-std::vector<Param> KeyParams(const TableSchema& t, const KeyValues& v) {
+std::vector<Param> KeyParams(const TableInfo& t, const KeyValues& v) {
   std::vector<Param> out;
-  for (size_t j = 0; j < t.key.size(); ++j) {
-    out.push_back(Param{std::string_view(v[j]), KeyParamType(t.columns[t.key[j]])});
+  for (size_t j = 0; j < KeyColumns(t).size(); ++j) {
+    out.push_back(Param{std::string_view(v[j]), KeyParamType(t, KeyColumns(t)[j])});
   }
   return out;
 }
@@ -104,7 +111,7 @@ struct Range {
   std::optional<KeyValues> upper;  // inclusive
 };
 
-std::vector<Param> RangeParams(const TableSchema& t, const Range& r) {
+std::vector<Param> RangeParams(const TableInfo& t, const Range& r) {
   std::vector<Param> p;
   if (r.lower) AppendBound(t, *r.lower, &p);
   if (r.upper) AppendBound(t, *r.upper, &p);
@@ -128,7 +135,7 @@ absl::StatusOr<std::string> GtidState(Side& s, bool live) {
   return pos.value_or("");
 }
 
-absl::StatusOr<ChunkSum> Checksum(Side& s, const TableSchema& t, const Range& r, bool live) {
+absl::StatusOr<ChunkSum> Checksum(Side& s, const TableInfo& t, const Range& r, bool live) {
   const auto start = Clock::now();
   ASSIGN_OR_RETURN(PreparedStatement * ps,
                    s.Stmt(VerifySql::ChunkChecksum(t, s.hash, r.lower.has_value(),
@@ -136,7 +143,7 @@ absl::StatusOr<ChunkSum> Checksum(Side& s, const TableSchema& t, const Range& r,
   ChunkSum out;
   const std::vector<Param> params = RangeParams(t, r);
   RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& row) {
-    ASSIGN_OR_RETURN(out.rows, NumberOf(StrCat(t.Name(), " chunk row count"), row[0].value_or("0")));
+    ASSIGN_OR_RETURN(out.rows, NumberOf(StrCat(t.QualifiedName(), " chunk row count"), row[0].value_or("0")));
     out.hash = std::string(row[1].value_or(""));
     return absl::OkStatus();
   }));
@@ -319,14 +326,15 @@ uint64_t ToU64(std::optional<std::string_view> v) {
 }
 
 // (encoded key, row hash) of every row of a chunk, sorted by encoded key. Sorted
-// vectors instead of a hash map: no node per row, keys up to 15 bytes stay inline.
+// vectors instead of a hash map: no node per row; encoded keys up to 15 bytes (5 bytes
+// a key part, then its value: a one-column key of up to 10 characters) stay inline.
 using RowHashList = std::vector<std::pair<std::string, uint64_t>>;
 
-absl::StatusOr<RowHashList> RowHashes(Side& s, const TableSchema& t, const Range& r,
+absl::StatusOr<RowHashList> RowHashes(Side& s, const TableInfo& t, const Range& r,
                                       size_t expected_rows) {
   RowHashList out;
   out.reserve(expected_rows);
-  const size_t n = t.key.size();
+  const size_t n = KeyColumns(t).size();
   ASSIGN_OR_RETURN(PreparedStatement * ps,
                    s.Stmt(VerifySql::RowHashes(t, s.hash, r.lower.has_value(), r.upper.has_value())));
   RETURN_IF_ERROR(ps->Query(RangeParams(t, r), [&](const RowValues& row) {
@@ -390,12 +398,12 @@ class RowBatch {
 
 // The rows of the range inside spans [from, from + kSpansPerQuery) (a short last batch
 // padded with its last span).
-absl::Status RowsIn(Side& s, const TableSchema& t, const Range& r, const Spans& spans,
+absl::Status RowsIn(Side& s, const TableInfo& t, const Range& r, const Spans& spans,
                     size_t from, RowBatch* out) {
   ASSIGN_OR_RETURN(PreparedStatement * ps,
                    s.Stmt(VerifySql::RowsIn(t, r.lower.has_value(), r.upper.has_value(),
                                             kSpansPerQuery)));
-  const ParamType type = KeyParamType(t.columns[t.key[0]]);
+  const ParamType type = KeyParamType(t, KeyColumns(t)[0]);
   std::vector<Param> params = RangeParams(t, r);
   for (size_t j = 0; j < kSpansPerQuery; ++j) {
     const auto& [low, high] = spans[std::min(from + j, spans.size() - 1)];
@@ -403,7 +411,7 @@ absl::Status RowsIn(Side& s, const TableSchema& t, const Range& r, const Spans& 
     params.push_back(Param{std::string_view(high), type});
   }
   out->Clear();
-  const size_t key_col = t.key[0];
+  const size_t key_col = KeyColumns(t)[0];
   RETURN_IF_ERROR(ps->Query(params, [&](const RowValues& v) {
     out->Add(ParseIntKey(v[key_col].value_or("0")), v);
     return absl::OkStatus();
@@ -422,7 +430,7 @@ struct BucketSum {
 };
 using BucketList = std::vector<BucketSum>;
 
-absl::StatusOr<uint64_t> BucketSums(Side& s, const TableSchema& t, const Range& r, Int128 width,
+absl::StatusOr<uint64_t> BucketSums(Side& s, const TableInfo& t, const Range& r, Int128 width,
                                     size_t expected, BucketList* out) {
   const bool key_in_image = BucketHashesKey(width);
   ASSIGN_OR_RETURN(PreparedStatement * ps,
@@ -462,10 +470,10 @@ Row CopyRow(const RowValues& v) {
 constexpr size_t kFetchBatch = 64;
 
 absl::StatusOr<std::vector<std::optional<Row>>> FetchRowsBatched(
-    Side& s, const TableSchema& t, const std::vector<KeyValues>& keys) {
+    Side& s, const TableInfo& t, const std::vector<KeyValues>& keys) {
   ASSIGN_OR_RETURN(PreparedStatement * ps, s.Stmt(VerifySql::RowsByKeys(t, kFetchBatch)));
-  const size_t key_col = t.key[0];
-  const ParamType type = KeyParamType(t.columns[key_col]);
+  const size_t key_col = KeyColumns(t)[0];
+  const ParamType type = KeyParamType(t, key_col);
   std::vector<std::optional<Row>> out(keys.size());
   std::map<Int128, size_t> index;  // by value: "42" and "042" are the same key
   for (size_t i = 0; i < keys.size(); ++i) index.emplace(ParseIntKey(keys[i][0]), i);
@@ -483,10 +491,10 @@ absl::StatusOr<std::vector<std::optional<Row>>> FetchRowsBatched(
   return out;
 }
 
-absl::StatusOr<std::vector<std::optional<Row>>> FetchRows(Side& s, const TableSchema& t,
+absl::StatusOr<std::vector<std::optional<Row>>> FetchRows(Side& s, const TableInfo& t,
                                                           const std::vector<KeyValues>& keys) {
   // Integer keys print back exactly as bound; other types may not (collations, padding).
-  if (t.key.size() == 1 && t.columns[t.key[0]].IsInteger()) return FetchRowsBatched(s, t, keys);
+  if (KeyColumns(t).size() == 1 && schema::IsIntegerColumn(t, KeyColumns(t)[0])) return FetchRowsBatched(s, t, keys);
   ASSIGN_OR_RETURN(PreparedStatement * ps, s.Stmt(VerifySql::RowByKey(t)));
   std::vector<std::optional<Row>> out;
   out.reserve(keys.size());
@@ -505,7 +513,7 @@ absl::StatusOr<std::vector<std::optional<Row>>> FetchRows(Side& s, const TableSc
 // value(a_side, column) reads a value; copy(a_side) the whole row; key() makes the key
 // (called only for a difference).
 template <typename Key, typename Value, typename Copy>
-void AddIfDiffers(const TableSchema& t, bool on_a, bool on_b, Key&& key, Value&& value,
+void AddIfDiffers(const TableInfo& t, bool on_a, bool on_b, Key&& key, Value&& value,
                   Copy&& copy, std::vector<RowDiff>* diffs) {
   RowDiff d;
   if (on_a && !on_b) {
@@ -514,7 +522,7 @@ void AddIfDiffers(const TableSchema& t, bool on_a, bool on_b, Key&& key, Value&&
     d.kind = DiffKind::kOnlyOnB;
   } else {
     for (size_t c = 0; c < t.columns.size(); ++c) {
-      if (value(true, c) != value(false, c)) d.columns.push_back(t.columns[c].name);
+      if (value(true, c) != value(false, c)) d.columns.push_back(t.columns[c]);
     }
     if (d.columns.empty()) return;
     d.kind = DiffKind::kDifferent;
@@ -527,7 +535,7 @@ void AddIfDiffers(const TableSchema& t, bool on_a, bool on_b, Key&& key, Value&&
 
 // Classifies candidate keys from a fresh fetch of both sides; rows now equal drop out.
 // `pos_a`/`pos_b` receive each side's GTID state right after its fetch (when `live`).
-absl::Status Classify(Side& a, Side& b, const TableSchema& t, const std::vector<KeyValues>& keys,
+absl::Status Classify(Side& a, Side& b, const TableInfo& t, const std::vector<KeyValues>& keys,
                       bool live, std::vector<RowDiff>* diffs, std::string* pos_a,
                       std::string* pos_b) {
   diffs->clear();
@@ -596,78 +604,28 @@ absl::StatusOr<ResultSet> QueryInSchemas(Connection& c, std::string sql, std::st
   return ResultSet(std::vector<std::string>(ncols), std::move(rows));
 }
 
-absl::StatusOr<std::map<std::string, TableSchema>> LoadSchemas(Connection& c,
-                                                               const VerifyOptions& o) {
-  const std::vector<std::string> schemas = SelectedSchemas(o);
-  ASSIGN_OR_RETURN(
-      const ResultSet cols,
-      QueryInSchemas(c,
-                     StrCat("SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, "
-                            "c.COLUMN_TYPE, IFNULL(c.CHARACTER_SET_NAME,''), "
-                            "IFNULL(c.COLLATION_NAME,''), c.IS_NULLABLE, c.EXTRA FROM "
-                            "information_schema.COLUMNS c JOIN information_schema.TABLES t ON "
-                            "t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME "
-                            "WHERE t.TABLE_TYPE = 'BASE TABLE' AND c.TABLE_SCHEMA NOT IN ",
-                            kSystemSchemas),
-                     "c.TABLE_SCHEMA", schemas,
-                     "ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION"));
-  auto wanted = [&](const std::string& db, const std::string& table) {
-    if (!TableSelected(o.databases, o.tables, db, table)) return false;
-    if (std::find(o.ignore_databases.begin(), o.ignore_databases.end(), db) !=
+// The selected tables of `c` (base tables outside the system schemas), as verify compares
+// them (verify/compared_table.h), by "db.table".
+absl::StatusOr<std::map<std::string, TableInfo>> LoadSchemas(Connection& c,
+                                                             const VerifyOptions& o) {
+  TableScope scope;
+  scope.schemas = SelectedSchemas(o);
+  scope.user_base_tables = true;
+  scope.foreign_keys = false;  // verify does not use them
+  ASSIGN_OR_RETURN(auto loaded, LoadTableInfos(c, scope));
+  std::map<std::string, TableInfo> out;
+  for (const auto& [name, info] : loaded) {
+    if (!TableSelected(o.databases, o.tables, info.db, info.name)) continue;
+    if (std::find(o.ignore_databases.begin(), o.ignore_databases.end(), info.db) !=
         o.ignore_databases.end()) {
-      return false;
+      continue;
     }
-    return o.ignore_tables.empty() || !TableSelected({}, o.ignore_tables, db, table);
-  };
-  std::map<std::string, TableSchema> out;
-  for (const auto& r : cols.rows()) {
-    const std::string db = r[0].value_or("");
-    const std::string table = r[1].value_or("");
-    if (!wanted(db, table)) continue;
-    // Generated columns follow from the others and cannot be written: not compared.
-    if (ContainsIgnoreCase(r[8].value_or(""), "GENERATED")) continue;
-    TableSchema& t = out[db + "." + table];
-    t.db = db;
-    t.table = table;
-    t.columns.push_back(ColumnInfo{r[2].value_or(""), ToLower(r[3].value_or("")),
-                                   ToLower(r[4].value_or("")), r[5].value_or(""),
-                                   r[6].value_or(""), r[7].value_or("") == "YES"});
-  }
-  ASSIGN_OR_RETURN(
-      const ResultSet keys,
-      QueryInSchemas(c,
-                     StrCat("SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, COLUMN_NAME, NULLABLE, "
-                            "SUB_PART FROM information_schema.STATISTICS WHERE NON_UNIQUE = 0 AND "
-                            "TABLE_SCHEMA NOT IN ",
-                            kSystemSchemas),
-                     "TABLE_SCHEMA", schemas,
-                     "ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME <> 'PRIMARY', INDEX_NAME, "
-                     "SEQ_IN_INDEX"));
-  // index name -> (columns, usable) per table, in the order above (PRIMARY first).
-  std::map<std::string, std::vector<std::pair<std::string, std::pair<std::vector<std::string>, bool>>>> idx;
-  for (const auto& r : keys.rows()) {
-    const std::string name = r[0].value_or("") + "." + r[1].value_or("");
-    auto& list = idx[name];
-    const std::string index = r[2].value_or("");
-    if (list.empty() || list.back().first != index) list.push_back({index, {{}, true}});
-    list.back().second.first.push_back(r[3].value_or(""));
-    if (r[4].value_or("") == "YES" || r[5].has_value()) list.back().second.second = false;
-  }
-  for (auto& [name, t] : out) {
-    for (const auto& [index, cols_usable] : idx[name]) {
-      if (!cols_usable.second) continue;
-      std::vector<size_t> key;
-      for (const std::string& col : cols_usable.first) {
-        for (size_t i = 0; i < t.columns.size(); ++i) {
-          if (t.columns[i].name == col) key.push_back(i);
-        }
-      }
-      if (key.size() != cols_usable.first.size()) continue;
-      t.key = key;
-      t.key_name = index;
-      t.key_kind = index == "PRIMARY" ? KeyKind::kPrimary : KeyKind::kUnique;
-      break;
+    if (!o.ignore_tables.empty() && TableSelected({}, o.ignore_tables, info.db, info.name)) {
+      continue;
     }
+    TableInfo compared = ComparedTable(info);
+    if (compared.columns.empty()) continue;  // only generated columns: nothing to compare
+    out.emplace(name, std::move(compared));
   }
   return out;
 }
@@ -771,7 +729,7 @@ struct Progress {
 
 // One table's keyed pass: what its chunks measure and steer by. A new one per table.
 struct TablePass {
-  const TableSchema& t;
+  const TableInfo& t;
   ChunkSizer sizer;
   // A single integer key on a non-empty table: chunks are key ranges, compared by buckets.
   bool int_range = false;
@@ -788,7 +746,7 @@ class Verifier {
   Verifier(Side& a, Side& b, const VerifyOptions& o, VerifyStateFile& state, Progress& progress)
       : a_(a), b_(b), o_(o), state_(state), progress_(progress) {}
 
-  absl::StatusOr<TableResult> Keyed(const TableSchema& t, TableResult r, std::optional<KeyValues> after) {
+  absl::StatusOr<TableResult> Keyed(const TableInfo& t, TableResult r, std::optional<KeyValues> after) {
     ASSIGN_OR_RETURN(TablePass pass, StartPass(t));
     Range range;
     range.lower = std::move(after);
@@ -809,35 +767,35 @@ class Verifier {
     return r;
   }
 
-  absl::StatusOr<TableResult> Keyless(const TableSchema& t, TableResult r) {
+  absl::StatusOr<TableResult> Keyless(const TableInfo& t, TableResult r) {
     const std::string a_sql = VerifySql::TableChecksum(t, a_.hash);
     const std::string b_sql = VerifySql::TableChecksum(t, b_.hash);
     auto [ra, rb] = Both([&] { return a_.conn.Query(a_sql); }, [&] { return b_.conn.Query(b_sql); });
     if (!ra.ok()) return ra.status();
     if (!rb.ok()) return rb.status();
     r.chunks = 1;
-    ASSIGN_OR_RETURN(r.rows_a, NumberOf(StrCat(t.Name(), " row count on A"), ra->rows()[0][0].value_or("0")));
-    ASSIGN_OR_RETURN(r.rows_b, NumberOf(StrCat(t.Name(), " row count on B"), rb->rows()[0][0].value_or("0")));
+    ASSIGN_OR_RETURN(r.rows_a, NumberOf(StrCat(t.QualifiedName(), " row count on A"), ra->rows()[0][0].value_or("0")));
+    ASSIGN_OR_RETURN(r.rows_b, NumberOf(StrCat(t.QualifiedName(), " row count on B"), rb->rows()[0][0].value_or("0")));
     if (ra->rows()[0] != rb->rows()[0]) {
       r.diff_chunks = 1;
       r.differs_unnarrowed = true;
       r.problem = "differs; no primary or unique NOT NULL key, so compared whole and not narrowed to rows";
     }
-    spdlog::info("verify: {} has no primary or unique key: compared as a whole table", t.Name());
+    spdlog::info("verify: {} has no primary or unique key: compared as a whole table", t.QualifiedName());
     return r;
   }
 
  private:
-  static std::string QuoteKey(const TableSchema& t) { return QuoteIdentifier(t.columns[t.key[0]].name); }
+  static std::string QuoteKey(const TableInfo& t) { return QuoteIdentifier(t.columns[KeyColumns(t)[0]]); }
 
   // A single integer key: chunks are ranges of it between the lowest and highest key of
   // either side. Other keys (and an empty table) walk the index.
-  absl::StatusOr<TablePass> StartPass(const TableSchema& t) {
-    if (t.key.size() != 1 || !t.columns[t.key[0]].IsInteger()) {
+  absl::StatusOr<TablePass> StartPass(const TableInfo& t) {
+    if (KeyColumns(t).size() != 1 || !schema::IsIntegerColumn(t, KeyColumns(t)[0])) {
       return TablePass{t, ChunkSizer(o_.chunk_time_s)};
     }
     const std::string k = QuoteKey(t);
-    const std::string sql = StrCat("SELECT MIN(", k, "), MAX(", k, ") FROM ", t.QuotedName());
+    const std::string sql = StrCat("SELECT MIN(", k, "), MAX(", k, ") FROM ", QuotedName(t));
     auto [ma, mb] = Both([&] { return a_.conn.Query(sql); }, [&] { return b_.conn.Query(sql); });
     if (!ma.ok()) return ma.status();
     if (!mb.ok()) return mb.status();
@@ -855,14 +813,14 @@ class Verifier {
   // The next chunk's upper bound after `lower`; none = the rest of the table.
   absl::StatusOr<std::optional<KeyValues>> NextUpper(const TablePass& pass,
                                                      const std::optional<KeyValues>& lower) {
-    const TableSchema& t = pass.t;
+    const TableInfo& t = pass.t;
     if (pass.int_range) {
       const std::optional<Int128> upper =
           pass.sizer.NextUpper(lower ? std::optional(ParseIntKey((*lower)[0])) : std::nullopt);
       if (!upper) return std::nullopt;
       return KeyValues{IntKeyText(*upper)};
     }
-    if (t.key.size() == 1 && t.columns[t.key[0]].IsInteger()) return std::nullopt;  // empty
+    if (KeyColumns(t).size() == 1 && schema::IsIntegerColumn(t, KeyColumns(t)[0])) return std::nullopt;  // empty
     ASSIGN_OR_RETURN(PreparedStatement * ps, a_.Stmt(VerifySql::NextBoundary(t, lower.has_value())));
     std::vector<Param> p;
     if (lower) AppendBound(t, *lower, &p);
@@ -872,7 +830,7 @@ class Verifier {
     std::optional<KeyValues> upper;
     RETURN_IF_ERROR(ps->Query(p, [&](const RowValues& row) {
       KeyValues k;
-      for (size_t i = 0; i < t.key.size(); ++i) k.emplace_back(row[i].value_or(""));
+      for (size_t i = 0; i < KeyColumns(t).size(); ++i) k.emplace_back(row[i].value_or(""));
       upper = std::move(k);
       return absl::OkStatus();
     }));
@@ -908,7 +866,7 @@ class Verifier {
 
   // Checksums one chunk on both sides; narrows it when it still differs after rechecks.
   absl::StatusOr<ChunkSum> Chunk(TablePass& pass, const Range& range, TableResult* r) {
-    const TableSchema& t = pass.t;
+    const TableInfo& t = pass.t;
     ++r->chunks;
     const bool live = a_.replicating || b_.replicating;
     if (Full()) pass.row_mode = false;  // past --max-diffs differing chunks are only counted
@@ -973,7 +931,7 @@ class Verifier {
   // `first`, when given, stands for the first attempt's Classify of its diffs' keys.
   // Differences go to `out` once settled, rows that cannot be settled to `unsettled`
   // (the rule: core/verify/settle.h).
-  absl::Status Settled(const TableSchema& t, std::vector<KeyValues> candidates, bool live,
+  absl::Status Settled(const TableInfo& t, std::vector<KeyValues> candidates, bool live,
                        std::vector<RowDiff>* out, std::vector<RowDiff>* unsettled,
                        Classified* first = nullptr) {
     out->clear();
@@ -985,7 +943,7 @@ class Verifier {
     const InFlightRows* lacking_b = nullptr;
     auto standing = [&](const InFlightRows* lacking, const KeyValues& key) {
       if (lacking == nullptr) return CatchUp::kCaughtUp;
-      return lacking->Touches(t.Name(), key) ? CatchUp::kStalledTouched
+      return lacking->Touches(t.QualifiedName(), key) ? CatchUp::kStalledTouched
                                              : CatchUp::kStalledUntouched;
     };
     const int attempts = live ? std::max(o_.rechecks, 1) + 1 : 1;
@@ -1037,14 +995,14 @@ class Verifier {
     if (!unsettled->empty()) {
       spdlog::warn("verify: {}: {} differing rows could not be settled while replication "
                    "lagged or kept changing them; listed as unsettled, not repaired",
-                   t.Name(), unsettled->size());
+                   t.QualifiedName(), unsettled->size());
     }
     return absl::OkStatus();
   }
 
  public:
   // Compares only `keys` (resync: the rows it touched), fetched from both sides.
-  absl::StatusOr<TableResult> Rows(const TableSchema& t, TableResult r,
+  absl::StatusOr<TableResult> Rows(const TableInfo& t, TableResult r,
                                    std::vector<KeyValues> keys) {
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
@@ -1066,7 +1024,7 @@ class Verifier {
   // range's rows.
   absl::Status RowCandidates(const TablePass& pass, const Range& range, uint64_t* rows_a,
                              uint64_t* rows_b, std::vector<KeyValues>* out) {
-    const TableSchema& t = pass.t;
+    const TableInfo& t = pass.t;
     const size_t expected = static_cast<size_t>(pass.sizer.target_rows() * 1.1) + 16;
     auto [ha, hb] = Both([&] { return RowHashes(a_, t, range, expected); },
                          [&] { return RowHashes(b_, t, range, expected); });
@@ -1096,7 +1054,7 @@ class Verifier {
   // differences are few and spread (the usual case after a break).
   absl::Status BucketDiffs(const TablePass& pass, const Range& range, bool live, uint64_t* rows_a,
                            uint64_t* rows_b, Classified* out, double* scan_seconds) {
-    const TableSchema& t = pass.t;
+    const TableInfo& t = pass.t;
     const auto start = Clock::now();
     // About RowsPerBucket() rows per bucket at the key density seen so far.
     const double per_bucket = RowsPerBucket(pass.diff_rows_seen, pass.rows_seen);
@@ -1112,7 +1070,7 @@ class Verifier {
     *rows_b = *nb;
     *scan_seconds = SecondsSince(start);
     // Merge the sorted lists: buckets on one side only, or with another count or hash.
-    const bool is_unsigned = t.columns[t.key[0]].IsUnsigned();
+    const bool is_unsigned = schema::IsUnsignedColumn(t, KeyColumns(t)[0]);
     Spans spans;
     MergeSorted(
         ba.size(), bb.size(), [&](size_t i, size_t j) { return ba[i].bucket <=> bb[j].bucket; },
@@ -1159,7 +1117,7 @@ class Verifier {
   // rechecked while replication has writes in flight.
   absl::StatusOr<ChunkSum> Narrow(TablePass& pass, const Range& range, TableResult* r,
                                   bool live) {
-    const TableSchema& t = pass.t;
+    const TableInfo& t = pass.t;
     const auto start = Clock::now();
     uint64_t rows_a = 0;
     uint64_t rows_b = 0;
@@ -1264,9 +1222,9 @@ absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& ca, const ConnectOp
       const bool on_a = ia != schemas_a.end();
       r.schema = on_a ? ia->second : ib->second;
       Side& s = on_a ? a : b;
-      ASSIGN_OR_RETURN(auto n, s.conn.QueryValue(StrCat("SELECT COUNT(*) FROM ", r.schema.QuotedName())));
+      ASSIGN_OR_RETURN(auto n, s.conn.QueryValue(StrCat("SELECT COUNT(*) FROM ", QuotedName(r.schema))));
       ASSIGN_OR_RETURN((on_a ? r.rows_a : r.rows_b),
-                       NumberOf(StrCat(r.schema.Name(), " row count"), n.value_or("0")));
+                       NumberOf(StrCat(r.schema.QualifiedName(), " row count"), n.value_or("0")));
       r.problem = on_a ? "missing on B" : "missing on A";
     } else if (auto diff = SchemaDifference(ia->second, ib->second)) {
       r.schema = ia->second;
@@ -1288,16 +1246,17 @@ absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& ca, const ConnectOp
           r = std::move(restored);
         }
       }
-      const TableSchema schema = r.schema;  // r moves into the call
+      const TableInfo schema = r.schema;  // r moves into the call
+      const std::vector<uint32_t>& key = KeyColumns(schema);
       auto only = o.keys.find(name);
-      bool same_key = only != o.keys.end() && schema.key_name == "PRIMARY" &&
-                      schema.key.size() == only->second.columns.size();
-      for (size_t i = 0; same_key && i < schema.key.size(); ++i) {
-        same_key = EqualsIgnoreCase(schema.columns[schema.key[i]].name, only->second.columns[i]);
+      bool same_key = only != o.keys.end() && HasPrimaryKey(schema) &&
+                      key.size() == only->second.columns.size();
+      for (size_t i = 0; same_key && i < key.size(); ++i) {
+        same_key = EqualsIgnoreCase(schema.columns[key[i]], only->second.columns[i]);
       }
       if (same_key) {
         ASSIGN_OR_RETURN(r, verifier.Rows(schema, std::move(r), only->second.keys));
-      } else if (schema.key_kind == KeyKind::kNone) {
+      } else if (key.empty()) {
         ASSIGN_OR_RETURN(r, verifier.Keyless(schema, std::move(r)));
       } else {
         ASSIGN_OR_RETURN(r, verifier.Keyed(schema, std::move(r), after));
@@ -1313,8 +1272,8 @@ absl::StatusOr<VerifyReport> RunVerify(const ConnectOptions& ca, const ConnectOp
 
 namespace {
 
-ParamType ValueParamType(const ColumnInfo& c) {
-  if (c.IsBinary()) return ParamType::kBinary;
+ParamType ValueParamType(const TableInfo& t, size_t c) {
+  if (schema::IsBinaryColumn(t, c)) return ParamType::kBinary;
   return ParamType::kText;  // the server converts text exactly for every other type
 }
 
@@ -1336,7 +1295,7 @@ absl::StatusOr<uint64_t> ApplyRepair(Connection& b, const VerifyReport& report,
   std::optional<PreparedStatement> up;
   std::vector<Param> params;
   for (const RepairStep& step : PlanRepair(report)) {
-    const TableSchema& s = report.tables[step.table].schema;
+    const TableInfo& s = report.tables[step.table].schema;
     const RowDiff& d = report.tables[step.table].diffs[step.diff];
     if (step.table != prepared_for) {
       prepared_for = step.table;
@@ -1351,12 +1310,12 @@ absl::StatusOr<uint64_t> ApplyRepair(Connection& b, const VerifyReport& report,
       for (size_t i = 0; i < s.columns.size(); ++i) {
         const auto& v = d.a_row.at(i);
         params.push_back(Param{v ? std::optional<std::string_view>(*v) : std::nullopt,
-                               ValueParamType(s.columns[i])});
+                               ValueParamType(s, i)});
       }
       auto n = up->Execute(params);
       if (!n.ok()) {
         return absl::Status(n.status().code(),
-                            StrCat(s.Name(), ": repair failed: ", n.status().message()));
+                            StrCat(s.QualifiedName(), ": repair failed: ", n.status().message()));
       }
       changed += *n > 0 ? 1 : 0;
     }
