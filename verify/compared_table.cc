@@ -80,6 +80,16 @@ const std::string& KeyName(const TableInfo& t) {
   return t.unique_key_names.empty() ? kNone : t.unique_key_names.front();
 }
 
+Comparison ChooseComparison(const TableInfo& t, const std::vector<std::string>* row_key_columns) {
+  const std::vector<uint32_t>& key = KeyColumns(t);
+  if (row_key_columns != nullptr && HasPrimaryKey(t) && key.size() == row_key_columns->size() &&
+      std::equal(key.begin(), key.end(), row_key_columns->begin(),
+                 [&](uint32_t c, const std::string& name) { return EqualsIgnoreCase(t.columns[c], name); })) {
+    return Comparison::kRowsByKey;
+  }
+  return key.empty() ? Comparison::kWholeTable : Comparison::kChunked;
+}
+
 std::optional<std::string> SchemaDifference(const TableInfo& a, const TableInfo& b) {
   for (size_t i = 0; i < a.columns.size(); ++i) {
     const std::string& name = a.columns[i];

@@ -26,6 +26,17 @@ namespace binsync {
   return KeyName(t) == "PRIMARY";
 }
 
+// How verify compares a table present on both sides with the same columns.
+enum class Comparison {
+  kRowsByKey,   // only given rows, fetched by primary key (resync's touched rows)
+  kChunked,     // chunk by chunk along verify's key, narrowed to rows
+  kWholeTable,  // no usable key: one checksum of the whole table, not narrowed
+};
+// `row_key_columns`: the key columns the caller's rows are given by (nullptr: none). They
+// are used when they are t's primary key's columns in order (names in any case).
+[[nodiscard]] Comparison ChooseComparison(const schema::TableInfo& t,
+                                          const std::vector<std::string>* row_key_columns);
+
 // Why a and b cannot be compared column by column, or nullopt when they can: columns
 // missing on one side, in another order, or of another type, nullability or charset.
 [[nodiscard]] std::optional<std::string> SchemaDifference(const schema::TableInfo& a,

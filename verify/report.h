@@ -35,7 +35,7 @@ struct TableResult {
   uint64_t diff_chunks = 0;
   std::vector<RowDiff> diffs;
   // Rows that differed while replication had not applied what could change them, and that
-  // verify could not settle within its budget (core/verify/settle.h): neither reported as
+  // verify could not settle within its budget (verify/settle.h): neither reported as
   // differences nor repaired. Their images are the last read's.
   std::vector<RowDiff> unsettled;
   // A difference that is not about rows: "missing on B", "column k is int on A, ...",

@@ -130,3 +130,40 @@ TEST(ColumnTypesTest, ClassesOfTypes) {
 
 }  // namespace
 }  // namespace binsync
+
+namespace binsync {
+namespace {
+
+schema::TableInfo KeyedBy(std::string key_name, std::vector<std::string> cols) {
+  schema::TableInfo t;
+  t.columns = {"ID", "b", "c"};
+  t.unique_key_names = {std::move(key_name)};
+  std::vector<uint32_t> key;
+  for (const std::string& c : cols) key.push_back(c == "ID" ? 0 : c == "b" ? 1 : 2);
+  t.unique_keys = {key};
+  t.has_primary = t.unique_key_names[0] == "PRIMARY";
+  return t;
+}
+
+TEST(ChooseComparisonTest, GivenRowsOnlyByThePrimaryKeysColumnsInOrderAnyCase) {
+  const std::vector<std::string> id_b = {"id", "B"};
+  EXPECT_EQ(ChooseComparison(KeyedBy("PRIMARY", {"ID", "b"}), &id_b), Comparison::kRowsByKey);
+  const std::vector<std::string> b_id = {"b", "id"};
+  EXPECT_EQ(ChooseComparison(KeyedBy("PRIMARY", {"ID", "b"}), &b_id), Comparison::kChunked);
+  const std::vector<std::string> id = {"id"};
+  EXPECT_EQ(ChooseComparison(KeyedBy("PRIMARY", {"ID", "b"}), &id), Comparison::kChunked);
+  // A unique key with the same columns is not what the rows were keyed by.
+  EXPECT_EQ(ChooseComparison(KeyedBy("uk", {"ID", "b"}), &id_b), Comparison::kChunked);
+}
+
+TEST(ChooseComparisonTest, WithoutGivenRowsChunkedByAnyKeyElseWhole) {
+  EXPECT_EQ(ChooseComparison(KeyedBy("uk", {"c"}), nullptr), Comparison::kChunked);
+  schema::TableInfo keyless;
+  keyless.columns = {"a"};
+  EXPECT_EQ(ChooseComparison(keyless, nullptr), Comparison::kWholeTable);
+  const std::vector<std::string> a = {"a"};
+  EXPECT_EQ(ChooseComparison(keyless, &a), Comparison::kWholeTable);
+}
+
+}  // namespace
+}  // namespace binsync

@@ -35,7 +35,6 @@ using schema::QuotedName;
 
 // Tables and chunks done, rows/s and ETA (rows left by information_schema's estimate): a
 // line redrawn in place when stderr is a terminal, else a log line every 10 s.
-// verify's progress line: tables, chunks, rows, rows/s and an ETA from the row count.
 struct Progress {
   explicit Progress(bool on_terminal)
       : line(on_terminal, std::chrono::milliseconds(250), std::chrono::seconds(10)) {}
@@ -259,7 +258,7 @@ class Verifier {
 
   // `first`, when given, stands for the first attempt's Classify of its diffs' keys.
   // Differences go to `out` once settled, rows that cannot be settled to `unsettled`
-  // (the rule: core/verify/settle.h).
+  // (the rule: verify/settle.h).
   absl::Status Settled(const TableInfo& t, std::vector<KeyValues> candidates, bool live,
                        std::vector<RowDiff>* out, std::vector<RowDiff>* unsettled,
                        Classified* first = nullptr) {
@@ -499,6 +498,33 @@ class Verifier {
   Progress& progress_;
 };
 
+// For the ETA: A's row estimates (information_schema) of the tables this run compares.
+absl::StatusOr<uint64_t> EstimatedRows(Connection& a, const VerifyOptions& o,
+                                       const std::set<std::string>& names) {
+  ASSIGN_OR_RETURN(const ResultSet est,
+                   QueryInSchemas(a,
+                                  StrCat("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM "
+                                         "information_schema.TABLES WHERE TABLE_SCHEMA NOT IN ",
+                                         kSystemSchemas),
+                                  "TABLE_SCHEMA", SelectedSchemas(o), ""));
+  uint64_t rows = 0;
+  for (const auto& row : est.rows()) {
+    if (names.count(StrCat(row[0].value_or(""), ".", row[1].value_or(""))) != 0) {
+      rows += ToU64(row[2]);
+    }
+  }
+  return rows;
+}
+
+// A table on one side only (`on_a`: on A, the side `s`): its rows there and the problem.
+absl::Status MissingOnOneSide(Side& s, bool on_a, TableResult* r) {
+  ASSIGN_OR_RETURN(auto n, s.conn.QueryValue(StrCat("SELECT COUNT(*) FROM ", QuotedName(r->schema))));
+  ASSIGN_OR_RETURN((on_a ? r->rows_a : r->rows_b),
+                   NumberOf(StrCat(r->schema.QualifiedName(), " row count"), n.value_or("0")));
+  r->problem = on_a ? "missing on B" : "missing on A";
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<VerifyReport> Run(const ConnectOptions& ca, const ConnectOptions& cb,
@@ -525,20 +551,7 @@ absl::StatusOr<VerifyReport> Run(const ConnectOptions& ca, const ConnectOptions&
   for (const auto& [n, t] : schemas_b) names.insert(n);
   Progress progress(o.progress_bar);
   progress.tables = names.size();
-  {
-    // For the ETA: A's row estimates of the tables this run compares.
-    ASSIGN_OR_RETURN(const ResultSet est,
-                     QueryInSchemas(a.conn,
-                                    StrCat("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM "
-                                           "information_schema.TABLES WHERE TABLE_SCHEMA NOT IN ",
-                                           kSystemSchemas),
-                                    "TABLE_SCHEMA", SelectedSchemas(o), ""));
-    for (const auto& row : est.rows()) {
-      if (names.count(StrCat(row[0].value_or(""), ".", row[1].value_or(""))) != 0) {
-        progress.total_rows += ToU64(row[2]);
-      }
-    }
-  }
+  ASSIGN_OR_RETURN(progress.total_rows, EstimatedRows(a.conn, o, names));
   Verifier verifier(a, b, o, state, progress);
   VerifyReport report;
   for (const std::string& name : names) {
@@ -550,11 +563,7 @@ absl::StatusOr<VerifyReport> Run(const ConnectOptions& ca, const ConnectOptions&
     if (ia == schemas_a.end() || ib == schemas_b.end()) {
       const bool on_a = ia != schemas_a.end();
       r.schema = on_a ? ia->second : ib->second;
-      Side& s = on_a ? a : b;
-      ASSIGN_OR_RETURN(auto n, s.conn.QueryValue(StrCat("SELECT COUNT(*) FROM ", QuotedName(r.schema))));
-      ASSIGN_OR_RETURN((on_a ? r.rows_a : r.rows_b),
-                       NumberOf(StrCat(r.schema.QualifiedName(), " row count"), n.value_or("0")));
-      r.problem = on_a ? "missing on B" : "missing on A";
+      RETURN_IF_ERROR(MissingOnOneSide(on_a ? a : b, on_a, &r));
     } else if (auto diff = SchemaDifference(ia->second, ib->second)) {
       r.schema = ia->second;
       r.problem = *diff;
@@ -576,19 +585,20 @@ absl::StatusOr<VerifyReport> Run(const ConnectOptions& ca, const ConnectOptions&
         }
       }
       const TableInfo schema = r.schema;  // r moves into the call
-      const std::vector<uint32_t>& key = KeyColumns(schema);
-      auto only = o.keys.find(name);
-      bool same_key = only != o.keys.end() && HasPrimaryKey(schema) &&
-                      key.size() == only->second.columns.size();
-      for (size_t i = 0; same_key && i < key.size(); ++i) {
-        same_key = EqualsIgnoreCase(schema.columns[key[i]], only->second.columns[i]);
-      }
-      if (same_key) {
-        ASSIGN_OR_RETURN(r, verifier.Rows(schema, std::move(r), only->second.keys));
-      } else if (key.empty()) {
-        ASSIGN_OR_RETURN(r, verifier.Keyless(schema, std::move(r)));
-      } else {
-        ASSIGN_OR_RETURN(r, verifier.Keyed(schema, std::move(r), after));
+      const auto only = o.keys.find(name);
+      switch (ChooseComparison(schema, only != o.keys.end() ? &only->second.columns : nullptr)) {
+        case Comparison::kRowsByKey: {
+          ASSIGN_OR_RETURN(r, verifier.Rows(schema, std::move(r), only->second.keys));
+          break;
+        }
+        case Comparison::kWholeTable: {
+          ASSIGN_OR_RETURN(r, verifier.Keyless(schema, std::move(r)));
+          break;
+        }
+        case Comparison::kChunked: {
+          ASSIGN_OR_RETURN(r, verifier.Keyed(schema, std::move(r), after));
+          break;
+        }
       }
     }
     r.seconds = SecondsSince(start);

@@ -9,7 +9,7 @@
 // side has applied what the other had committed at read time (MASTER_GTID_WAIT), a few
 // times. What still differs is narrowed: the (key, row hash) pairs of both sides, then
 // each candidate row fetched from both sides and classified. Only rows that differ in
-// that final fetch are reported, once settled (core/verify/settle.h); rows a stalled
+// that final fetch are reported, once settled (verify/settle.h); rows a stalled
 // replication's backlog touches are listed as unsettled.
 #ifndef BINSYNC_VERIFY_MYSQL_VERIFY_RUNNER_H_
 #define BINSYNC_VERIFY_MYSQL_VERIFY_RUNNER_H_
