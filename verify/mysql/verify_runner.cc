@@ -272,7 +272,7 @@ class Verifier {
     auto standing = [&](const InFlightRows* lacking, const KeyValues& key) {
       if (lacking == nullptr) return CatchUp::kCaughtUp;
       return lacking->Touches(t.QualifiedName(), key) ? CatchUp::kStalledTouched
-                                             : CatchUp::kStalledUntouched;
+                                                      : CatchUp::kStalledUntouched;
     };
     const int attempts = live ? std::max(o_.rechecks, 1) + 1 : 1;
     for (int attempt = 0; attempt < attempts && (!candidates.empty() || first != nullptr);
