@@ -40,6 +40,16 @@ struct TableInfo {
   // A unique key on a column prefix: equal hashes cannot be guaranteed for rows the index
   // considers equal, so the table is applied serially.
   bool prefix_unique_key = false;
+  // Per column (one each when loaded from a server; may be empty in tests):
+  std::vector<bool> column_nullable;             // IS_NULLABLE
+  std::vector<std::string> column_collations;    // COLLATION_NAME, empty for non-text
+  // A generated column follows from the others and cannot be written (verify leaves it
+  // out of its comparison).
+  std::vector<bool> column_generated;
+  // Per unique key (parallel to unique_keys): some column of it may be NULL, or it is on a
+  // column prefix. verify chunks by a key with neither.
+  std::vector<bool> unique_key_nullable;
+  std::vector<bool> unique_key_prefix;
 
   [[nodiscard]] std::string QualifiedName() const { return db + "." + name; }
   // The key used to find a row on the target: the primary key, else the first unique key,

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "schema/column_types.h"
 #include "util/strings.h"
+#include "verify/compared_table.h"
 #include "nlohmann/json.hpp"
 
 namespace binsync {
@@ -40,27 +42,29 @@ namespace {
 
 nlohmann::ordered_json DiffJson(const TableResult& t, const RowDiff& d) {
   nlohmann::ordered_json key = nlohmann::ordered_json::object();
-  for (size_t i = 0; i < d.key.size() && i < t.schema.key.size(); ++i) {
-    const ColumnInfo& c = t.schema.columns[t.schema.key[i]];
-    if (c.IsInteger()) {
+  const std::vector<uint32_t>& key_columns = KeyColumns(t.schema);
+  for (size_t i = 0; i < d.key.size() && i < key_columns.size(); ++i) {
+    const size_t c = key_columns[i];
+    const std::string& name = t.schema.columns[c];
+    if (schema::IsIntegerColumn(t.schema, c)) {
       // Keys verify read from the server; anything unexpected is shown as text.
-      if (c.IsUnsigned()) {
+      if (schema::IsUnsignedColumn(t.schema, c)) {
         if (std::optional<uint64_t> v = ParseUint64(d.key[i])) {
-          key[c.name] = *v;
+          key[name] = *v;
         } else {
-          key[c.name] = d.key[i];
+          key[name] = d.key[i];
         }
       } else if (std::optional<int64_t> v = ParseInt64(d.key[i])) {
-        key[c.name] = *v;
+        key[name] = *v;
       } else {
-        key[c.name] = d.key[i];
+        key[name] = d.key[i];
       }
-    } else if (c.IsBinary()) {
+    } else if (schema::IsBinaryColumn(t.schema, c)) {
       std::string hex = "0x";
       AppendHex(d.key[i], &hex);
-      key[c.name] = hex;
+      key[name] = hex;
     } else {
-      key[c.name] = d.key[i];
+      key[name] = d.key[i];
     }
   }
   nlohmann::ordered_json jd;
@@ -72,9 +76,10 @@ nlohmann::ordered_json DiffJson(const TableResult& t, const RowDiff& d) {
 
 std::string DiffLine(const TableResult& t, const RowDiff& d) {
   std::string key;
-  for (size_t i = 0; i < d.key.size() && i < t.schema.key.size(); ++i) {
+  const std::vector<uint32_t>& key_columns = KeyColumns(t.schema);
+  for (size_t i = 0; i < d.key.size() && i < key_columns.size(); ++i) {
     if (!key.empty()) key += ", ";
-    StrAppend(&key, t.schema.columns[t.schema.key[i]].name, "=", d.key[i]);
+    StrAppend(&key, t.schema.columns[key_columns[i]], "=", d.key[i]);
   }
   std::string out = fmt::format("  {} ({}) {}", t.table, key, DiffKindName(d.kind));
   if (d.kind == DiffKind::kDifferent) {

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "schema/table_schema.h"
+#include "schema/table_info.h"
 
 namespace binsync {
 
@@ -27,14 +27,15 @@ struct RowDiff {
 
 struct TableResult {
   std::string table;  // db.table
-  TableSchema schema;  // A's (B's when the table is only on B)
+  // A's (B's when the table is only on B), as verify compares it (verify/compared_table.h).
+  schema::TableInfo schema;
   uint64_t rows_a = 0;
   uint64_t rows_b = 0;
   uint64_t chunks = 0;
   uint64_t diff_chunks = 0;
   std::vector<RowDiff> diffs;
   // Rows that differed while replication had not applied what could change them, and that
-  // verify could not settle within its budget (core/verify/settle.h): neither reported as
+  // verify could not settle within its budget (verify/settle.h): neither reported as
   // differences nor repaired. Their images are the last read's.
   std::vector<RowDiff> unsettled;
   // A difference that is not about rows: "missing on B", "column k is int on A, ...",

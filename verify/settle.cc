@@ -1,5 +1,7 @@
 #include "verify/settle.h"
 
+#include "gtid/mariadb_gtid.h"
+
 namespace binsync {
 namespace {
 
@@ -91,6 +93,19 @@ bool InFlightRows::Touches(const std::string& table, const std::vector<std::stri
   std::vector<std::string> folded;
   if (!FoldKey(key, &folded)) return true;
   return it->second.contains(folded);
+}
+
+std::string BacklogStart(const std::string& behind_pos, const std::string& ahead_pos) {
+  auto b = ParseMariaDbGtidPos(behind_pos);
+  auto a = ParseMariaDbGtidPos(ahead_pos);
+  if (!a.ok() || !b.ok()) return "";
+  MariaDbGtidPos out;
+  for (const MariaDbGtid& x : *a) {
+    for (const MariaDbGtid& y : *b) {
+      if (x.domain_id == y.domain_id) out.push_back(x.seq_no <= y.seq_no ? x : y);
+    }
+  }
+  return FormatMariaDbGtidPos(out);
 }
 
 }  // namespace binsync

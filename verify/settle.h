@@ -1,6 +1,6 @@
 // verify's settle rule: when a row that differs between two live, replicating servers may
 // be reported as a difference, when it must be listed as unsettled, and when verify
-// waits. Pure: the executor (net/verify_runner) reads rows and GTID positions, waits with
+// waits. Pure: the executor (verify/mysql/verify_runner) reads rows and GTID positions, waits with
 // MASTER_GTID_WAIT and reads the ahead side's binlog; these functions decide.
 //
 // A difference is settled when two reads of the row show the same images on both sides
@@ -87,6 +87,14 @@ class InFlightRows {
   std::set<std::string> loose_;  // tables with a key past ASCII: any key touches
   std::map<std::string, std::set<std::vector<std::string>>> keys_;
 };
+
+// Where to read the ahead side's binlog from to see what the stalled side lacks, as a
+// MariaDB GTID position: per GTID domain the lower of the two positions (`behind_pos`,
+// what the stalled side applied; `ahead_pos`, what the ahead side binlogged). A domain only
+// one of them has is left out (the ahead side's binlog is then read from its start for
+// it, or it is not in that binlog). Empty when either position is not a MariaDB GTID
+// position (MySQL's GTID sets are not read).
+[[nodiscard]] std::string BacklogStart(const std::string& behind_pos, const std::string& ahead_pos);
 
 }  // namespace binsync
 

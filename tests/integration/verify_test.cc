@@ -10,11 +10,13 @@
 #include <thread>
 
 #include "gtid/mariadb_gtid.h"
+#include "util/strings.h"
 #include "util/subprocess.h"
 #include "gtest/gtest.h"
 #include "mysql/native_replication.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sandbox_fixture.h"
+#include "verify/mysql/verify_runner.h"
 
 namespace binsync {
 namespace {
@@ -271,7 +273,7 @@ TEST_F(VerifyTest, ReportsExactlyTheInjectedDifferencesThenRepairs) {
   ASSERT_TRUE(after_pos.ok());
   EXPECT_EQ(*after_pos, *before_pos) << "repair was binlogged on B";
   auto again = RunBinsync({"verify", "--a", a_, "--b", b_, "--databases", "vt"});
-  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
 }
 
 // Single integer keys are narrowed by buckets of (k - base) DIV width: keys spread over
@@ -482,6 +484,65 @@ TEST_F(VerifyTest, MaxLoadPausesAndResumeFinishesAKilledRun) {
   std::filesystem::remove_all(dir);
 }
 
+// A repair that fails midway (B refuses a row: a trigger signals on it) leaves B's session
+// as it found it: binlogging and foreign key checks on, no transaction open, the failed
+// transaction's rows rolled back and the ones committed before it kept.
+TEST_F(VerifyTest, FailedRepairRollsBackAndRestoresTheSession) {
+  ASSERT_NO_FATAL_FAILURE(OnBoth("CREATE TABLE vt.refuse (id INT PRIMARY KEY, v INT)"));
+  Connection a = pair().Connect(1);
+  ASSERT_TRUE(a.Execute("USE vt; INSERT INTO vt.refuse SELECT seq, seq FROM seq_1_to_5").ok());
+  Connection b = pair().Connect(2);
+  ASSERT_TRUE(b.Execute("CREATE TRIGGER vt.refuse_4 BEFORE INSERT ON vt.refuse FOR EACH ROW "
+                        "BEGIN IF NEW.id = 4 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = "
+                        "'row 4 refused'; END IF; END").ok());
+  ConnectOptions ca;
+  ca.uri = pair().server(1).RootUri();
+  ConnectOptions cb;
+  cb.uri = pair().server(2).RootUri();
+  VerifyOptions vo;
+  vo.tables = {"vt.refuse"};
+  auto report = RunVerify(ca, cb, vo);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->tables.size(), 1U);
+  ASSERT_EQ(report->tables[0].diffs.size(), 5U);
+  RepairOptions ro;
+  ro.rows_per_transaction = 2;  // rows 1-2 commit, 3 and 4 are one transaction: 4 fails
+  auto changed = ApplyRepair(b, *report, ro);
+  ASSERT_FALSE(changed.ok());
+  EXPECT_NE(changed.status().message().find("vt.refuse: repair failed"), std::string::npos)
+      << changed.status();
+  auto state = b.Query("SELECT @@session.foreign_key_checks, @@session.sql_log_bin, "
+                       "@@in_transaction, (SELECT GROUP_CONCAT(id ORDER BY id) FROM vt.refuse)");
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->rows().at(0),
+            (ResultSet::Row{std::string("1"), std::string("1"), std::string("0"),
+                            std::string("1,2")}));
+}
+
+// One table model (schema/table_info.h, loaded by mysql/schema_loader): generated columns
+// are left out of the comparison and of the repair (they cannot be written), and column
+// names match without regard to case (`Name` on A is `name` on B), as the server matches
+// them; before, the table was reported as "column Name missing on B".
+TEST_F(VerifyTest, GeneratedColumnsLeftOutAndColumnNameCaseIgnored) {
+  for (const auto& [server, column] : {std::pair{1, "Name"}, std::pair{2, "name"}}) {
+    Connection c = pair().Connect(server);
+    ASSERT_TRUE(c.Execute(StrCat("CREATE TABLE vt.gen (id INT PRIMARY KEY, ", column,
+                                 " VARCHAR(10), g INT AS (id * 2) VIRTUAL, UNIQUE KEY ug (g));"
+                                 "INSERT INTO vt.gen (id, ", column,
+                                 ") VALUES (1, 'a'), (2, 'b'), (3, 'c')"))
+                    .ok());
+  }
+  Connection b = pair().Connect(2);
+  ASSERT_TRUE(b.Execute("UPDATE vt.gen SET name = 'B' WHERE id = 2").ok());
+  auto r = RunBinsync({"verify", "--a", a_, "--b", b_, "--tables", "vt.gen", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(Diffs(j), (std::set<Diff>{{"vt.gen", R"({"id":2})", "different", {"Name"}}})) << r.out;
+  r = RunBinsync({"verify", "--a", a_, "--b", b_, "--tables", "vt.gen", "--repair"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(pair().Value(2, "SELECT GROUP_CONCAT(name, g ORDER BY id) FROM vt.gen"), "a2,b4,c6");
+}
+
 TEST_F(VerifyTest, RepairSqlFileFixesB) {
   Connection b = pair().Connect(2);
   ASSERT_TRUE(b.Execute("UPDATE vt.types SET bl = x'00ff00', u8 = 'ü', l1 = 'ÿ' WHERE id = 1;"
@@ -495,7 +556,7 @@ TEST_F(VerifyTest, RepairSqlFileFixesB) {
   EXPECT_NE(sql.find("SET SESSION sql_log_bin = 0"), std::string::npos);
   ASSERT_TRUE(b.Execute(sql).ok()) << sql;
   auto again = RunBinsync({"verify", "--a", a_, "--b", b_, "--databases", "vt"});
-  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
   Connection a = pair().Connect(1);
   EXPECT_EQ(Checksums(a), Checksums(b));
 }

@@ -115,3 +115,26 @@ TEST(InFlightRowsTest, RowsByKeyAndConservativeCases) {
 
 }  // namespace
 }  // namespace binsync
+
+namespace binsync {
+namespace {
+
+TEST(BacklogStartTest, PerDomainTheLowerOfTheTwoPositions) {
+  // Domain 0: behind applied 0-1-10, ahead binlogged 0-2-15: read from 0-1-10. Domain 1:
+  // ahead's position is the lower (its binlog was reset or it is the one behind there).
+  EXPECT_EQ(BacklogStart("0-1-10,1-1-30", "0-2-15,1-2-20"), "0-1-10,1-2-20");
+}
+
+TEST(BacklogStartTest, DomainOnOneSideOnlyIsLeftOut) {
+  EXPECT_EQ(BacklogStart("0-1-10", "0-2-15,5-2-3"), "0-1-10");
+  EXPECT_EQ(BacklogStart("0-1-10,7-1-1", "0-2-15"), "0-1-10");
+  EXPECT_EQ(BacklogStart("", "0-2-15"), "");
+}
+
+TEST(BacklogStartTest, EqualPositionsAndNotMariaDbGtids) {
+  EXPECT_EQ(BacklogStart("0-1-10", "0-1-10"), "0-1-10");
+  EXPECT_EQ(BacklogStart("3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5", "0-1-10"), "");
+}
+
+}  // namespace
+}  // namespace binsync

@@ -9,7 +9,7 @@
 // side has applied what the other had committed at read time (MASTER_GTID_WAIT), a few
 // times. What still differs is narrowed: the (key, row hash) pairs of both sides, then
 // each candidate row fetched from both sides and classified. Only rows that differ in
-// that final fetch are reported, once settled (core/verify/settle.h); rows a stalled
+// that final fetch are reported, once settled (verify/settle.h); rows a stalled
 // replication's backlog touches are listed as unsettled.
 #ifndef BINSYNC_VERIFY_MYSQL_VERIFY_RUNNER_H_
 #define BINSYNC_VERIFY_MYSQL_VERIFY_RUNNER_H_
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "verify/repair_plan.h"
 #include "verify/report.h"
 #include "mysql/connection.h"
 
@@ -60,17 +61,13 @@ struct VerifyOptions {
                                                      const ConnectOptions& b,
                                                      const VerifyOptions& options);
 
-struct RepairOptions {
-  bool binlog = false;  // --repair-binlog: binlog the fix on B (off: it stays on B)
-  size_t rows_per_transaction = 200;
-};
-
 // Idempotent statements that make B like A (deletes of only_on_b rows first, then
 // upserts of A's rows), as SQL text for --repair-sql.
 [[nodiscard]] absl::StatusOr<std::string> RepairSql(Connection& b, const VerifyReport& report,
                                                     const RepairOptions& options);
 // Applies the same changes to B with bound values in small transactions. Returns the
-// number of rows changed.
+// number of rows changed. On every path B's session is left with binlogging and foreign
+// key checks on and no transaction open (an error midway rolls back the open one).
 [[nodiscard]] absl::StatusOr<uint64_t> ApplyRepair(Connection& b, const VerifyReport& report,
                                                    const RepairOptions& options);
 
