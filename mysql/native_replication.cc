@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "util/clock.h"
 #include "util/strings.h"
 #include "util/status_macros.h"
 #include "mysql/inspect.h"
@@ -19,7 +20,7 @@ absl::Status StartNativeReplication(Connection& replica, const ServerUri& source
 }
 
 absl::Status WaitReplicationRunning(Connection& replica, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = Clock::now() + timeout;
   for (;;) {
     ASSIGN_OR_RETURN(const ServerFacts facts, InspectServer(replica));
     if (facts.channels.empty()) {
@@ -33,7 +34,7 @@ absl::Status WaitReplicationRunning(Connection& replica, std::chrono::seconds ti
           replica.endpoint(), ": replication from ", c.source_host, ":", c.source_port,
           " stopped: ", c.last_sql_errno != 0 ? c.last_sql_error : c.last_io_error));
     }
-    if (std::chrono::steady_clock::now() > deadline) {
+    if (Clock::now() > deadline) {
       return absl::DeadlineExceededError(StrCat(
           replica.endpoint(), ": replication threads not running after ", timeout.count(),
           " s (IO ", c.io_running, ", SQL ", c.sql_running, ")"));

@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "util/clock.h"
 #include "util/strings.h"
 #include "util/status_macros.h"
 #include "util/subprocess.h"
@@ -148,9 +149,9 @@ bool IsOurServer(pid_t pid, const fs::path& node_dir) {
 // pid is ours and sent SIGTERM: identity is not checked again here, because an exiting
 // process loses its /proc cmdline before it is gone.
 void WaitForExit(pid_t pid, const fs::path& node_dir, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = Clock::now() + timeout;
   while (ProcessAlive(pid)) {
-    if (std::chrono::steady_clock::now() > deadline) {
+    if (Clock::now() > deadline) {
       spdlog::warn("sandbox: mariadbd pid {} ({}) did not stop in {} s; killing it", pid,
                    node_dir.string(), timeout.count());
       kill(pid, SIGKILL);
@@ -213,7 +214,7 @@ absl::StatusOr<Connection> WaitForServer(const SandboxServer& s, pid_t pid,
   co.uri.user = "root";
   co.unix_socket = s.socket().string();
   co.connect_timeout = std::chrono::seconds(2);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = Clock::now() + timeout;
   for (;;) {
     if (fs::exists(s.socket())) {
       auto conn = Connection::Open(co);
@@ -224,7 +225,7 @@ absl::StatusOr<Connection> WaitForServer(const SandboxServer& s, pid_t pid,
                                               "): mariadbd exited during start-up; its log says:",
                                               LogTail(s.log(), 8)));
     }
-    if (std::chrono::steady_clock::now() > deadline) {
+    if (Clock::now() > deadline) {
       return absl::DeadlineExceededError(StrCat(
           "sandbox node", s.index, " (127.0.0.1:", s.port, "): not accepting connections after ",
           timeout.count(), " s; see ", s.log().string()));

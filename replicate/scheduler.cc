@@ -6,6 +6,7 @@
 #include <thread>
 #include <utility>
 
+#include "util/clock.h"
 #include "util/strings.h"
 
 namespace binsync::replicate {
@@ -196,9 +197,9 @@ Job* Scheduler::Acquire() {
 bool Scheduler::WaitCommitTurn(const Job& job) {
   if (next_commit_hint_.load(std::memory_order_acquire) + 1 == job.seq) {
     // Next in line: poll briefly (yielding the core) before sleeping on the condition.
-    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(300);
+    const auto until = Clock::now() + std::chrono::microseconds(300);
     while (next_commit_hint_.load(std::memory_order_acquire) < job.seq &&
-           std::chrono::steady_clock::now() < until) {
+           Clock::now() < until) {
       std::this_thread::yield();
     }
   }

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <thread>
 
+#include "util/clock.h"
 #include "util/strings.h"
 #include "topology/server_facts.h"
 #include "util/status_macros.h"
@@ -38,11 +39,11 @@ struct DemoOptions {
 class Stopwatch {
  public:
   [[nodiscard]] double Seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    return SecondsSince(start_);
   }
 
  private:
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  Clock::time_point start_ = Clock::now();
 };
 
 void Step(int n, std::string_view what) { std::cout << "\n[" << n << "] " << what << "\n"; }

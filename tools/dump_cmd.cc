@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "util/clock.h"
 #include "binlog/event_types.h"
 #include "binlog/events.h"
 #include "binlog/file_reader.h"
@@ -82,7 +83,7 @@ class Dumper {
   }
 
   absl::Status Run(const BinlogStreamOptions* live) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = Clock::now();
     if (live != nullptr) {
       // Tables logged without binlog_row_metadata=FULL get their column names from the
       // source's information_schema (as the table is now; refreshed after each DDL).
@@ -98,7 +99,7 @@ class Dumper {
     }
     if (format_ == Format::kStats) {
       const double secs =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          SecondsSince(t0);
       PrintStats(secs);
       if (absl::Status st = Flush(); !st.ok()) return st;
     }

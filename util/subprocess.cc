@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "util/clock.h"
 #include "util/strings.h"
 
 extern char** environ;
@@ -86,14 +87,14 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const std::vector<std::string>& a
     fcntl(in_fd, F_SETFL, O_NONBLOCK);
   }
   SubprocessResult result;
-  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  const auto deadline = Clock::now() + options.timeout;
   int open_fds = 2;
   bool timed_out = false;
   char buf[65536];
   while (open_fds > 0 || in_fd >= 0) {
     pollfd fds[3] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}, {in_fd, POLLOUT, 0}};
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+        deadline - Clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;

@@ -73,8 +73,8 @@ struct Shared {
   uint64_t applied_pos = 0;
 };
 
-uint64_t MicrosSince(std::chrono::steady_clock::time_point* t) {
-  const auto now = std::chrono::steady_clock::now();
+uint64_t MicrosSince(Clock::time_point* t) {
+  const auto now = Clock::now();
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - *t).count();
   *t = now;
   return static_cast<uint64_t>(us);
@@ -85,7 +85,7 @@ uint64_t MicrosSince(std::chrono::steady_clock::time_point* t) {
 void WorkerLoop(replicate::Scheduler* sched, Applier* applier, Shared* shared, bool resync) {
   ApplyCounters last;
   while (replicate::Job* job = sched->Acquire()) {
-    auto clock = std::chrono::steady_clock::now();
+    auto clock = Clock::now();
     auto* t = static_cast<replicate::Transaction*>(job);
     spdlog::debug("acquired seq {} {} committed_through {}", t->seq, t->Name(),
                   sched->committed_through());

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "util/clock.h"
 #include "util/strings.h"
 #include "spdlog/spdlog.h"
 
@@ -110,13 +111,13 @@ bool VerifyStateFile::Done(const std::string& table) const {
 }
 
 bool VerifyStateFile::Due() const {
-  return !saved_ || std::chrono::steady_clock::now() - last_save_ >= std::chrono::seconds(1);
+  return !saved_ || Clock::now() - last_save_ >= std::chrono::seconds(1);
 }
 
 void VerifyStateFile::Save(const TableResult& r, const std::optional<KeyValues>& after, bool done) {
   if (!enabled()) return;
   saved_ = true;
-  last_save_ = std::chrono::steady_clock::now();
+  last_save_ = Clock::now();
   const nlohmann::json table = {{"rows_a", r.rows_a}, {"rows_b", r.rows_b}, {"chunks", r.chunks},
                                 {"diff_chunks", r.diff_chunks}, {"diffs", DiffsToJson(r.diffs)},
                                 {"unsettled", DiffsToJson(r.unsettled)},

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "util/clock.h"
 #include "absl/status/status.h"
 #include "verify/report.h"
 #include "nlohmann/json.hpp"
@@ -48,7 +49,7 @@ class VerifyStateFile {
   std::map<std::string, std::string> tables_text_;   // table -> its serialized state
   bool saved_ = false;
   bool warned_ = false;
-  std::chrono::steady_clock::time_point last_save_;
+  Clock::time_point last_save_;
 };
 
 }  // namespace binsync
