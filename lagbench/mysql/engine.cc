@@ -1,28 +1,107 @@
 #include "lagbench/mysql/engine.h"
 
+#include <unistd.h>
+
 #include "mysql/native_replication.h"
 #include "replicate/checkpoint.h"
 #include "replicate/mysql/applier.h"
 #include "spdlog/spdlog.h"
+#include "util/fault.h"
 #include "util/status_macros.h"
 #include "util/strings.h"
 
 namespace binsync::lagbench {
+namespace {
+
+// The hand-over record, on the target, unlogged: which source's native channel lagbench
+// stopped, and the checkpoint seq of binsync's stream then (what binsync commits later
+// raises it). Written before the channel is stopped, deleted once native runs again.
+constexpr char kCreateHandover[] =
+    "CREATE TABLE IF NOT EXISTS `binsync`.`lagbench_handover` ("
+    "`source_server_id` INT UNSIGNED NOT NULL PRIMARY KEY, "
+    "`checkpoint_seq` BIGINT UNSIGNED NOT NULL, `holder` VARCHAR(255) NOT NULL, "
+    "`since` DATETIME(6) NOT NULL) ENGINE=InnoDB";
+
+absl::Status Unlogged(Connection& c, const std::string& sql) {
+  RETURN_IF_ERROR(c.Execute("SET SESSION sql_log_bin = 0"));
+  const absl::Status st = c.Execute(sql);
+  RETURN_IF_ERROR(c.Execute("SET SESSION sql_log_bin = 1"));
+  return st;
+}
+
+absl::StatusOr<uint32_t> ServerIdOf(Connection& c) {
+  ASSIGN_OR_RETURN(std::optional<std::string> id, c.QueryValue("SELECT @@server_id"));
+  ASSIGN_OR_RETURN(const uint64_t n, NumberOf(StrCat(c.endpoint(), " server_id"), id.value_or("")));
+  return static_cast<uint32_t>(n);
+}
+
+// Native replication of `target` from `source` restarted where binsync left it: at binsync's
+// checkpoint when it committed past `seq_then`, else where native itself had stopped.
+absl::StatusOr<std::string> RestartNative(Connection& source, Connection& target,
+                                          uint32_t source_id, uint64_t seq_then) {
+  ASSIGN_OR_RETURN(const Checkpoint cp,
+                   LoadCheckpoint(target, replicate::CheckpointStream(source_id)));
+  std::string pos;
+  if (cp.found && cp.seq > seq_then && !cp.gtid_pos.empty()) {
+    pos = cp.gtid_pos;
+  } else {
+    ASSIGN_OR_RETURN(pos, NativeStartPosition(source, target));
+  }
+  RETURN_IF_ERROR(RestartNativeAt(target, pos));
+  RETURN_IF_ERROR(Unlogged(target, StrCat("DELETE FROM `binsync`.`lagbench_handover` WHERE "
+                                          "source_server_id = ", source_id)));
+  return pos;
+}
+
+}  // namespace
+
+absl::Status RestoreAfterKilledRun(const ConnectOptions& source_options,
+                                   const ConnectOptions& target_options) {
+  ASSIGN_OR_RETURN(Connection source, Connection::Open(source_options));
+  ASSIGN_OR_RETURN(Connection target, Connection::Open(target_options));
+  ASSIGN_OR_RETURN(std::optional<std::string> exists,
+                   target.QueryValue("SELECT COUNT(*) FROM information_schema.TABLES WHERE "
+                                     "TABLE_SCHEMA = 'binsync' AND TABLE_NAME = 'lagbench_handover'"));
+  if (exists.value_or("0") == "0") return absl::OkStatus();
+  ASSIGN_OR_RETURN(const uint32_t source_id, ServerIdOf(source));
+  ASSIGN_OR_RETURN(ResultSet rows,
+                   target.Query(StrCat("SELECT checkpoint_seq, holder, since FROM "
+                                       "`binsync`.`lagbench_handover` WHERE source_server_id = ",
+                                       source_id)));
+  if (rows.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(const uint64_t seq,
+                   NumberOf("binsync.lagbench_handover.checkpoint_seq", rows.rows()[0][0].value_or("")));
+  ASSIGN_OR_RETURN(const std::string pos, RestartNative(source, target, source_id, seq));
+  spdlog::warn("lagbench: {}: an interrupted lagbench ({}, since {}) had handed its replication "
+               "from {} to binsync; native replication restarted at {}",
+               target.endpoint(), rows.rows()[0][1].value_or("?"), rows.rows()[0][2].value_or("?"),
+               source.endpoint(), pos);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<BinsyncEngine>> BinsyncEngine::Start(const BinsyncEngineOptions& o) {
   ASSIGN_OR_RETURN(Connection source, Connection::Open(o.source));
   ASSIGN_OR_RETURN(Connection target, Connection::Open(o.target));
-  // Native stops first; binsync starts where native would have continued.
-  RETURN_IF_ERROR(target.Execute("STOP SLAVE"));
-  ASSIGN_OR_RETURN(const std::string start, NativeStartPosition(source, target));
-  ASSIGN_OR_RETURN(std::optional<std::string> id, source.QueryValue("SELECT @@server_id"));
-  ASSIGN_OR_RETURN(const uint64_t source_id, NumberOf(StrCat(o.source.uri.Endpoint(), " server_id"), id.value_or("")));
+  ASSIGN_OR_RETURN(const uint32_t source_id, ServerIdOf(source));
   RETURN_IF_ERROR(EnsureCheckpointTable(target));
   ASSIGN_OR_RETURN(const Checkpoint cp,
-                   LoadCheckpoint(target, replicate::CheckpointStream(static_cast<uint32_t>(source_id))));
+                   LoadCheckpoint(target, replicate::CheckpointStream(source_id)));
+  // What lagbench changes is recorded on the target first, so that a rerun after a killed
+  // run puts native replication back (RestoreAfterKilledRun).
+  RETURN_IF_ERROR(Unlogged(target, kCreateHandover));
+  RETURN_IF_ERROR(Unlogged(
+      target, StrCat("REPLACE INTO `binsync`.`lagbench_handover` VALUES (", source_id, ", ",
+                     cp.seq, ", ", target.QuoteLiteral(StrCat("lagbench pid ", getpid())),
+                     ", NOW(6))")));
+  // Native stops; binsync starts where native would have continued.
+  RETURN_IF_ERROR(target.Execute("STOP SLAVE"));
+  ASSIGN_OR_RETURN(const std::string start, NativeStartPosition(source, target));
+  FaultKill("lagbench.binsync_engine");
 
   std::unique_ptr<BinsyncEngine> e(new BinsyncEngine());
   e->options_ = o;
+  e->source_id_ = source_id;
+  e->seq_then_ = cp.seq;
   ReplicateOptions ro;
   ro.source = o.source;
   ro.target = o.target;
@@ -55,22 +134,19 @@ absl::Status BinsyncEngine::Stop() {
   stopped_ = true;
   stop_.store(true);
   if (thread_.joinable()) thread_.join();
+  ASSIGN_OR_RETURN(Connection source, Connection::Open(options_.source));
   ASSIGN_OR_RETURN(Connection target, Connection::Open(options_.target));
+  // Native continues from what binsync committed (its checkpoint, every domain), whether
+  // binsync stopped as asked or failed: nothing is lost or applied twice either way.
+  ASSIGN_OR_RETURN(const std::string pos, RestartNative(source, target, source_id_, seq_then_));
   if (!result_.ok()) {
-    // binsync failed: native takes over from whatever binsync committed (its checkpoint
-    // is in the target's binlog position per domain), so nothing is lost either way.
-    ASSIGN_OR_RETURN(Connection source, Connection::Open(options_.source));
-    ASSIGN_OR_RETURN(const std::string pos, NativeStartPosition(source, target));
-    RETURN_IF_ERROR(RestartNativeAt(target, pos));
     return absl::Status(result_.status().code(),
                         StrCat("binsync ", options_.label, ": ", result_.status().message(),
                                " (native replication restarted at ", pos, ")"));
   }
-  const std::string& through =
-      result_->read_position.empty() ? result_->end_position : result_->read_position;
   spdlog::info("lagbench: {}: binsync applied {} transactions; native replication restarts at {}",
-               options_.label, result_->applied_txns, through);
-  return RestartNativeAt(target, through);
+               options_.label, result_->applied_txns, pos);
+  return absl::OkStatus();
 }
 
 }  // namespace binsync::lagbench

@@ -24,6 +24,12 @@ struct BinsyncEngineOptions {
   std::string label;  // "A->B"
 };
 
+// A killed lagbench may have left `target`'s channel from `source` stopped with binsync in
+// charge (its hand-over record says so): restarts native where binsync got to and clears
+// the record. Nothing to do without a record.
+[[nodiscard]] absl::Status RestoreAfterKilledRun(const ConnectOptions& source,
+                                                 const ConnectOptions& target);
+
 class BinsyncEngine {
  public:
   // Stops the target's channel from the source and starts binsync on a thread.
@@ -48,6 +54,8 @@ class BinsyncEngine {
   std::thread thread_;
   absl::StatusOr<ReplicateResult> result_ = absl::UnknownError("not run");
   bool stopped_ = false;
+  uint32_t source_id_ = 0;
+  uint64_t seq_then_ = 0;  // binsync's checkpoint seq when it took over
 };
 
 }  // namespace binsync::lagbench

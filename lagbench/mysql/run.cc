@@ -279,6 +279,9 @@ absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
   LagbenchReport report;
   ASSIGN_OR_RETURN(Connection a, Connection::Open(o.a));
   ASSIGN_OR_RETURN(Connection b, Connection::Open(o.b));
+  // A killed run may have left a direction with binsync: native back first.
+  RETURN_IF_ERROR(RestoreAfterKilledRun(o.a, o.b));
+  RETURN_IF_ERROR(RestoreAfterKilledRun(o.b, o.a));
   ServerFacts fa, fb;
   ASSIGN_OR_RETURN(report.a, Describe(a, &fa));
   ASSIGN_OR_RETURN(report.b, Describe(b, &fb));

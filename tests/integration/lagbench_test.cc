@@ -314,3 +314,48 @@ TEST_F(LagbenchCommandTest, ADirectionWithoutNativeReplicationIsRefusedNamingThe
 
 }  // namespace
 }  // namespace binsync
+
+namespace binsync {
+namespace {
+
+// A lagbench killed while binsync had a direction (native stopped) is put right by the
+// next run: native restarted where binsync got to, nothing applied twice or lost.
+TEST_F(LagbenchCommandTest, AKilledRunsHandOverIsRestoredByTheNextRun) {
+  Connection a = pair().Connect(1);
+  Connection b = pair().Connect(2);
+  for (auto [replica, source, index] : {std::tuple{&a, &b, 2}, std::tuple{&b, &a, 1}}) {
+    auto pos = source->QueryValue("SELECT @@gtid_binlog_pos");
+    ASSERT_TRUE(pos.ok());
+    ASSERT_TRUE(replica->Execute("STOP SLAVE; RESET SLAVE ALL; SET GLOBAL gtid_slave_pos = " +
+                                 replica->QuoteLiteral(pos->value_or(""))).ok());
+    ASSERT_TRUE(StartNativeReplication(*replica, pair().ReplUri(index)).ok());
+  }
+  const std::vector<std::string> args = {"lagbench", "--a", pair().Uri(1), "--b", pair().Uri(2),
+                                         "--engine", "binsync", "--rate", "100", "--duration",
+                                         "1", "--warmup", "0", "--keep"};
+  const auto killed = testing::RunBinsync(args, {"BINSYNC_FAULT=lagbench.binsync_engine"});
+  ASSERT_EQ(killed.exit_code, 128 + 9) << killed.err;
+  auto io = b.QueryValue("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Slave_IO'");
+  ASSERT_TRUE(io.ok());
+  EXPECT_EQ(io->value_or(""), "0") << "the killed run left B's channel stopped";
+  pair().Exec(1, "CREATE DATABASE IF NOT EXISTS kr; CREATE TABLE kr.t (id INT PRIMARY KEY); "
+                  "INSERT INTO kr.t VALUES (1), (2), (3)");
+  const auto rerun = testing::RunBinsync(
+      {"lagbench", "--a", pair().Uri(1), "--b", pair().Uri(2), "--rate", "50", "--duration", "1",
+       "--warmup", "0"});
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_NE(rerun.err.find("had handed its replication from " + pair().server(1).RootUri().Endpoint() +
+                           " to binsync; native replication restarted at"),
+            std::string::npos)
+      << rerun.err;
+  ASSERT_TRUE(WaitReplicationRunning(b, std::chrono::seconds(10)).ok());
+  auto pos = a.QueryValue("SELECT @@gtid_binlog_pos");
+  ASSERT_TRUE(pos.ok());
+  ASSERT_TRUE(WaitForGtid(b, pos->value_or(""), std::chrono::seconds(30)).ok());
+  EXPECT_EQ(pair().Value(2, "SELECT COUNT(*) FROM kr.t"), "3");
+  EXPECT_EQ(pair().Value(2, "SELECT COUNT(*) FROM binsync.lagbench_handover"), "0");
+  pair().Exec(1, "DROP DATABASE kr");
+}
+
+}  // namespace
+}  // namespace binsync
