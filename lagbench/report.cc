@@ -54,6 +54,31 @@ ordered_json Histogram(const LagHistogram& h) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, SweepVerdict>> JudgeSteps(
+    const std::vector<StepReport>& steps, const std::vector<std::string>& engines,
+    const std::vector<std::string>& directions, int rounds, const std::optional<Slo>& slo) {
+  std::vector<std::pair<std::string, SweepVerdict>> out;
+  for (int round = 1; round <= rounds; ++round) {
+    for (const std::string& engine : engines) {
+      for (const std::string& direction : directions) {
+        std::vector<StepFacts> facts;
+        for (const StepReport& s : steps) {
+          if (s.engine != engine || s.direction != direction || s.round != round) continue;
+          facts.push_back({s.offered_tps, s.stats.achieved_tps, s.stats.applied_tps,
+                           s.stats.p99_first_half_us, s.stats.p99_second_half_us,
+                           s.stats.lag.ValueAtPercentile(99),
+                           slo ? s.stats.lag.ValueAtPercentile(slo->percentile) : 0});
+        }
+        if (facts.empty()) continue;
+        out.emplace_back(
+            StrCat(engine, " ", direction, rounds > 1 ? StrCat(" (round ", round, ")") : ""),
+            JudgeSweep(facts, slo));
+      }
+    }
+  }
+  return out;
+}
+
 bool EveryTransactionMeasured(const LagbenchReport& r) {
   return r.unmeasured == 0 && r.failed == 0 && r.sent > 0 && r.measured == r.sent;
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +61,12 @@ struct LagbenchReport {
   uint64_t sent = 0, measured = 0, unmeasured = 0, failed = 0;
   absl::Status first_load_error;
 };
+
+// The sweep verdict of each engine x direction (x round, when there are several rounds:
+// "native a-b (round 2)"), over its steps in the order run.
+[[nodiscard]] std::vector<std::pair<std::string, SweepVerdict>> JudgeSteps(
+    const std::vector<StepReport>& steps, const std::vector<std::string>& engines,
+    const std::vector<std::string>& directions, int rounds, const std::optional<Slo>& slo);
 
 // True when every transaction sent was measured (and none failed on the source).
 [[nodiscard]] bool EveryTransactionMeasured(const LagbenchReport& r);

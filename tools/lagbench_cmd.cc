@@ -1,5 +1,7 @@
 // binsync lagbench --a URI --b URI: the replication lag of every transaction, in microseconds
 // (docs/lagbench.md).
+#include <unistd.h>
+
 #include <charconv>
 #include <cstdio>
 #include <fstream>
@@ -121,6 +123,7 @@ RunFn RegisterLagbench(CLI::App& app, const GlobalOptions& g) {
     lo.binsync_workers = o->binsync_workers;
     lo.seed = o->seed;
     lo.keep = o->keep;
+    lo.progress_bar = isatty(STDERR_FILENO) != 0;
     lo.stop = InstallStopSignals();
     absl::StatusOr<lagbench::LagbenchReport> r = lagbench::RunLagbench(lo);
     if (!r.ok()) return FailWith(r.status());

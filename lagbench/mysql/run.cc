@@ -12,6 +12,7 @@
 #include "lagbench/preflight.h"
 #include "mysql/inspect.h"
 #include "spdlog/spdlog.h"
+#include "util/progress.h"
 #include "util/status_macros.h"
 #include "util/strings.h"
 
@@ -175,6 +176,40 @@ absl::StatusOr<ServerInfo> Describe(Connection& c, ServerFacts* facts) {
   return info;
 }
 
+// While a step's load runs: one progress line per direction (engine, direction, offered
+// and achieved TPS at the source's binlog, applied TPS at the target's, p99 lag over the
+// last second), rewritten on a terminal every 250 ms, a log line every 10 s otherwise.
+void ShowProgress(const LagbenchOptions& o, const std::vector<std::unique_ptr<Direction>>& dirs,
+                  Clock::time_point epoch, const std::string& engine, double rate,
+                  const std::atomic<size_t>& loads_done) {
+  ProgressLine line(o.progress_bar, milliseconds(250), std::chrono::seconds(10));
+  LagHistogram recent;
+  const auto span = static_cast<uint64_t>(rate * static_cast<double>((o.warmup + o.duration).count()) /
+                                          1000.0 * 1.05) + 100;
+  while (loads_done.load() < dirs.size()) {
+    std::this_thread::sleep_for(milliseconds(50));
+    const Clock::time_point now = Clock::now();
+    if (!line.Due(now)) continue;
+    const int64_t now_us = Us(now - epoch), since = now_us - 1'000'000;
+    std::string text;
+    for (const auto& d : dirs) {
+      recent.Reset();
+      uint64_t at_source = 0, at_target = 0;
+      for (uint64_t id = d->next_probe_id; id < d->next_probe_id + span; ++id) {
+        const auto s = d->at_source->At(id), t = d->at_target->At(id);
+        at_source += s && *s >= since ? 1 : 0;
+        at_target += t && *t >= since ? 1 : 0;
+        if (s && t && *t >= since) recent.Record(*t - *s);
+      }
+      StrAppend(&text, text.empty() ? "" : " | ",
+                fmt::format("lagbench {} {} {:.0f} TPS: achieved {}, applied {}, p99 {:.1f} ms",
+                            engine, d->name, rate, at_source, at_target,
+                            static_cast<double>(recent.ValueAtPercentile(99)) / 1000.0));
+    }
+    line.Show(text, now);
+  }
+}
+
 // One step: the load on every direction at once (a master-master pair takes writes on
 // both sides), the stragglers drained, the figures computed.
 absl::Status RunStep(const LagbenchOptions& o, std::vector<std::unique_ptr<Direction>>& dirs,
@@ -184,6 +219,7 @@ absl::Status RunStep(const LagbenchOptions& o, std::vector<std::unique_ptr<Direc
   const Clock::time_point start = Clock::now() + milliseconds(200);
   std::vector<absl::StatusOr<LoadResult>> loads(dirs.size(), absl::UnknownError("not run"));
   std::vector<std::thread> threads;
+  std::atomic<size_t> loads_done{0};
   std::atomic<bool> step_done{false};
   std::vector<std::unique_ptr<SbmSampler>> samplers;
   for (size_t i = 0; i < dirs.size(); ++i) {
@@ -206,8 +242,12 @@ absl::Status RunStep(const LagbenchOptions& o, std::vector<std::unique_ptr<Direc
     lo.epoch = epoch;
     lo.start = start;
     lo.stop = o.stop;
-    threads.emplace_back([&loads, i, lo] { loads[i] = RunLoad(lo); });
+    threads.emplace_back([&loads, &loads_done, i, lo] {
+      loads[i] = RunLoad(lo);
+      loads_done.fetch_add(1);
+    });
   }
+  ShowProgress(o, dirs, epoch, engine, rate, loads_done);
   for (std::thread& t : threads) t.join();
   // Stragglers: wait until each target saw what its source committed. A replica that is
   // behind but applying is waited for (its lag is the measurement); one that makes no
@@ -273,28 +313,20 @@ absl::Status RunStep(const LagbenchOptions& o, std::vector<std::unique_ptr<Direc
   return failure;
 }
 
-}  // namespace
-
-absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
-  LagbenchReport report;
-  ASSIGN_OR_RETURN(Connection a, Connection::Open(o.a));
-  ASSIGN_OR_RETURN(Connection b, Connection::Open(o.b));
-  // A killed run may have left a direction with binsync: native back first.
-  RETURN_IF_ERROR(RestoreAfterKilledRun(o.a, o.b));
-  RETURN_IF_ERROR(RestoreAfterKilledRun(o.b, o.a));
-  ServerFacts fa, fb;
-  ASSIGN_OR_RETURN(report.a, Describe(a, &fa));
-  ASSIGN_OR_RETURN(report.b, Describe(b, &fb));
-
-  // Directions, each with its books sized for every step's schedule.
-  double probes_per_direction = 0;
+// Arrival books hold every probe id of the run: each step's schedule, for every engine and
+// round (--engine both runs each step three times per engine).
+uint64_t BookCapacity(const LagbenchOptions& o, int rounds) {
+  double probes = 0;
   for (double rate : o.rates) {
-    probes_per_direction += rate * static_cast<double>((o.warmup + o.duration).count()) / 1000.0;
+    probes += rate * static_cast<double>((o.warmup + o.duration).count()) / 1000.0;
   }
-  // --engine both: every step runs once per engine and round.
-  const int rounds = o.engines.size() > 1 ? 3 : 1;
-  probes_per_direction *= static_cast<double>(o.engines.size() * static_cast<size_t>(rounds));
-  const auto capacity = static_cast<uint64_t>(probes_per_direction * 1.05) + 1000;
+  probes *= static_cast<double>(o.engines.size() * static_cast<size_t>(rounds));
+  return static_cast<uint64_t>(probes * 1.05) + 1000;
+}
+
+// The measured directions, each checked (preflight) and with its tables and books.
+absl::StatusOr<std::vector<std::unique_ptr<Direction>>> MakeDirections(
+    const LagbenchOptions& o, const ServerFacts& fa, const ServerFacts& fb, uint64_t capacity) {
   std::vector<std::unique_ptr<Direction>> dirs;
   for (const std::string& name : o.directions) {
     auto d = std::make_unique<Direction>();
@@ -312,13 +344,15 @@ absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
     d->visible = std::make_unique<ArrivalBook>(capacity);
     dirs.push_back(std::move(d));
   }
-  RETURN_IF_ERROR(CreateProbeSchema(a));
-  RETURN_IF_ERROR(CreateProbeSchema(b));
+  return dirs;
+}
 
-  // Two taps on each server: the first stamps arrivals as source (its outgoing direction)
-  // and as target (the incoming one); the second stamps the outgoing probes again, for the
-  // floor (two taps of one binlog differ only by the taps' own jitter).
-  const Clock::time_point epoch = Clock::now();
+// Two taps on each server: the first stamps arrivals as source (its outgoing direction)
+// and as target (the incoming one); the second stamps the outgoing probes again, for the
+// floor (two taps of one binlog differ only by the taps' own jitter).
+absl::StatusOr<std::vector<std::unique_ptr<BinlogTap>>> StartTaps(
+    const LagbenchOptions& o, Connection& a, Connection& b,
+    const std::vector<std::unique_ptr<Direction>>& dirs, Clock::time_point epoch) {
   std::vector<std::unique_ptr<BinlogTap>> taps;
   uint32_t tap_id = kTapServerIdBase + 1;
   for (auto [conn, opts, is_a] : {std::tuple{&a, &o.a, true}, std::tuple{&b, &o.b, false}}) {
@@ -327,7 +361,7 @@ absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
     main_tap.server = again.server = *opts;
     main_tap.start_gtid = again.start_gtid = pos.value_or("");
     main_tap.epoch = again.epoch = epoch;
-    for (auto& d : dirs) {
+    for (const auto& d : dirs) {
       const bool outgoing = (d->name == "a-b") == is_a;
       if (outgoing) {
         main_tap.probes.push_back({kDb, d->probe_table, d->at_source.get()});
@@ -344,52 +378,97 @@ absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
       taps.push_back(std::move(tap));
     }
   }
+  return taps;
+}
+
+// Every step of one engine in one round. binsync's engine takes each direction over
+// before the steps and hands it back after them, whatever happened in between.
+absl::Status RunEngine(const LagbenchOptions& o, std::vector<std::unique_ptr<Direction>>& dirs,
+                       Clock::time_point epoch, const std::string& engine, int round,
+                       LagbenchReport& report) {
+  absl::Status failure;
+  std::vector<std::unique_ptr<BinsyncEngine>> binsync;
+  if (engine == "binsync") {
+    for (const auto& d : dirs) {
+      BinsyncEngineOptions eo;
+      eo.source = *d->source;
+      eo.target = *d->target;
+      eo.mode = o.binsync_mode;
+      eo.workers = o.binsync_workers;
+      eo.label = d->name == "a-b" ? "A->B" : "B->A";
+      absl::StatusOr<std::unique_ptr<BinsyncEngine>> e = BinsyncEngine::Start(eo);
+      if (!e.ok()) {
+        failure = e.status();
+        break;
+      }
+      binsync.push_back(*std::move(e));
+    }
+  }
+  for (double rate : o.rates) {
+    if (!failure.ok() || (o.stop != nullptr && o.stop->load())) break;
+    failure = RunStep(o, dirs, epoch, engine, round, rate, report);
+    for (auto& e : binsync) {
+      // binsync stopped by itself: an error; say it rather than measure nothing.
+      if (failure.ok() && e->ended()) failure = e->Stop();
+      if (failure.ok() && e->ended()) {
+        failure = absl::InternalError("binsync's engine ended during the step");
+      }
+    }
+  }
+  // Native back where binsync got to, whatever happened above.
+  for (auto& e : binsync) {
+    const absl::Status st = e->Stop();
+    if (failure.ok() && !st.ok()) failure = st;
+  }
+  return failure;
+}
+
+// The floor and the visibility gap over every probe of the run.
+void AddFloorAndVisibility(const std::vector<std::unique_ptr<Direction>>& dirs,
+                           LagbenchReport& report) {
+  for (const auto& d : dirs) {
+    for (uint64_t id = 1; id < d->next_probe_id; ++id) {
+      const auto s = d->at_source->At(id), s2 = d->at_source_again->At(id),
+                 t = d->at_target->At(id), v = d->visible->At(id);
+      if (s && s2) report.floor.Record(std::llabs(*s2 - *s));
+      if (t && v) report.visibility.Record(*v - *t);
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
+  LagbenchReport report;
+  ASSIGN_OR_RETURN(Connection a, Connection::Open(o.a));
+  ASSIGN_OR_RETURN(Connection b, Connection::Open(o.b));
+  // A killed run may have left a direction with binsync: native back first.
+  RETURN_IF_ERROR(RestoreAfterKilledRun(o.a, o.b));
+  RETURN_IF_ERROR(RestoreAfterKilledRun(o.b, o.a));
+  ServerFacts fa, fb;
+  ASSIGN_OR_RETURN(report.a, Describe(a, &fa));
+  ASSIGN_OR_RETURN(report.b, Describe(b, &fb));
+  // --engine both: native and binsync interleaved, three times each, on the same load.
+  const int rounds = o.engines.size() > 1 ? 3 : 1;
+  ASSIGN_OR_RETURN(std::vector<std::unique_ptr<Direction>> dirs,
+                   MakeDirections(o, fa, fb, BookCapacity(o, rounds)));
+  RETURN_IF_ERROR(CreateProbeSchema(a));
+  RETURN_IF_ERROR(CreateProbeSchema(b));
+  const Clock::time_point epoch = Clock::now();
+  ASSIGN_OR_RETURN(std::vector<std::unique_ptr<BinlogTap>> taps, StartTaps(o, a, b, dirs, epoch));
   std::atomic<bool> run_done{false};
   std::vector<std::unique_ptr<VisibilityPoller>> pollers;
-  for (auto& d : dirs) {
+  for (const auto& d : dirs) {
     ASSIGN_OR_RETURN(Connection pc, Connection::Open(*d->target));
     pollers.push_back(std::make_unique<VisibilityPoller>(*d, std::move(pc)));
     pollers.back()->Start(&run_done, epoch);
   }
 
   absl::Status failure;
-  // --engine both: native and binsync interleaved, three times each, on the same load.
   for (int round = 1; round <= rounds && failure.ok(); ++round) {
     for (const std::string& engine : o.engines) {
       if (!failure.ok() || (o.stop != nullptr && o.stop->load())) break;
-      std::vector<std::unique_ptr<BinsyncEngine>> binsync;
-      if (engine == "binsync") {
-        for (auto& d : dirs) {
-          BinsyncEngineOptions eo;
-          eo.source = *d->source;
-          eo.target = *d->target;
-          eo.mode = o.binsync_mode;
-          eo.workers = o.binsync_workers;
-          eo.label = d->name == "a-b" ? "A->B" : "B->A";
-          absl::StatusOr<std::unique_ptr<BinsyncEngine>> e = BinsyncEngine::Start(eo);
-          if (!e.ok()) {
-            failure = e.status();
-            break;
-          }
-          binsync.push_back(*std::move(e));
-        }
-      }
-      for (double rate : o.rates) {
-        if (!failure.ok() || (o.stop != nullptr && o.stop->load())) break;
-        failure = RunStep(o, dirs, epoch, engine, round, rate, report);
-        for (auto& e : binsync) {
-          // binsync stopped by itself: an error; say it rather than measure nothing.
-          if (failure.ok() && e->ended()) failure = e->Stop();
-          if (failure.ok() && e->ended()) {
-            failure = absl::InternalError("binsync's engine ended during the step");
-          }
-        }
-      }
-      // Native back where binsync got to, whatever happened above.
-      for (auto& e : binsync) {
-        const absl::Status st = e->Stop();
-        if (failure.ok() && !st.ok()) failure = st;
-      }
+      failure = RunEngine(o, dirs, epoch, engine, round, report);
     }
   }
   run_done.store(true);
@@ -398,34 +477,9 @@ absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
   for (auto& t : taps) {
     if (!t->status().ok() && failure.ok()) failure = t->status();
   }
-  // The floor and the visibility gap, over every probe of the run.
-  for (auto& d : dirs) {
-    for (uint64_t id = 1; id < d->next_probe_id; ++id) {
-      const auto s = d->at_source->At(id), s2 = d->at_source_again->At(id), t = d->at_target->At(id),
-                 v = d->visible->At(id);
-      if (s && s2) report.floor.Record(std::llabs(*s2 - *s));
-      if (t && v) report.visibility.Record(*v - *t);
-    }
-  }
+  AddFloorAndVisibility(dirs, report);
   for (auto& p : pollers) report.visibility_timeouts += p->timeouts();
-  for (int round = 1; round <= rounds; ++round) {
-   for (const std::string& engine : o.engines) {
-    for (auto& d : dirs) {
-      std::vector<StepFacts> facts;
-      for (const StepReport& s : report.steps) {
-        if (s.engine != engine || s.direction != d->name || s.round != round) continue;
-        facts.push_back({s.offered_tps, s.stats.achieved_tps, s.stats.applied_tps,
-                         s.stats.p99_first_half_us, s.stats.p99_second_half_us,
-                         s.stats.lag.ValueAtPercentile(99),
-                         o.slo ? s.stats.lag.ValueAtPercentile(o.slo->percentile) : 0});
-      }
-      if (facts.empty()) continue;
-      report.verdicts.emplace_back(
-          StrCat(engine, " ", d->name, rounds > 1 ? StrCat(" (round ", round, ")") : ""),
-          JudgeSweep(facts, o.slo));
-    }
-   }
-  }
+  report.verdicts = JudgeSteps(report.steps, o.engines, o.directions, rounds, o.slo);
   if (!o.keep) {
     RETURN_IF_ERROR(DropProbeSchema(a));
     RETURN_IF_ERROR(DropProbeSchema(b));

@@ -42,6 +42,7 @@ struct LagbenchOptions {
   int binsync_workers = 4;
   uint64_t seed = 1;
   bool keep = false;  // keep the probe schema afterwards
+  bool progress_bar = false;  // stderr is a terminal: a \r progress line, else log lines
   const std::atomic<bool>* stop = nullptr;
 };
 

@@ -5,8 +5,12 @@
 # Usage: tests/binlog/fuzz_seeds.sh DIR
 set -euo pipefail
 out=${1:?usage: fuzz_seeds.sh DIR}
-root=$(cd "$(dirname "$0")/../../.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 fixtures=$root/../shared/fixtures/binlogs
+if [[ ! -d $fixtures ]]; then
+  echo "fuzz_seeds.sh: $fixtures is absent (expected ../shared next to the repository)" >&2
+  exit 1
+fi
 mkdir -p "$out"
 n=0
 while IFS= read -r -d '' f; do
