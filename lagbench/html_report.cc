@@ -223,12 +223,15 @@ std::string ReportHtml(const LagbenchReport& r) {
     });
     cdf.push_back(std::move(c));
   }
-  std::vector<std::pair<double, std::string>> marks;
+  // One mark per saturation rate, naming every engine x direction (x round) found there.
+  std::map<double, std::string> at_rate;
   for (const auto& [name, v] : r.verdicts) {
     if (v.saturation_tps && v.saturated_within) {
-      marks.emplace_back(*v.saturation_tps, StrCat("saturation ", name));
+      std::string& label = at_rate[*v.saturation_tps];
+      StrAppend(&label, label.empty() ? "saturation " : ", ", name);
     }
   }
+  std::vector<std::pair<double, std::string>> marks(at_rate.begin(), at_rate.end());
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<title>binsync lagbench</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}"
@@ -260,8 +263,9 @@ std::string ReportHtml(const LagbenchReport& r) {
                          "p99 lag (ms)", time_series, false, true, true));
   StrAppend(&html, Chart("spectrum", "Percentile spectrum", "nines (p50=0.3, p90=1, p99=2, p99.9=3, p99.99=4, max=5)",
                          "lag (ms)", spectrum, false, true, true));
+  // Points, not lines: with --engine both every rate is measured in three rounds.
   StrAppend(&html, Chart("lag-vs-rate", "Lag against offered rate", "offered TPS", "p99 lag (ms)",
-                         rate_series, false, true, true, marks));
+                         rate_series, false, true, false, marks));
   StrAppend(&html, Chart("cdf", "Cumulative distribution", "lag (ms)", "fraction of transactions",
                          cdf, true, false, true));
   StrAppend(&html, Chart("sbm-vs-lag", "Seconds_Behind_Master against measured lag",
