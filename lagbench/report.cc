@@ -109,6 +109,10 @@ std::string ReportText(const LagbenchReport& r) {
       r.visibility.max(),
       r.visibility_timeouts > 0 ? StrCat(", ", r.visibility_timeouts, " never seen") : ""));
   for (const auto& [name, v] : r.verdicts) StrAppend(&out, VerdictLine(name, v, r.method), "\n");
+  if (r.interrupted) {
+    StrAppend(&out, "interrupted (SIGINT/SIGTERM): the last step is partial; its figures cover "
+                    "what was sent before the stop\n");
+  }
   StrAppend(&out, "sent ", r.sent, ", measured ", r.measured);
   if (EveryTransactionMeasured(r)) {
     StrAppend(&out, ": every transaction measured\n");
@@ -190,7 +194,8 @@ std::string ReportJson(const LagbenchReport& r) {
   }
   j["verdicts"] = std::move(verdicts);
   j["totals"] = {{"sent", r.sent}, {"measured", r.measured}, {"unmeasured", r.unmeasured},
-                 {"failed", r.failed}, {"every_transaction_measured", EveryTransactionMeasured(r)}};
+                 {"failed", r.failed}, {"every_transaction_measured", EveryTransactionMeasured(r)},
+                 {"interrupted", r.interrupted}};
   return j.dump(2) + "\n";
 }
 

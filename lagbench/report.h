@@ -59,6 +59,7 @@ struct LagbenchReport {
   // Per engine x direction, in the order run.
   std::vector<std::pair<std::string, SweepVerdict>> verdicts;
   uint64_t sent = 0, measured = 0, unmeasured = 0, failed = 0;
+  bool interrupted = false;  // SIGINT/SIGTERM: the last step is partial
   absl::Status first_load_error;
 };
 

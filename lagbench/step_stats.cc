@@ -32,6 +32,7 @@ void ComputeStep(const StepInputs& in, StepStats* out) {
     }
     const int64_t intended = in.intended_us[i];
     if (intended < w0 || intended >= w1) continue;
+    if (!in.sent.empty() && in.sent[i] == 0) continue;  // stopped before its turn
     ++out->sent;
     if (in.committed_us[i] < 0) continue;
     ++out->committed;

@@ -29,7 +29,7 @@ struct SecondStats {
 };
 
 struct StepStats {
-  uint64_t sent = 0;        // probes intended in the window
+  uint64_t sent = 0;        // probes intended in the window and sent (a stop leaves some unsent)
   uint64_t committed = 0;   // ... committed on the source
   uint64_t measured = 0;    // ... seen by both taps
   uint64_t unmeasured = 0;  // committed, not seen by both taps
@@ -44,6 +44,7 @@ struct StepInputs {
   uint64_t first_probe_id = 1;
   std::span<const int64_t> intended_us;   // probe first_probe_id + i
   std::span<const int64_t> committed_us;  // -1: not committed
+  std::span<const uint8_t> sent;          // 0: never sent (a stopped run); empty: all sent
   const ArrivalBook* source = nullptr;
   const ArrivalBook* target = nullptr;
   int64_t window_start_us = 0, window_end_us = 0;

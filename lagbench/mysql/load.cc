@@ -100,6 +100,7 @@ absl::StatusOr<LoadResult> RunLoad(const LoadOptions& o) {
   }
   r.slots = r.intended_us.size();
   r.committed_us.assign(r.slots, -1);
+  r.sent.assign(r.slots, 0);
   std::vector<std::unique_ptr<LoadWorker>> workers;
   for (int i = 0; i < o.workers; ++i) {
     ASSIGN_OR_RETURN(std::unique_ptr<LoadWorker> w, LoadWorker::Open(o, o.seed * 1000 + i));
@@ -118,6 +119,7 @@ absl::StatusOr<LoadResult> RunLoad(const LoadOptions& o) {
         const Clock::time_point intended = o.epoch + microseconds(r.intended_us[i]);
         std::this_thread::sleep_until(intended);
         const Clock::time_point sent = Clock::now();
+        r.sent[i] = 1;
         const absl::Status st = workers[w]->Send(o.first_probe_id + i, r.intended_us[i]);
         const Clock::time_point done = Clock::now();
         late[w].Record(MicrosSince(intended, sent));
@@ -138,6 +140,7 @@ absl::StatusOr<LoadResult> RunLoad(const LoadOptions& o) {
     if (r.first_error.ok() && !errors[w].ok()) r.first_error = errors[w];
   }
   for (int64_t c : r.committed_us) r.committed += c >= 0 ? 1 : 0;
+  r.stopped = o.stop != nullptr && o.stop->load();
   return r;
 }
 

@@ -49,6 +49,9 @@ struct LoadResult {
   std::vector<int64_t> intended_us;
   // Commit end of probe i on the source, microseconds since `epoch`; -1 not committed.
   std::vector<int64_t> committed_us;
+  // 1 when probe i was sent (0: the run was stopped before its turn).
+  std::vector<uint8_t> sent;
+  bool stopped = false;  // `stop` was set: the slots after it were not sent
   LagHistogram commit_latency;  // commit end - intended start (coordinated-omission free)
   LagHistogram lateness;        // actual send - intended start
 };

@@ -287,7 +287,8 @@ absl::Status RunStep(const LagbenchOptions& o, std::vector<std::unique_ptr<Direc
     step.offered_tps = rate;
     const int64_t w0 = Us(start - epoch) + Us(o.warmup);
     const int64_t w1 = w0 + Us(o.duration);
-    ComputeStep({d.next_probe_id, load.intended_us, load.committed_us, d.at_source.get(),
+    report.interrupted |= load.stopped;
+    ComputeStep({d.next_probe_id, load.intended_us, load.committed_us, load.sent, d.at_source.get(),
                  d.at_target.get(), w0, w1},
                 &step.stats);
     step.commit_latency.Merge(load.commit_latency);

@@ -9,6 +9,7 @@ namespace {
 // target `lag(i)` after that.
 struct Fixture {
   std::vector<int64_t> intended, committed;
+  std::vector<uint8_t> sent;
   ArrivalBook source{1000}, target{1000};
   template <typename Lag>
   Fixture(Lag lag, int skip_target_every = 0) {
@@ -22,7 +23,7 @@ struct Fixture {
   }
   StepStats Compute(int64_t w0, int64_t w1) {
     StepStats s;
-    ComputeStep({1, intended, committed, &source, &target, w0, w1}, &s);
+    ComputeStep({1, intended, committed, sent, &source, &target, w0, w1}, &s);
     return s;
   }
 };
@@ -52,6 +53,19 @@ TEST(StepStatsTest, AFallingBehindReplicaShowsGrowingLagBacklogAndLowerApplyRate
   EXPECT_LT(s.applied_tps, 0.99 * s.achieved_tps);
   EXPECT_GT(s.series.back().backlog, s.series.front().backlog);
   EXPECT_GT(s.series.back().backlog, 100u);
+}
+
+TEST(StepStatsTest, AStoppedRunCountsOnlyWhatItSent) {
+  Fixture f([](uint64_t) { return 500; });
+  f.sent.assign(1000, 1);
+  for (size_t i = 600; i < 1000; ++i) {  // SIGINT after 6 s: the rest never sent
+    f.sent[i] = 0;
+    f.committed[i] = -1;
+  }
+  const StepStats s = f.Compute(0, 10'000'000);
+  EXPECT_EQ(s.sent, 600u);
+  EXPECT_EQ(s.measured, 600u);
+  EXPECT_EQ(s.unmeasured, 0u);
 }
 
 TEST(StepStatsTest, ProbesNeverSeenByTheTargetAreUnmeasuredNotDropped) {
