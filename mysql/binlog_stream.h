@@ -1,7 +1,7 @@
 // A live binlog source: one server's binlog streamed over the replication protocol,
 // with libmariadb's mariadb_rpl API as the transport (connect, auth, TLS, register,
 // COM_BINLOG_DUMP, heartbeats). libmariadb's own event parsing and row extraction are
-// not used: every event's raw bytes are framed and decoded by core/binlog.
+// not used: every event's raw bytes are framed and decoded by binlog/.
 //
 // Start points:
 //   - a MariaDB GTID position ("0-1-100,1-2-7"): the server starts after those GTIDs

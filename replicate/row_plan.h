@@ -1,6 +1,6 @@
 // Row statement plans: for each row operation the applier runs, a table, and the shape
 // of the row images (which columns each carries), the SQL text and which value binds
-// each placeholder. Pure code: no server, no libmariadb. The executor (net/applier)
+// each placeholder. Pure code: no server, no libmariadb. The executor (replicate/mysql/applier)
 // builds a plan once per shape, prepares it, caches it under RowPlanKey, and binds
 // values by the plan's parameter list; tests read plans as strings
 // (tests/replicate/row_plan_test.cc).

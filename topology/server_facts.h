@@ -1,6 +1,6 @@
 // What binsync knows about one server of a master-master pair, and the checks that
 // turn those facts into warnings. Pure data and logic: gathering lives in
-// net/inspect.h, so these checks are unit-tested without a server.
+// mysql/inspect.h, so these checks are unit-tested without a server.
 #ifndef BINSYNC_TOPOLOGY_SERVER_FACTS_H_
 #define BINSYNC_TOPOLOGY_SERVER_FACTS_H_
 

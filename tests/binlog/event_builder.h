@@ -1,5 +1,5 @@
 // Test helper: encodes binlog events and column cells byte for byte as MySQL/MariaDB
-// write them (layouts in the headers under core/binlog/), so decoders can be checked by
+// write them (layouts in the headers under binlog/), so decoders can be checked by
 // round trip: decode(encode(x)) == x.
 #ifndef BINSYNC_TESTS_BINLOG_EVENT_BUILDER_H_
 #define BINSYNC_TESTS_BINLOG_EVENT_BUILDER_H_

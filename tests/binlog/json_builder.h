@@ -1,5 +1,5 @@
 // Test helper: a JSON tree that knows its expected text, an encoder to MySQL's binary
-// JSON format (layout in core/binlog/json_binary.h, written from MySQL's json_binary.h
+// JSON format (layout in binlog/json_binary.h, written from MySQL's json_binary.h
 // grammar), and random trees. Independent of the decoder under test.
 #ifndef BINSYNC_TESTS_BINLOG_JSON_BUILDER_H_
 #define BINSYNC_TESTS_BINLOG_JSON_BUILDER_H_

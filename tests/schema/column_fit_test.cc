@@ -1,4 +1,4 @@
-// The column check (core/txn/column_fit): a source's rows fit a target's table only when
+// The column check (schema/column_fit): a source's rows fit a target's table only when
 // no value can change, and columns are matched by name where the binlog has names.
 #include "schema/column_fit.h"
 
