@@ -74,9 +74,7 @@ absl::StatusOr<std::unique_ptr<BinlogStream>> BinlogStream::Open(
     // Not fatal: statement events are still streamed; consumers that need rows say so.
     // Replicate refuses separately where it matters.
   }
-  ASSIGN_OR_RETURN(auto sid, c.QueryValue("SELECT @@global.server_id"));
-  ASSIGN_OR_RETURN(const uint64_t source_id, NumberOf(StrCat(ep, ": @@server_id"), sid.value_or("0")));
-  s->source_server_id_ = static_cast<uint32_t>(source_id);
+  ASSIGN_OR_RETURN(s->source_server_id_, ServerIdOf(c));
   if (s->source_server_id_ == options.server_id) {
     return absl::InvalidArgumentError(
         StrCat(ep, ": the server's server_id is ", options.server_id,

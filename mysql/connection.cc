@@ -6,6 +6,7 @@
 
 #include <utility>
 
+#include "util/status_macros.h"
 #include "util/strings.h"
 
 namespace binsync {
@@ -228,6 +229,12 @@ std::string Connection::server_version() const { return mysql_get_server_info(my
 
 bool Connection::is_mariadb() const {
   return mariadb_connection(mysql_) != 0;
+}
+
+absl::StatusOr<uint32_t> ServerIdOf(Connection& conn) {
+  ASSIGN_OR_RETURN(const std::optional<std::string> id, conn.QueryValue("SELECT @@global.server_id"));
+  ASSIGN_OR_RETURN(const uint64_t n, NumberOf(StrCat(conn.endpoint(), ": @@server_id"), id.value_or("0")));
+  return static_cast<uint32_t>(n);
 }
 
 }  // namespace binsync

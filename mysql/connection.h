@@ -112,6 +112,19 @@ class Connection {
   std::string endpoint_;
 };
 
+// The server's @@server_id; an error naming the server when it is not a number.
+[[nodiscard]] absl::StatusOr<uint32_t> ServerIdOf(Connection& conn);
+
+// Runs `fn` (statements on `conn`) with binlogging off for this session, for binsync's own
+// bookkeeping, which never replicates; binlogging is restored whatever `fn` returned.
+template <typename Fn>
+[[nodiscard]] absl::Status Unlogged(Connection& conn, Fn fn) {
+  if (absl::Status off = conn.Execute("SET SESSION sql_log_bin = 0"); !off.ok()) return off;
+  const absl::Status st = fn();
+  const absl::Status restore = conn.Execute("SET SESSION sql_log_bin = 1");
+  return st.ok() ? restore : st;
+}
+
 }  // namespace binsync
 
 #endif  // BINSYNC_MYSQL_CONNECTION_H_

@@ -41,6 +41,10 @@ cmake --build build-fuzz --target binlog_fuzz_decode -j "$jobs"
 seeds=$(mktemp -d) corpus=$(mktemp -d)
 if [[ -d ../shared/fixtures/binlogs ]]; then
   tests/binlog/fuzz_seeds.sh "$seeds"
+  # The corpus must hold the fixtures' events (after the folder move the script once looked
+  # one directory too high and fuzzed from its 3 built-in seeds, silently).
+  n=$(find "$seeds" -name 'fixture-*' | wc -l)
+  (( n >= 10 )) || { echo "fuzz seeds: only $n fixture events in the corpus" >&2; exit 1; }
 else
   echo "../shared/fixtures/binlogs absent: fuzzing from the built-in seeds only"
   tests/binlog/fuzz_seeds.sh "$seeds" 2>/dev/null || true

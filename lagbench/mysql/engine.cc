@@ -22,19 +22,6 @@ constexpr char kCreateHandover[] =
     "`checkpoint_seq` BIGINT UNSIGNED NOT NULL, `holder` VARCHAR(255) NOT NULL, "
     "`since` DATETIME(6) NOT NULL) ENGINE=InnoDB";
 
-absl::Status Unlogged(Connection& c, const std::string& sql) {
-  RETURN_IF_ERROR(c.Execute("SET SESSION sql_log_bin = 0"));
-  const absl::Status st = c.Execute(sql);
-  RETURN_IF_ERROR(c.Execute("SET SESSION sql_log_bin = 1"));
-  return st;
-}
-
-absl::StatusOr<uint32_t> ServerIdOf(Connection& c) {
-  ASSIGN_OR_RETURN(std::optional<std::string> id, c.QueryValue("SELECT @@server_id"));
-  ASSIGN_OR_RETURN(const uint64_t n, NumberOf(StrCat(c.endpoint(), " server_id"), id.value_or("")));
-  return static_cast<uint32_t>(n);
-}
-
 // Native replication of `target` from `source` restarted where binsync left it: at binsync's
 // checkpoint when it committed past `seq_then`, else where native itself had stopped.
 absl::StatusOr<std::string> RestartNative(Connection& source, Connection& target,
@@ -48,8 +35,10 @@ absl::StatusOr<std::string> RestartNative(Connection& source, Connection& target
     ASSIGN_OR_RETURN(pos, NativeStartPosition(source, target));
   }
   RETURN_IF_ERROR(RestartNativeAt(target, pos));
-  RETURN_IF_ERROR(Unlogged(target, StrCat("DELETE FROM `binsync`.`lagbench_handover` WHERE "
-                                          "source_server_id = ", source_id)));
+  RETURN_IF_ERROR(Unlogged(target, [&] {
+    return target.Execute(StrCat("DELETE FROM `binsync`.`lagbench_handover` WHERE "
+                                 "source_server_id = ", source_id));
+  }));
   return pos;
 }
 
@@ -88,11 +77,15 @@ absl::StatusOr<std::unique_ptr<BinsyncEngine>> BinsyncEngine::Start(const Binsyn
                    LoadCheckpoint(target, replicate::CheckpointStream(source_id)));
   // What lagbench changes is recorded on the target first, so that a rerun after a killed
   // run puts native replication back (RestoreAfterKilledRun).
-  RETURN_IF_ERROR(Unlogged(target, kCreateHandover));
-  RETURN_IF_ERROR(Unlogged(
-      target, StrCat("REPLACE INTO `binsync`.`lagbench_handover` VALUES (", source_id, ", ",
-                     cp.seq, ", ", target.QuoteLiteral(StrCat("lagbench pid ", getpid())),
-                     ", NOW(6))")));
+  const absl::Status recorded = Unlogged(target, [&] {
+    absl::Status st = target.Execute(kCreateHandover);
+    if (!st.ok()) return st;
+    return target.Execute(StrCat("REPLACE INTO `binsync`.`lagbench_handover` VALUES (", source_id,
+                                 ", ", cp.seq, ", ",
+                                 target.QuoteLiteral(StrCat("lagbench pid ", getpid())),
+                                 ", NOW(6))"));
+  });
+  RETURN_IF_ERROR(recorded);
   // Native stops; binsync starts where native would have continued.
   RETURN_IF_ERROR(target.Execute("STOP SLAVE"));
   ASSIGN_OR_RETURN(const std::string start, NativeStartPosition(source, target));

@@ -11,6 +11,7 @@
 #include "lagbench/mysql/tap.h"
 #include "lagbench/preflight.h"
 #include "mysql/inspect.h"
+#include "replicate/mysql/stream_lease.h"
 #include "spdlog/spdlog.h"
 #include "util/progress.h"
 #include "util/status_macros.h"
@@ -41,25 +42,24 @@ struct Direction {
 absl::Status CreateProbeSchema(Connection& c) {
   // Not binlogged: the schema exists on both servers, no DDL travels through the
   // replication being measured. Truncated so probe ids start at 1 for this run.
-  RETURN_IF_ERROR(c.Execute("SET SESSION sql_log_bin = 0"));
-  RETURN_IF_ERROR(c.Execute(StrCat("CREATE DATABASE IF NOT EXISTS ", kDb)));
-  for (const char* dir : {"a_b", "b_a"}) {
-    RETURN_IF_ERROR(c.Execute(StrCat("CREATE TABLE IF NOT EXISTS ", kDb, ".probe_", dir,
-                                     " (probe_id BIGINT UNSIGNED PRIMARY KEY, "
-                                     "intended_us BIGINT NOT NULL) ENGINE=InnoDB")));
-    RETURN_IF_ERROR(c.Execute(StrCat("CREATE TABLE IF NOT EXISTS ", kDb, ".load_", dir,
-                                     " (k BIGINT UNSIGNED PRIMARY KEY, v BIGINT NOT NULL) "
-                                     "ENGINE=InnoDB")));
-    RETURN_IF_ERROR(c.Execute(StrCat("TRUNCATE TABLE ", kDb, ".probe_", dir)));
-    RETURN_IF_ERROR(c.Execute(StrCat("TRUNCATE TABLE ", kDb, ".load_", dir)));
-  }
-  return c.Execute("SET SESSION sql_log_bin = 1");
+  return Unlogged(c, [&c]() -> absl::Status {
+    RETURN_IF_ERROR(c.Execute(StrCat("CREATE DATABASE IF NOT EXISTS ", kDb)));
+    for (const char* dir : {"a_b", "b_a"}) {
+      RETURN_IF_ERROR(c.Execute(StrCat("CREATE TABLE IF NOT EXISTS ", kDb, ".probe_", dir,
+                                       " (probe_id BIGINT UNSIGNED PRIMARY KEY, "
+                                       "intended_us BIGINT NOT NULL) ENGINE=InnoDB")));
+      RETURN_IF_ERROR(c.Execute(StrCat("CREATE TABLE IF NOT EXISTS ", kDb, ".load_", dir,
+                                       " (k BIGINT UNSIGNED PRIMARY KEY, v BIGINT NOT NULL) "
+                                       "ENGINE=InnoDB")));
+      RETURN_IF_ERROR(c.Execute(StrCat("TRUNCATE TABLE ", kDb, ".probe_", dir)));
+      RETURN_IF_ERROR(c.Execute(StrCat("TRUNCATE TABLE ", kDb, ".load_", dir)));
+    }
+    return absl::OkStatus();
+  });
 }
 
 absl::Status DropProbeSchema(Connection& c) {
-  RETURN_IF_ERROR(c.Execute("SET SESSION sql_log_bin = 0"));
-  RETURN_IF_ERROR(c.Execute(StrCat("DROP DATABASE IF EXISTS ", kDb)));
-  return c.Execute("SET SESSION sql_log_bin = 1");
+  return Unlogged(c, [&c] { return c.Execute(StrCat("DROP DATABASE IF EXISTS ", kDb)); });
 }
 
 // Polls the target for 1% of the probes (ids divisible by 100) once the source tap saw
@@ -443,6 +443,13 @@ absl::StatusOr<LagbenchReport> RunLagbench(const LagbenchOptions& o) {
   LagbenchReport report;
   ASSIGN_OR_RETURN(Connection a, Connection::Open(o.a));
   ASSIGN_OR_RETURN(Connection b, Connection::Open(o.b));
+  // One lagbench per pair: a second would truncate this one's probe tables and stop or
+  // restart its channels. Held on both servers until the run ends (freed by the server if
+  // this process dies).
+  StreamLease lease_a(o.a, "lagbench", 0, /*check_native=*/false);
+  StreamLease lease_b(o.b, "lagbench", 0, /*check_native=*/false);
+  RETURN_IF_ERROR(lease_a.Ensure());
+  RETURN_IF_ERROR(lease_b.Ensure());
   // A killed run may have left a direction with binsync: native back first.
   RETURN_IF_ERROR(RestoreAfterKilledRun(o.a, o.b));
   RETURN_IF_ERROR(RestoreAfterKilledRun(o.b, o.a));

@@ -31,11 +31,6 @@
 namespace binsync {
 namespace {
 
-absl::StatusOr<uint32_t> ServerId(const Connection& c, const std::optional<std::string>& v) {
-  ASSIGN_OR_RETURN(const uint64_t id, NumberOf(StrCat(c.endpoint(), ": @@server_id"), v.value_or("0")));
-  return static_cast<uint32_t>(id);
-}
-
 // A plain copy of ReplicateMetrics' counters.
 struct Counts {
   uint64_t applied_txns, target_commits, rows, retries, missing_rows, conflicts, apply_us,
@@ -246,10 +241,8 @@ class StreamRun {
           source.endpoint(), ": binlog_format is ", format.value_or("?"),
           "; binsync replicates row events: SET GLOBAL binlog_format=ROW (and in my.cnf)"));
     }
-    ASSIGN_OR_RETURN(auto sid, source.QueryValue("SELECT @@global.server_id"));
-    ASSIGN_OR_RETURN(auto tid, target.QueryValue("SELECT @@global.server_id"));
-    ASSIGN_OR_RETURN(source_id_, ServerId(source, sid));
-    ASSIGN_OR_RETURN(target_id_, ServerId(target, tid));
+    ASSIGN_OR_RETURN(source_id_, ServerIdOf(source));
+    ASSIGN_OR_RETURN(target_id_, ServerIdOf(target));
     if (source_id_ == target_id_) {
       return absl::InvalidArgumentError(StrCat(source.endpoint(), " and ", target.endpoint(),
                                                " have the same server_id ", source_id_,

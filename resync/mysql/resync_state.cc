@@ -11,16 +11,6 @@
 namespace binsync {
 namespace {
 
-// Runs `fn` with binary logging off on `conn`'s session (bookkeeping is per server).
-template <typename Fn>
-absl::Status Unlogged(Connection& conn, Fn fn) {
-  RETURN_IF_ERROR(conn.Execute("SET SESSION sql_log_bin = 0"));
-  absl::Status st = fn();
-  absl::Status restore = conn.Execute("SET SESSION sql_log_bin = 1");
-  RETURN_IF_ERROR(st);
-  return restore;
-}
-
 std::string NativeJson(const NativeAsFound& n) {
   return nlohmann::json{{"channel", n.channel},
                         {"io_running", n.io_running},

@@ -201,15 +201,7 @@ void CheckReportInChromium(const std::filesystem::path& html) {
 TEST_F(LagbenchCommandTest, NativeBothDirectionsEveryTransactionMeasured) {
   Connection a = pair().Connect(1);
   Connection b = pair().Connect(2);
-  for (auto [replica, source, index] : {std::tuple{&a, &b, 2}, std::tuple{&b, &a, 1}}) {
-    auto pos = source->QueryValue("SELECT @@gtid_binlog_pos");
-    ASSERT_TRUE(pos.ok());
-    ASSERT_TRUE(replica->Execute("STOP SLAVE; RESET SLAVE ALL; SET GLOBAL gtid_slave_pos = " +
-                                 replica->QuoteLiteral(pos->value_or(""))).ok());
-    ASSERT_TRUE(StartNativeReplication(*replica, pair().ReplUri(index)).ok());
-  }
-  ASSERT_TRUE(WaitReplicationRunning(a, std::chrono::seconds(30)).ok());
-  ASSERT_TRUE(WaitReplicationRunning(b, std::chrono::seconds(30)).ok());
+  ASSERT_NO_FATAL_FAILURE(testing::StartMasterMaster(pair()));
 
   const std::filesystem::path report = testing::MakeTempDir("lbr") / "report.html";
   const auto r = testing::RunBinsync({"lagbench", "--a", pair().Uri(1), "--b", pair().Uri(2),
@@ -257,13 +249,7 @@ TEST_F(LagbenchCommandTest, NativeBothDirectionsEveryTransactionMeasured) {
 TEST_F(LagbenchCommandTest, BothEnginesInterleavedAndNativeHandedBack) {
   Connection a = pair().Connect(1);
   Connection b = pair().Connect(2);
-  for (auto [replica, source, index] : {std::tuple{&a, &b, 2}, std::tuple{&b, &a, 1}}) {
-    auto pos = source->QueryValue("SELECT @@gtid_binlog_pos");
-    ASSERT_TRUE(pos.ok());
-    ASSERT_TRUE(replica->Execute("STOP SLAVE; RESET SLAVE ALL; SET GLOBAL gtid_slave_pos = " +
-                                 replica->QuoteLiteral(pos->value_or(""))).ok());
-    ASSERT_TRUE(StartNativeReplication(*replica, pair().ReplUri(index)).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(testing::StartMasterMaster(pair()));
   const auto r = testing::RunBinsync({"lagbench", "--a", pair().Uri(1), "--b", pair().Uri(2),
                                       "--engine", "both", "--direction", "both", "--rate", "100",
                                       "--duration", "2", "--warmup", "0.5", "--keep",
@@ -299,6 +285,25 @@ TEST_F(LagbenchCommandTest, BothEnginesInterleavedAndNativeHandedBack) {
   for (int i : {1, 2}) pair().Exec(i, "SET sql_log_bin = 0; DROP DATABASE lagbench");
 }
 
+// One lagbench per pair: a second, started while the first runs, is refused naming the
+// first, and changes nothing (the first still measures every transaction).
+TEST_F(LagbenchCommandTest, ASecondLagbenchOnThePairIsRefusedNamingTheFirst) {
+  ASSERT_NO_FATAL_FAILURE(testing::StartMasterMaster(pair()));
+  const auto dir = testing::MakeTempDir("lb2");
+  testing::Background first({"lagbench", "--a", pair().Uri(1), "--b", pair().Uri(2), "--rate",
+                             "100", "--duration", "4", "--warmup", "0"},
+                            (dir / "first.log").string());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const auto second = testing::RunBinsync({"lagbench", "--a", pair().Uri(1), "--b",
+                                           pair().Uri(2), "--rate", "10", "--duration", "1"});
+  EXPECT_EQ(second.exit_code, 2) << second.err;
+  EXPECT_NE(second.err.find("binsync pid " + std::to_string(first.pid)), std::string::npos)
+      << second.err;
+  EXPECT_EQ(first.Stop(0, std::chrono::seconds(60)), 0) << first.Log();  // signal 0: just wait
+  EXPECT_NE(first.Log().find("every transaction measured"), std::string::npos) << first.Log();
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(LagbenchCommandTest, ADirectionWithoutNativeReplicationIsRefusedNamingTheServer) {
   Connection b = pair().Connect(2);
   Connection a = pair().Connect(1);
@@ -323,13 +328,7 @@ namespace {
 TEST_F(LagbenchCommandTest, AKilledRunsHandOverIsRestoredByTheNextRun) {
   Connection a = pair().Connect(1);
   Connection b = pair().Connect(2);
-  for (auto [replica, source, index] : {std::tuple{&a, &b, 2}, std::tuple{&b, &a, 1}}) {
-    auto pos = source->QueryValue("SELECT @@gtid_binlog_pos");
-    ASSERT_TRUE(pos.ok());
-    ASSERT_TRUE(replica->Execute("STOP SLAVE; RESET SLAVE ALL; SET GLOBAL gtid_slave_pos = " +
-                                 replica->QuoteLiteral(pos->value_or(""))).ok());
-    ASSERT_TRUE(StartNativeReplication(*replica, pair().ReplUri(index)).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(testing::StartMasterMaster(pair()));
   const std::vector<std::string> args = {"lagbench", "--a", pair().Uri(1), "--b", pair().Uri(2),
                                          "--engine", "binsync", "--rate", "100", "--duration",
                                          "1", "--warmup", "0", "--keep"};

@@ -40,6 +40,12 @@ TEST(SandboxTest, UpDownUpAgainKeepsData) {
     EXPECT_EQ(Var(*conn, "gtid_domain_id"), std::to_string(s.index));
     EXPECT_EQ(Var(*conn, "binlog_format"), "ROW");
     EXPECT_EQ(Var(*conn, "binlog_row_metadata"), "FULL");
+    // Each server its own tmpdir: a starting server deletes every #sql* file in its tmpdir,
+    // so sharing /tmp made servers delete each other's temporary tables.
+    const std::filesystem::path tmp = s.node_dir / "tmp";
+    EXPECT_EQ(std::filesystem::weakly_canonical(Var(*conn, "tmpdir")),
+              std::filesystem::weakly_canonical(tmp));
+    EXPECT_TRUE(std::filesystem::is_directory(tmp)) << tmp;
     EXPECT_EQ(Var(*conn, "log_slave_updates"), "1");
     EXPECT_EQ(Var(*conn, "auto_increment_increment"), "2");
     EXPECT_EQ(Var(*conn, "auto_increment_offset"), std::to_string(s.index));

@@ -100,21 +100,6 @@ std::string Checksums(Connection& c) {
   return out;
 }
 
-// Native master-master between a and b (servers 1 and 2), each replicating only what the
-// other writes from now on (both already hold the same data).
-void StartMasterMaster(const testing::SandboxServers& servers, Connection& a, Connection& b) {
-  for (auto [replica, source] : {std::pair{&a, &b}, std::pair{&b, &a}}) {
-    auto pos = source->QueryValue("SELECT @@gtid_binlog_pos");
-    ASSERT_TRUE(pos.ok());
-    ASSERT_TRUE(replica->Execute("STOP SLAVE; SET GLOBAL gtid_slave_pos = " +
-                                 replica->QuoteLiteral(pos->value_or(""))).ok());
-  }
-  ASSERT_TRUE(StartNativeReplication(a, servers.ReplUri(2)).ok());
-  ASSERT_TRUE(StartNativeReplication(b, servers.ReplUri(1)).ok());
-  ASSERT_TRUE(WaitReplicationRunning(a, std::chrono::seconds(30)).ok());
-  ASSERT_TRUE(WaitReplicationRunning(b, std::chrono::seconds(30)).ok());
-}
-
 class VerifyTest : public testing::SandboxPairTest {
  protected:
   void SetUp() override {
@@ -630,7 +615,7 @@ TEST_F(VerifyTest, NoFalsePositivesWithWritesOnBothMasters) {
   Connection a = pair().Connect(1);
   Connection b = pair().Connect(2);
   // Both already hold the same data: each replicates only what the other writes from now on.
-  ASSERT_NO_FATAL_FAILURE(StartMasterMaster(pair(), a, b));
+  ASSERT_NO_FATAL_FAILURE(testing::StartMasterMaster(pair()));
   std::atomic<bool> stop{false};
   std::atomic<int> writes{0};
   // Disjoint rows per master, as a healthy master-master application writes them.
@@ -694,7 +679,7 @@ TEST_F(VerifyTest, NoFalsePositivesWithWritesOnBothMasters) {
 TEST_F(VerifyTest, RowsBehindAStoppedSqlThreadAreUnsettledRealDifferencesStillReported) {
   Connection a = pair().Connect(1);
   Connection b = pair().Connect(2);
-  ASSERT_NO_FATAL_FAILURE(StartMasterMaster(pair(), a, b));
+  ASSERT_NO_FATAL_FAILURE(testing::StartMasterMaster(pair()));
   ASSERT_TRUE(b.Execute("STOP SLAVE SQL_THREAD").ok());
   // In flight towards B: ten rows (ids 101..110) of an integer-keyed table, one of a composite-keyed one.
   ASSERT_TRUE(a.Execute("UPDATE vt.types SET vc = 'lag' WHERE id BETWEEN 101 AND 110;"

@@ -11,7 +11,9 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
+#include "mysql/native_replication.h"
 #include "util/strings.h"
 
 namespace binsync::testing {
@@ -158,6 +160,23 @@ std::unique_ptr<SandboxServers> SandboxPairTest::pair_;
 void SandboxPairTest::SetUpTestSuite() {
   pair_ = std::make_unique<SandboxServers>(2);
   ASSERT_EQ(pair_->servers().size(), 2U) << "sandbox pair did not start";
+}
+
+void StartMasterMaster(const SandboxServers& servers) {
+  Connection a = servers.Connect(1);
+  Connection b = servers.Connect(2);
+  for (auto [replica, source, index] : {std::tuple{&a, &b, 2}, std::tuple{&b, &a, 1}}) {
+    auto pos = source->QueryValue("SELECT @@gtid_binlog_pos");
+    ASSERT_TRUE(pos.ok()) << pos.status();
+    ASSERT_TRUE(replica->Execute("STOP SLAVE; RESET SLAVE ALL; SET GLOBAL gtid_slave_pos = " +
+                                 replica->QuoteLiteral(pos->value_or(""))).ok());
+    const absl::Status st = StartNativeReplication(*replica, servers.ReplUri(index));
+    ASSERT_TRUE(st.ok()) << st;
+  }
+  for (Connection* c : {&a, &b}) {
+    const absl::Status st = WaitReplicationRunning(*c, std::chrono::seconds(30));
+    ASSERT_TRUE(st.ok()) << st;
+  }
 }
 
 void SandboxPairTest::TearDownTestSuite() { pair_.reset(); }

@@ -55,6 +55,11 @@ class SandboxServers {
   std::vector<SandboxServer> servers_;
 };
 
+// Native master-master between servers 1 and 2 of `servers` (each replicating what the
+// other writes from now on: both hold the same data), channels reset first; waits until
+// both run. Failures are fatal to the test (ASSERT_NO_FATAL_FAILURE).
+void StartMasterMaster(const SandboxServers& servers);
+
 // A test suite sharing one pair of servers.
 class SandboxPairTest : public ::testing::Test {
  protected:
