@@ -19,14 +19,14 @@
 #include <string>
 #include <vector>
 
-#include "binlog/events.h"
-#include "binlog/file_reader.h"
-#include "binlog/json_format.h"
-#include "binlog/rows_event.h"
-#include "binlog/table_map.h"
-#include "util/strings.h"
-#include "tests/binlog/event_builder.h"
-#include "tests/binlog/json_builder.h"
+#include "core/binlog/events.h"
+#include "core/binlog/file_reader.h"
+#include "core/binlog/json_format.h"
+#include "core/binlog/rows_event.h"
+#include "core/binlog/table_map.h"
+#include "core/util/strings.h"
+#include "tests/core/binlog/event_builder.h"
+#include "tests/core/binlog/json_builder.h"
 
 namespace {
 std::atomic<uint64_t> g_allocations{0};

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "replicate/scheduler.h"
+#include "core/replicate/scheduler.h"
 
 namespace binsync::replicate {
 namespace {

@@ -1,30 +1,31 @@
-# The layout rule (docs/ARCHITECTURE.md, "Layout"): one folder per concept or job, one
-# library per folder, and two rules the build enforces at configure time, so they cannot rot:
+# The layout rule, in the design card's words (docs/ARCHITECTURE.md, "Layout"): core/
+# decides, net/ talks to servers. One folder per concept or job inside each, one library per
+# folder, and three rules the build enforces at configure time, so they cannot rot:
 #
-#  1. A pure library (declared without EXECUTOR) never reaches libmariadb, directly or
-#     through another target, and none of its files includes a libmariadb header. Only
-#     the executors (mysql/, <job>/mysql/) and ops/ talk to a server.
-#  2. A file may include another binsync folder's header only if its library links that
-#     folder's library (directly or not): the include graph is the link graph, so a pure
-#     folder cannot reach an executor through a header either.
+#  1. Nothing under core/ reaches libmariadb, directly or through another target, and no
+#     file under core/ includes a libmariadb header.
+#  2. No file under core/ includes a header under net/ (and no core/ library links one).
+#  3. A file may include another binsync folder's header only if its library links that
+#     folder's library (directly or not): the include graph is the link graph.
 #
 # Debian installs mysql.h under /usr/include/mariadb, visible to every target whatever
 # CMake says, hence a check that reads the sources rather than trusting include paths.
-# tests/layout/ proves the check fires (a pure target including mysql.h, and a folder
-# including a header of a library it does not link).
+# tests/layout/ proves the check fires (a core/ library including mysql.h, a core/ file
+# including a net/ header, a folder including a header of a library it does not link) and
+# accepts the allowed shape.
 
 set_property(GLOBAL PROPERTY BINSYNC_LAYOUT_TARGETS "")
 
-# binsync_library(<target> [EXECUTOR] SOURCES ... [PUBLIC ...] [PRIVATE ...])
+# binsync_library(<target> SOURCES ... [PUBLIC ...] [PRIVATE ...])
 # A library for the folder of the calling CMakeLists.txt (its files only, not subfolders).
+# Its folder says what it may do: under core/ it is pure, under net/ it may talk to servers.
 function(binsync_library target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "EXECUTOR" "" "SOURCES;PUBLIC;PRIVATE")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;PUBLIC;PRIVATE")
   add_library(${target} STATIC ${arg_SOURCES})
   binsync_target_options(${target})
   target_link_libraries(${target} PUBLIC ${arg_PUBLIC} PRIVATE ${arg_PRIVATE})
   file(RELATIVE_PATH folder "${PROJECT_SOURCE_DIR}" "${CMAKE_CURRENT_SOURCE_DIR}")
-  set_target_properties(${target} PROPERTIES BINSYNC_FOLDER "${folder}"
-    BINSYNC_EXECUTOR "${arg_EXECUTOR}")
+  set_target_properties(${target} PROPERTIES BINSYNC_FOLDER "${folder}")
   set_property(GLOBAL APPEND PROPERTY BINSYNC_LAYOUT_TARGETS ${target})
 endfunction()
 
@@ -56,13 +57,14 @@ function(_binsync_link_closure target out_var)
   set(${out_var} "${seen}" PARENT_SCOPE)
 endfunction()
 
-# binsync_check_layout([EXTRA_TARGETS ...]): checks rules 1 and 2 for every library made
-# by binsync_library, and rule 2 for EXTRA_TARGETS (the executable, whose folder is tools/).
+# binsync_check_layout([EXTRA_TARGETS ...]): checks the rules for every library made by
+# binsync_library (rules 1 and 2 for those under core/), and rule 3 for EXTRA_TARGETS (the
+# executable, whose folder is tools/).
 function(binsync_check_layout)
   cmake_parse_arguments(PARSE_ARGV 0 arg "" "" "EXTRA_TARGETS")
   get_property(targets GLOBAL PROPERTY BINSYNC_LAYOUT_TARGETS)
-  # folder -> target (an include's directory is compared whole: replicate/mysql/x.h
-  # belongs to replicate/mysql/, not replicate/).
+  # folder -> target (an include's directory is compared whole: core/replicate/x.h
+  # belongs to core/replicate/, not to net/replicate/).
   set(folders "")
   foreach(t IN LISTS targets)
     get_target_property(f ${t} BINSYNC_FOLDER)
@@ -71,22 +73,42 @@ function(binsync_check_layout)
   endforeach()
   foreach(t IN LISTS targets arg_EXTRA_TARGETS)
     _binsync_link_closure(${t} closure)
-    get_target_property(executor ${t} BINSYNC_EXECUTOR)
-    if(t IN_LIST arg_EXTRA_TARGETS)
-      set(executor TRUE)
+    set(core FALSE)
+    if(NOT t IN_LIST arg_EXTRA_TARGETS)
+      get_target_property(folder ${t} BINSYNC_FOLDER)
+      if(folder MATCHES "^core/")
+        set(core TRUE)
+      endif()
     endif()
-    if(NOT executor AND "PkgConfig::MARIADB" IN_LIST closure)
-      message(FATAL_ERROR "${t} is pure code (docs/ARCHITECTURE.md, \"Layout\") but links "
-              "libmariadb (PkgConfig::MARIADB is among its dependencies, direct or not); "
-              "move the server I/O to the job's mysql/ executor")
+    if(core AND "PkgConfig::MARIADB" IN_LIST closure)
+      message(FATAL_ERROR "${t} is under core/ (pure code: docs/ARCHITECTURE.md, \"Layout\") "
+              "but links libmariadb (PkgConfig::MARIADB is among its dependencies, direct or "
+              "not); move the server I/O to the job's executor under net/")
+    endif()
+    if(core)
+      foreach(dep IN LISTS closure)
+        if(TARGET "${dep}")
+          get_target_property(dep_folder "${dep}" BINSYNC_FOLDER)
+          if(dep_folder MATCHES "^net/")
+            message(FATAL_ERROR "${t} is under core/ but links ${dep} (${dep_folder}/): core/ "
+                    "decides, net/ talks to servers; the executor links the pure library, "
+                    "never the other way round")
+          endif()
+        endif()
+      endforeach()
     endif()
     get_target_property(dir ${t} SOURCE_DIR)
     file(GLOB files "${dir}/*.h" "${dir}/*.cc")
     foreach(src IN LISTS files)
       file(STRINGS "${src}" includes REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]")
       foreach(line IN LISTS includes)
-        if(NOT executor AND line MATCHES "include[ \t]*[<\"](mysql|mariadb|errmsg|mysqld_error|ma_)")
-          message(FATAL_ERROR "${src}: pure code includes a libmariadb header: ${line}")
+        if(core AND line MATCHES "include[ \t]*[<\"](mysql|mariadb|errmsg|mysqld_error|ma_)")
+          message(FATAL_ERROR "${src}: pure code includes a libmariadb header: ${line} "
+                  "(core/ decides, net/ talks to servers)")
+        endif()
+        if(core AND line MATCHES "include[ \t]*\"net/")
+          message(FATAL_ERROR "${src}: core/ includes a net/ header: ${line} (core/ decides, "
+                  "net/ talks to servers: pass core/ what it needs, or move this file to net/)")
         endif()
         if(NOT line MATCHES "include[ \t]*\"([^\"]+)/[^/\"]+\"")
           continue()

@@ -2,8 +2,8 @@
 
 #include <signal.h>
 
-#include "util/strings.h"
-#include "util/status_macros.h"
+#include "core/util/strings.h"
+#include "core/util/status_macros.h"
 #include "spdlog/spdlog.h"
 
 namespace binsync {

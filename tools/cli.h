@@ -11,7 +11,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "mysql/connection.h"
+#include "net/mysql/connection.h"
 
 namespace binsync {
 

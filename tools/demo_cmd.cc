@@ -14,15 +14,15 @@
 #include <iostream>
 #include <thread>
 
-#include "util/clock.h"
-#include "util/strings.h"
-#include "topology/server_facts.h"
-#include "util/status_macros.h"
-#include "mysql/inspect.h"
-#include "util/subprocess.h"
-#include "mysql/native_replication.h"
-#include "resync/mysql/resync.h"
-#include "ops/sandbox.h"
+#include "core/util/clock.h"
+#include "core/util/strings.h"
+#include "core/topology/server_facts.h"
+#include "core/util/status_macros.h"
+#include "net/mysql/inspect.h"
+#include "core/util/subprocess.h"
+#include "net/mysql/native_replication.h"
+#include "net/resync/resync.h"
+#include "net/ops/sandbox.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"
 

@@ -6,13 +6,13 @@
 #include <cstdio>
 #include <fstream>
 
-#include "lagbench/html_report.h"
-#include "lagbench/mysql/run.h"
-#include "lagbench/report.h"
-#include "lagbench/schedule.h"
+#include "core/lagbench/html_report.h"
+#include "net/lagbench/run.h"
+#include "core/lagbench/report.h"
+#include "core/lagbench/schedule.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 namespace {

@@ -4,7 +4,7 @@
 #include <map>
 
 #include "tools/cli.h"
-#include "util/log.h"
+#include "core/util/log.h"
 
 int main(int argc, char** argv) {
   using binsync::kExitError;

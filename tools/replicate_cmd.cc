@@ -12,10 +12,10 @@
 #include <thread>
 #include <vector>
 
-#include "gtid/mariadb_gtid.h"
-#include "util/strings.h"
-#include "ops/metrics_server.h"
-#include "replicate/mysql/replicator.h"
+#include "core/gtid/mariadb_gtid.h"
+#include "core/util/strings.h"
+#include "net/ops/metrics_server.h"
+#include "net/replicate/replicator.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"
 

@@ -1,5 +1,5 @@
 // binsync resync --from A --to B: bring the diverged master B back in line with A from the
-// divergence point, both writable, nothing either wrote thrown away (resync/mysql/resync.h).
+// divergence point, both writable, nothing either wrote thrown away (net/resync/resync.h).
 // Exit 0 when the pair ends identical with replication handed back, 1 when conflicts were
 // left alone (--conflicts report) or differences remain, 2 on error.
 
@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "util/strings.h"
-#include "resync/mysql/resync.h"
+#include "core/util/strings.h"
+#include "net/resync/resync.h"
 #include "tools/cli.h"
 
 namespace binsync {

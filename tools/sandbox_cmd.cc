@@ -1,7 +1,7 @@
 // binsync sandbox up|down|status --dir D: throwaway MariaDB servers on loopback.
 #include <iostream>
 
-#include "ops/sandbox.h"
+#include "net/ops/sandbox.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"
 

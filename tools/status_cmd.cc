@@ -2,10 +2,10 @@
 #include <cstdio>
 #include <iostream>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 #include "absl/strings/str_join.h"
-#include "topology/server_facts.h"
-#include "mysql/inspect.h"
+#include "core/topology/server_facts.h"
+#include "net/mysql/inspect.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"

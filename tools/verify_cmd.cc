@@ -6,8 +6,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "util/strings.h"
-#include "verify/mysql/verify_runner.h"
+#include "core/util/strings.h"
+#include "net/verify/verify_runner.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"
 

@@ -15,8 +15,8 @@
 //
 // Lifetime: the reader and every view it returns point into the caller's buffer; they
 // are valid only while that buffer is alive and unchanged. The reader never allocates.
-#ifndef BINSYNC_BINLOG_BYTE_READER_H_
-#define BINSYNC_BINLOG_BYTE_READER_H_
+#ifndef BINSYNC_CORE_BINLOG_BYTE_READER_H_
+#define BINSYNC_CORE_BINLOG_BYTE_READER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -137,4 +137,4 @@ class ByteReader {
 
 }  // namespace binsync::binlog
 
-#endif  // BINSYNC_BINLOG_BYTE_READER_H_
+#endif  // BINSYNC_CORE_BINLOG_BYTE_READER_H_

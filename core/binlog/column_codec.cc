@@ -1,9 +1,9 @@
-#include "binlog/column_codec.h"
+#include "core/binlog/column_codec.h"
 
 #include <array>
 #include <cstring>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::binlog {
 namespace {

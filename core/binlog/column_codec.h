@@ -40,8 +40,8 @@
 //
 // Values are views: a Value's `bytes` point into the event buffer the row came from
 // and are valid only as long as that buffer. No function here allocates.
-#ifndef BINSYNC_BINLOG_COLUMN_CODEC_H_
-#define BINSYNC_BINLOG_COLUMN_CODEC_H_
+#ifndef BINSYNC_CORE_BINLOG_COLUMN_CODEC_H_
+#define BINSYNC_CORE_BINLOG_COLUMN_CODEC_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -49,7 +49,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "binlog/byte_reader.h"
+#include "core/binlog/byte_reader.h"
 
 namespace binsync::binlog {
 
@@ -203,4 +203,4 @@ struct Value {
 
 }  // namespace binsync::binlog
 
-#endif  // BINSYNC_BINLOG_COLUMN_CODEC_H_
+#endif  // BINSYNC_CORE_BINLOG_COLUMN_CODEC_H_

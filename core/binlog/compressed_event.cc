@@ -1,8 +1,8 @@
-#include "binlog/compressed_event.h"
+#include "core/binlog/compressed_event.h"
 
 #include <zlib.h>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::binlog {
 namespace {

@@ -16,15 +16,15 @@
 // record seen and never shrinks), and is bounded: a claimed size above `max_uncompressed`,
 // or above what deflate can reach from the record's size (about 1032:1), is rejected
 // before anything is allocated.
-#ifndef BINSYNC_BINLOG_COMPRESSED_EVENT_H_
-#define BINSYNC_BINLOG_COMPRESSED_EVENT_H_
+#ifndef BINSYNC_CORE_BINLOG_COMPRESSED_EVENT_H_
+#define BINSYNC_CORE_BINLOG_COMPRESSED_EVENT_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "binlog/byte_reader.h"
+#include "core/binlog/byte_reader.h"
 
 namespace binsync::binlog {
 
@@ -43,4 +43,4 @@ inline constexpr size_t kMaxDecompressedSize = size_t{1} << 30;
 
 }  // namespace binsync::binlog
 
-#endif  // BINSYNC_BINLOG_COMPRESSED_EVENT_H_
+#endif  // BINSYNC_CORE_BINLOG_COMPRESSED_EVENT_H_

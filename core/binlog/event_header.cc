@@ -1,11 +1,11 @@
-#include "binlog/event_header.h"
+#include "core/binlog/event_header.h"
 
 #include <libdeflate.h>
 
 #include <algorithm>
 #include <cstring>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::binlog {
 namespace {

@@ -26,8 +26,8 @@
 // Checksum: when the governing FDE's algorithm is CRC32, every event ends with
 // crc32(header + body) as int<4>. The FDE's own CRC is computed with the BINLOG_IN_USE
 // header flag cleared (servers set that flag in place after writing the checksum).
-#ifndef BINSYNC_BINLOG_EVENT_HEADER_H_
-#define BINSYNC_BINLOG_EVENT_HEADER_H_
+#ifndef BINSYNC_CORE_BINLOG_EVENT_HEADER_H_
+#define BINSYNC_CORE_BINLOG_EVENT_HEADER_H_
 
 #include <array>
 #include <cstdint>
@@ -36,8 +36,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "binlog/byte_reader.h"
-#include "binlog/event_types.h"
+#include "core/binlog/byte_reader.h"
+#include "core/binlog/event_types.h"
 
 namespace binsync::binlog {
 
@@ -119,4 +119,4 @@ struct FormatDescription {
 
 }  // namespace binsync::binlog
 
-#endif  // BINSYNC_BINLOG_EVENT_HEADER_H_
+#endif  // BINSYNC_CORE_BINLOG_EVENT_HEADER_H_

@@ -1,7 +1,7 @@
 // Binlog event type codes (MySQL Log_event_type and MariaDB's additions from 160 up),
 // header flags, and checksum algorithms.
-#ifndef BINSYNC_BINLOG_EVENT_TYPES_H_
-#define BINSYNC_BINLOG_EVENT_TYPES_H_
+#ifndef BINSYNC_CORE_BINLOG_EVENT_TYPES_H_
+#define BINSYNC_CORE_BINLOG_EVENT_TYPES_H_
 
 #include <cstdint>
 #include <string_view>
@@ -88,4 +88,4 @@ inline constexpr uint8_t kBinlogMagic[4] = {0xfe, 0x62, 0x69, 0x6e};  // "\xfebi
 
 }  // namespace binsync::binlog
 
-#endif  // BINSYNC_BINLOG_EVENT_TYPES_H_
+#endif  // BINSYNC_CORE_BINLOG_EVENT_TYPES_H_

@@ -1,11 +1,11 @@
-#include "binlog/events.h"
+#include "core/binlog/events.h"
 
 #include <array>
 #include <bit>
 #include <cstring>
 #include <string>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::binlog {
 namespace {

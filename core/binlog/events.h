@@ -72,8 +72,8 @@
 // 12), and any unknown type without LOG_EVENT_IGNORABLE_F.
 // An unknown type *with* LOG_EVENT_IGNORABLE_F is returned as IgnorableEvent (the server
 // promises it does not change data; Aurora writes type 100 this way).
-#ifndef BINSYNC_BINLOG_EVENTS_H_
-#define BINSYNC_BINLOG_EVENTS_H_
+#ifndef BINSYNC_CORE_BINLOG_EVENTS_H_
+#define BINSYNC_CORE_BINLOG_EVENTS_H_
 
 #include <cstdint>
 #include <string>
@@ -82,11 +82,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "binlog/byte_reader.h"
-#include "binlog/compressed_event.h"
-#include "binlog/event_header.h"
-#include "binlog/rows_event.h"
-#include "binlog/table_map.h"
+#include "core/binlog/byte_reader.h"
+#include "core/binlog/compressed_event.h"
+#include "core/binlog/event_header.h"
+#include "core/binlog/rows_event.h"
+#include "core/binlog/table_map.h"
 
 namespace binsync::binlog {
 
@@ -344,4 +344,4 @@ struct DecodeScratch {
 
 }  // namespace binsync::binlog
 
-#endif  // BINSYNC_BINLOG_EVENTS_H_
+#endif  // BINSYNC_CORE_BINLOG_EVENTS_H_

@@ -1,4 +1,4 @@
-#include "binlog/file_reader.h"
+#include "core/binlog/file_reader.h"
 
 #include <zstd.h>
 
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::binlog {
 namespace {

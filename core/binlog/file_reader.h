@@ -10,8 +10,8 @@
 //
 // End of file exactly at an event boundary is the normal end; anything else (a partial
 // header, a partial event) is an error naming "file:pos".
-#ifndef BINSYNC_BINLOG_FILE_READER_H_
-#define BINSYNC_BINLOG_FILE_READER_H_
+#ifndef BINSYNC_CORE_BINLOG_FILE_READER_H_
+#define BINSYNC_CORE_BINLOG_FILE_READER_H_
 
 #include <cstdint>
 #include <cstdio>
@@ -21,8 +21,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "binlog/event_header.h"
-#include "binlog/events.h"
+#include "core/binlog/event_header.h"
+#include "core/binlog/events.h"
 
 namespace binsync::binlog {
 
@@ -115,4 +115,4 @@ class PayloadReader {
 
 }  // namespace binsync::binlog
 
-#endif  // BINSYNC_BINLOG_FILE_READER_H_
+#endif  // BINSYNC_CORE_BINLOG_FILE_READER_H_

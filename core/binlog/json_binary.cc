@@ -1,12 +1,12 @@
-#include "binlog/json_binary.h"
+#include "core/binlog/json_binary.h"
 
 #include <cmath>
 #include <cstring>
 #include <iterator>
 
-#include "binlog/column_codec.h"
-#include "util/log.h"
-#include "util/strings.h"
+#include "core/binlog/column_codec.h"
+#include "core/util/log.h"
+#include "core/util/strings.h"
 
 namespace binsync::binlog {
 namespace {

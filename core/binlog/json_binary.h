@@ -31,8 +31,8 @@
 // kMaxJsonNesting and text longer than kJsonTextExpansion x the document (only reachable
 // with overlapping offsets, which MySQL never writes) are errors. Views point into the
 // document bytes and live as long as they do. Nothing here allocates except `out`.
-#ifndef BINSYNC_BINLOG_JSON_BINARY_H_
-#define BINSYNC_BINLOG_JSON_BINARY_H_
+#ifndef BINSYNC_CORE_BINLOG_JSON_BINARY_H_
+#define BINSYNC_CORE_BINLOG_JSON_BINARY_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -40,7 +40,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "binlog/byte_reader.h"
+#include "core/binlog/byte_reader.h"
 
 namespace binsync::binlog {
 
@@ -116,4 +116,4 @@ void AppendJsonString(std::string_view s, std::string* out);
 
 }  // namespace binsync::binlog
 
-#endif  // BINSYNC_BINLOG_JSON_BINARY_H_
+#endif  // BINSYNC_CORE_BINLOG_JSON_BINARY_H_

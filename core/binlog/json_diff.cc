@@ -1,10 +1,10 @@
-#include "binlog/json_diff.h"
+#include "core/binlog/json_diff.h"
 
 #include <algorithm>
 #include <vector>
 
-#include "binlog/json_binary.h"
-#include "util/strings.h"
+#include "core/binlog/json_binary.h"
+#include "core/util/strings.h"
 
 namespace binsync::binlog {
 namespace {

@@ -18,8 +18,8 @@
 // Applying builds the document as a tree (this allocates, per partial update) and writes
 // it as JSON text: a partial update's full after value is JSON text, not binary JSON.
 // Trees are bounded like json_binary.h's text (nesting, and size against the input).
-#ifndef BINSYNC_BINLOG_JSON_DIFF_H_
-#define BINSYNC_BINLOG_JSON_DIFF_H_
+#ifndef BINSYNC_CORE_BINLOG_JSON_DIFF_H_
+#define BINSYNC_CORE_BINLOG_JSON_DIFF_H_
 
 #include <cstdint>
 #include <string>
@@ -27,7 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "binlog/byte_reader.h"
+#include "core/binlog/byte_reader.h"
 
 namespace binsync::binlog {
 
@@ -62,4 +62,4 @@ class JsonDiffReader {
 
 }  // namespace binsync::binlog
 
-#endif  // BINSYNC_BINLOG_JSON_DIFF_H_
+#endif  // BINSYNC_CORE_BINLOG_JSON_DIFF_H_

@@ -1,12 +1,12 @@
-#include "binlog/json_format.h"
+#include "core/binlog/json_format.h"
 
 #include <cstring>
 #include <iterator>
 
-#include "binlog/json_binary.h"
-#include "binlog/json_diff.h"
-#include "util/log.h"
-#include "util/strings.h"
+#include "core/binlog/json_binary.h"
+#include "core/binlog/json_diff.h"
+#include "core/util/log.h"
+#include "core/util/strings.h"
 
 namespace binsync::binlog {
 namespace {

@@ -19,17 +19,17 @@
 //
 // Everything appends to a caller-owned std::string, which the caller reuses: no
 // allocation per value once the string has grown to its working size.
-#ifndef BINSYNC_BINLOG_JSON_FORMAT_H_
-#define BINSYNC_BINLOG_JSON_FORMAT_H_
+#ifndef BINSYNC_CORE_BINLOG_JSON_FORMAT_H_
+#define BINSYNC_CORE_BINLOG_JSON_FORMAT_H_
 
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "binlog/column_codec.h"
-#include "binlog/rows_event.h"
-#include "binlog/table_map.h"
+#include "core/binlog/column_codec.h"
+#include "core/binlog/rows_event.h"
+#include "core/binlog/table_map.h"
 
 namespace binsync::binlog {
 
@@ -50,4 +50,4 @@ void AppendHexString(ByteView bytes, std::string* out);
 
 }  // namespace binsync::binlog
 
-#endif  // BINSYNC_BINLOG_JSON_FORMAT_H_
+#endif  // BINSYNC_CORE_BINLOG_JSON_FORMAT_H_

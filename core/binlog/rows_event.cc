@@ -1,10 +1,10 @@
-#include "binlog/rows_event.h"
+#include "core/binlog/rows_event.h"
 
 #include <array>
 
-#include "binlog/compressed_event.h"
-#include "binlog/json_diff.h"
-#include "util/strings.h"
+#include "core/binlog/compressed_event.h"
+#include "core/binlog/json_diff.h"
+#include "core/util/strings.h"
 
 namespace binsync::binlog {
 namespace {

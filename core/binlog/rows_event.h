@@ -28,8 +28,8 @@
 // the after value is the full document, as JSON text (Value::json_form kText, bytes in
 // RowImage::json_text); when the before image lacks the column (binlog_row_image=MINIMAL)
 // the value stays the diff list (kDiff).
-#ifndef BINSYNC_BINLOG_ROWS_EVENT_H_
-#define BINSYNC_BINLOG_ROWS_EVENT_H_
+#ifndef BINSYNC_CORE_BINLOG_ROWS_EVENT_H_
+#define BINSYNC_CORE_BINLOG_ROWS_EVENT_H_
 
 #include <cstdint>
 #include <string>
@@ -37,10 +37,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "binlog/byte_reader.h"
-#include "binlog/column_codec.h"
-#include "binlog/event_header.h"
-#include "binlog/table_map.h"
+#include "core/binlog/byte_reader.h"
+#include "core/binlog/column_codec.h"
+#include "core/binlog/event_header.h"
+#include "core/binlog/table_map.h"
 
 namespace binsync::binlog {
 
@@ -118,4 +118,4 @@ class RowIterator {
 
 }  // namespace binsync::binlog
 
-#endif  // BINSYNC_BINLOG_ROWS_EVENT_H_
+#endif  // BINSYNC_CORE_BINLOG_ROWS_EVENT_H_

@@ -1,12 +1,12 @@
-#include "binlog/statement_context.h"
+#include "core/binlog/statement_context.h"
 
 #include <cmath>
 #include <iterator>
 #include <cstring>
 
-#include "binlog/column_codec.h"
-#include "binlog/json_format.h"
-#include "util/strings.h"
+#include "core/binlog/column_codec.h"
+#include "core/binlog/json_format.h"
+#include "core/util/strings.h"
 
 namespace binsync::binlog {
 namespace {

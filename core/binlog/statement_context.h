@@ -11,8 +11,8 @@
 // reused) and renders them for dump's JSON and text formats and as the SET statements a
 // replica runs before the statement. Storage is reused across statements: Clear() keeps
 // capacity. Not thread-safe.
-#ifndef BINSYNC_BINLOG_STATEMENT_CONTEXT_H_
-#define BINSYNC_BINLOG_STATEMENT_CONTEXT_H_
+#ifndef BINSYNC_CORE_BINLOG_STATEMENT_CONTEXT_H_
+#define BINSYNC_CORE_BINLOG_STATEMENT_CONTEXT_H_
 
 #include <cstdint>
 #include <string>
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "binlog/events.h"
+#include "core/binlog/events.h"
 
 namespace binsync::binlog {
 
@@ -83,4 +83,4 @@ class StatementContext {
 
 }  // namespace binsync::binlog
 
-#endif  // BINSYNC_BINLOG_STATEMENT_CONTEXT_H_
+#endif  // BINSYNC_CORE_BINLOG_STATEMENT_CONTEXT_H_

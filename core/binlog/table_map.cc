@@ -1,10 +1,10 @@
-#include "binlog/table_map.h"
+#include "core/binlog/table_map.h"
 
 #include <algorithm>
 #include <atomic>
 #include <cstring>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::binlog {
 namespace {

@@ -31,8 +31,8 @@
 //     13 VECTOR_DIMENSIONALITY packed int per VECTOR column
 //   Unknown optional-metadata types are skipped by their length (they describe, they
 //   carry no row data).
-#ifndef BINSYNC_BINLOG_TABLE_MAP_H_
-#define BINSYNC_BINLOG_TABLE_MAP_H_
+#ifndef BINSYNC_CORE_BINLOG_TABLE_MAP_H_
+#define BINSYNC_CORE_BINLOG_TABLE_MAP_H_
 
 #include <cstdint>
 #include <memory>
@@ -42,9 +42,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "binlog/byte_reader.h"
-#include "binlog/column_codec.h"
-#include "binlog/event_header.h"
+#include "core/binlog/byte_reader.h"
+#include "core/binlog/column_codec.h"
+#include "core/binlog/event_header.h"
 
 namespace binsync::binlog {
 
@@ -148,4 +148,4 @@ class TableMapCache {
 
 }  // namespace binsync::binlog
 
-#endif  // BINSYNC_BINLOG_TABLE_MAP_H_
+#endif  // BINSYNC_CORE_BINLOG_TABLE_MAP_H_

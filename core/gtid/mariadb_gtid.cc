@@ -1,9 +1,9 @@
-#include "gtid/mariadb_gtid.h"
+#include "core/gtid/mariadb_gtid.h"
 
 #include <charconv>
 #include <map>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 namespace {

@@ -1,6 +1,6 @@
 // MariaDB GTID positions: "domain-server-seq[,domain-server-seq...]", one entry per domain.
-#ifndef BINSYNC_GTID_MARIADB_GTID_H_
-#define BINSYNC_GTID_MARIADB_GTID_H_
+#ifndef BINSYNC_CORE_GTID_MARIADB_GTID_H_
+#define BINSYNC_CORE_GTID_MARIADB_GTID_H_
 
 #include <cstdint>
 #include <optional>
@@ -49,4 +49,4 @@ struct GtidSide {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_GTID_MARIADB_GTID_H_
+#endif  // BINSYNC_CORE_GTID_MARIADB_GTID_H_

@@ -7,8 +7,8 @@
 // allocating, and the reporting thread reads while taps run. The first stamp of an id wins
 // (a probe seen again, e.g. a stream re-read after a reconnect, keeps its first arrival).
 // Ids outside 1..capacity are counted, never dropped silently.
-#ifndef BINSYNC_LAGBENCH_ARRIVALS_H_
-#define BINSYNC_LAGBENCH_ARRIVALS_H_
+#ifndef BINSYNC_CORE_LAGBENCH_ARRIVALS_H_
+#define BINSYNC_CORE_LAGBENCH_ARRIVALS_H_
 
 #include <atomic>
 #include <cstdint>
@@ -42,4 +42,4 @@ class ArrivalBook {
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_ARRIVALS_H_
+#endif  // BINSYNC_CORE_LAGBENCH_ARRIVALS_H_

@@ -14,8 +14,8 @@
 // at 0 and in `clamped_low()`: nothing is dropped silently.
 //
 // Not thread-safe: one thread records; merge copies across threads.
-#ifndef BINSYNC_LAGBENCH_HISTOGRAM_H_
-#define BINSYNC_LAGBENCH_HISTOGRAM_H_
+#ifndef BINSYNC_CORE_LAGBENCH_HISTOGRAM_H_
+#define BINSYNC_CORE_LAGBENCH_HISTOGRAM_H_
 
 #include <cstdint>
 #include <functional>
@@ -77,4 +77,4 @@ class LagHistogram {
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_HISTOGRAM_H_
+#endif  // BINSYNC_CORE_LAGBENCH_HISTOGRAM_H_

@@ -1,11 +1,11 @@
-#include "lagbench/html_report.h"
+#include "core/lagbench/html_report.h"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <vector>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::lagbench {
 namespace {

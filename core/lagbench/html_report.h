@@ -8,12 +8,12 @@
 //   cdf              cumulative fraction of transactions against lag (log x), native vs binsync
 //   sbm-vs-lag       Seconds_Behind_Master sampled against the measured max lag per second
 // Pure: text from the report model.
-#ifndef BINSYNC_LAGBENCH_HTML_REPORT_H_
-#define BINSYNC_LAGBENCH_HTML_REPORT_H_
+#ifndef BINSYNC_CORE_LAGBENCH_HTML_REPORT_H_
+#define BINSYNC_CORE_LAGBENCH_HTML_REPORT_H_
 
 #include <string>
 
-#include "lagbench/report.h"
+#include "core/lagbench/report.h"
 
 namespace binsync::lagbench {
 
@@ -21,4 +21,4 @@ namespace binsync::lagbench {
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_HTML_REPORT_H_
+#endif  // BINSYNC_CORE_LAGBENCH_HTML_REPORT_H_

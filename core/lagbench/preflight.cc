@@ -1,6 +1,6 @@
-#include "lagbench/preflight.h"
+#include "core/lagbench/preflight.h"
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::lagbench {
 

@@ -1,16 +1,16 @@
 // What lagbench needs of a pair before it measures a direction with the native engine,
-// decided from the servers' facts (topology/server_facts): the target binlogs what its
+// decided from the servers' facts (core/topology/server_facts): the target binlogs what its
 // replication applies (lagbench sees arrivals in the target's binlog), and the target has a
 // running replication channel from the source. Each refusal names the server and the fix.
-#ifndef BINSYNC_LAGBENCH_PREFLIGHT_H_
-#define BINSYNC_LAGBENCH_PREFLIGHT_H_
+#ifndef BINSYNC_CORE_LAGBENCH_PREFLIGHT_H_
+#define BINSYNC_CORE_LAGBENCH_PREFLIGHT_H_
 
 #include <cstdint>
 #include <map>
 #include <string>
 
 #include "absl/status/status.h"
-#include "topology/server_facts.h"
+#include "core/topology/server_facts.h"
 
 namespace binsync::lagbench {
 
@@ -23,4 +23,4 @@ namespace binsync::lagbench {
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_PREFLIGHT_H_
+#endif  // BINSYNC_CORE_LAGBENCH_PREFLIGHT_H_

@@ -1,11 +1,11 @@
-#include "lagbench/probe_reader.h"
+#include "core/lagbench/probe_reader.h"
 
 #include <variant>
 
-#include "binlog/event_types.h"
-#include "binlog/events.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "core/binlog/event_types.h"
+#include "core/binlog/events.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync::lagbench {
 

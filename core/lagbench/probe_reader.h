@@ -7,17 +7,17 @@
 //
 // The tap's executor stamps the arrival time; this reads the ids. Rows updated or deleted in
 // the probe table are not probes (lagbench only inserts there) and are ignored.
-#ifndef BINSYNC_LAGBENCH_PROBE_READER_H_
-#define BINSYNC_LAGBENCH_PROBE_READER_H_
+#ifndef BINSYNC_CORE_LAGBENCH_PROBE_READER_H_
+#define BINSYNC_CORE_LAGBENCH_PROBE_READER_H_
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "binlog/rows_event.h"
-#include "binlog/table_map.h"
-#include "replicate/transaction.h"
+#include "core/binlog/rows_event.h"
+#include "core/binlog/table_map.h"
+#include "core/replicate/transaction.h"
 
 namespace binsync::lagbench {
 
@@ -39,4 +39,4 @@ class ProbeReader {
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_PROBE_READER_H_
+#endif  // BINSYNC_CORE_LAGBENCH_PROBE_READER_H_

@@ -1,7 +1,7 @@
-#include "lagbench/report.h"
+#include "core/lagbench/report.h"
 
 #include "nlohmann/json.hpp"
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::lagbench {
 namespace {

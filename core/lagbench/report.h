@@ -1,8 +1,8 @@
 // lagbench's results and their two renderings: the terminal table (one row per engine x
 // direction x step, then the floor, the visibility gap, the verdicts and the count line) and
 // the versioned JSON document (docs/lagbench.md). Pure: the run fills the model.
-#ifndef BINSYNC_LAGBENCH_REPORT_H_
-#define BINSYNC_LAGBENCH_REPORT_H_
+#ifndef BINSYNC_CORE_LAGBENCH_REPORT_H_
+#define BINSYNC_CORE_LAGBENCH_REPORT_H_
 
 #include <cstdint>
 #include <map>
@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "lagbench/histogram.h"
-#include "lagbench/saturation.h"
-#include "lagbench/step_stats.h"
+#include "core/lagbench/histogram.h"
+#include "core/lagbench/saturation.h"
+#include "core/lagbench/step_stats.h"
 
 namespace binsync::lagbench {
 
@@ -78,4 +78,4 @@ struct LagbenchReport {
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_REPORT_H_
+#endif  // BINSYNC_CORE_LAGBENCH_REPORT_H_

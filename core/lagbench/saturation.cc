@@ -1,9 +1,9 @@
-#include "lagbench/saturation.h"
+#include "core/lagbench/saturation.h"
 
 #include <charconv>
 
 #include "absl/status/status.h"
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::lagbench {
 

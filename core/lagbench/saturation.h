@@ -12,8 +12,8 @@
 // The saturation rate is the highest offered rate of a step that keeps up, provided every
 // lower step that is not source-limited keeps up too (a replica that fails at 2,000 TPS but
 // passes at 4,000 by chance is saturated at the last rate below its first failure).
-#ifndef BINSYNC_LAGBENCH_SATURATION_H_
-#define BINSYNC_LAGBENCH_SATURATION_H_
+#ifndef BINSYNC_CORE_LAGBENCH_SATURATION_H_
+#define BINSYNC_CORE_LAGBENCH_SATURATION_H_
 
 #include <cstdint>
 #include <optional>
@@ -61,4 +61,4 @@ struct SweepVerdict {
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_SATURATION_H_
+#endif  // BINSYNC_CORE_LAGBENCH_SATURATION_H_

@@ -1,4 +1,4 @@
-#include "lagbench/schedule.h"
+#include "core/lagbench/schedule.h"
 
 #include <cmath>
 

@@ -3,8 +3,8 @@
 // or Poisson. The generator sends each one at its intended time or, when it is late (a stalled
 // server, a busy client), as soon as it can, and the lateness is recorded, never skipped: a
 // stall shows as latency of every transaction it delayed (no coordinated omission).
-#ifndef BINSYNC_LAGBENCH_SCHEDULE_H_
-#define BINSYNC_LAGBENCH_SCHEDULE_H_
+#ifndef BINSYNC_CORE_LAGBENCH_SCHEDULE_H_
+#define BINSYNC_CORE_LAGBENCH_SCHEDULE_H_
 
 #include <cstdint>
 #include <random>
@@ -40,4 +40,4 @@ class LoadSchedule {
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_SCHEDULE_H_
+#endif  // BINSYNC_CORE_LAGBENCH_SCHEDULE_H_

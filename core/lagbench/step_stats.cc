@@ -1,4 +1,4 @@
-#include "lagbench/step_stats.h"
+#include "core/lagbench/step_stats.h"
 
 #include <algorithm>
 

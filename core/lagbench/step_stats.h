@@ -10,15 +10,15 @@
 // arrivals in the window / window length (both binlogs' throughput over the same interval).
 // Per second of the window (by source arrival): count, p50, p99, max lag, and the backlog at
 // the second's end (arrived at the source, not yet at the target).
-#ifndef BINSYNC_LAGBENCH_STEP_STATS_H_
-#define BINSYNC_LAGBENCH_STEP_STATS_H_
+#ifndef BINSYNC_CORE_LAGBENCH_STEP_STATS_H_
+#define BINSYNC_CORE_LAGBENCH_STEP_STATS_H_
 
 #include <cstdint>
 #include <span>
 #include <vector>
 
-#include "lagbench/arrivals.h"
-#include "lagbench/histogram.h"
+#include "core/lagbench/arrivals.h"
+#include "core/lagbench/histogram.h"
 
 namespace binsync::lagbench {
 
@@ -55,4 +55,4 @@ void ComputeStep(const StepInputs& in, StepStats* out);
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_STEP_STATS_H_
+#endif  // BINSYNC_CORE_LAGBENCH_STEP_STATS_H_

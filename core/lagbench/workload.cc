@@ -1,10 +1,10 @@
-#include "lagbench/workload.h"
+#include "core/lagbench/workload.h"
 
 #include <charconv>
 #include <cmath>
 
 #include "absl/status/status.h"
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::lagbench {
 namespace {

@@ -5,8 +5,8 @@
 //
 // Deterministic for a seed: a worker draws each transaction's changes from its own
 // WorkloadGenerator, so a rerun writes the same load.
-#ifndef BINSYNC_LAGBENCH_WORKLOAD_H_
-#define BINSYNC_LAGBENCH_WORKLOAD_H_
+#ifndef BINSYNC_CORE_LAGBENCH_WORKLOAD_H_
+#define BINSYNC_CORE_LAGBENCH_WORKLOAD_H_
 
 #include <cstdint>
 #include <random>
@@ -57,4 +57,4 @@ class WorkloadGenerator {
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_WORKLOAD_H_
+#endif  // BINSYNC_CORE_LAGBENCH_WORKLOAD_H_

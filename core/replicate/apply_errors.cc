@@ -1,6 +1,6 @@
-#include "replicate/apply_errors.h"
+#include "core/replicate/apply_errors.h"
 
-#include "util/server_error.h"
+#include "core/util/server_error.h"
 
 namespace binsync::replicate {
 

@@ -1,7 +1,7 @@
-// What the applier does with a server error, by its number (util/server_error.h). Pure;
+// What the applier does with a server error, by its number (core/util/server_error.h). Pure;
 // the applier reads the number from the Status and acts.
-#ifndef BINSYNC_REPLICATE_APPLY_ERRORS_H_
-#define BINSYNC_REPLICATE_APPLY_ERRORS_H_
+#ifndef BINSYNC_CORE_REPLICATE_APPLY_ERRORS_H_
+#define BINSYNC_CORE_REPLICATE_APPLY_ERRORS_H_
 
 #include "absl/status/status.h"
 
@@ -9,7 +9,7 @@ namespace binsync::replicate {
 
 // The status code of a failed row statement: kAborted for a deadlock or lock wait timeout
 // (roll back and apply the transaction again), kAlreadyExists for a duplicate key (the
-// conflict rules decide, replicate/conflict.h), kUnavailable for a lost connection
+// conflict rules decide, core/replicate/conflict.h), kUnavailable for a lost connection
 // (reconnect and resume from the checkpoint), kInternal otherwise.
 [[nodiscard]] absl::StatusCode RowStatementErrorCode(unsigned number);
 
@@ -29,4 +29,4 @@ enum class ReplayFailure {
 
 }  // namespace binsync::replicate
 
-#endif  // BINSYNC_REPLICATE_APPLY_ERRORS_H_
+#endif  // BINSYNC_CORE_REPLICATE_APPLY_ERRORS_H_

@@ -1,11 +1,11 @@
-#include "replicate/assembler.h"
+#include "core/replicate/assembler.h"
 
 #include <utility>
 #include <variant>
 
-#include "binlog/event_types.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "core/binlog/event_types.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync::replicate {
 

@@ -14,8 +14,8 @@
 // Refused wherever they appear, with what to do: INCIDENT (the source's binlog misses
 // changes: replication stops there, as native replication does) and statement-based LOAD
 // DATA (BEGIN_LOAD_QUERY, APPEND_BLOCK, EXECUTE_LOAD_QUERY, DELETE_FILE).
-#ifndef BINSYNC_REPLICATE_ASSEMBLER_H_
-#define BINSYNC_REPLICATE_ASSEMBLER_H_
+#ifndef BINSYNC_CORE_REPLICATE_ASSEMBLER_H_
+#define BINSYNC_CORE_REPLICATE_ASSEMBLER_H_
 
 #include <cstddef>
 #include <map>
@@ -24,9 +24,9 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "binlog/events.h"
-#include "gtid/mariadb_gtid.h"
-#include "replicate/transaction.h"
+#include "core/binlog/events.h"
+#include "core/gtid/mariadb_gtid.h"
+#include "core/replicate/transaction.h"
 
 namespace binsync::replicate {
 
@@ -74,4 +74,4 @@ class Assembler {
 
 }  // namespace binsync::replicate
 
-#endif  // BINSYNC_REPLICATE_ASSEMBLER_H_
+#endif  // BINSYNC_CORE_REPLICATE_ASSEMBLER_H_

@@ -1,4 +1,4 @@
-#include "replicate/batching.h"
+#include "core/replicate/batching.h"
 
 #include <utility>
 

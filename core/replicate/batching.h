@@ -1,5 +1,5 @@
 // Catchup batching: consecutive source transactions merged into one target transaction
-// (fewer commits; compaction, replicate/compaction.h, then works across them). Pure; the
+// (fewer commits; compaction, core/replicate/compaction.h, then works across them). Pure; the
 // replicator decides with CanMerge and merges with Merge.
 //
 // Rule: `next` joins the open batch when neither is a barrier (a barrier runs alone), both
@@ -7,13 +7,13 @@
 // same origin server_id (one session server_id per target transaction), and the batch is
 // still under both limits (source transactions and event bytes; a batch at a limit is
 // full). Live mode never merges: each source transaction keeps its own GTID.
-#ifndef BINSYNC_REPLICATE_BATCHING_H_
-#define BINSYNC_REPLICATE_BATCHING_H_
+#ifndef BINSYNC_CORE_REPLICATE_BATCHING_H_
+#define BINSYNC_CORE_REPLICATE_BATCHING_H_
 
 #include <cstddef>
 #include <memory>
 
-#include "replicate/transaction.h"
+#include "core/replicate/transaction.h"
 
 namespace binsync::replicate {
 
@@ -32,4 +32,4 @@ void Merge(Transaction* batch, std::unique_ptr<Transaction> next);
 
 }  // namespace binsync::replicate
 
-#endif  // BINSYNC_REPLICATE_BATCHING_H_
+#endif  // BINSYNC_CORE_REPLICATE_BATCHING_H_

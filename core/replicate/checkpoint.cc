@@ -1,7 +1,7 @@
-#include "replicate/checkpoint.h"
+#include "core/replicate/checkpoint.h"
 
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync::replicate {
 

@@ -1,5 +1,5 @@
 // The checkpoint rows: the SQL of binsync's checkpoint table as named plans, and the
-// reading of its row. Pure; the applier (replicate/mysql/) prepares and runs them.
+// reading of its row. Pure; the applier (net/replicate/) prepares and runs them.
 //
 // The table, in the `binsync` schema of the target, created unlogged (bookkeeping is per
 // server and never replicates):
@@ -9,8 +9,8 @@
 //            in order, so the row with the highest seq covers every earlier transaction
 //   gtid_pos the source GTID position after that transaction (every domain)
 //   source_file, source_pos, source_txn: where that transaction ended, and its name
-#ifndef BINSYNC_REPLICATE_CHECKPOINT_H_
-#define BINSYNC_REPLICATE_CHECKPOINT_H_
+#ifndef BINSYNC_CORE_REPLICATE_CHECKPOINT_H_
+#define BINSYNC_CORE_REPLICATE_CHECKPOINT_H_
 
 #include <cstdint>
 #include <optional>
@@ -74,4 +74,4 @@ enum class StartFrom { kStartOption, kCheckpoint, kNativePosition };
 
 }  // namespace binsync::replicate
 
-#endif  // BINSYNC_REPLICATE_CHECKPOINT_H_
+#endif  // BINSYNC_CORE_REPLICATE_CHECKPOINT_H_

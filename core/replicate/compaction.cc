@@ -1,10 +1,10 @@
-#include "replicate/compaction.h"
+#include "core/replicate/compaction.h"
 
 #include <algorithm>
 #include <cstring>
 
-#include "replicate/writeset.h"
-#include "schema/row_key.h"
+#include "core/replicate/writeset.h"
+#include "core/schema/row_key.h"
 
 namespace binsync::replicate {
 

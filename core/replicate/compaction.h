@@ -1,5 +1,5 @@
 // Catchup compaction: a group of source transactions reduced to the net effect per row
-// key, flushed as multi-row deletes and upserts. Pure: the applier (replicate/mysql/)
+// key, flushed as multi-row deletes and upserts. Pure: the applier (net/replicate/)
 // runs the flush plan.
 //
 // Which tables: catchup mode, no per-row conflict check (resync), and a table whose only
@@ -27,8 +27,8 @@
 // Memory: images are copied into a pool whose capacity is reused; after warm-up staging
 // and planning allocate nothing per row. Values of staged images view the transaction's
 // event buffer: flush before that buffer goes away.
-#ifndef BINSYNC_REPLICATE_COMPACTION_H_
-#define BINSYNC_REPLICATE_COMPACTION_H_
+#ifndef BINSYNC_CORE_REPLICATE_COMPACTION_H_
+#define BINSYNC_CORE_REPLICATE_COMPACTION_H_
 
 #include <cstdint>
 #include <memory>
@@ -38,9 +38,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "binlog/rows_event.h"
-#include "replicate/row_plan.h"
-#include "schema/table_info.h"
+#include "core/binlog/rows_event.h"
+#include "core/replicate/row_plan.h"
+#include "core/schema/table_info.h"
 
 namespace binsync::replicate {
 
@@ -123,4 +123,4 @@ class RowCompaction {
 
 }  // namespace binsync::replicate
 
-#endif  // BINSYNC_REPLICATE_COMPACTION_H_
+#endif  // BINSYNC_CORE_REPLICATE_COMPACTION_H_

@@ -1,6 +1,6 @@
-#include "replicate/conflict.h"
+#include "core/replicate/conflict.h"
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::replicate {
 

@@ -1,7 +1,7 @@
 // The applier's rules when the target's row is not what a change expects: a duplicate key
 // on insert, or no row to update or delete. Pure: facts in (the operation, what the
 // target answered, the policy), the action and its message text out; the applier
-// (replicate/mysql/) runs the statements and writes the log lines.
+// (net/replicate/) runs the statements and writes the log lines.
 //
 // Live and catchup (--on-missing-row, unchecked):
 //   insert   catchup, or --on-missing-row overwrite: an upsert (a present row is
@@ -16,14 +16,14 @@
 //   a change whose row does not match is a conflict named by ConflictKind; the policy's
 //   action then gives the repair (RepairFor). A delete whose row is gone is recorded but
 //   never repaired (there is nothing to delete).
-#ifndef BINSYNC_REPLICATE_CONFLICT_H_
-#define BINSYNC_REPLICATE_CONFLICT_H_
+#ifndef BINSYNC_CORE_REPLICATE_CONFLICT_H_
+#define BINSYNC_CORE_REPLICATE_CONFLICT_H_
 
 #include <string>
 #include <string_view>
 
-#include "binlog/rows_event.h"
-#include "replicate/row_plan.h"
+#include "core/binlog/rows_event.h"
+#include "core/replicate/row_plan.h"
 
 namespace binsync::replicate {
 
@@ -65,4 +65,4 @@ enum class ConflictRepair { kNone, kUpsertAfter, kDeleteByKey };
 
 }  // namespace binsync::replicate
 
-#endif  // BINSYNC_REPLICATE_CONFLICT_H_
+#endif  // BINSYNC_CORE_REPLICATE_CONFLICT_H_

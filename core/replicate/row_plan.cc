@@ -1,9 +1,9 @@
-#include "replicate/row_plan.h"
+#include "core/replicate/row_plan.h"
 
 #include <span>
 
 #include "absl/status/status.h"
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::replicate {
 

@@ -1,9 +1,9 @@
 // Row statement plans: for each row operation the applier runs, a table, and the shape
 // of the row images (which columns each carries), the SQL text and which value binds
-// each placeholder. Pure code: no server, no libmariadb. The executor (replicate/mysql/applier)
+// each placeholder. Pure code: no server, no libmariadb. The executor (net/replicate/applier)
 // builds a plan once per shape, prepares it, caches it under RowPlanKey, and binds
 // values by the plan's parameter list; tests read plans as strings
-// (tests/replicate/row_plan_test.cc).
+// (tests/core/replicate/row_plan_test.cc).
 //
 // How a row is found (the WHERE of updates, deletes and existence checks):
 //   by key    the table's row key (schema::TableInfo::RowKey: the primary key, else the first
@@ -17,8 +17,8 @@
 // A character column in a charset other than utf8mb4/utf8mb3/utf8/ascii takes
 // `CAST(? AS CHAR CHARACTER SET cs)` and its value is bound as bytes; INET6 and UUID
 // values are padded to 16 bytes, INET4 to 4 (the binlog drops trailing zero bytes).
-#ifndef BINSYNC_REPLICATE_ROW_PLAN_H_
-#define BINSYNC_REPLICATE_ROW_PLAN_H_
+#ifndef BINSYNC_CORE_REPLICATE_ROW_PLAN_H_
+#define BINSYNC_CORE_REPLICATE_ROW_PLAN_H_
 
 #include <cstdint>
 #include <string>
@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "binlog/rows_event.h"
-#include "schema/table_info.h"
+#include "core/binlog/rows_event.h"
+#include "core/schema/table_info.h"
 
 namespace binsync::replicate {
 
@@ -100,4 +100,4 @@ void RowPlanKey(RowOp op, const schema::TableInfo& info, const RowShape& shape, 
 
 }  // namespace binsync::replicate
 
-#endif  // BINSYNC_REPLICATE_ROW_PLAN_H_
+#endif  // BINSYNC_CORE_REPLICATE_ROW_PLAN_H_

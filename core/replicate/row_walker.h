@@ -5,23 +5,23 @@
 // reuses its table maps and row images, so steady-state walking allocates nothing per row.
 //
 // Used by the writeset pass (reader thread), the applier (workers) and resync's plan.
-#ifndef BINSYNC_REPLICATE_ROW_WALKER_H_
-#define BINSYNC_REPLICATE_ROW_WALKER_H_
+#ifndef BINSYNC_CORE_REPLICATE_ROW_WALKER_H_
+#define BINSYNC_CORE_REPLICATE_ROW_WALKER_H_
 
 #include <memory>
 #include <variant>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
-#include "binlog/event_types.h"
-#include "binlog/events.h"
-#include "binlog/rows_event.h"
-#include "binlog/table_map.h"
-#include "schema/column_fit.h"
-#include "schema/table_info.h"
-#include "replicate/transaction.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "core/binlog/event_types.h"
+#include "core/binlog/events.h"
+#include "core/binlog/rows_event.h"
+#include "core/binlog/table_map.h"
+#include "core/schema/column_fit.h"
+#include "core/schema/table_info.h"
+#include "core/replicate/transaction.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 #include "spdlog/spdlog.h"
 
 namespace binsync::replicate {
@@ -169,4 +169,4 @@ inline absl::Status IgnoreStatement(const binlog::EventView& /*ev*/) { return ab
 
 }  // namespace binsync::replicate
 
-#endif  // BINSYNC_REPLICATE_ROW_WALKER_H_
+#endif  // BINSYNC_CORE_REPLICATE_ROW_WALKER_H_

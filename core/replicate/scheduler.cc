@@ -1,4 +1,4 @@
-#include "replicate/scheduler.h"
+#include "core/replicate/scheduler.h"
 
 #include <algorithm>
 #include <bit>
@@ -6,8 +6,8 @@
 #include <thread>
 #include <utility>
 
-#include "util/clock.h"
-#include "util/strings.h"
+#include "core/util/clock.h"
+#include "core/util/strings.h"
 
 namespace binsync::replicate {
 namespace {

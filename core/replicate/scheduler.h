@@ -22,8 +22,8 @@
 // the scheduler is destroyed, for jobs never committed because of Abort). The Job* that
 // Acquire returns stays valid until the worker passes it to Committed. Destroy the
 // scheduler only after every thread has left all of its methods.
-#ifndef BINSYNC_REPLICATE_SCHEDULER_H_
-#define BINSYNC_REPLICATE_SCHEDULER_H_
+#ifndef BINSYNC_CORE_REPLICATE_SCHEDULER_H_
+#define BINSYNC_CORE_REPLICATE_SCHEDULER_H_
 
 #include <atomic>
 #include <condition_variable>
@@ -215,4 +215,4 @@ class Scheduler {
 
 }  // namespace binsync::replicate
 
-#endif  // BINSYNC_REPLICATE_SCHEDULER_H_
+#endif  // BINSYNC_CORE_REPLICATE_SCHEDULER_H_

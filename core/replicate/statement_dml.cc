@@ -1,11 +1,11 @@
-#include "replicate/statement_dml.h"
+#include "core/replicate/statement_dml.h"
 
 #include <variant>
 
-#include "binlog/event_types.h"
-#include "binlog/events.h"
-#include "replicate/assembler.h"
-#include "util/strings.h"
+#include "core/binlog/event_types.h"
+#include "core/binlog/events.h"
+#include "core/replicate/assembler.h"
+#include "core/util/strings.h"
 
 namespace binsync::replicate {
 namespace {

@@ -5,15 +5,15 @@
 // (INTVAR, RAND, USER_VAR) and session state that only the server's replica thread
 // restores. binsync applies row events only, so such a transaction is refused by name,
 // before anything of it is applied; a DBA who applied it by hand passes it with --skip.
-#ifndef BINSYNC_REPLICATE_STATEMENT_DML_H_
-#define BINSYNC_REPLICATE_STATEMENT_DML_H_
+#ifndef BINSYNC_CORE_REPLICATE_STATEMENT_DML_H_
+#define BINSYNC_CORE_REPLICATE_STATEMENT_DML_H_
 
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "schema/table_info.h"
-#include "replicate/transaction.h"
+#include "core/schema/table_info.h"
+#include "core/replicate/transaction.h"
 
 namespace binsync::replicate {
 
@@ -28,4 +28,4 @@ namespace binsync::replicate {
 
 }  // namespace binsync::replicate
 
-#endif  // BINSYNC_REPLICATE_STATEMENT_DML_H_
+#endif  // BINSYNC_CORE_REPLICATE_STATEMENT_DML_H_

@@ -5,17 +5,17 @@
 //
 // Ownership: the reader builds it, the scheduler owns it from Submit until Committed,
 // one worker reads it in between. Nothing in it is shared or mutable across threads.
-#ifndef BINSYNC_REPLICATE_TRANSACTION_H_
-#define BINSYNC_REPLICATE_TRANSACTION_H_
+#ifndef BINSYNC_CORE_REPLICATE_TRANSACTION_H_
+#define BINSYNC_CORE_REPLICATE_TRANSACTION_H_
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "replicate/scheduler.h"
-#include "binlog/event_header.h"
-#include "gtid/mariadb_gtid.h"
+#include "core/replicate/scheduler.h"
+#include "core/binlog/event_header.h"
+#include "core/gtid/mariadb_gtid.h"
 
 namespace binsync::replicate {
 
@@ -75,4 +75,4 @@ struct Transaction : replicate::Job {
 
 }  // namespace binsync::replicate
 
-#endif  // BINSYNC_REPLICATE_TRANSACTION_H_
+#endif  // BINSYNC_CORE_REPLICATE_TRANSACTION_H_

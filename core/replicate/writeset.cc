@@ -1,4 +1,4 @@
-#include "replicate/writeset.h"
+#include "core/replicate/writeset.h"
 
 #include <xxhash.h>
 
@@ -7,10 +7,10 @@
 #include <vector>
 #include <variant>
 
-#include "binlog/event_types.h"
-#include "binlog/events.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "core/binlog/event_types.h"
+#include "core/binlog/events.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync::replicate {
 

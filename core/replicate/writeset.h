@@ -13,18 +13,18 @@
 //   - a key part missing from a (minimal) image, a table without any unique key, a table
 //     in a foreign-key relation, and any statement (DDL or statement-based DML) make the
 //     transaction a barrier: it runs alone.
-#ifndef BINSYNC_REPLICATE_WRITESET_H_
-#define BINSYNC_REPLICATE_WRITESET_H_
+#ifndef BINSYNC_CORE_REPLICATE_WRITESET_H_
+#define BINSYNC_CORE_REPLICATE_WRITESET_H_
 
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "binlog/rows_event.h"
-#include "binlog/table_map.h"
-#include "replicate/row_walker.h"
-#include "schema/table_info.h"
-#include "replicate/transaction.h"
+#include "core/binlog/rows_event.h"
+#include "core/binlog/table_map.h"
+#include "core/replicate/row_walker.h"
+#include "core/schema/table_info.h"
+#include "core/replicate/transaction.h"
 
 namespace binsync::replicate {
 
@@ -64,4 +64,4 @@ class WritesetBuilder {
 
 }  // namespace binsync::replicate
 
-#endif  // BINSYNC_REPLICATE_WRITESET_H_
+#endif  // BINSYNC_CORE_REPLICATE_WRITESET_H_

@@ -1,7 +1,7 @@
 // A fixed table of (value, name) pairs read both ways: the names resync stores in
 // binsync.resync_run and prints (steps, policies). Header-only.
-#ifndef BINSYNC_RESYNC_NAME_TABLE_H_
-#define BINSYNC_RESYNC_NAME_TABLE_H_
+#ifndef BINSYNC_CORE_RESYNC_NAME_TABLE_H_
+#define BINSYNC_CORE_RESYNC_NAME_TABLE_H_
 
 #include <array>
 #include <cstddef>
@@ -36,4 +36,4 @@ template <typename T, size_t N>
 
 }  // namespace binsync
 
-#endif  // BINSYNC_RESYNC_NAME_TABLE_H_
+#endif  // BINSYNC_CORE_RESYNC_NAME_TABLE_H_

@@ -1,11 +1,11 @@
-#include "resync/plan.h"
+#include "core/resync/plan.h"
 
 #include <tuple>
 #include <utility>
 
-#include "gtid/mariadb_gtid.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "core/gtid/mariadb_gtid.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 

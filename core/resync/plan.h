@@ -1,5 +1,5 @@
 // Resync's plan: every decision of a run taken from facts, before and between the
-// executor's five steps (resync/mysql/resync.h runs them against the pair):
+// executor's five steps (net/resync/resync.h runs them against the pair):
 //
 //   inspect    CheckPair (may this pair be resynced at all), PlanRun (a fresh run or the
 //              recorded one resumed; what it (re)does; where native replication is stopped)
@@ -10,9 +10,9 @@
 //   verify     PlanVerify (which tables and rows), RepairAfter
 //
 // Facts in (ServerFacts of both servers, the recorded run, what the scans logged),
-// plans out; no server I/O. Tested in tests/resync/plan_test.cc.
-#ifndef BINSYNC_RESYNC_PLAN_H_
-#define BINSYNC_RESYNC_PLAN_H_
+// plans out; no server I/O. Tested in tests/core/resync/plan_test.cc.
+#ifndef BINSYNC_CORE_RESYNC_PLAN_H_
+#define BINSYNC_CORE_RESYNC_PLAN_H_
 
 #include <cstdint>
 #include <map>
@@ -25,10 +25,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "resync/policies.h"
-#include "resync/report.h"
-#include "resync/run_state.h"
-#include "topology/server_facts.h"
+#include "core/resync/policies.h"
+#include "core/resync/report.h"
+#include "core/resync/run_state.h"
+#include "core/topology/server_facts.h"
 
 namespace binsync {
 
@@ -161,4 +161,4 @@ struct VerifyPlan {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_RESYNC_PLAN_H_
+#endif  // BINSYNC_CORE_RESYNC_PLAN_H_

@@ -1,6 +1,6 @@
-#include "resync/policies.h"
+#include "core/resync/policies.h"
 
-#include "resync/name_table.h"
+#include "core/resync/name_table.h"
 
 namespace binsync {
 namespace {

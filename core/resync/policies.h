@@ -5,9 +5,9 @@
 // and the receiving server's own last logged change of that row. It returns what to do
 // with the receiving server's row and the words the report prints. Each policy is a
 // named function so that its rule, ties included, is tested without a server
-// (tests/resync/policies_test.cc).
-#ifndef BINSYNC_RESYNC_POLICIES_H_
-#define BINSYNC_RESYNC_POLICIES_H_
+// (tests/core/resync/policies_test.cc).
+#ifndef BINSYNC_CORE_RESYNC_POLICIES_H_
+#define BINSYNC_CORE_RESYNC_POLICIES_H_
 
 #include <cstdint>
 #include <optional>
@@ -63,4 +63,4 @@ struct PolicyDecision {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_RESYNC_POLICIES_H_
+#endif  // BINSYNC_CORE_RESYNC_POLICIES_H_

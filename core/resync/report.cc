@@ -1,7 +1,7 @@
-#include "resync/report.h"
+#include "core/resync/report.h"
 
 #include "nlohmann/json.hpp"
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 

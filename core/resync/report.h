@@ -1,16 +1,16 @@
 // Resync's report: what a run planned, applied, met and left (docs/resync.md, "Report"),
 // and its two formats. Both formats are contracts (scripts and the integration tests read
 // them): the text (`--format table`) and the JSON object (`--format json`) keep their
-// fields, order and wording. Pure: tested in tests/resync/report_test.cc.
-#ifndef BINSYNC_RESYNC_REPORT_H_
-#define BINSYNC_RESYNC_REPORT_H_
+// fields, order and wording. Pure: tested in tests/core/resync/report_test.cc.
+#ifndef BINSYNC_CORE_RESYNC_REPORT_H_
+#define BINSYNC_CORE_RESYNC_REPORT_H_
 
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "verify/report.h"
+#include "core/verify/report.h"
 
 namespace binsync {
 
@@ -79,4 +79,4 @@ struct ResyncReport {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_RESYNC_REPORT_H_
+#endif  // BINSYNC_CORE_RESYNC_REPORT_H_

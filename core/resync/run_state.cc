@@ -1,7 +1,7 @@
-#include "resync/run_state.h"
+#include "core/resync/run_state.h"
 
-#include "resync/name_table.h"
-#include "util/strings.h"
+#include "core/resync/name_table.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 namespace {

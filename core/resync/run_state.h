@@ -1,5 +1,5 @@
 // Resync's run state: how far one `binsync resync` run got, kept in the `binsync` schema of
-// both servers (resync/mysql/resync_state.h) so that a rerun after a crash or a kill -9 finishes that
+// both servers (net/resync/resync_state.h) so that a rerun after a crash or a kill -9 finishes that
 // run instead of starting a new one over servers it already changed (a new plan taken from
 // advanced servers replays applied rows, and every replayed row looks like a conflict).
 //
@@ -14,16 +14,16 @@
 //   handing back  native replication is restarted server by server (handed_back per side)
 //   handed back   both restarted; verify is next
 //   verified      the run finished: nothing to resume
-// Pure: no server I/O (tests/resync/run_state_test.cc).
-#ifndef BINSYNC_RESYNC_RUN_STATE_H_
-#define BINSYNC_RESYNC_RUN_STATE_H_
+// Pure: no server I/O (tests/core/resync/run_state_test.cc).
+#ifndef BINSYNC_CORE_RESYNC_RUN_STATE_H_
+#define BINSYNC_CORE_RESYNC_RUN_STATE_H_
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "gtid/mariadb_gtid.h"
+#include "core/gtid/mariadb_gtid.h"
 
 namespace binsync {
 
@@ -101,4 +101,4 @@ struct ResumeWork {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_RESYNC_RUN_STATE_H_
+#endif  // BINSYNC_CORE_RESYNC_RUN_STATE_H_

@@ -1,10 +1,10 @@
-#include "schema/column_fit.h"
+#include "core/schema/column_fit.h"
 
 #include <algorithm>
 #include <utility>
 
-#include "binlog/column_codec.h"
-#include "util/strings.h"
+#include "core/binlog/column_codec.h"
+#include "core/util/strings.h"
 
 namespace binsync::schema {
 namespace {

@@ -27,8 +27,8 @@
 // same columns in another order is fine; without them, names come from the source's schema
 // and a different order is refused (the binlog's positions could not be trusted to mean
 // those names); with neither, columns are matched by position and the check says so.
-#ifndef BINSYNC_SCHEMA_COLUMN_FIT_H_
-#define BINSYNC_SCHEMA_COLUMN_FIT_H_
+#ifndef BINSYNC_CORE_SCHEMA_COLUMN_FIT_H_
+#define BINSYNC_CORE_SCHEMA_COLUMN_FIT_H_
 
 #include <cstdint>
 #include <memory>
@@ -38,8 +38,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "binlog/table_map.h"
-#include "schema/table_info.h"
+#include "core/binlog/table_map.h"
+#include "core/schema/table_info.h"
 
 namespace binsync::schema {
 
@@ -122,4 +122,4 @@ class ColumnFitter {
 
 }  // namespace binsync::schema
 
-#endif  // BINSYNC_SCHEMA_COLUMN_FIT_H_
+#endif  // BINSYNC_CORE_SCHEMA_COLUMN_FIT_H_

@@ -1,10 +1,10 @@
-#include "schema/column_types.h"
+#include "core/schema/column_types.h"
 
 #include <algorithm>
 #include <initializer_list>
 #include <string_view>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::schema {
 namespace {

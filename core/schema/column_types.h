@@ -2,13 +2,13 @@
 // binds them as text (verify's hashes, bounds and repairs). Column `c` of a TableInfo
 // loaded from a server (column_types, column_specs, column_charsets, column_nullable one
 // per column); a vector left empty (tests) reads as "no".
-#ifndef BINSYNC_SCHEMA_COLUMN_TYPES_H_
-#define BINSYNC_SCHEMA_COLUMN_TYPES_H_
+#ifndef BINSYNC_CORE_SCHEMA_COLUMN_TYPES_H_
+#define BINSYNC_CORE_SCHEMA_COLUMN_TYPES_H_
 
 #include <cstddef>
 #include <string>
 
-#include "schema/table_info.h"
+#include "core/schema/table_info.h"
 
 namespace binsync::schema {
 
@@ -27,4 +27,4 @@ namespace binsync::schema {
 
 }  // namespace binsync::schema
 
-#endif  // BINSYNC_SCHEMA_COLUMN_TYPES_H_
+#endif  // BINSYNC_CORE_SCHEMA_COLUMN_TYPES_H_

@@ -1,4 +1,4 @@
-#include "schema/row_key.h"
+#include "core/schema/row_key.h"
 
 #include <cstdint>
 

@@ -5,11 +5,11 @@
 //   part := tag:u8 (0 = NULL, 1 = value) [length:u32 little-endian  bytes[length]]   (value only)
 //
 // Exact: no case or trailing-space folding. Writeset keys fold on purpose (a unique index may
-// treat 'a' and 'A ' as equal, replicate/writeset.h); a row key must not. Two keys are equal
+// treat 'a' and 'A ' as equal, core/replicate/writeset.h); a row key must not. Two keys are equal
 // exactly when their encodings are equal, and byte order of encodings is a total order that
 // two sorted lists can be merged by, not the index's order.
-#ifndef BINSYNC_SCHEMA_ROW_KEY_H_
-#define BINSYNC_SCHEMA_ROW_KEY_H_
+#ifndef BINSYNC_CORE_SCHEMA_ROW_KEY_H_
+#define BINSYNC_CORE_SCHEMA_ROW_KEY_H_
 
 #include <optional>
 #include <string>
@@ -28,4 +28,4 @@ void AppendKeyPart(std::string* key, std::optional<std::string_view> part);
 
 }  // namespace binsync::schema
 
-#endif  // BINSYNC_SCHEMA_ROW_KEY_H_
+#endif  // BINSYNC_CORE_SCHEMA_ROW_KEY_H_

@@ -1,7 +1,7 @@
 // What the apply pipeline knows about a target table: its columns in order and its
 // unique keys (primary first), read from the target's information_schema.
-#ifndef BINSYNC_SCHEMA_TABLE_INFO_H_
-#define BINSYNC_SCHEMA_TABLE_INFO_H_
+#ifndef BINSYNC_CORE_SCHEMA_TABLE_INFO_H_
+#define BINSYNC_CORE_SCHEMA_TABLE_INFO_H_
 
 #include <cstdint>
 #include <functional>
@@ -68,4 +68,4 @@ using TableFilter = std::function<bool(std::string_view db, std::string_view tab
 
 }  // namespace binsync::schema
 
-#endif  // BINSYNC_SCHEMA_TABLE_INFO_H_
+#endif  // BINSYNC_CORE_SCHEMA_TABLE_INFO_H_

@@ -1,7 +1,7 @@
-#include "topology/server_facts.h"
+#include "core/topology/server_facts.h"
 
-#include "util/server_error.h"
-#include "util/strings.h"
+#include "core/util/server_error.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 namespace {

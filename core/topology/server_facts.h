@@ -1,8 +1,8 @@
 // What binsync knows about one server of a master-master pair, and the checks that
 // turn those facts into warnings. Pure data and logic: gathering lives in
-// mysql/inspect.h, so these checks are unit-tested without a server.
-#ifndef BINSYNC_TOPOLOGY_SERVER_FACTS_H_
-#define BINSYNC_TOPOLOGY_SERVER_FACTS_H_
+// net/mysql/inspect.h, so these checks are unit-tested without a server.
+#ifndef BINSYNC_CORE_TOPOLOGY_SERVER_FACTS_H_
+#define BINSYNC_CORE_TOPOLOGY_SERVER_FACTS_H_
 
 #include <cstdint>
 #include <optional>
@@ -81,4 +81,4 @@ struct Finding {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_TOPOLOGY_SERVER_FACTS_H_
+#endif  // BINSYNC_CORE_TOPOLOGY_SERVER_FACTS_H_

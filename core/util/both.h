@@ -1,8 +1,8 @@
 // Both(fa, fb): two calls at once, fa on the calling thread and fb on one helper thread
 // kept for the whole process (verify reads its two servers this way, statement after
 // statement; a thread per call cost more than the short statements it ran).
-#ifndef BINSYNC_UTIL_BOTH_H_
-#define BINSYNC_UTIL_BOTH_H_
+#ifndef BINSYNC_CORE_UTIL_BOTH_H_
+#define BINSYNC_CORE_UTIL_BOTH_H_
 
 #include <condition_variable>
 #include <deque>
@@ -86,4 +86,4 @@ auto Both(FA&& fa, FB&& fb) {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_UTIL_BOTH_H_
+#endif  // BINSYNC_CORE_UTIL_BOTH_H_

@@ -1,4 +1,4 @@
-#include "util/fault.h"
+#include "core/util/fault.h"
 
 #include <atomic>
 #include <csignal>

@@ -1,9 +1,9 @@
-#include "util/log.h"
+#include "core/util/log.h"
 
 #include <memory>
 #include <string>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"

@@ -2,8 +2,8 @@
 // Text ("2026-11-21 10:00:00.123 info  message") or JSON lines
 // ({"ts":"...","level":"info","msg":"..."}), chosen once at start-up by the CLI.
 // Callers use spdlog::info/warn/error directly after InitLogging().
-#ifndef BINSYNC_UTIL_LOG_H_
-#define BINSYNC_UTIL_LOG_H_
+#ifndef BINSYNC_CORE_UTIL_LOG_H_
+#define BINSYNC_CORE_UTIL_LOG_H_
 
 #include <string_view>
 
@@ -18,4 +18,4 @@ enum class LogFormat { kText, kJson };
 
 }  // namespace binsync
 
-#endif  // BINSYNC_UTIL_LOG_H_
+#endif  // BINSYNC_CORE_UTIL_LOG_H_

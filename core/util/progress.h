@@ -13,7 +13,7 @@
 #include <chrono>
 #include <string_view>
 
-#include "util/clock.h"
+#include "core/util/clock.h"
 
 namespace binsync {
 

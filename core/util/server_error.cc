@@ -1,9 +1,9 @@
-#include "util/server_error.h"
+#include "core/util/server_error.h"
 
 #include <utility>
 
 #include "absl/strings/cord.h"
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 namespace {

@@ -2,15 +2,15 @@
 // and message travel inside the absl::Status as a payload, so callers compare the number
 // with the named constants below instead of asking the connection for its last errno.
 //
-// Contract: mysql/ attaches a ServerError to every Status it builds from a failed
+// Contract: net/mysql/ attaches a ServerError to every Status it builds from a failed
 // libmariadb call (query, prepare, execute, commit, binlog stream); a Status built
 // elsewhere, or re-built with a new message, carries none (ServerErrorOf -> nullopt). The
 // payload never shows in product output (binsync prints Status::message(), not ToString()).
 //
-// Pure: no libmariadb here; mysql/connection.cc checks the constants against mysqld_error.h
+// Pure: no libmariadb here; net/mysql/connection.cc checks the constants against mysqld_error.h
 // and errmsg.h at compile time.
-#ifndef BINSYNC_UTIL_SERVER_ERROR_H_
-#define BINSYNC_UTIL_SERVER_ERROR_H_
+#ifndef BINSYNC_CORE_UTIL_SERVER_ERROR_H_
+#define BINSYNC_CORE_UTIL_SERVER_ERROR_H_
 
 #include <cstdint>
 #include <optional>
@@ -80,4 +80,4 @@ struct ServerError {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_UTIL_SERVER_ERROR_H_
+#endif  // BINSYNC_CORE_UTIL_SERVER_ERROR_H_

@@ -1,7 +1,7 @@
 // Status propagation helpers. Debian 12's abseil (20220623) predates absl's own status
 // macros, so binsync keeps this one small header.
-#ifndef BINSYNC_UTIL_STATUS_MACROS_H_
-#define BINSYNC_UTIL_STATUS_MACROS_H_
+#ifndef BINSYNC_CORE_UTIL_STATUS_MACROS_H_
+#define BINSYNC_CORE_UTIL_STATUS_MACROS_H_
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -25,4 +25,4 @@
   if (!tmp.ok()) return std::move(tmp).status(); \
   lhs = std::move(tmp).value()
 
-#endif  // BINSYNC_UTIL_STATUS_MACROS_H_
+#endif  // BINSYNC_CORE_UTIL_STATUS_MACROS_H_

@@ -1,8 +1,8 @@
 // String helpers that work with std::string_view. Debian 12's abseil is built with its
 // own absl::string_view (ABSL_OPTION_USE_STD_STRING_VIEW 0), which StrCat and
 // fmt do not mix with std::string_view; binsync formats with fmt instead.
-#ifndef BINSYNC_UTIL_STRINGS_H_
-#define BINSYNC_UTIL_STRINGS_H_
+#ifndef BINSYNC_CORE_UTIL_STRINGS_H_
+#define BINSYNC_CORE_UTIL_STRINGS_H_
 
 #include <cstdint>
 #include <optional>
@@ -103,4 +103,4 @@ inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}
 
 }  // namespace binsync
 
-#endif  // BINSYNC_UTIL_STRINGS_H_
+#endif  // BINSYNC_CORE_UTIL_STRINGS_H_

@@ -1,4 +1,4 @@
-#include "util/subprocess.h"
+#include "core/util/subprocess.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -11,8 +11,8 @@
 #include <cstring>
 #include <fstream>
 
-#include "util/clock.h"
-#include "util/strings.h"
+#include "core/util/clock.h"
+#include "core/util/strings.h"
 
 extern char** environ;
 

@@ -1,7 +1,7 @@
 // Child processes without a shell: argv is passed as is (no quoting bugs, no
 // injection), and secrets travel in the environment or stdin, never in argv.
-#ifndef BINSYNC_UTIL_SUBPROCESS_H_
-#define BINSYNC_UTIL_SUBPROCESS_H_
+#ifndef BINSYNC_CORE_UTIL_SUBPROCESS_H_
+#define BINSYNC_CORE_UTIL_SUBPROCESS_H_
 
 #include <sys/types.h>
 
@@ -44,4 +44,4 @@ struct DaemonOptions {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_UTIL_SUBPROCESS_H_
+#endif  // BINSYNC_CORE_UTIL_SUBPROCESS_H_

@@ -1,4 +1,4 @@
-#include "verify/chunks.h"
+#include "core/verify/chunks.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,9 +1,9 @@
 // Chunk planning for verify: integer key arithmetic (128 bits, so BIGINT UNSIGNED and
 // negative BIGINT keys both fit and a range's width never overflows), the bucket spans of
 // the bucket pass, and the steering of chunk sizes toward a target time per chunk. Pure:
-// the executor (verify/mysql/verify_runner) measures, this decides.
-#ifndef BINSYNC_VERIFY_CHUNKS_H_
-#define BINSYNC_VERIFY_CHUNKS_H_
+// the executor (net/verify/verify_runner) measures, this decides.
+#ifndef BINSYNC_CORE_VERIFY_CHUNKS_H_
+#define BINSYNC_CORE_VERIFY_CHUNKS_H_
 
 #include <cstdint>
 #include <optional>
@@ -82,4 +82,4 @@ class ChunkSizer {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_VERIFY_CHUNKS_H_
+#endif  // BINSYNC_CORE_VERIFY_CHUNKS_H_

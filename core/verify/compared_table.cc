@@ -1,9 +1,9 @@
-#include "verify/compared_table.h"
+#include "core/verify/compared_table.h"
 
 #include <algorithm>
 
-#include "schema/column_types.h"
-#include "util/strings.h"
+#include "core/schema/column_types.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 namespace {

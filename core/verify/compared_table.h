@@ -1,18 +1,18 @@
 // The part of a table verify compares, as a schema::TableInfo (the one table model, loaded
-// by mysql/schema_loader): its columns but the generated ones (they follow from the others
+// by net/mysql/schema_loader): its columns but the generated ones (they follow from the others
 // and cannot be written), and only the unique keys verify can chunk by (every column NOT
 // NULL, none on a column prefix, none generated), PRIMARY first. RowKey() is then verify's
 // key; none: the table is compared whole. Column names compare without regard to case,
 // as the server compares them.
-#ifndef BINSYNC_VERIFY_COMPARED_TABLE_H_
-#define BINSYNC_VERIFY_COMPARED_TABLE_H_
+#ifndef BINSYNC_CORE_VERIFY_COMPARED_TABLE_H_
+#define BINSYNC_CORE_VERIFY_COMPARED_TABLE_H_
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "schema/table_info.h"
+#include "core/schema/table_info.h"
 
 namespace binsync {
 
@@ -44,4 +44,4 @@ enum class Comparison {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_VERIFY_COMPARED_TABLE_H_
+#endif  // BINSYNC_CORE_VERIFY_COMPARED_TABLE_H_

@@ -6,8 +6,8 @@
 // Contract: both lists sorted ascending by `compare`. A key repeated within one list is
 // paired with the other list's equal key once, its repeats then count as on that side only.
 // Runs in O(size_a + size_b) and allocates nothing.
-#ifndef BINSYNC_VERIFY_DIFF_MERGE_H_
-#define BINSYNC_VERIFY_DIFF_MERGE_H_
+#ifndef BINSYNC_CORE_VERIFY_DIFF_MERGE_H_
+#define BINSYNC_CORE_VERIFY_DIFF_MERGE_H_
 
 #include <compare>
 #include <cstddef>
@@ -39,4 +39,4 @@ void MergeSorted(size_t size_a, size_t size_b, Compare&& compare, Visit&& visit)
 
 }  // namespace binsync
 
-#endif  // BINSYNC_VERIFY_DIFF_MERGE_H_
+#endif  // BINSYNC_CORE_VERIFY_DIFF_MERGE_H_

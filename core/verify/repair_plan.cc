@@ -1,10 +1,10 @@
-#include "verify/repair_plan.h"
+#include "core/verify/repair_plan.h"
 
-#include "schema/column_types.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
-#include "verify/compared_table.h"
-#include "verify/sql.h"
+#include "core/schema/column_types.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "core/verify/compared_table.h"
+#include "core/verify/sql.h"
 
 namespace binsync {
 namespace {

@@ -1,6 +1,6 @@
 // How verify repairs B: from a report's differences to the statements that make B like A,
 // in order, and the session around them. Pure: the executor (ApplyRepair in
-// verify/mysql/verify_runner) prepares and binds; RepairScript writes the same plan with
+// net/verify/verify_runner) prepares and binds; RepairScript writes the same plan with
 // literal values (--repair-sql).
 //
 // The plan: per table in report order, the rows only on B deleted by key first, then A's
@@ -8,8 +8,8 @@
 // never delete, so nothing cascades through foreign keys; foreign key checks are off for
 // the session so rows may arrive in any order; binlogging is off unless asked for (the
 // fix stays on B). Unsettled rows are never part of a repair.
-#ifndef BINSYNC_VERIFY_REPAIR_PLAN_H_
-#define BINSYNC_VERIFY_REPAIR_PLAN_H_
+#ifndef BINSYNC_CORE_VERIFY_REPAIR_PLAN_H_
+#define BINSYNC_CORE_VERIFY_REPAIR_PLAN_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "verify/report.h"
+#include "core/verify/report.h"
 
 namespace binsync {
 
@@ -83,4 +83,4 @@ class RepairSession {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_VERIFY_REPAIR_PLAN_H_
+#endif  // BINSYNC_CORE_VERIFY_REPAIR_PLAN_H_

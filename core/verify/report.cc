@@ -1,10 +1,10 @@
-#include "verify/report.h"
+#include "core/verify/report.h"
 
 #include <algorithm>
 
-#include "schema/column_types.h"
-#include "util/strings.h"
-#include "verify/compared_table.h"
+#include "core/schema/column_types.h"
+#include "core/util/strings.h"
+#include "core/verify/compared_table.h"
 #include "nlohmann/json.hpp"
 
 namespace binsync {

@@ -1,7 +1,7 @@
 // What verify found, and its two renderings (the JSON contract of issue 5 and the
 // pt-table-checksum-like table).
-#ifndef BINSYNC_VERIFY_REPORT_H_
-#define BINSYNC_VERIFY_REPORT_H_
+#ifndef BINSYNC_CORE_VERIFY_REPORT_H_
+#define BINSYNC_CORE_VERIFY_REPORT_H_
 
 #include <cstdint>
 #include <optional>
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "schema/table_info.h"
+#include "core/schema/table_info.h"
 
 namespace binsync {
 
@@ -27,7 +27,7 @@ struct RowDiff {
 
 struct TableResult {
   std::string table;  // db.table
-  // A's (B's when the table is only on B), as verify compares it (verify/compared_table.h).
+  // A's (B's when the table is only on B), as verify compares it (core/verify/compared_table.h).
   schema::TableInfo schema;
   uint64_t rows_a = 0;
   uint64_t rows_b = 0;
@@ -35,7 +35,7 @@ struct TableResult {
   uint64_t diff_chunks = 0;
   std::vector<RowDiff> diffs;
   // Rows that differed while replication had not applied what could change them, and that
-  // verify could not settle within its budget (verify/settle.h): neither reported as
+  // verify could not settle within its budget (core/verify/settle.h): neither reported as
   // differences nor repaired. Their images are the last read's.
   std::vector<RowDiff> unsettled;
   // A difference that is not about rows: "missing on B", "column k is int on A, ...",
@@ -70,4 +70,4 @@ struct VerifyReport {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_VERIFY_REPORT_H_
+#endif  // BINSYNC_CORE_VERIFY_REPORT_H_

@@ -1,6 +1,6 @@
-#include "verify/settle.h"
+#include "core/verify/settle.h"
 
-#include "gtid/mariadb_gtid.h"
+#include "core/gtid/mariadb_gtid.h"
 
 namespace binsync {
 namespace {

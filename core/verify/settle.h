@@ -1,6 +1,6 @@
 // verify's settle rule: when a row that differs between two live, replicating servers may
 // be reported as a difference, when it must be listed as unsettled, and when verify
-// waits. Pure: the executor (verify/mysql/verify_runner) reads rows and GTID positions, waits with
+// waits. Pure: the executor (net/verify/verify_runner) reads rows and GTID positions, waits with
 // MASTER_GTID_WAIT and reads the ahead side's binlog; these functions decide.
 //
 // A difference is settled when two reads of the row show the same images on both sides
@@ -8,8 +8,8 @@
 // first read (caught up) or stalled (no progress for the settle budget) with none of what
 // it still lacks touching the row. A row that what a stalled side lacks does touch, or
 // that kept changing through every recheck, is unsettled: listed, never repaired.
-#ifndef BINSYNC_VERIFY_SETTLE_H_
-#define BINSYNC_VERIFY_SETTLE_H_
+#ifndef BINSYNC_CORE_VERIFY_SETTLE_H_
+#define BINSYNC_CORE_VERIFY_SETTLE_H_
 
 #include <map>
 #include <set>
@@ -98,4 +98,4 @@ class InFlightRows {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_VERIFY_SETTLE_H_
+#endif  // BINSYNC_CORE_VERIFY_SETTLE_H_

@@ -1,10 +1,10 @@
-#include "verify/sql.h"
+#include "core/verify/sql.h"
 
 #include <optional>
 
-#include "schema/column_types.h"
-#include "util/strings.h"
-#include "verify/compared_table.h"
+#include "core/schema/column_types.h"
+#include "core/util/strings.h"
+#include "core/verify/compared_table.h"
 
 namespace binsync {
 namespace {

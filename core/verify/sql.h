@@ -1,14 +1,14 @@
 // The SQL text verify runs, built from the table model (a schema::TableInfo as
-// verify/compared_table.h gives it: compared columns, verify's key as RowKey()). Pure:
+// core/verify/compared_table.h gives it: compared columns, verify's key as RowKey()). Pure:
 // strings in, strings out; the statements take bound values (`?`), never literals, but
 // for the repair script's.
-#ifndef BINSYNC_VERIFY_SQL_H_
-#define BINSYNC_VERIFY_SQL_H_
+#ifndef BINSYNC_CORE_VERIFY_SQL_H_
+#define BINSYNC_CORE_VERIFY_SQL_H_
 
 #include <string>
 #include <vector>
 
-#include "schema/table_info.h"
+#include "core/schema/table_info.h"
 
 namespace binsync {
 
@@ -60,4 +60,4 @@ struct VerifySql {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_VERIFY_SQL_H_
+#endif  // BINSYNC_CORE_VERIFY_SQL_H_

@@ -1,14 +1,14 @@
-#include "lagbench/mysql/engine.h"
+#include "net/lagbench/engine.h"
 
 #include <unistd.h>
 
-#include "mysql/native_replication.h"
-#include "replicate/checkpoint.h"
-#include "replicate/mysql/applier.h"
+#include "net/mysql/native_replication.h"
+#include "core/replicate/checkpoint.h"
+#include "net/replicate/applier.h"
 #include "spdlog/spdlog.h"
-#include "util/fault.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "core/util/fault.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync::lagbench {
 namespace {

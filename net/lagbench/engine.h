@@ -3,8 +3,8 @@
 // channel stopped, `binsync replicate` (live or catchup) applying from exactly where native
 // stopped, then native restarted at the position binsync read through, so nothing is fetched
 // or applied twice and the channel's settings stay as they were (only gtid_slave_pos moves).
-#ifndef BINSYNC_LAGBENCH_MYSQL_ENGINE_H_
-#define BINSYNC_LAGBENCH_MYSQL_ENGINE_H_
+#ifndef BINSYNC_NET_LAGBENCH_ENGINE_H_
+#define BINSYNC_NET_LAGBENCH_ENGINE_H_
 
 #include <atomic>
 #include <memory>
@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
-#include "mysql/connection.h"
-#include "replicate/mysql/replicator.h"
+#include "net/mysql/connection.h"
+#include "net/replicate/replicator.h"
 
 namespace binsync::lagbench {
 
@@ -60,4 +60,4 @@ class BinsyncEngine {
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_MYSQL_ENGINE_H_
+#endif  // BINSYNC_NET_LAGBENCH_ENGINE_H_

@@ -1,12 +1,12 @@
-#include "lagbench/mysql/load.h"
+#include "net/lagbench/load.h"
 
 #include <charconv>
 #include <memory>
 #include <thread>
 
-#include "mysql/statement.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "net/mysql/statement.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync::lagbench {
 namespace {

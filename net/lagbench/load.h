@@ -5,8 +5,8 @@
 // (probe id, intended start) and then the workload's row changes (workload.h), and commits.
 //
 // Probe ids of a step are first_probe_id .. first_probe_id + slots - 1, in schedule order.
-#ifndef BINSYNC_LAGBENCH_MYSQL_LOAD_H_
-#define BINSYNC_LAGBENCH_MYSQL_LOAD_H_
+#ifndef BINSYNC_NET_LAGBENCH_LOAD_H_
+#define BINSYNC_NET_LAGBENCH_LOAD_H_
 
 #include <atomic>
 #include <chrono>
@@ -15,11 +15,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lagbench/histogram.h"
-#include "lagbench/schedule.h"
-#include "lagbench/workload.h"
-#include "mysql/connection.h"
-#include "util/clock.h"
+#include "core/lagbench/histogram.h"
+#include "core/lagbench/schedule.h"
+#include "core/lagbench/workload.h"
+#include "net/mysql/connection.h"
+#include "core/util/clock.h"
 
 namespace binsync::lagbench {
 
@@ -61,4 +61,4 @@ struct LoadResult {
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_MYSQL_LOAD_H_
+#endif  // BINSYNC_NET_LAGBENCH_LOAD_H_

@@ -1,21 +1,21 @@
-#include "lagbench/mysql/run.h"
+#include "net/lagbench/run.h"
 
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <thread>
 
-#include "lagbench/arrivals.h"
-#include "lagbench/mysql/engine.h"
-#include "lagbench/mysql/load.h"
-#include "lagbench/mysql/tap.h"
-#include "lagbench/preflight.h"
-#include "mysql/inspect.h"
-#include "replicate/mysql/stream_lease.h"
+#include "core/lagbench/arrivals.h"
+#include "net/lagbench/engine.h"
+#include "net/lagbench/load.h"
+#include "net/lagbench/tap.h"
+#include "core/lagbench/preflight.h"
+#include "net/mysql/inspect.h"
+#include "net/replicate/stream_lease.h"
 #include "spdlog/spdlog.h"
-#include "util/progress.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "core/util/progress.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync::lagbench {
 namespace {

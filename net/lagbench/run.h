@@ -5,9 +5,9 @@
 //
 // Engines: `native` (the pair's own replication, as configured; its settings are recorded)
 // and `binsync` (replicate live or catchup, taking each direction over from native and
-// handing it back where it got to: lagbench/mysql/engine). Both: interleaved, 3 rounds.
-#ifndef BINSYNC_LAGBENCH_MYSQL_RUN_H_
-#define BINSYNC_LAGBENCH_MYSQL_RUN_H_
+// handing it back where it got to: net/lagbench/engine). Both: interleaved, 3 rounds.
+#ifndef BINSYNC_NET_LAGBENCH_RUN_H_
+#define BINSYNC_NET_LAGBENCH_RUN_H_
 
 #include <atomic>
 #include <chrono>
@@ -17,12 +17,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lagbench/report.h"
-#include "lagbench/saturation.h"
-#include "lagbench/schedule.h"
-#include "lagbench/workload.h"
-#include "mysql/connection.h"
-#include "replicate/mysql/applier.h"
+#include "core/lagbench/report.h"
+#include "core/lagbench/saturation.h"
+#include "core/lagbench/schedule.h"
+#include "core/lagbench/workload.h"
+#include "net/mysql/connection.h"
+#include "net/replicate/applier.h"
 
 namespace binsync::lagbench {
 
@@ -50,4 +50,4 @@ struct LagbenchOptions {
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_MYSQL_RUN_H_
+#endif  // BINSYNC_NET_LAGBENCH_RUN_H_

@@ -1,14 +1,14 @@
-#include "lagbench/mysql/tap.h"
+#include "net/lagbench/tap.h"
 
 #include <chrono>
 
-#include "binlog/events.h"
-#include "gtid/mariadb_gtid.h"
-#include "lagbench/probe_reader.h"
-#include "mysql/binlog_stream.h"
-#include "replicate/assembler.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "core/binlog/events.h"
+#include "core/gtid/mariadb_gtid.h"
+#include "core/lagbench/probe_reader.h"
+#include "net/mysql/binlog_stream.h"
+#include "core/replicate/assembler.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync::lagbench {
 

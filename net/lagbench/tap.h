@@ -1,6 +1,6 @@
-// BinlogTap: reads one server's binlog as a replica would (mysql/binlog_stream, the project's
+// BinlogTap: reads one server's binlog as a replica would (net/mysql/binlog_stream, the project's
 // own live binlog source) from a given GTID position, groups it into transactions
-// (replicate/assembler) and stamps, on lagbench's one monotonic clock, when each probe
+// (core/replicate/assembler) and stamps, on lagbench's one monotonic clock, when each probe
 // transaction arrives: the moment its end event (XID/COMMIT) is read. Lag is the difference
 // between two taps' stamps of one probe, so the taps' own delay and the hosts' clock skew
 // cancel (DESIGN.md, "Lag").
@@ -8,8 +8,8 @@
 // Threading: Start opens the stream on the caller's thread (so a refused connection is an
 // error at once), then one thread per tap reads until Stop. Books are written only by their
 // tap; anyone may read them.
-#ifndef BINSYNC_LAGBENCH_MYSQL_TAP_H_
-#define BINSYNC_LAGBENCH_MYSQL_TAP_H_
+#ifndef BINSYNC_NET_LAGBENCH_TAP_H_
+#define BINSYNC_NET_LAGBENCH_TAP_H_
 
 #include <atomic>
 #include <cstdint>
@@ -21,9 +21,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "lagbench/arrivals.h"
-#include "mysql/connection.h"
-#include "util/clock.h"
+#include "core/lagbench/arrivals.h"
+#include "net/mysql/connection.h"
+#include "core/util/clock.h"
 
 namespace binsync::lagbench {
 
@@ -74,4 +74,4 @@ class BinlogTap {
 
 }  // namespace binsync::lagbench
 
-#endif  // BINSYNC_LAGBENCH_MYSQL_TAP_H_
+#endif  // BINSYNC_NET_LAGBENCH_TAP_H_

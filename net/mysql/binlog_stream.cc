@@ -1,4 +1,4 @@
-#include "mysql/binlog_stream.h"
+#include "net/mysql/binlog_stream.h"
 
 #include <mysql.h>
 #include <mariadb_rpl.h>
@@ -6,10 +6,10 @@
 #include <string>
 #include <utility>
 
-#include "gtid/mariadb_gtid.h"
-#include "util/server_error.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "core/gtid/mariadb_gtid.h"
+#include "core/util/server_error.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 

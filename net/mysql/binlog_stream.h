@@ -1,7 +1,7 @@
 // A live binlog source: one server's binlog streamed over the replication protocol,
 // with libmariadb's mariadb_rpl API as the transport (connect, auth, TLS, register,
 // COM_BINLOG_DUMP, heartbeats). libmariadb's own event parsing and row extraction are
-// not used: every event's raw bytes are framed and decoded by binlog/.
+// not used: every event's raw bytes are framed and decoded by core/binlog/.
 //
 // Start points:
 //   - a MariaDB GTID position ("0-1-100,1-2-7"): the server starts after those GTIDs
@@ -15,8 +15,8 @@
 // end position of the last event (header.log_pos), so errors read "binlog.000042:1234".
 //
 // Threading: one BinlogStream per thread; Next() blocks.
-#ifndef BINSYNC_MYSQL_BINLOG_STREAM_H_
-#define BINSYNC_MYSQL_BINLOG_STREAM_H_
+#ifndef BINSYNC_NET_MYSQL_BINLOG_STREAM_H_
+#define BINSYNC_NET_MYSQL_BINLOG_STREAM_H_
 
 #include <chrono>
 #include <cstdint>
@@ -25,9 +25,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "binlog/event_header.h"
-#include "binlog/events.h"
-#include "mysql/connection.h"
+#include "core/binlog/event_header.h"
+#include "core/binlog/events.h"
+#include "net/mysql/connection.h"
 
 struct st_mariadb_rpl;
 struct st_mariadb_rpl_event;
@@ -105,4 +105,4 @@ class BinlogStream {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_MYSQL_BINLOG_STREAM_H_
+#endif  // BINSYNC_NET_MYSQL_BINLOG_STREAM_H_

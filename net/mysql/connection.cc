@@ -1,4 +1,4 @@
-#include "mysql/connection.h"
+#include "net/mysql/connection.h"
 
 #include <mysql.h>
 #include <mysqld_error.h>
@@ -6,13 +6,13 @@
 
 #include <utility>
 
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 namespace {
 
-// util/server_error.h is pure and cannot include libmariadb's headers: its constants are
+// core/util/server_error.h is pure and cannot include libmariadb's headers: its constants are
 // checked against them here.
 static_assert(kErDbCreateExists == ER_DB_CREATE_EXISTS && kErDbDropExists == ER_DB_DROP_EXISTS);
 static_assert(kErDbAccessDenied == ER_DBACCESS_DENIED_ERROR &&

@@ -4,8 +4,8 @@
 // movable, not copyable, and must be used by one thread at a time (libmariadb handles
 // are not thread-safe). Every error names the server as `host:port`, the cause and, for
 // the common failures, what to do; no message ever contains the password.
-#ifndef BINSYNC_MYSQL_CONNECTION_H_
-#define BINSYNC_MYSQL_CONNECTION_H_
+#ifndef BINSYNC_NET_MYSQL_CONNECTION_H_
+#define BINSYNC_NET_MYSQL_CONNECTION_H_
 
 #include <chrono>
 #include <cstdint>
@@ -16,9 +16,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "util/server_error.h"  // StatusCodeForError, ServerErrorOf
-#include "util/strings.h"  // QuoteIdentifier
-#include "mysql/server_uri.h"
+#include "core/util/server_error.h"  // StatusCodeForError, ServerErrorOf
+#include "core/util/strings.h"  // QuoteIdentifier
+#include "net/mysql/server_uri.h"
 
 struct st_mysql;  // MYSQL, from <mysql.h>; kept out of this header.
 
@@ -102,7 +102,7 @@ class Connection {
   [[nodiscard]] st_mysql* raw() { return mysql_; }
 
   // The last libmariadb error of this connection as a Status naming the server and
-  // what was being done, carrying the ServerError (util/server_error.h).
+  // what was being done, carrying the ServerError (core/util/server_error.h).
   [[nodiscard]] absl::Status LastError(std::string_view doing) const;
 
  private:
@@ -127,4 +127,4 @@ template <typename Fn>
 
 }  // namespace binsync
 
-#endif  // BINSYNC_MYSQL_CONNECTION_H_
+#endif  // BINSYNC_NET_MYSQL_CONNECTION_H_

@@ -1,11 +1,11 @@
-#include "mysql/inspect.h"
+#include "net/mysql/inspect.h"
 
 #include <charconv>
 #include <map>
 #include <string>
 
-#include "util/strings.h"
-#include "util/status_macros.h"
+#include "core/util/strings.h"
+#include "core/util/status_macros.h"
 
 namespace binsync {
 namespace {

@@ -1,10 +1,10 @@
 // Reads a live server's replication-relevant facts (binsync status, resync's first step).
-#ifndef BINSYNC_MYSQL_INSPECT_H_
-#define BINSYNC_MYSQL_INSPECT_H_
+#ifndef BINSYNC_NET_MYSQL_INSPECT_H_
+#define BINSYNC_NET_MYSQL_INSPECT_H_
 
 #include "absl/status/statusor.h"
-#include "topology/server_facts.h"
-#include "mysql/connection.h"
+#include "core/topology/server_facts.h"
+#include "net/mysql/connection.h"
 
 namespace binsync {
 
@@ -15,4 +15,4 @@ namespace binsync {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_MYSQL_INSPECT_H_
+#endif  // BINSYNC_NET_MYSQL_INSPECT_H_

@@ -1,11 +1,11 @@
-#include "mysql/native_replication.h"
+#include "net/mysql/native_replication.h"
 
 #include <thread>
 
-#include "util/clock.h"
-#include "util/strings.h"
-#include "util/status_macros.h"
-#include "mysql/inspect.h"
+#include "core/util/clock.h"
+#include "core/util/strings.h"
+#include "core/util/status_macros.h"
+#include "net/mysql/inspect.h"
 
 namespace binsync {
 

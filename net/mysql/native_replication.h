@@ -1,16 +1,16 @@
 // Native MariaDB replication control: what the reference procedure does by hand
 // (CHANGE MASTER TO ... MASTER_USE_GTID, START SLAVE, wait for positions), for the
 // demo, the tests and resync's hand-back.
-#ifndef BINSYNC_MYSQL_NATIVE_REPLICATION_H_
-#define BINSYNC_MYSQL_NATIVE_REPLICATION_H_
+#ifndef BINSYNC_NET_MYSQL_NATIVE_REPLICATION_H_
+#define BINSYNC_NET_MYSQL_NATIVE_REPLICATION_H_
 
 #include <chrono>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "mysql/connection.h"
-#include "mysql/server_uri.h"
+#include "net/mysql/connection.h"
+#include "net/mysql/server_uri.h"
 
 namespace binsync {
 
@@ -35,4 +35,4 @@ namespace binsync {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_MYSQL_NATIVE_REPLICATION_H_
+#endif  // BINSYNC_NET_MYSQL_NATIVE_REPLICATION_H_

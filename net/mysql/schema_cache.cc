@@ -1,8 +1,8 @@
-#include "mysql/schema_cache.h"
+#include "net/mysql/schema_cache.h"
 
-#include "mysql/schema_loader.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "net/mysql/schema_loader.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 

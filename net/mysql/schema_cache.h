@@ -1,8 +1,8 @@
 // Target table descriptions (columns, unique keys, foreign-key participation) read from
 // information_schema and cached per db.table. Thread-safe: the reader and the workers
 // share one cache; Invalidate() after DDL.
-#ifndef BINSYNC_MYSQL_SCHEMA_CACHE_H_
-#define BINSYNC_MYSQL_SCHEMA_CACHE_H_
+#ifndef BINSYNC_NET_MYSQL_SCHEMA_CACHE_H_
+#define BINSYNC_NET_MYSQL_SCHEMA_CACHE_H_
 
 #include <atomic>
 #include <map>
@@ -13,8 +13,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "schema/table_info.h"
-#include "mysql/connection.h"
+#include "core/schema/table_info.h"
+#include "net/mysql/connection.h"
 
 namespace binsync {
 
@@ -48,4 +48,4 @@ class SchemaCache {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_MYSQL_SCHEMA_CACHE_H_
+#endif  // BINSYNC_NET_MYSQL_SCHEMA_CACHE_H_

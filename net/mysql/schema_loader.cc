@@ -1,10 +1,10 @@
-#include "mysql/schema_loader.h"
+#include "net/mysql/schema_loader.h"
 
 #include <functional>
 
-#include "mysql/statement.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "net/mysql/statement.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 namespace {

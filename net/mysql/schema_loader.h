@@ -2,8 +2,8 @@
 // SchemaCache reads one table at a time through it, verify every table of its selection
 // at once. One rule for both: index columns are matched to table columns by name without
 // regard to case (as the server matches column names).
-#ifndef BINSYNC_MYSQL_SCHEMA_LOADER_H_
-#define BINSYNC_MYSQL_SCHEMA_LOADER_H_
+#ifndef BINSYNC_NET_MYSQL_SCHEMA_LOADER_H_
+#define BINSYNC_NET_MYSQL_SCHEMA_LOADER_H_
 
 #include <map>
 #include <optional>
@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "mysql/connection.h"
-#include "schema/table_info.h"
+#include "net/mysql/connection.h"
+#include "core/schema/table_info.h"
 
 namespace binsync {
 
@@ -35,4 +35,4 @@ struct TableScope {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_MYSQL_SCHEMA_LOADER_H_
+#endif  // BINSYNC_NET_MYSQL_SCHEMA_LOADER_H_

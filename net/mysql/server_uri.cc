@@ -1,10 +1,10 @@
-#include "mysql/server_uri.h"
+#include "net/mysql/server_uri.h"
 
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 namespace {

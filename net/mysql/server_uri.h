@@ -3,8 +3,8 @@
 // The password may instead come from MYSQL_PWD or a --password-file; it is held only
 // in ServerUri::password and never printed: Display() and every error message show
 // `user@host:port` without it.
-#ifndef BINSYNC_MYSQL_SERVER_URI_H_
-#define BINSYNC_MYSQL_SERVER_URI_H_
+#ifndef BINSYNC_NET_MYSQL_SERVER_URI_H_
+#define BINSYNC_NET_MYSQL_SERVER_URI_H_
 
 #include <cstdint>
 #include <optional>
@@ -46,4 +46,4 @@ struct PasswordSources {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_MYSQL_SERVER_URI_H_
+#endif  // BINSYNC_NET_MYSQL_SERVER_URI_H_

@@ -1,4 +1,4 @@
-#include "mysql/statement.h"
+#include "net/mysql/statement.h"
 
 #include <mysql.h>
 
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <utility>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 namespace {

@@ -4,8 +4,8 @@
 // rows: a row callback sees string_views valid until it returns, and a steady stream of
 // rows allocates nothing. A PreparedStatement borrows its Connection, which must outlive
 // it and not run other statements while a Query() is streaming.
-#ifndef BINSYNC_MYSQL_STATEMENT_H_
-#define BINSYNC_MYSQL_STATEMENT_H_
+#ifndef BINSYNC_NET_MYSQL_STATEMENT_H_
+#define BINSYNC_NET_MYSQL_STATEMENT_H_
 
 #include <cstdint>
 #include <functional>
@@ -17,7 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "mysql/connection.h"
+#include "net/mysql/connection.h"
 
 struct st_mysql_stmt;
 struct st_mysql_bind;
@@ -80,4 +80,4 @@ class PreparedStatement {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_MYSQL_STATEMENT_H_
+#endif  // BINSYNC_NET_MYSQL_STATEMENT_H_

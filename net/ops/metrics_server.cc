@@ -1,4 +1,4 @@
-#include "ops/metrics_server.h"
+#include "net/ops/metrics_server.h"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -7,7 +7,7 @@
 #include <thread>
 #include <utility>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 

@@ -2,8 +2,8 @@
 // (exposition format 0.0.4); anything else is 404. Boost.Beast over Boost.Asio on one
 // thread of its own; each connection is read with a 5 s deadline, answered and closed.
 // Listens on loopback unless told otherwise (the caller passes the address).
-#ifndef BINSYNC_OPS_METRICS_SERVER_H_
-#define BINSYNC_OPS_METRICS_SERVER_H_
+#ifndef BINSYNC_NET_OPS_METRICS_SERVER_H_
+#define BINSYNC_NET_OPS_METRICS_SERVER_H_
 
 #include <cstdint>
 #include <functional>
@@ -37,4 +37,4 @@ class MetricsServer {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_OPS_METRICS_SERVER_H_
+#endif  // BINSYNC_NET_OPS_METRICS_SERVER_H_

@@ -1,4 +1,4 @@
-#include "ops/sandbox.h"
+#include "net/ops/sandbox.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,11 +11,11 @@
 #include <random>
 #include <thread>
 
-#include "util/clock.h"
-#include "util/strings.h"
-#include "util/status_macros.h"
-#include "util/subprocess.h"
-#include "mysql/connection.h"
+#include "core/util/clock.h"
+#include "core/util/strings.h"
+#include "core/util/status_macros.h"
+#include "core/util/subprocess.h"
+#include "net/mysql/connection.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 

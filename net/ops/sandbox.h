@@ -11,8 +11,8 @@
 // gtid_domain_id = I, auto_increment_increment = N, auto_increment_offset = I, ROW
 // binlogs with full images and metadata, log_slave_updates: the master-master setup of
 // the reference procedure. `up` on an existing directory restarts the same datadirs.
-#ifndef BINSYNC_OPS_SANDBOX_H_
-#define BINSYNC_OPS_SANDBOX_H_
+#ifndef BINSYNC_NET_OPS_SANDBOX_H_
+#define BINSYNC_NET_OPS_SANDBOX_H_
 
 #include <sys/types.h>
 
@@ -24,7 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "mysql/server_uri.h"
+#include "net/mysql/server_uri.h"
 
 namespace binsync {
 
@@ -80,4 +80,4 @@ struct SandboxServerState {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_OPS_SANDBOX_H_
+#endif  // BINSYNC_NET_OPS_SANDBOX_H_

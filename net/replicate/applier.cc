@@ -1,4 +1,4 @@
-#include "replicate/mysql/applier.h"
+#include "net/replicate/applier.h"
 
 #include <mysql.h>
 
@@ -6,21 +6,21 @@
 #include <variant>
 
 #include "absl/strings/escaping.h"
-#include "binlog/event_types.h"
-#include "binlog/events.h"
-#include "gtid/mariadb_gtid.h"
-#include "replicate/assembler.h"
-#include "replicate/apply_errors.h"
-#include "replicate/checkpoint.h"
-#include "replicate/compaction.h"
-#include "replicate/conflict.h"
-#include "replicate/mysql/row_bind.h"
-#include "replicate/writeset.h"
-#include "util/fault.h"
-#include "util/server_error.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
-#include "mysql/statement.h"
+#include "core/binlog/event_types.h"
+#include "core/binlog/events.h"
+#include "core/gtid/mariadb_gtid.h"
+#include "core/replicate/assembler.h"
+#include "core/replicate/apply_errors.h"
+#include "core/replicate/checkpoint.h"
+#include "core/replicate/compaction.h"
+#include "core/replicate/conflict.h"
+#include "net/replicate/row_bind.h"
+#include "core/replicate/writeset.h"
+#include "core/util/fault.h"
+#include "core/util/server_error.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "net/mysql/statement.h"
 #include "spdlog/spdlog.h"
 
 namespace binsync {
@@ -347,7 +347,7 @@ absl::Status Applier::ApplyEvents(const replicate::Transaction& t) {
   return FlushPending();
 }
 
-// Catchup compaction (replicate/compaction.h): a row change the plan cannot stage flushes
+// Catchup compaction (core/replicate/compaction.h): a row change the plan cannot stage flushes
 // what is staged first, so order across tables and statements is kept.
 absl::Status Applier::Stage(const std::shared_ptr<const schema::TableInfo>& info, bool upsert,
                             const RowImage& image, uint64_t key_hash) {

@@ -17,8 +17,8 @@
 // mode on MariaDB, its whole GTID (session server_id, gtid_domain_id, gtid_seq_no), as
 // native replication writes them; if the target refuses (privilege), the origin falls
 // back to binsync's own server_id, said once.
-#ifndef BINSYNC_REPLICATE_MYSQL_APPLIER_H_
-#define BINSYNC_REPLICATE_MYSQL_APPLIER_H_
+#ifndef BINSYNC_NET_REPLICATE_APPLIER_H_
+#define BINSYNC_NET_REPLICATE_APPLIER_H_
 
 #include <cstdint>
 #include <functional>
@@ -30,23 +30,23 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "binlog/rows_event.h"
-#include "binlog/table_map.h"
-#include "replicate/row_walker.h"
-#include "schema/table_info.h"
-#include "replicate/transaction.h"
-#include "mysql/connection.h"
-#include "mysql/schema_cache.h"
-#include "mysql/statement.h"
-#include "replicate/checkpoint.h"
-#include "replicate/compaction.h"
-#include "replicate/conflict.h"
-#include "replicate/row_plan.h"
+#include "core/binlog/rows_event.h"
+#include "core/binlog/table_map.h"
+#include "core/replicate/row_walker.h"
+#include "core/schema/table_info.h"
+#include "core/replicate/transaction.h"
+#include "net/mysql/connection.h"
+#include "net/mysql/schema_cache.h"
+#include "net/mysql/statement.h"
+#include "core/replicate/checkpoint.h"
+#include "core/replicate/compaction.h"
+#include "core/replicate/conflict.h"
+#include "core/replicate/row_plan.h"
 
 namespace binsync {
 
 enum class ApplyMode { kLive, kCatchup };
-using OnMissingRow = replicate::OnMissingRow;  // replicate/conflict.h
+using OnMissingRow = replicate::OnMissingRow;  // core/replicate/conflict.h
 
 // Resync: a row change that does not fit the target's row.
 struct Conflict {
@@ -58,7 +58,7 @@ struct Conflict {
   bool has_key_hash = false;
   uint64_t key_hash = 0;   // replicate::RowKeyHash of the row
 };
-using ConflictAction = replicate::ConflictAction;  // replicate/conflict.h
+using ConflictAction = replicate::ConflictAction;  // core/replicate/conflict.h
 struct ConflictDecision {
   ConflictAction action = ConflictAction::kKeep;
   std::string resolution;  // for the report: "--from's row kept", ...
@@ -97,7 +97,7 @@ struct ApplyCounters {
   uint64_t conflicts = 0;       // resync: changes that did not fit the target's row
 };
 
-// The checkpoint table (replicate/checkpoint.h): created if missing, unlogged.
+// The checkpoint table (core/replicate/checkpoint.h): created if missing, unlogged.
 [[nodiscard]] absl::Status EnsureCheckpointTable(Connection& conn);
 
 using Checkpoint = replicate::Checkpoint;
@@ -151,11 +151,11 @@ class Applier {
   [[nodiscard]] bool CanReplay(const replicate::Transaction& t);
   absl::Status Replay(const replicate::Transaction& t);
   absl::Status ExecuteBinlog(std::span<const uint8_t> events);
-  // The prepared statement of `op` for this table and image shape (replicate/row_plan.h),
+  // The prepared statement of `op` for this table and image shape (core/replicate/row_plan.h),
   // built and prepared on first use, then found in stmts_ without allocating.
   absl::StatusOr<Stmt*> Statement(replicate::RowOp op, const schema::TableInfo& info,
                                   const replicate::RowShape& shape);
-  // Catchup compaction (replicate/compaction.h): stages a row change's net effect,
+  // Catchup compaction (core/replicate/compaction.h): stages a row change's net effect,
   // flushing first or after as the compaction says. `key_hash`: RowKeyHash of `image`.
   absl::Status Stage(const std::shared_ptr<const schema::TableInfo>& info, bool upsert,
                      const binlog::RowImage& image, uint64_t key_hash);
@@ -221,4 +221,4 @@ class Applier {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_REPLICATE_MYSQL_APPLIER_H_
+#endif  // BINSYNC_NET_REPLICATE_APPLIER_H_

@@ -1,4 +1,4 @@
-#include "replicate/mysql/replicator.h"
+#include "net/replicate/replicator.h"
 
 #include <unistd.h>
 
@@ -13,19 +13,19 @@
 #include <variant>
 #include <vector>
 
-#include "replicate/scheduler.h"
-#include "gtid/mariadb_gtid.h"
-#include "replicate/assembler.h"
-#include "replicate/statement_dml.h"
-#include "replicate/writeset.h"
-#include "util/clock.h"
-#include "util/progress.h"
-#include "util/fault.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
-#include "mysql/schema_cache.h"
-#include "replicate/batching.h"
-#include "replicate/mysql/stream_lease.h"
+#include "core/replicate/scheduler.h"
+#include "core/gtid/mariadb_gtid.h"
+#include "core/replicate/assembler.h"
+#include "core/replicate/statement_dml.h"
+#include "core/replicate/writeset.h"
+#include "core/util/clock.h"
+#include "core/util/progress.h"
+#include "core/util/fault.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "net/mysql/schema_cache.h"
+#include "core/replicate/batching.h"
+#include "net/replicate/stream_lease.h"
 #include "spdlog/spdlog.h"
 
 namespace binsync {

@@ -19,8 +19,8 @@
 //     nothing;
 //   - DDL is a barrier, and the reader waits for it to commit before computing later
 //     writesets (they depend on the new schema).
-#ifndef BINSYNC_REPLICATE_MYSQL_REPLICATOR_H_
-#define BINSYNC_REPLICATE_MYSQL_REPLICATOR_H_
+#ifndef BINSYNC_NET_REPLICATE_REPLICATOR_H_
+#define BINSYNC_NET_REPLICATE_REPLICATOR_H_
 
 #include <atomic>
 #include <chrono>
@@ -30,10 +30,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "schema/table_info.h"
-#include "replicate/mysql/applier.h"
-#include "mysql/binlog_stream.h"
-#include "mysql/connection.h"
+#include "core/schema/table_info.h"
+#include "net/replicate/applier.h"
+#include "net/mysql/binlog_stream.h"
+#include "net/mysql/connection.h"
 
 namespace binsync {
 
@@ -117,4 +117,4 @@ struct ReplicateResult {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_REPLICATE_MYSQL_REPLICATOR_H_
+#endif  // BINSYNC_NET_REPLICATE_REPLICATOR_H_

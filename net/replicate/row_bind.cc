@@ -1,10 +1,10 @@
-#include "replicate/mysql/row_bind.h"
+#include "net/replicate/row_bind.h"
 
 #include <cstring>
 #include <ctime>
 
-#include "util/status_macros.h"
-#include "util/strings.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 

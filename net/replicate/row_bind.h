@@ -3,17 +3,17 @@
 // kept), DECIMAL as exact text, temporals as MYSQL_TIME (TIMESTAMP from its UTC seconds),
 // strings as text or bytes as the plan says (fixed-size binary types padded back).
 // Allocation-free in steady state: each parameter's storage (BindSlot) is reused.
-#ifndef BINSYNC_REPLICATE_MYSQL_ROW_BIND_H_
-#define BINSYNC_REPLICATE_MYSQL_ROW_BIND_H_
+#ifndef BINSYNC_NET_REPLICATE_ROW_BIND_H_
+#define BINSYNC_NET_REPLICATE_ROW_BIND_H_
 
 #include <mysql.h>
 
 #include <string>
 
 #include "absl/status/status.h"
-#include "binlog/column_codec.h"
-#include "replicate/row_plan.h"
-#include "schema/table_info.h"
+#include "core/binlog/column_codec.h"
+#include "core/replicate/row_plan.h"
+#include "core/schema/table_info.h"
 
 namespace binsync {
 
@@ -35,4 +35,4 @@ struct BindSlot {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_REPLICATE_MYSQL_ROW_BIND_H_
+#endif  // BINSYNC_NET_REPLICATE_ROW_BIND_H_

@@ -1,12 +1,12 @@
-#include "replicate/mysql/stream_lease.h"
+#include "net/replicate/stream_lease.h"
 
 #include <unistd.h>
 
 #include <utility>
 
-#include "util/status_macros.h"
-#include "util/strings.h"
-#include "mysql/statement.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "net/mysql/statement.h"
 #include "spdlog/spdlog.h"
 
 namespace binsync {

@@ -14,15 +14,15 @@
 // Acquire() also refuses a direction that the target's own replication applies: a
 // replication channel of the target whose master is this source (by server_id) with its
 // SQL thread running.
-#ifndef BINSYNC_REPLICATE_MYSQL_STREAM_LEASE_H_
-#define BINSYNC_REPLICATE_MYSQL_STREAM_LEASE_H_
+#ifndef BINSYNC_NET_REPLICATE_STREAM_LEASE_H_
+#define BINSYNC_NET_REPLICATE_STREAM_LEASE_H_
 
 #include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "mysql/connection.h"
+#include "net/mysql/connection.h"
 
 namespace binsync {
 
@@ -61,4 +61,4 @@ class StreamLease {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_REPLICATE_MYSQL_STREAM_LEASE_H_
+#endif  // BINSYNC_NET_REPLICATE_STREAM_LEASE_H_

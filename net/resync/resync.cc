@@ -1,4 +1,4 @@
-#include "resync/mysql/resync.h"
+#include "net/resync/resync.h"
 
 #include <unistd.h>
 
@@ -11,24 +11,24 @@
 #include <utility>
 #include <vector>
 
-#include "gtid/mariadb_gtid.h"
-#include "mysql/inspect.h"
-#include "mysql/native_replication.h"
-#include "mysql/schema_cache.h"
-#include "replicate/assembler.h"
-#include "replicate/checkpoint.h"
-#include "replicate/mysql/stream_lease.h"
-#include "replicate/row_walker.h"
-#include "replicate/writeset.h"
-#include "resync/mysql/resync_state.h"
-#include "resync/plan.h"
-#include "resync/run_state.h"
-#include "topology/server_facts.h"
-#include "util/clock.h"
-#include "util/fault.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
-#include "verify/mysql/verify_runner.h"
+#include "core/gtid/mariadb_gtid.h"
+#include "net/mysql/inspect.h"
+#include "net/mysql/native_replication.h"
+#include "net/mysql/schema_cache.h"
+#include "core/replicate/assembler.h"
+#include "core/replicate/checkpoint.h"
+#include "net/replicate/stream_lease.h"
+#include "core/replicate/row_walker.h"
+#include "core/replicate/writeset.h"
+#include "net/resync/resync_state.h"
+#include "core/resync/plan.h"
+#include "core/resync/run_state.h"
+#include "core/topology/server_facts.h"
+#include "core/util/clock.h"
+#include "core/util/fault.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "net/verify/verify_runner.h"
 
 namespace binsync {
 namespace {

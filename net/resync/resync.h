@@ -11,14 +11,14 @@
 //   4 hand back native replication both ways from exactly the positions read
 //   5 verify    the tables touched (all with full_verify), repair what still differs
 //               (changes made outside the binlog) from --from, verify again
-// Each step reached is recorded on both servers (resync/mysql/resync_state.h); a rerun
-// finishes an interrupted run from there instead of planning afresh (resync/run_state.h).
-// Every decision is taken by resync/plan.h and resync/policies.h; this runs the steps.
+// Each step reached is recorded on both servers (net/resync/resync_state.h); a rerun
+// finishes an interrupted run from there instead of planning afresh (core/resync/run_state.h).
+// Every decision is taken by core/resync/plan.h and core/resync/policies.h; this runs the steps.
 // Verify runs after the hand-back on purpose: with replication running its rechecks
 // (MASTER_GTID_WAIT) tell live writes from real differences, and a repair never races a
 // write that native replication is about to deliver.
-#ifndef BINSYNC_RESYNC_MYSQL_RESYNC_H_
-#define BINSYNC_RESYNC_MYSQL_RESYNC_H_
+#ifndef BINSYNC_NET_RESYNC_RESYNC_H_
+#define BINSYNC_NET_RESYNC_RESYNC_H_
 
 #include <atomic>
 #include <cstdint>
@@ -27,13 +27,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "replicate/mysql/applier.h"
-#include "mysql/binlog_stream.h"
-#include "mysql/connection.h"
-#include "replicate/mysql/replicator.h"
-#include "resync/plan.h"
-#include "resync/policies.h"
-#include "resync/report.h"
+#include "net/replicate/applier.h"
+#include "net/mysql/binlog_stream.h"
+#include "net/mysql/connection.h"
+#include "net/replicate/replicator.h"
+#include "core/resync/plan.h"
+#include "core/resync/policies.h"
+#include "core/resync/report.h"
 
 namespace binsync {
 
@@ -52,4 +52,4 @@ struct ResyncOptions {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_RESYNC_MYSQL_RESYNC_H_
+#endif  // BINSYNC_NET_RESYNC_RESYNC_H_

@@ -1,11 +1,11 @@
-#include "resync/mysql/resync_state.h"
+#include "net/resync/resync_state.h"
 
 #include <string_view>
 #include <utility>
 
-#include "util/status_macros.h"
-#include "util/strings.h"
-#include "mysql/statement.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "net/mysql/statement.h"
 #include "nlohmann/json.hpp"
 
 namespace binsync {

@@ -1,4 +1,4 @@
-// Resync's run state on the servers (resync/run_state.h says what it holds and why).
+// Resync's run state on the servers (core/resync/run_state.h says what it holds and why).
 // Two tables in the `binsync` schema, beside the checkpoints:
 //
 //   binsync.resync_run       one row per run, the same on both servers (written --to first,
@@ -15,8 +15,8 @@
 //                            back; run_id, into ('to' or 'from'), db.table, key, kind, the
 //                            source transaction, the event time, the resolution
 // Finished runs stay as history (step 'verified'); nothing reads them but DecideResume.
-#ifndef BINSYNC_RESYNC_MYSQL_RESYNC_STATE_H_
-#define BINSYNC_RESYNC_MYSQL_RESYNC_STATE_H_
+#ifndef BINSYNC_NET_RESYNC_RESYNC_STATE_H_
+#define BINSYNC_NET_RESYNC_RESYNC_STATE_H_
 
 #include <cstdint>
 #include <optional>
@@ -25,9 +25,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "resync/run_state.h"
-#include "replicate/mysql/applier.h"
-#include "mysql/connection.h"
+#include "core/resync/run_state.h"
+#include "net/replicate/applier.h"
+#include "net/mysql/connection.h"
 
 namespace binsync {
 
@@ -59,4 +59,4 @@ struct StoredConflict {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_RESYNC_MYSQL_RESYNC_STATE_H_
+#endif  // BINSYNC_NET_RESYNC_RESYNC_STATE_H_

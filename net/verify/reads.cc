@@ -1,16 +1,16 @@
-#include "verify/mysql/reads.h"
+#include "net/verify/reads.h"
 
 #include <charconv>
 #include <map>
 
-#include "schema/column_types.h"
-#include "schema/row_key.h"
-#include "util/both.h"
-#include "util/clock.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
-#include "verify/compared_table.h"
-#include "verify/sql.h"
+#include "core/schema/column_types.h"
+#include "core/schema/row_key.h"
+#include "core/util/both.h"
+#include "core/util/clock.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "core/verify/compared_table.h"
+#include "core/verify/sql.h"
 
 namespace binsync::verify {
 namespace {
@@ -24,7 +24,7 @@ ParamType KeyParamType(const TableInfo& t, size_t c) {
   return ParamType::kText;
 }
 
-// The key columns (the first n) of a row, encoded exactly (schema/row_key.h).
+// The key columns (the first n) of a row, encoded exactly (core/schema/row_key.h).
 std::string EncodeKey(const RowValues& row, size_t n) {
   std::string k;
   for (size_t i = 0; i < n; ++i) schema::AppendKeyPart(&k, row[i]);

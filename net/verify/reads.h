@@ -1,8 +1,8 @@
 // verify's reads of one side: chunk checksums, (key, row hash) lists, bucket sums, rows
 // of bucket spans and rows by key, with their bound parameters; and the comparison of
-// two fetched rows. Internal to verify/mysql.
-#ifndef BINSYNC_VERIFY_MYSQL_READS_H_
-#define BINSYNC_VERIFY_MYSQL_READS_H_
+// two fetched rows. Internal to net/verify.
+#ifndef BINSYNC_NET_VERIFY_READS_H_
+#define BINSYNC_NET_VERIFY_READS_H_
 
 #include <algorithm>
 #include <cstdint>
@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "mysql/statement.h"
-#include "schema/table_info.h"
-#include "verify/chunks.h"
-#include "verify/mysql/side.h"
-#include "verify/report.h"
+#include "net/mysql/statement.h"
+#include "core/schema/table_info.h"
+#include "core/verify/chunks.h"
+#include "net/verify/side.h"
+#include "core/verify/report.h"
 
 namespace binsync::verify {
 
@@ -160,4 +160,4 @@ void AddIfDiffers(const TableInfo& t, bool on_a, bool on_b, Key&& key, Value&& v
 
 }  // namespace binsync::verify
 
-#endif  // BINSYNC_VERIFY_MYSQL_READS_H_
+#endif  // BINSYNC_NET_VERIFY_READS_H_

@@ -1,18 +1,18 @@
-// verify's repair executor: runs verify/repair_plan's plan on B with bound values.
+// verify's repair executor: runs core/verify/repair_plan's plan on B with bound values.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "mysql/statement.h"
-#include "schema/column_types.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
-#include "verify/compared_table.h"
-#include "verify/mysql/reads.h"
-#include "verify/mysql/verify_runner.h"
-#include "verify/repair_plan.h"
-#include "verify/sql.h"
+#include "net/mysql/statement.h"
+#include "core/schema/column_types.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "core/verify/compared_table.h"
+#include "net/verify/reads.h"
+#include "net/verify/verify_runner.h"
+#include "core/verify/repair_plan.h"
+#include "core/verify/sql.h"
 
 namespace binsync {
 

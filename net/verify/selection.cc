@@ -1,14 +1,14 @@
-#include "verify/mysql/selection.h"
+#include "net/verify/selection.h"
 
 #include <algorithm>
 
-#include "mysql/schema_loader.h"
-#include "mysql/statement.h"
-#include "util/both.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
-#include "verify/compared_table.h"
-#include "verify/mysql/reads.h"
+#include "net/mysql/schema_loader.h"
+#include "net/mysql/statement.h"
+#include "core/util/both.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "core/verify/compared_table.h"
+#include "net/verify/reads.h"
 
 namespace binsync::verify {
 namespace {

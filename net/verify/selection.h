@@ -1,8 +1,8 @@
 // Which tables a verify run compares: the --databases / --tables selection checked
 // against both servers, and the selected tables loaded through the one schema loader.
-// Internal to verify/mysql.
-#ifndef BINSYNC_VERIFY_MYSQL_SELECTION_H_
-#define BINSYNC_VERIFY_MYSQL_SELECTION_H_
+// Internal to net/verify.
+#ifndef BINSYNC_NET_VERIFY_SELECTION_H_
+#define BINSYNC_NET_VERIFY_SELECTION_H_
 
 #include <map>
 #include <string>
@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "mysql/connection.h"
-#include "schema/table_info.h"
-#include "verify/mysql/side.h"
-#include "verify/mysql/verify_runner.h"
+#include "net/mysql/connection.h"
+#include "core/schema/table_info.h"
+#include "net/verify/side.h"
+#include "net/verify/verify_runner.h"
 
 namespace binsync::verify {
 
@@ -33,7 +33,7 @@ constexpr const char* kSystemSchemas =
                                                        std::string_view tail);
 
 // The selected tables of `c` (base tables outside the system schemas), as verify compares
-// them (verify/compared_table.h), by "db.table".
+// them (core/verify/compared_table.h), by "db.table".
 [[nodiscard]] absl::StatusOr<std::map<std::string, schema::TableInfo>> LoadSchemas(
     Connection& c, const VerifyOptions& o);
 
@@ -43,4 +43,4 @@ constexpr const char* kSystemSchemas =
 
 }  // namespace binsync::verify
 
-#endif  // BINSYNC_VERIFY_MYSQL_SELECTION_H_
+#endif  // BINSYNC_NET_VERIFY_SELECTION_H_

@@ -1,18 +1,18 @@
-#include "verify/mysql/side.h"
+#include "net/verify/side.h"
 
 #include <algorithm>
 #include <memory>
 #include <vector>
 
-#include "gtid/mariadb_gtid.h"
-#include "mysql/binlog_stream.h"
-#include "mysql/inspect.h"
-#include "mysql/schema_cache.h"
-#include "replicate/assembler.h"
-#include "replicate/row_walker.h"
-#include "replicate/writeset.h"
+#include "core/gtid/mariadb_gtid.h"
+#include "net/mysql/binlog_stream.h"
+#include "net/mysql/inspect.h"
+#include "net/mysql/schema_cache.h"
+#include "core/replicate/assembler.h"
+#include "core/replicate/row_walker.h"
+#include "core/replicate/writeset.h"
 #include "spdlog/spdlog.h"
-#include "util/strings.h"
+#include "core/util/strings.h"
 
 namespace binsync::verify {
 namespace {

@@ -1,8 +1,8 @@
 // One server's side of a verify run (its connection, statement cache, hash functions and
 // replication standing) and the I/O that reads its GTID state, waits for it to catch up,
-// or reads what it lacks from the other side's binlog. Internal to verify/mysql.
-#ifndef BINSYNC_VERIFY_MYSQL_SIDE_H_
-#define BINSYNC_VERIFY_MYSQL_SIDE_H_
+// or reads what it lacks from the other side's binlog. Internal to net/verify.
+#ifndef BINSYNC_NET_VERIFY_SIDE_H_
+#define BINSYNC_NET_VERIFY_SIDE_H_
 
 #include <cstdint>
 #include <map>
@@ -10,12 +10,12 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "mysql/connection.h"
-#include "mysql/statement.h"
-#include "util/clock.h"
-#include "util/status_macros.h"
-#include "verify/settle.h"
-#include "verify/sql.h"
+#include "net/mysql/connection.h"
+#include "net/mysql/statement.h"
+#include "core/util/clock.h"
+#include "core/util/status_macros.h"
+#include "core/verify/settle.h"
+#include "core/verify/sql.h"
 
 namespace binsync::verify {
 
@@ -78,4 +78,4 @@ const InFlightRows& ScanBacklog(Side& behind, Side& ahead);
 
 }  // namespace binsync::verify
 
-#endif  // BINSYNC_VERIFY_MYSQL_SIDE_H_
+#endif  // BINSYNC_NET_VERIFY_SIDE_H_

@@ -1,4 +1,4 @@
-#include "verify/mysql/verify_runner.h"
+#include "net/verify/verify_runner.h"
 
 #include <algorithm>
 #include <chrono>
@@ -10,22 +10,22 @@
 #include <utility>
 #include <vector>
 
-#include "schema/column_types.h"
+#include "core/schema/column_types.h"
 #include "spdlog/spdlog.h"
-#include "util/both.h"
-#include "util/clock.h"
-#include "util/progress.h"
-#include "util/status_macros.h"
-#include "util/strings.h"
-#include "verify/chunks.h"
-#include "verify/compared_table.h"
-#include "verify/diff_merge.h"
-#include "verify/mysql/reads.h"
-#include "verify/mysql/selection.h"
-#include "verify/mysql/side.h"
-#include "verify/mysql/verify_state.h"
-#include "verify/settle.h"
-#include "verify/sql.h"
+#include "core/util/both.h"
+#include "core/util/clock.h"
+#include "core/util/progress.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "core/verify/chunks.h"
+#include "core/verify/compared_table.h"
+#include "core/verify/diff_merge.h"
+#include "net/verify/reads.h"
+#include "net/verify/selection.h"
+#include "net/verify/side.h"
+#include "net/verify/verify_state.h"
+#include "core/verify/settle.h"
+#include "core/verify/sql.h"
 
 namespace binsync {
 namespace verify {
@@ -258,7 +258,7 @@ class Verifier {
 
   // `first`, when given, stands for the first attempt's Classify of its diffs' keys.
   // Differences go to `out` once settled, rows that cannot be settled to `unsettled`
-  // (the rule: verify/settle.h).
+  // (the rule: core/verify/settle.h).
   absl::Status Settled(const TableInfo& t, std::vector<KeyValues> candidates, bool live,
                        std::vector<RowDiff>* out, std::vector<RowDiff>* unsettled,
                        Classified* first = nullptr) {

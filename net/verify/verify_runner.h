@@ -9,10 +9,10 @@
 // side has applied what the other had committed at read time (MASTER_GTID_WAIT), a few
 // times. What still differs is narrowed: the (key, row hash) pairs of both sides, then
 // each candidate row fetched from both sides and classified. Only rows that differ in
-// that final fetch are reported, once settled (verify/settle.h); rows a stalled
+// that final fetch are reported, once settled (core/verify/settle.h); rows a stalled
 // replication's backlog touches are listed as unsettled.
-#ifndef BINSYNC_VERIFY_MYSQL_VERIFY_RUNNER_H_
-#define BINSYNC_VERIFY_MYSQL_VERIFY_RUNNER_H_
+#ifndef BINSYNC_NET_VERIFY_VERIFY_RUNNER_H_
+#define BINSYNC_NET_VERIFY_VERIFY_RUNNER_H_
 
 #include <chrono>
 #include <map>
@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "verify/repair_plan.h"
-#include "verify/report.h"
-#include "mysql/connection.h"
+#include "core/verify/repair_plan.h"
+#include "core/verify/report.h"
+#include "net/mysql/connection.h"
 
 namespace binsync {
 
@@ -73,4 +73,4 @@ struct VerifyOptions {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_VERIFY_MYSQL_VERIFY_RUNNER_H_
+#endif  // BINSYNC_NET_VERIFY_VERIFY_RUNNER_H_

@@ -1,11 +1,11 @@
-#include "verify/mysql/verify_state.h"
+#include "net/verify/verify_state.h"
 
 #include <filesystem>
 #include <fstream>
 #include <system_error>
 
-#include "util/clock.h"
-#include "util/strings.h"
+#include "core/util/clock.h"
+#include "core/util/strings.h"
 #include "spdlog/spdlog.h"
 
 namespace binsync {

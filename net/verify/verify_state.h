@@ -1,7 +1,7 @@
 // The --resume state of `binsync verify`: per table, what was found so far and the last
 // chunk saved (or that the table is done), in one JSON file written whole (tmp + rename).
-#ifndef BINSYNC_VERIFY_MYSQL_VERIFY_STATE_H_
-#define BINSYNC_VERIFY_MYSQL_VERIFY_STATE_H_
+#ifndef BINSYNC_NET_VERIFY_VERIFY_STATE_H_
+#define BINSYNC_NET_VERIFY_VERIFY_STATE_H_
 
 #include <chrono>
 #include <map>
@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "util/clock.h"
+#include "core/util/clock.h"
 #include "absl/status/status.h"
-#include "verify/report.h"
+#include "core/verify/report.h"
 #include "nlohmann/json.hpp"
 
 namespace binsync {
@@ -54,4 +54,4 @@ class VerifyStateFile {
 
 }  // namespace binsync
 
-#endif  // BINSYNC_VERIFY_MYSQL_VERIFY_STATE_H_
+#endif  // BINSYNC_NET_VERIFY_VERIFY_STATE_H_

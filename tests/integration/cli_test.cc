@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <sstream>
 
-#include "util/subprocess.h"
+#include "core/util/subprocess.h"
 #include "gtest/gtest.h"
-#include "mysql/connection.h"
-#include "mysql/server_uri.h"
+#include "net/mysql/connection.h"
+#include "net/mysql/server_uri.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sandbox_fixture.h"
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "util/strings.h"
-#include "util/subprocess.h"
+#include "core/util/strings.h"
+#include "core/util/subprocess.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sandbox_fixture.h"

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "util/strings.h"
+#include "core/util/strings.h"
 #include "gtest/gtest.h"
-#include "tests/binlog/event_builder.h"
+#include "tests/core/binlog/event_builder.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sandbox_fixture.h"
 

@@ -12,11 +12,11 @@
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "lagbench/arrivals.h"
-#include "lagbench/histogram.h"
-#include "lagbench/mysql/tap.h"
-#include "mysql/native_replication.h"
-#include "util/subprocess.h"
+#include "core/lagbench/arrivals.h"
+#include "core/lagbench/histogram.h"
+#include "net/lagbench/tap.h"
+#include "net/mysql/native_replication.h"
+#include "core/util/subprocess.h"
 #include "tests/testing/sandbox_fixture.h"
 
 namespace binsync {

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "gtid/mariadb_gtid.h"
+#include "core/gtid/mariadb_gtid.h"
 #include "gtest/gtest.h"
 #include "tests/testing/sandbox_fixture.h"
 

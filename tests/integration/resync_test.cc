@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "gtid/mariadb_gtid.h"
+#include "core/gtid/mariadb_gtid.h"
 #include "gtest/gtest.h"
-#include "mysql/native_replication.h"
+#include "net/mysql/native_replication.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sandbox_fixture.h"
 

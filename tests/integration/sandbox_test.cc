@@ -2,10 +2,10 @@
 // master-master reference setup, down by pid, up again on the same datadirs.
 #include <filesystem>
 
-#include "util/subprocess.h"
+#include "core/util/subprocess.h"
 #include "gtest/gtest.h"
-#include "mysql/connection.h"
-#include "ops/sandbox.h"
+#include "net/mysql/connection.h"
+#include "net/ops/sandbox.h"
 #include "tests/testing/sandbox_fixture.h"
 
 namespace binsync {

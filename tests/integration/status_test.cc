@@ -2,11 +2,11 @@
 #include <fstream>
 #include <thread>
 
-#include "topology/server_facts.h"
-#include "util/subprocess.h"
+#include "core/topology/server_facts.h"
+#include "core/util/subprocess.h"
 #include "gtest/gtest.h"
-#include "mysql/inspect.h"
-#include "mysql/native_replication.h"
+#include "net/mysql/inspect.h"
+#include "net/mysql/native_replication.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sandbox_fixture.h"
 

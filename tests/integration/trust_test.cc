@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "mysql/native_replication.h"
+#include "net/mysql/native_replication.h"
 #include "tests/testing/sandbox_fixture.h"
 
 namespace binsync {

@@ -9,14 +9,14 @@
 #include <sstream>
 #include <thread>
 
-#include "gtid/mariadb_gtid.h"
-#include "util/strings.h"
-#include "util/subprocess.h"
+#include "core/gtid/mariadb_gtid.h"
+#include "core/util/strings.h"
+#include "core/util/subprocess.h"
 #include "gtest/gtest.h"
-#include "mysql/native_replication.h"
+#include "net/mysql/native_replication.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/sandbox_fixture.h"
-#include "verify/mysql/verify_runner.h"
+#include "net/verify/verify_runner.h"
 
 namespace binsync {
 namespace {
@@ -504,7 +504,7 @@ TEST_F(VerifyTest, FailedRepairRollsBackAndRestoresTheSession) {
                             std::string("1,2")}));
 }
 
-// One table model (schema/table_info.h, loaded by mysql/schema_loader): generated columns
+// One table model (core/schema/table_info.h, loaded by net/mysql/schema_loader): generated columns
 // are left out of the comparison and of the repair (they cannot be written), and column
 // names match without regard to case (`Name` on A is `name` on B), as the server matches
 // them; before, the table was reported as "column Name missing on B".

@@ -13,8 +13,8 @@
 #include <thread>
 #include <tuple>
 
-#include "mysql/native_replication.h"
-#include "util/strings.h"
+#include "net/mysql/native_replication.h"
+#include "core/util/strings.h"
 
 namespace binsync::testing {
 

@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "util/subprocess.h"
+#include "core/util/subprocess.h"
 #include "gtest/gtest.h"
-#include "mysql/connection.h"
-#include "ops/sandbox.h"
+#include "net/mysql/connection.h"
+#include "net/ops/sandbox.h"
 
 namespace binsync::testing {
 

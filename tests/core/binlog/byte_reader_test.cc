@@ -1,4 +1,4 @@
-#include "binlog/byte_reader.h"
+#include "core/binlog/byte_reader.h"
 
 #include <vector>
 

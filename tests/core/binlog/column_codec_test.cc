@@ -1,12 +1,12 @@
-#include "binlog/column_codec.h"
+#include "core/binlog/column_codec.h"
 
 #include <random>
 #include <string>
 #include <vector>
 
-#include "binlog/json_format.h"
+#include "core/binlog/json_format.h"
 #include "gtest/gtest.h"
-#include "tests/binlog/event_builder.h"
+#include "tests/core/binlog/event_builder.h"
 
 namespace binsync::binlog {
 namespace {

@@ -1,15 +1,15 @@
 // MariaDB compressed events (165-171): the compressed record codec by round trip and
 // corruption, and whole files whose compressed events decode equal to their uncompressed
 // twins, with errors naming file:pos and the event type.
-#include "binlog/compressed_event.h"
+#include "core/binlog/compressed_event.h"
 
 #include <random>
 
-#include "binlog/events.h"
+#include "core/binlog/events.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/binlog/decode_all.h"
-#include "tests/binlog/event_builder.h"
+#include "tests/core/binlog/decode_all.h"
+#include "tests/core/binlog/event_builder.h"
 
 namespace binsync::binlog::testing {
 namespace {

@@ -1,8 +1,8 @@
 // Test helper: decodes a whole binlog (file or buffer) through FileReader, DecodeEvent,
 // TableMapCache, RowIterator and the JSON formatter, including the events inside
 // TRANSACTION_PAYLOAD, and records what it saw as text for assertions.
-#ifndef BINSYNC_TESTS_BINLOG_DECODE_ALL_H_
-#define BINSYNC_TESTS_BINLOG_DECODE_ALL_H_
+#ifndef BINSYNC_TESTS_CORE_BINLOG_DECODE_ALL_H_
+#define BINSYNC_TESTS_CORE_BINLOG_DECODE_ALL_H_
 
 #include <map>
 #include <memory>
@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "binlog/events.h"
-#include "binlog/file_reader.h"
-#include "binlog/json_format.h"
-#include "util/strings.h"
+#include "core/binlog/events.h"
+#include "core/binlog/file_reader.h"
+#include "core/binlog/json_format.h"
+#include "core/util/strings.h"
 
 namespace binsync::binlog::testing {
 
@@ -146,4 +146,4 @@ inline DecodeResult DecodeBuffer(const std::string& name, ByteView data) {
 
 }  // namespace binsync::binlog::testing
 
-#endif  // BINSYNC_TESTS_BINLOG_DECODE_ALL_H_
+#endif  // BINSYNC_TESTS_CORE_BINLOG_DECODE_ALL_H_

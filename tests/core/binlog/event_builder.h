@@ -1,8 +1,8 @@
 // Test helper: encodes binlog events and column cells byte for byte as MySQL/MariaDB
-// write them (layouts in the headers under binlog/), so decoders can be checked by
+// write them (layouts in the headers under core/binlog/), so decoders can be checked by
 // round trip: decode(encode(x)) == x.
-#ifndef BINSYNC_TESTS_BINLOG_EVENT_BUILDER_H_
-#define BINSYNC_TESTS_BINLOG_EVENT_BUILDER_H_
+#ifndef BINSYNC_TESTS_CORE_BINLOG_EVENT_BUILDER_H_
+#define BINSYNC_TESTS_CORE_BINLOG_EVENT_BUILDER_H_
 
 #include <zlib.h>
 
@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "binlog/byte_reader.h"
-#include "binlog/event_header.h"
-#include "binlog/event_types.h"
+#include "core/binlog/byte_reader.h"
+#include "core/binlog/event_header.h"
+#include "core/binlog/event_types.h"
 
 namespace binsync::binlog::testing {
 
@@ -308,4 +308,4 @@ inline void EncodeTime2(bool negative, int h, int m, int s, uint32_t micro, uint
 
 }  // namespace binsync::binlog::testing
 
-#endif  // BINSYNC_TESTS_BINLOG_EVENT_BUILDER_H_
+#endif  // BINSYNC_TESTS_CORE_BINLOG_EVENT_BUILDER_H_

@@ -1,14 +1,14 @@
 // Round trip of EventBuilder-encoded events of both flavours through FileReader,
 // DecodeEvent, TableMap and RowIterator; and corruption: every truncation and
 // single-byte mutation gives an error or a valid decode, never a crash.
-#include "binlog/events.h"
+#include "core/binlog/events.h"
 
 #include <random>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/binlog/decode_all.h"
-#include "tests/binlog/event_builder.h"
+#include "tests/core/binlog/decode_all.h"
+#include "tests/core/binlog/event_builder.h"
 
 namespace binsync::binlog::testing {
 namespace {

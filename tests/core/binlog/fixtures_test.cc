@@ -8,7 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/binlog/decode_all.h"
+#include "tests/core/binlog/decode_all.h"
 
 namespace binsync::binlog::testing {
 namespace {

@@ -12,14 +12,14 @@
 #include <string>
 #include <vector>
 
-#include "binlog/events.h"
-#include "binlog/file_reader.h"
-#include "binlog/json_binary.h"
-#include "binlog/json_diff.h"
-#include "binlog/json_format.h"
-#include "binlog/rows_event.h"
-#include "binlog/table_map.h"
-#include "tests/binlog/event_builder.h"
+#include "core/binlog/events.h"
+#include "core/binlog/file_reader.h"
+#include "core/binlog/json_binary.h"
+#include "core/binlog/json_diff.h"
+#include "core/binlog/json_format.h"
+#include "core/binlog/rows_event.h"
+#include "core/binlog/table_map.h"
+#include "tests/core/binlog/event_builder.h"
 
 namespace binsync::binlog {
 namespace {

@@ -2,10 +2,10 @@
 # Writes a seed corpus for binlog_fuzz_decode (fuzz_decode.cc) into DIR: the events of the
 # real binlogs in ../shared/fixtures/binlogs (after their magic and FORMAT_DESCRIPTION),
 # prefixed with the selector byte of their flavour, plus a few JSON documents and diffs.
-# Usage: tests/binlog/fuzz_seeds.sh DIR
+# Usage: tests/core/binlog/fuzz_seeds.sh DIR
 set -euo pipefail
 out=${1:?usage: fuzz_seeds.sh DIR}
-root=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(cd "$(dirname "$0")/../../.." && pwd)
 fixtures=$root/../shared/fixtures/binlogs
 if [[ ! -d $fixtures ]]; then
   echo "fuzz_seeds.sh: $fixtures is absent (expected ../shared next to the repository)" >&2

@@ -3,11 +3,11 @@
 // varlen boundaries, and every malformed case.
 #include <random>
 
-#include "binlog/events.h"
+#include "core/binlog/events.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/binlog/decode_all.h"
-#include "tests/binlog/event_builder.h"
+#include "tests/core/binlog/decode_all.h"
+#include "tests/core/binlog/event_builder.h"
 
 namespace binsync::binlog::testing {
 namespace {

@@ -1,16 +1,16 @@
 // MySQL binary JSON to text: hand-assembled documents, random trees through a test
 // encoder (small and large containers, every scalar and opaque kind), corruption (every
 // truncation and byte flip), nesting and expansion bounds, and errors naming the column.
-#include "binlog/json_binary.h"
+#include "core/binlog/json_binary.h"
 
 #include <random>
 
-#include "binlog/json_format.h"
+#include "core/binlog/json_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/binlog/decode_all.h"
-#include "tests/binlog/event_builder.h"
-#include "tests/binlog/json_builder.h"
+#include "tests/core/binlog/decode_all.h"
+#include "tests/core/binlog/event_builder.h"
+#include "tests/core/binlog/json_builder.h"
 
 namespace binsync::binlog::testing {
 namespace {

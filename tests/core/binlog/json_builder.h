@@ -1,8 +1,8 @@
 // Test helper: a JSON tree that knows its expected text, an encoder to MySQL's binary
-// JSON format (layout in binlog/json_binary.h, written from MySQL's json_binary.h
+// JSON format (layout in core/binlog/json_binary.h, written from MySQL's json_binary.h
 // grammar), and random trees. Independent of the decoder under test.
-#ifndef BINSYNC_TESTS_BINLOG_JSON_BUILDER_H_
-#define BINSYNC_TESTS_BINLOG_JSON_BUILDER_H_
+#ifndef BINSYNC_TESTS_CORE_BINLOG_JSON_BUILDER_H_
+#define BINSYNC_TESTS_CORE_BINLOG_JSON_BUILDER_H_
 
 #include <algorithm>
 #include <cstdint>
@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "util/strings.h"
-#include "tests/binlog/event_builder.h"
+#include "core/util/strings.h"
+#include "tests/core/binlog/event_builder.h"
 
 namespace binsync::binlog::testing {
 
@@ -310,4 +310,4 @@ inline JsonNode RandomJson(std::mt19937& rng, int depth) {
 
 }  // namespace binsync::binlog::testing
 
-#endif  // BINSYNC_TESTS_BINLOG_JSON_BUILDER_H_
+#endif  // BINSYNC_TESTS_CORE_BINLOG_JSON_BUILDER_H_

@@ -1,16 +1,16 @@
 // MySQL partial JSON updates: diff lists applied to documents (hand cases and random
 // operations checked against a model), their text form, and PARTIAL_UPDATE_ROWS events
 // built with EventBuilder, decoded so `after` is the full document.
-#include "binlog/json_diff.h"
+#include "core/binlog/json_diff.h"
 
 #include <functional>
 #include <random>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/binlog/decode_all.h"
-#include "tests/binlog/event_builder.h"
-#include "tests/binlog/json_builder.h"
+#include "tests/core/binlog/decode_all.h"
+#include "tests/core/binlog/event_builder.h"
+#include "tests/core/binlog/json_builder.h"
 
 namespace binsync::binlog::testing {
 namespace {

@@ -6,8 +6,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/binlog/decode_all.h"
-#include "tests/binlog/event_builder.h"
+#include "tests/core/binlog/decode_all.h"
+#include "tests/core/binlog/event_builder.h"
 
 namespace binsync::binlog::testing {
 namespace {

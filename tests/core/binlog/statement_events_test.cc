@@ -5,12 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "binlog/events.h"
-#include "binlog/statement_context.h"
+#include "core/binlog/events.h"
+#include "core/binlog/statement_context.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/binlog/decode_all.h"
-#include "tests/binlog/event_builder.h"
+#include "tests/core/binlog/decode_all.h"
+#include "tests/core/binlog/event_builder.h"
 
 namespace binsync::binlog::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "gtid/mariadb_gtid.h"
+#include "core/gtid/mariadb_gtid.h"
 
 #include "gtest/gtest.h"
 

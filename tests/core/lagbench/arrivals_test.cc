@@ -1,4 +1,4 @@
-#include "lagbench/arrivals.h"
+#include "core/lagbench/arrivals.h"
 
 #include <thread>
 #include <vector>

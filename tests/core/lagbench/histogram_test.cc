@@ -1,4 +1,4 @@
-#include "lagbench/histogram.h"
+#include "core/lagbench/histogram.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "lagbench/html_report.h"
+#include "core/lagbench/html_report.h"
 
 #include <string>
 

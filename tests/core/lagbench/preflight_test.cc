@@ -1,4 +1,4 @@
-#include "lagbench/preflight.h"
+#include "core/lagbench/preflight.h"
 
 #include "gtest/gtest.h"
 

@@ -1,13 +1,13 @@
-#include "lagbench/probe_reader.h"
+#include "core/lagbench/probe_reader.h"
 
 #include <memory>
 #include <vector>
 
-#include "binlog/file_reader.h"
+#include "core/binlog/file_reader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "replicate/assembler.h"
-#include "tests/binlog/event_builder.h"
+#include "core/replicate/assembler.h"
+#include "tests/core/binlog/event_builder.h"
 
 namespace binsync::lagbench {
 namespace {

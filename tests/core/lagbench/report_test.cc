@@ -1,4 +1,4 @@
-#include "lagbench/report.h"
+#include "core/lagbench/report.h"
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"

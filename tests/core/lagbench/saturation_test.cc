@@ -1,4 +1,4 @@
-#include "lagbench/saturation.h"
+#include "core/lagbench/saturation.h"
 
 #include "gtest/gtest.h"
 

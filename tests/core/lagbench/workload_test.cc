@@ -1,4 +1,4 @@
-#include "lagbench/workload.h"
+#include "core/lagbench/workload.h"
 
 #include <map>
 

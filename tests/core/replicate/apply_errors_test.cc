@@ -1,8 +1,8 @@
 // What the applier does with each server error number, without a server.
-#include "replicate/apply_errors.h"
+#include "core/replicate/apply_errors.h"
 
 #include "gtest/gtest.h"
-#include "util/server_error.h"
+#include "core/util/server_error.h"
 
 namespace binsync::replicate {
 namespace {

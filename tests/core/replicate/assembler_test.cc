@@ -1,17 +1,17 @@
 // Assembler on EventBuilder-encoded MariaDB streams: what it refuses (INCIDENT, statement-
 // based LOAD DATA) names the position, the cause and what to do; a statement keeps its
 // context events (INTVAR, RAND, USER_VAR) in the transaction.
-#include "replicate/assembler.h"
+#include "core/replicate/assembler.h"
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "binlog/file_reader.h"
-#include "util/strings.h"
+#include "core/binlog/file_reader.h"
+#include "core/util/strings.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/binlog/event_builder.h"
+#include "tests/core/binlog/event_builder.h"
 
 namespace binsync::replicate {
 namespace {

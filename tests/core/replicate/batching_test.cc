@@ -1,6 +1,6 @@
 // Catchup batching without a server: when a transaction joins the open batch (barriers,
 // format, origin, both limits at their boundaries) and what a merge carries over.
-#include "replicate/batching.h"
+#include "core/replicate/batching.h"
 
 #include <memory>
 #include <string>

@@ -1,6 +1,6 @@
 // The checkpoint table's statements read as strings, and its row read back, without a
 // server.
-#include "replicate/checkpoint.h"
+#include "core/replicate/checkpoint.h"
 
 #include <algorithm>
 #include <optional>

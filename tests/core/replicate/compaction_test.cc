@@ -1,15 +1,15 @@
 // Catchup compaction without a server: which tables compact, how a row change is staged,
 // the net effect per key (later change wins), keys that share a hash, the exact key
 // (every field of a value), and the flush plan's order and runs.
-#include "replicate/compaction.h"
+#include "core/replicate/compaction.h"
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "tests/replicate/test_values.h"
-#include "replicate/writeset.h"
+#include "tests/core/replicate/test_values.h"
+#include "core/replicate/writeset.h"
 
 namespace binsync::replicate {
 namespace {

@@ -1,7 +1,7 @@
 // The applier's conflict rules without a server: each --on-missing-row policy for updates
 // and deletes in live and catchup mode, the insert statement, and resync's conflict names
 // and repairs for each --on-conflict action.
-#include "replicate/conflict.h"
+#include "core/replicate/conflict.h"
 
 #include <string>
 

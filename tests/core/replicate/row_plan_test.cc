@@ -1,7 +1,7 @@
 // The applier's statements, read as strings: every RowOp on tables with a primary key,
 // a composite key, only a unique key, no key, a latin1 column, INET6/INET4/UUID columns,
 // and minimal images. No server.
-#include "replicate/row_plan.h"
+#include "core/replicate/row_plan.h"
 
 #include <string>
 #include <vector>

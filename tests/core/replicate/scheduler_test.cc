@@ -1,4 +1,4 @@
-#include "replicate/scheduler.h"
+#include "core/replicate/scheduler.h"
 
 #include <algorithm>
 #include <atomic>

@@ -1,4 +1,4 @@
-#include "replicate/statement_dml.h"
+#include "core/replicate/statement_dml.h"
 
 #include "gtest/gtest.h"
 

@@ -1,11 +1,11 @@
 // binlog::Value makers for replicate's unit tests.
-#ifndef BINSYNC_TESTS_REPLICATE_TEST_VALUES_H_
-#define BINSYNC_TESTS_REPLICATE_TEST_VALUES_H_
+#ifndef BINSYNC_TESTS_CORE_REPLICATE_TEST_VALUES_H_
+#define BINSYNC_TESTS_CORE_REPLICATE_TEST_VALUES_H_
 
 #include <cstdint>
 #include <string>
 
-#include "binlog/column_codec.h"
+#include "core/binlog/column_codec.h"
 
 namespace binsync::replicate::testing {
 
@@ -32,4 +32,4 @@ inline binlog::Value Null() {
 
 }  // namespace binsync::replicate::testing
 
-#endif  // BINSYNC_TESTS_REPLICATE_TEST_VALUES_H_
+#endif  // BINSYNC_TESTS_CORE_REPLICATE_TEST_VALUES_H_

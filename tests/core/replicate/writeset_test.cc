@@ -1,13 +1,13 @@
 // Writeset normalisation without a server: keys fold ASCII case and trailing spaces on
 // purpose (a unique index may treat those as equal), NULL or missing key parts give no
 // identity, tables and key values keep keys apart, and the row-key helpers.
-#include "replicate/writeset.h"
+#include "core/replicate/writeset.h"
 
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "tests/replicate/test_values.h"
+#include "tests/core/replicate/test_values.h"
 
 namespace binsync::replicate {
 namespace {

@@ -1,9 +1,9 @@
-#include "resync/plan.h"
+#include "core/resync/plan.h"
 
 #include <string>
 
 #include "gtest/gtest.h"
-#include "tests/resync/recorded_run.h"
+#include "tests/core/resync/recorded_run.h"
 
 namespace binsync {
 namespace {

@@ -1,4 +1,4 @@
-#include "resync/policies.h"
+#include "core/resync/policies.h"
 
 #include "gtest/gtest.h"
 

@@ -1,9 +1,9 @@
 // A run recorded by an earlier resync of servers 1 (a:1, --from) -> 2 (b:2, --to) under
 // from-wins, stopped at `step`: the shared starting point of the run-state and plan tests.
-#ifndef BINSYNC_TESTS_RESYNC_RECORDED_RUN_H_
-#define BINSYNC_TESTS_RESYNC_RECORDED_RUN_H_
+#ifndef BINSYNC_TESTS_CORE_RESYNC_RECORDED_RUN_H_
+#define BINSYNC_TESTS_CORE_RESYNC_RECORDED_RUN_H_
 
-#include "resync/run_state.h"
+#include "core/resync/run_state.h"
 
 namespace binsync {
 
@@ -22,4 +22,4 @@ inline ResyncRun RecordedRun(ResyncStep step, const char* id = "20260101-120000-
 
 }  // namespace binsync
 
-#endif  // BINSYNC_TESTS_RESYNC_RECORDED_RUN_H_
+#endif  // BINSYNC_TESTS_CORE_RESYNC_RECORDED_RUN_H_

@@ -1,4 +1,4 @@
-#include "resync/report.h"
+#include "core/resync/report.h"
 
 #include <string>
 

@@ -1,7 +1,7 @@
-#include "resync/run_state.h"
+#include "core/resync/run_state.h"
 
 #include "gtest/gtest.h"
-#include "tests/resync/recorded_run.h"
+#include "tests/core/resync/recorded_run.h"
 
 namespace binsync {
 namespace {

@@ -1,6 +1,6 @@
-// The column check (schema/column_fit): a source's rows fit a target's table only when
+// The column check (core/schema/column_fit): a source's rows fit a target's table only when
 // no value can change, and columns are matched by name where the binlog has names.
-#include "schema/column_fit.h"
+#include "core/schema/column_fit.h"
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"  // Col{name, type, column_type}
 
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "tests/binlog/event_builder.h"
+#include "tests/core/binlog/event_builder.h"
 
 namespace binsync::schema {
 namespace {

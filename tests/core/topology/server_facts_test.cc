@@ -1,4 +1,4 @@
-#include "topology/server_facts.h"
+#include "core/topology/server_facts.h"
 
 #include <algorithm>
 

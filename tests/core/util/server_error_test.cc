@@ -1,4 +1,4 @@
-#include "util/server_error.h"
+#include "core/util/server_error.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
 #include <chrono>
 #include <thread>
 
-#include "util/both.h"
-#include "util/log.h"
-#include "util/strings.h"
-#include "util/subprocess.h"
+#include "core/util/both.h"
+#include "core/util/log.h"
+#include "core/util/strings.h"
+#include "core/util/subprocess.h"
 #include "gtest/gtest.h"
 
 namespace binsync {

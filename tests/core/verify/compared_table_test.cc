@@ -1,10 +1,10 @@
-#include "verify/compared_table.h"
+#include "core/verify/compared_table.h"
 
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "schema/column_types.h"
+#include "core/schema/column_types.h"
 
 namespace binsync {
 namespace {

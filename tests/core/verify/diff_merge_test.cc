@@ -1,4 +1,4 @@
-#include "verify/diff_merge.h"
+#include "core/verify/diff_merge.h"
 
 #include <string>
 #include <vector>

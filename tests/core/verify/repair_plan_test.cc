@@ -1,4 +1,4 @@
-#include "verify/repair_plan.h"
+#include "core/verify/repair_plan.h"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "verify/settle.h"
+#include "core/verify/settle.h"
 
 #include "gtest/gtest.h"
 

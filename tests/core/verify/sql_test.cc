@@ -1,10 +1,10 @@
-#include "verify/sql.h"
+#include "core/verify/sql.h"
 
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "schema/column_types.h"
+#include "core/schema/column_types.h"
 
 namespace binsync {
 namespace {

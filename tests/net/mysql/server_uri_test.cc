@@ -1,4 +1,4 @@
-#include "mysql/server_uri.h"
+#include "net/mysql/server_uri.h"
 
 #include <stdlib.h>
 

@@ -1,2 +1,2 @@
-#include "other/other.h"
+#include "core/other/other.h"
 int Allowed() { return Other(); }

@@ -1,0 +1,2 @@
+#include "net/talker/talker.h"
+int Decide() { return Talk(); }

@@ -1,0 +1,1 @@
+int Talk() { return 2; }
