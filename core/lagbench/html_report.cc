@@ -245,7 +245,8 @@ std::string ReportHtml(const LagbenchReport& r) {
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<title>binsync lagbench</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}"
       "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px;"
-      "text-align:right}th{background:#f3f3f3}td.verdict{text-align:left}td.behind{color:#b00000}"
+      "text-align:right;white-space:nowrap}th{background:#f3f3f3}.verdict{text-align:left}"
+      "td.verdict{white-space:normal}td.behind{color:#b00000}"
       "td.source-limited{color:#777}svg.chart{display:block;margin-bottom:1em}"
       "</style></head><body>\n<h1>binsync lagbench</h1>\n";
   StrAppend(&html, "<p>A: ", Escape(r.a.endpoint), " (", Escape(r.a.version), "), B: ",
@@ -256,7 +257,8 @@ std::string ReportHtml(const LagbenchReport& r) {
             "p50 ", r.visibility.ValueAtPercentile(50), " us.</p>\n");
   StrAppend(&html, "<table id=\"steps\"><tr><th>engine</th><th>dir</th><th>offered</th>"
                    "<th>achieved</th><th>applied</th><th>measured</th><th>p50 us</th><th>p99 us</th>"
-                   "<th>p99.9 us</th><th>max us</th><th>SBM max</th><th>verdict</th></tr>\n");
+                   "<th>p99.9 us</th><th>max us</th><th>SBM max</th>"
+                   "<th class=\"verdict\">verdict</th></tr>\n");
   for (const StepReport& s : r.steps) {
     const LagHistogram& h = s.stats.lag;
     StrAppend(&html, fmt::format("<tr><td>{}/{}</td><td>{}</td><td>{:.0f}</td><td>{:.1f}</td>"

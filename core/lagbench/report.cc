@@ -115,13 +115,15 @@ bool EveryTransactionMeasured(const LagbenchReport& r) {
 
 std::string ReportText(const LagbenchReport& r) {
   std::string out = fmt::format(
-      "{:<9} {:<4} {:>8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}  {}\n",
+      "{:<9} {:<4} {:>8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}  "
+      "{}\n",
       "engine", "dir", "offered", "achieved", "applied", "measured", "p50_us", "p90_us", "p99_us",
       "p99.9_us", "max_us", "mean_us", "commit_p99", "SBM_max", "verdict");
   for (const StepReport& s : r.steps) {
     const LagHistogram& h = s.stats.lag;
     StrAppend(&out, fmt::format(
-        "{:<9} {:<4} {:>8.0f} {:>9.1f} {:>9.1f} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9.0f} {:>10} {:>7}  {}\n",
+        "{:<9} {:<4} {:>8.0f} {:>9.1f} {:>9.1f} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9.0f} "
+        "{:>10} {:>7}  {}\n",
         s.round > 1 || r.method.engines.size() > 1 ? StrCat(s.engine, "/", s.round) : s.engine,
         s.direction, s.offered_tps, s.stats.achieved_tps, s.stats.applied_tps,
         s.stats.measured, h.ValueAtPercentile(50), h.ValueAtPercentile(90),

@@ -1,6 +1,7 @@
 // lagbench's results and their two renderings: the terminal table (one row per engine x
-// direction x step, ending with the step's verdict and its reason, then the floor, the visibility gap, the verdicts and the count line) and
-// the versioned JSON document (docs/lagbench.md). Pure: the run fills the model.
+// direction x step, ending with the step's verdict and its reason; then the floor, the
+// visibility gap, the verdicts and the count line) and the versioned JSON document
+// (docs/lagbench.md). Pure: the run fills the model.
 #ifndef BINSYNC_CORE_LAGBENCH_REPORT_H_
 #define BINSYNC_CORE_LAGBENCH_REPORT_H_
 

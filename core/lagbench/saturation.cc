@@ -58,7 +58,8 @@ std::optional<double> BacklogGrowthPerSecond(std::span<const uint64_t> backlog, 
   const size_t stride = (backlog.size() + kMaxTrendSamples - 1) / kMaxTrendSamples;
   std::vector<std::pair<double, double>> points;  // (seconds into the window, backlog)
   for (size_t k = 0; k < backlog.size(); k += stride) {
-    points.emplace_back(std::min(static_cast<double>(k), window_s), static_cast<double>(backlog[k]));
+    points.emplace_back(std::min(static_cast<double>(k), window_s),
+                        static_cast<double>(backlog[k]));
   }
   if ((backlog.size() - 1) % stride != 0) {  // the window's end always counts
     points.emplace_back(std::min(static_cast<double>(backlog.size() - 1), window_s),
@@ -92,9 +93,9 @@ StepJudgement JudgeStep(const StepFacts& s) {
     return j;
   }
   j.backlog_growth_tps = BacklogGrowthPerSecond(s.backlog, s.window_s);
-  const bool growing =
-      j.backlog_growth_tps &&
-      *j.backlog_growth_tps > std::max(kBacklogGrowthShare * s.achieved_tps, kBacklogGrowthFloorTps);
+  const double growth_limit =
+      std::max(kBacklogGrowthShare * s.achieved_tps, kBacklogGrowthFloorTps);
+  const bool growing = j.backlog_growth_tps && *j.backlog_growth_tps > growth_limit;
   const bool short_applied = j.applied_ratio < kAppliedBelow;
   if (growing || short_applied) {
     j.verdict = StepVerdict::kBehind;

@@ -74,7 +74,8 @@ TEST(HtmlReportTest, TheStepsTableShowsEachStepsVerdictAndReason) {
   for (size_t i = 0; i < 4; ++i) r.steps[1].stats.series[i].backlog = 50 * (i + 1);
   r.steps[2].stats.achieved_tps = r.steps[2].stats.applied_tps = 10;  // of 400 offered
   const std::string html = ReportHtml(r);
-  EXPECT_NE(html.find("<th>SBM max</th><th>verdict</th></tr>"), std::string::npos);
+  EXPECT_NE(html.find("<th>SBM max</th><th class=\"verdict\">verdict</th></tr>"),
+            std::string::npos);
   EXPECT_NE(html.find("<td class=\"verdict keeps-up\">keeps up</td></tr>"), std::string::npos);
   EXPECT_NE(html.find("<td class=\"verdict behind\">behind: backlog grew 0 -&gt; 200 over 4 s "
                       "(+50/s, 25.0% of the rate), applied 75.0% of achieved</td></tr>"),
