@@ -159,6 +159,15 @@ std::string Chart(std::string_view id, std::string_view title, std::string_view 
 
 std::string Label(const StepReport& s) { return StrCat(s.engine, " ", s.direction); }
 
+// The steps table's last cell: the verdict and its reason, classed by verdict
+// ("keeps-up", "behind", "source-limited") so it can be styled and read from the DOM.
+std::string VerdictCell(const StepReport& s) {
+  const StepJudgement j = JudgeStep(FactsOf(s, std::nullopt));
+  std::string css(StepVerdictName(j.verdict));
+  std::replace(css.begin(), css.end(), ' ', '-');
+  return fmt::format("<td class=\"verdict {}\">{}</td>", css, Escape(j.reason));
+}
+
 }  // namespace
 
 std::string ReportHtml(const LagbenchReport& r) {
@@ -236,7 +245,9 @@ std::string ReportHtml(const LagbenchReport& r) {
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<title>binsync lagbench</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}"
       "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px;"
-      "text-align:right}th{background:#f3f3f3}svg.chart{display:block;margin-bottom:1em}"
+      "text-align:right;white-space:nowrap}th{background:#f3f3f3}.verdict{text-align:left}"
+      "td.verdict{white-space:normal}td.behind{color:#b00000}"
+      "td.source-limited{color:#777}svg.chart{display:block;margin-bottom:1em}"
       "</style></head><body>\n<h1>binsync lagbench</h1>\n";
   StrAppend(&html, "<p>A: ", Escape(r.a.endpoint), " (", Escape(r.a.version), "), B: ",
             Escape(r.b.endpoint), " (", Escape(r.b.version), "). Lag = arrival in the target's "
@@ -246,17 +257,19 @@ std::string ReportHtml(const LagbenchReport& r) {
             "p50 ", r.visibility.ValueAtPercentile(50), " us.</p>\n");
   StrAppend(&html, "<table id=\"steps\"><tr><th>engine</th><th>dir</th><th>offered</th>"
                    "<th>achieved</th><th>applied</th><th>measured</th><th>p50 us</th><th>p99 us</th>"
-                   "<th>p99.9 us</th><th>max us</th><th>SBM max</th></tr>\n");
+                   "<th>p99.9 us</th><th>max us</th><th>SBM max</th>"
+                   "<th class=\"verdict\">verdict</th></tr>\n");
   for (const StepReport& s : r.steps) {
     const LagHistogram& h = s.stats.lag;
     StrAppend(&html, fmt::format("<tr><td>{}/{}</td><td>{}</td><td>{:.0f}</td><td>{:.1f}</td>"
                                  "<td>{:.1f}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-                                 "<td>{}</td><td>{}</td></tr>\n",
+                                 "<td>{}</td><td>{}</td>{}</tr>\n",
                                  Escape(s.engine), s.round, Escape(s.direction), s.offered_tps,
                                  s.stats.achieved_tps, s.stats.applied_tps, s.stats.measured,
                                  h.ValueAtPercentile(50), h.ValueAtPercentile(99),
                                  h.ValueAtPercentile(99.9), h.max(),
-                                 s.sbm_samples > 0 ? StrCat(s.sbm_max_s, " s") : "-"));
+                                 s.sbm_samples > 0 ? StrCat(s.sbm_max_s, " s") : "-",
+                                 VerdictCell(s)));
   }
   StrAppend(&html, "</table>\n");
   StrAppend(&html, Chart("lag-over-time", "Lag over time (p99 per second)", "seconds of measuring",

@@ -52,7 +52,40 @@ ordered_json Histogram(const LagHistogram& h) {
   return j;
 }
 
+// The step's verdict, its reason and the figures it was judged on (docs/lagbench.md).
+ordered_json StepVerdictJson(const StepReport& s) {
+  const StepJudgement j = JudgeStep(FactsOf(s, std::nullopt));
+  ordered_json v;
+  v["name"] = std::string(StepVerdictName(j.verdict));
+  v["reason"] = j.reason;
+  v["achieved_ratio"] = j.achieved_ratio;
+  v["applied_ratio"] = j.applied_ratio;
+  v["backlog_start"] = s.stats.backlog_start;
+  v["backlog_end"] = s.stats.series.empty() ? s.stats.backlog_start : s.stats.series.back().backlog;
+  v["backlog_growth_tps"] =
+      j.backlog_growth_tps ? ordered_json(*j.backlog_growth_tps) : ordered_json(nullptr);
+  v["p99_first_half_us"] = s.stats.p99_first_half_us;
+  v["p99_second_half_us"] = s.stats.p99_second_half_us;
+  return v;
+}
+
 }  // namespace
+
+StepFacts FactsOf(const StepReport& s, const std::optional<Slo>& slo) {
+  StepFacts f;
+  f.offered_tps = s.offered_tps;
+  f.achieved_tps = s.stats.achieved_tps;
+  f.applied_tps = s.stats.applied_tps;
+  f.p99_first_half_us = s.stats.p99_first_half_us;
+  f.p99_second_half_us = s.stats.p99_second_half_us;
+  f.p99_us = s.stats.lag.ValueAtPercentile(99);
+  f.slo_value_us = slo ? s.stats.lag.ValueAtPercentile(slo->percentile) : 0;
+  f.window_s = s.stats.window_s;
+  f.backlog.reserve(s.stats.series.size() + 1);
+  f.backlog.push_back(s.stats.backlog_start);
+  for (const SecondStats& x : s.stats.series) f.backlog.push_back(x.backlog);
+  return f;
+}
 
 std::vector<std::pair<std::string, SweepVerdict>> JudgeSteps(
     const std::vector<StepReport>& steps, const std::vector<std::string>& engines,
@@ -64,10 +97,7 @@ std::vector<std::pair<std::string, SweepVerdict>> JudgeSteps(
         std::vector<StepFacts> facts;
         for (const StepReport& s : steps) {
           if (s.engine != engine || s.direction != direction || s.round != round) continue;
-          facts.push_back({s.offered_tps, s.stats.achieved_tps, s.stats.applied_tps,
-                           s.stats.p99_first_half_us, s.stats.p99_second_half_us,
-                           s.stats.lag.ValueAtPercentile(99),
-                           slo ? s.stats.lag.ValueAtPercentile(slo->percentile) : 0});
+          facts.push_back(FactsOf(s, slo));
         }
         if (facts.empty()) continue;
         out.emplace_back(
@@ -85,19 +115,22 @@ bool EveryTransactionMeasured(const LagbenchReport& r) {
 
 std::string ReportText(const LagbenchReport& r) {
   std::string out = fmt::format(
-      "{:<9} {:<4} {:>8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}\n",
+      "{:<9} {:<4} {:>8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}  "
+      "{}\n",
       "engine", "dir", "offered", "achieved", "applied", "measured", "p50_us", "p90_us", "p99_us",
-      "p99.9_us", "max_us", "mean_us", "commit_p99", "SBM_max");
+      "p99.9_us", "max_us", "mean_us", "commit_p99", "SBM_max", "verdict");
   for (const StepReport& s : r.steps) {
     const LagHistogram& h = s.stats.lag;
     StrAppend(&out, fmt::format(
-        "{:<9} {:<4} {:>8.0f} {:>9.1f} {:>9.1f} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9.0f} {:>10} {:>7}\n",
+        "{:<9} {:<4} {:>8.0f} {:>9.1f} {:>9.1f} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9.0f} "
+        "{:>10} {:>7}  {}\n",
         s.round > 1 || r.method.engines.size() > 1 ? StrCat(s.engine, "/", s.round) : s.engine,
         s.direction, s.offered_tps, s.stats.achieved_tps, s.stats.applied_tps,
         s.stats.measured, h.ValueAtPercentile(50), h.ValueAtPercentile(90),
         h.ValueAtPercentile(99), h.ValueAtPercentile(99.9), h.max(), h.mean(),
         s.commit_latency.ValueAtPercentile(99),
-        s.sbm_samples == 0 ? std::string("-") : StrCat(s.sbm_max_s, " s")));
+        s.sbm_samples == 0 ? std::string("-") : StrCat(s.sbm_max_s, " s"),
+        JudgeStep(FactsOf(s, std::nullopt)).reason));
   }
   StrAppend(&out, fmt::format("floor (two taps of one binlog): p50 {} us, p99 {} us, max {} us\n",
                               r.floor.ValueAtPercentile(50), r.floor.ValueAtPercentile(99),
@@ -177,6 +210,7 @@ std::string ReportJson(const LagbenchReport& r) {
                         {"sbm_s", i < s.sbm_series.size() ? s.sbm_series[i] : -1}});
     }
     step["series"] = std::move(series);
+    step["verdict"] = StepVerdictJson(s);
     steps.push_back(std::move(step));
   }
   j["steps"] = std::move(steps);

@@ -1,6 +1,7 @@
 // lagbench's results and their two renderings: the terminal table (one row per engine x
-// direction x step, then the floor, the visibility gap, the verdicts and the count line) and
-// the versioned JSON document (docs/lagbench.md). Pure: the run fills the model.
+// direction x step, ending with the step's verdict and its reason; then the floor, the
+// visibility gap, the verdicts and the count line) and the versioned JSON document
+// (docs/lagbench.md). Pure: the run fills the model.
 #ifndef BINSYNC_CORE_LAGBENCH_REPORT_H_
 #define BINSYNC_CORE_LAGBENCH_REPORT_H_
 
@@ -62,6 +63,10 @@ struct LagbenchReport {
   bool interrupted = false;  // SIGINT/SIGTERM: the last step is partial
   absl::Status first_load_error;
 };
+
+// What a step's verdict is judged on (core/lagbench/saturation); `slo` picks the percentile
+// the SLO is checked at.
+[[nodiscard]] StepFacts FactsOf(const StepReport& s, const std::optional<Slo>& slo);
 
 // The sweep verdict of each engine x direction (x round, when there are several rounds:
 // "native a-b (round 2)"), over its steps in the order run.

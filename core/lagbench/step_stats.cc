@@ -50,6 +50,7 @@ void ComputeStep(const StepInputs& in, StepStats* out) {
   out->applied_tps = static_cast<double>(target_in) / out->window_s;
   out->p99_first_half_us = first.ValueAtPercentile(99);
   out->p99_second_half_us = second.ValueAtPercentile(99);
+  out->backlog_start = static_cast<uint64_t>(std::max<int64_t>(backlog, 0));
   for (size_t sec = 0; sec < seconds; ++sec) {
     backlog += source_at[sec] - target_at[sec];
     const LagHistogram& h = per_second[sec];

@@ -9,7 +9,9 @@
 // Rates: achieved = source-tap arrivals in the window / window length; applied = target-tap
 // arrivals in the window / window length (both binlogs' throughput over the same interval).
 // Per second of the window (by source arrival): count, p50, p99, max lag, and the backlog at
-// the second's end (arrived at the source, not yet at the target).
+// the second's end (arrived at the source, not yet at the target); `backlog_start` is the
+// backlog at the window's start (what the warm-up left). The backlog counts this step's
+// probes, and every transaction lagbench sends is one probe.
 #ifndef BINSYNC_CORE_LAGBENCH_STEP_STATS_H_
 #define BINSYNC_CORE_LAGBENCH_STEP_STATS_H_
 
@@ -38,6 +40,7 @@ struct StepStats {
   LagHistogram lag;
   int64_t p99_first_half_us = 0, p99_second_half_us = 0;
   std::vector<SecondStats> series;
+  uint64_t backlog_start = 0;
 };
 
 struct StepInputs {

@@ -304,10 +304,11 @@ absl::Status RunStep(const LagbenchOptions& o, std::vector<std::unique_ptr<Direc
       report.first_load_error = load.first_error;
     }
     spdlog::info("lagbench {} {} {:.0f} TPS: achieved {:.0f}, applied {:.0f}, lag p50 {} us, "
-                 "p99 {} us, max {} us ({} measured, {} unmeasured)",
+                 "p99 {} us, max {} us ({} measured, {} unmeasured): {}",
                  engine, d.name, rate, step.stats.achieved_tps, step.stats.applied_tps,
                  step.stats.lag.ValueAtPercentile(50), step.stats.lag.ValueAtPercentile(99),
-                 step.stats.lag.max(), step.stats.measured, step.stats.unmeasured);
+                 step.stats.lag.max(), step.stats.measured, step.stats.unmeasured,
+                 JudgeStep(FactsOf(step, std::nullopt)).reason);
     report.steps.push_back(std::move(step));
     d.next_probe_id += load.slots;
   }

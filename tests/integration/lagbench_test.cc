@@ -224,6 +224,13 @@ TEST_F(LagbenchCommandTest, NativeBothDirectionsEveryTransactionMeasured) {
     EXPECT_GT(step["lag"]["p50_us"].get<int64_t>(), 0);
     EXPECT_LT(step["lag"]["p50_us"].get<int64_t>(), 2'000'000);
     EXPECT_EQ(step["series"].size(), 3u);
+    // Its verdict (issue 20): the reason starts with the name, the backlog's end is the
+    // series' last, and 3 s is too short for a trend.
+    const auto& verdict = step["verdict"];
+    EXPECT_EQ(verdict["reason"].get<std::string>().rfind(verdict["name"].get<std::string>(), 0),
+              0u);
+    EXPECT_EQ(verdict["backlog_end"], step["series"].back()["backlog"]);
+    EXPECT_TRUE(verdict["backlog_growth_tps"].is_null());
     uint64_t in_buckets = 0;
     for (const auto& bucket : step["lag"]["buckets"]) in_buckets += bucket[2].get<uint64_t>();
     EXPECT_EQ(in_buckets, step["lag"]["count"].get<uint64_t>());
@@ -233,6 +240,10 @@ TEST_F(LagbenchCommandTest, NativeBothDirectionsEveryTransactionMeasured) {
   EXPECT_EQ(j["totals"]["measured"], sent);
   EXPECT_TRUE(j["totals"]["every_transaction_measured"]);
   EXPECT_GT(j["floor"]["count"].get<uint64_t>(), 0u);
+  ASSERT_EQ(j["verdicts"].size(), 2u);  // native a-b, native b-a: one step each
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(j["verdicts"][i]["steps"][0], j["steps"][i]["verdict"]["name"]);
+  }
   EXPECT_GT(j["visibility"]["count"].get<uint64_t>(), 0u);
   // The probe schema is gone from both servers (no --keep), and replication still runs.
   for (Connection* c : {&a, &b}) {

@@ -62,6 +62,31 @@ TEST(HtmlReportTest, EveryChartHoldsItsPointsAndTheFileNeedsNothingElse) {
   EXPECT_EQ(Count(html, "<svg id="), 5u);
 }
 
+TEST(HtmlReportTest, TheStepsTableShowsEachStepsVerdictAndReason) {
+  LagbenchReport r;
+  r.steps = {Step("native", 100, 800, 4), Step("native", 200, 900, 4),
+             Step("native", 400, 900, 4)};
+  r.steps[0].stats.achieved_tps = r.steps[0].stats.applied_tps = 100;
+  r.steps[0].stats.window_s = 4;
+  r.steps[1].stats.achieved_tps = 200;
+  r.steps[1].stats.applied_tps = 150;
+  r.steps[1].stats.window_s = 4;
+  for (size_t i = 0; i < 4; ++i) r.steps[1].stats.series[i].backlog = 50 * (i + 1);
+  r.steps[2].stats.achieved_tps = r.steps[2].stats.applied_tps = 10;  // of 400 offered
+  const std::string html = ReportHtml(r);
+  EXPECT_NE(html.find("<th>SBM max</th><th class=\"verdict\">verdict</th></tr>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td class=\"verdict keeps-up\">keeps up</td></tr>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"verdict behind\">behind: backlog grew 0 -&gt; 200 over 4 s "
+                      "(+50/s, 25.0% of the rate), applied 75.0% of achieved</td></tr>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<td class=\"verdict source-limited\">source-limited: the source reached "
+                      "2.5% of the offered rate</td></tr>"),
+            std::string::npos);
+  EXPECT_EQ(Count(html, "<td class=\"verdict "), 3u);
+}
+
 TEST(HtmlReportTest, NamesAreEscaped) {
   LagbenchReport r;
   r.a.endpoint = "<a>&\"";

@@ -43,6 +43,17 @@ TEST(StepStatsTest, ConstantLagAndRatesOverTheWindowOnly) {
   EXPECT_EQ(s.series[0].count, 100u);
   EXPECT_EQ(s.series[3].p99_us, 2000);
   EXPECT_LE(s.series[7].backlog, 1u);
+  EXPECT_LE(s.backlog_start, 1u);
+}
+
+TEST(StepStatsTest, TheBacklogAtTheWindowsStartIsWhatTheWarmUpLeft) {
+  // 10 ms more per probe: 1/2 of the rate applied, the backlog grows through the warm-up.
+  Fixture f([](uint64_t i) { return static_cast<int64_t>(i) * 10'000; });
+  const StepStats s = f.Compute(2'000'000, 10'000'000);
+  // At 2 s: 200 probes at the source, the target at probe ~100.
+  EXPECT_NEAR(static_cast<double>(s.backlog_start), 100, 2);
+  EXPECT_NEAR(static_cast<double>(s.series.front().backlog), 150, 2);
+  EXPECT_NEAR(static_cast<double>(s.series.back().backlog), 500, 2);
 }
 
 TEST(StepStatsTest, AFallingBehindReplicaShowsGrowingLagBacklogAndLowerApplyRate) {
