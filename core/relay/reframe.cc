@@ -6,6 +6,7 @@
 #include "core/binlog/event_types.h"
 #include "core/binlog/events.h"
 #include "core/util/status_macros.h"
+#include "core/relay/put_bytes.h"
 #include "core/util/strings.h"
 
 namespace binsync::relay {
@@ -24,20 +25,8 @@ constexpr size_t kCommitIdLength = 8;
 
 constexpr uint8_t Code(EventType t) { return static_cast<uint8_t>(t); }
 
-void PutLE(uint64_t v, size_t n, std::vector<uint8_t>* out) {
-  for (size_t i = 0; i < n; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
 void StoreLE(uint64_t v, size_t n, uint8_t* p) {
   for (size_t i = 0; i < n; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
-void PutBytes(ByteView bytes, std::vector<uint8_t>* out) {
-  out->insert(out->end(), bytes.begin(), bytes.end());
-}
-
-void PutText(std::string_view text, std::vector<uint8_t>* out) {
-  PutBytes(binlog::AsBytes(text), out);
 }
 
 // Events that describe the source's own binlog files, not changes: the replica gets the

@@ -78,14 +78,19 @@ std::vector<Seen> Decode(const std::vector<uint8_t>& stream, bool checksum,
   return seen;
 }
 
+// The format a source's FORMAT_DESCRIPTION event `fde` announces.
+binlog::FormatDescription FormatOf(const std::vector<uint8_t>& fde) {
+  binlog::EventView view;
+  binlog::FormatDescription fd;
+  EXPECT_TRUE(binlog::FrameEvent(fde, 4, binlog::ChecksumAlgorithm::kOff, 19, &view).ok());
+  EXPECT_TRUE(binlog::ParseFormatDescription(view, &fd).ok());
+  return fd;
+}
+
 class ReframeTest : public ::testing::TestWithParam<bool> {
  protected:
-  ReframeTest() : source_(Flavor::kMariaDb1011, /*crc32=*/true) {
-    const std::vector<uint8_t> fde = source_.Fde();
-    binlog::EventView view;
-    EXPECT_TRUE(binlog::FrameEvent(fde, 4, binlog::ChecksumAlgorithm::kOff, 19, &view).ok());
-    EXPECT_TRUE(binlog::ParseFormatDescription(view, &source_fd_).ok());
-  }
+  ReframeTest()
+      : source_(Flavor::kMariaDb1011, /*crc32=*/true), source_fd_(FormatOf(source_.Fde())) {}
 
   StreamOptions Options() const {
     StreamOptions o;
@@ -340,11 +345,7 @@ TEST_P(ReframeTest, RotatesPastMaxFileSizeWithTheGtidStateSoFar) {
 TEST_P(ReframeTest, LongerSourceHeaderIsCutToNineteenBytes) {
   EventBuilder wide(Flavor::kMariaDb1011, /*crc32=*/true);
   wide.set_extra_header(3);
-  const std::vector<uint8_t> fde = wide.Fde();
-  binlog::EventView view;
-  ASSERT_TRUE(binlog::FrameEvent(fde, 4, binlog::ChecksumAlgorithm::kOff, 19, &view).ok());
-  binlog::FormatDescription wide_fd;
-  ASSERT_TRUE(binlog::ParseFormatDescription(view, &wide_fd).ok());
+  const binlog::FormatDescription wide_fd = FormatOf(wide.Fde());
   Reframer r(Options());
   std::vector<uint8_t> out;
   ASSERT_TRUE(r.Start(wide_fd, {}, &out).ok());
@@ -411,10 +412,7 @@ TEST_P(ReframeTest, CorruptSourceEventIsAnErrorNamingItsPosition) {
 TEST_P(ReframeTest, MysqlSourceIsRefused) {
   EventBuilder mysql(Flavor::kMysql80, true);
   const std::vector<uint8_t> fde = mysql.Fde();
-  binlog::EventView view;
-  ASSERT_TRUE(binlog::FrameEvent(fde, 4, binlog::ChecksumAlgorithm::kOff, 19, &view).ok());
-  binlog::FormatDescription fd;
-  ASSERT_TRUE(binlog::ParseFormatDescription(view, &fd).ok());
+  const binlog::FormatDescription fd = FormatOf(fde);
   Reframer r(Options());
   std::vector<uint8_t> out;
   const absl::Status st = r.Start(fd, {}, &out);
