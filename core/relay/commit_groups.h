@@ -27,7 +27,12 @@
 // group's id is the seq_no of its first transaction: greater (seq_nos grow within a domain;
 // a replica in gtid_strict_mode refuses anything else) than every seq_no already sent, so
 // never equal to the former group's id (the seq_no of that group's first transaction), and
-// the applier cannot merge old and new transactions into one group.
+// the applier cannot merge old and new transactions into one group. A replica whose IO
+// thread reconnects in the middle of a transaction asks again from before it and skips the
+// events it already queued, that transaction's GTID included: the applier keeps the id it
+// queued, and the next transaction (named after the re-sent one's seq_no, or its own)
+// starts a new group unless the re-sent one opened the former group, whose id it then
+// repeats -- the grouping the replica already had.
 //
 // Memory: the open group's keys live in an open-addressed table whose slots carry the group
 // number they belong to, so closing a group is O(1) and steady state allocates nothing.

@@ -281,6 +281,9 @@ absl::Status Reframer::Append(ByteView raw, SourcePos where, CommitId commit_id,
   }
   if (type != Code(EventType::kMariaStartEncryption)) timestamp_ = ev.header.timestamp;
   if (DescribesSourceFile(type)) return absl::OkStatus();
+  if (type == Code(EventType::kMariaAnnotateRows) && !options_.annotate_rows) {
+    return absl::OkStatus();
+  }
   if (type == Code(EventType::kMariaGtid)) {
     // A file holds at least one transaction, however small max_file_size is.
     if (rotate_pending_ || (position_ >= options_.max_file_size && file_has_transaction_)) {

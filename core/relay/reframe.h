@@ -30,7 +30,8 @@
 //   HEARTBEAT (27)  timestamp 0, log_pos = the current position, flags 0, body = the file
 //                 name (no NUL); not part of the file (the position does not move)
 // Source events: dropped when they describe the source's own files (ROTATE, STOP,
-// GTID_LIST, BINLOG_CHECKPOINT, HEARTBEAT, START_ENCRYPTION); a source FORMAT_DESCRIPTION
+// GTID_LIST, BINLOG_CHECKPOINT, HEARTBEAT, START_ENCRYPTION), and ANNOTATE_ROWS unless the
+// replica asked for them (StreamOptions::annotate_rows); a source FORMAT_DESCRIPTION
 // is adopted for the events after it, and when it changes what the replica was told
 // (version, post-header lengths) the virtual file rotates before the next transaction.
 // Every other event passes with its body byte-identical (extra common-header bytes of a
@@ -72,6 +73,9 @@ struct StreamOptions {
   bool checksum = true;
   // The virtual file rotates before the first transaction that starts past this size.
   uint64_t max_file_size = uint64_t{1} << 30;
+  // The replica asked for ANNOTATE_ROWS (COM_BINLOG_DUMP flag 2). Without it they are not
+  // sent, as a MariaDB master does for a replica that tolerates holes (capability >= 2).
+  bool annotate_rows = false;
 };
 
 // Where a source event was read, for error messages.

@@ -215,6 +215,10 @@ TEST_P(ReframeTest, XaGtidKeepsItsXidAfterTheCommitId) {
                                MariaGtidEvent::kFlagGroupCommitId);
   expected.U64(44).U32(1).U8(3).U8(2).Str("abcde");
   EXPECT_EQ(seen[4].body, expected.bytes());
+  const auto& with_id = std::get<MariaGtidEvent>(seen[4].event);
+  EXPECT_EQ(with_id.commit_id, 44u);
+  EXPECT_TRUE(with_id.is_xa);
+  EXPECT_EQ(binlog::AsChars(with_id.xa_bqual), "de");
 }
 
 TEST_P(ReframeTest, RowsEventsPassWithByteIdenticalBodiesAndContinuousPositions) {
@@ -283,6 +287,19 @@ TEST_P(ReframeTest, SourceFileEventsAreDroppedAndASourceFormatIsAdopted) {
   const std::vector<Seen> seen = DecodeStream(out);
   ASSERT_EQ(seen.size(), 5u);  // same format: no rotation
   EXPECT_EQ(std::get<MariaGtidEvent>(seen[4].event).commit_id, 60u);
+}
+
+TEST_P(ReframeTest, AnnotateRowsOnlyWhenTheReplicaAskedForThem) {
+  const std::vector<uint8_t> annotate =
+      source_.Event(T(EventType::kMariaAnnotateRows), Bytes().Str("INSERT INTO t VALUES (1)").bytes());
+  Reframer quiet(Options());
+  EXPECT_EQ(DecodeStream(Relay(quiet, {annotate})).size(), 4u);
+  StreamOptions o = Options();
+  o.annotate_rows = true;
+  Reframer asked(o);
+  const std::vector<Seen> seen = DecodeStream(Relay(asked, {annotate}));
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(std::get<binlog::AnnotateRowsEvent>(seen[4].event).sql, "INSERT INTO t VALUES (1)");
 }
 
 TEST_P(ReframeTest, ChangedSourceFormatRotatesTheVirtualFileBeforeTheNextTransaction) {
