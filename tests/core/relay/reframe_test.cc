@@ -2,12 +2,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <sstream>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "core/binlog/event_types.h"
 #include "core/binlog/events.h"
+#include "core/util/strings.h"
+#include "core/util/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/core/binlog/event_builder.h"
@@ -22,6 +26,7 @@ using binlog::testing::Bytes;
 using binlog::testing::EventBuilder;
 using binlog::testing::Flavor;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr uint8_t T(EventType t) { return static_cast<uint8_t>(t); }
 constexpr uint8_t kRowTxn = MariaGtidEvent::kFlagTransactional | MariaGtidEvent::kFlagAllowParallel;
@@ -445,6 +450,95 @@ TEST(NextFileNameTest, CountsUp) {
   EXPECT_EQ(NextFileName("a.999999"), "a.1000000");
   EXPECT_EQ(NextFileName("relay"), "relay.000001");
   EXPECT_EQ(NextFileName("relay.x1"), "relay.x1.000001");
+}
+
+}  // namespace
+}  // namespace binsync::relay
+
+namespace binsync::relay {
+namespace {
+
+// Cuts the stream at its ROTATE events into the virtual files a replica's relay log would
+// hold: magic + every event but the fake ROTATE, the file's own ROTATE ending it.
+std::vector<std::vector<uint8_t>> VirtualFiles(const std::vector<uint8_t>& stream) {
+  std::vector<std::vector<uint8_t>> files;
+  size_t at = 0;
+  while (at + binlog::kEventHeaderLength <= stream.size()) {
+    const auto size = static_cast<size_t>(binlog::LoadLE(stream.data() + at + 9, 4));
+    const uint8_t type = stream[at + 4];
+    const bool artificial = (binlog::LoadLE(stream.data() + at + 17, 2) & binlog::kFlagArtificial) != 0;
+    if (!artificial) {
+      if (files.empty() || type == T(EventType::kFormatDescription)) {
+        files.emplace_back(std::begin(binlog::kBinlogMagic), std::end(binlog::kBinlogMagic));
+      }
+      files.back().insert(files.back().end(), stream.begin() + static_cast<std::ptrdiff_t>(at),
+                          stream.begin() + static_cast<std::ptrdiff_t>(at + size));
+    }
+    at += size;
+  }
+  return files;
+}
+
+// MariaDB's own mariadb-binlog as the oracle: it verifies every CRC32, follows end_log_pos
+// and prints each GTID's commit_id ("cid=").
+TEST(ReframeOracleTest, MariadbBinlogReadsTheVirtualFiles) {
+  EventBuilder source(Flavor::kMariaDb1011, /*crc32=*/true);
+  StreamOptions o;
+  o.server_id = kRelayServerId;
+  o.max_file_size = 600;
+  Reframer r(o);
+  std::vector<uint8_t> out;
+  ASSERT_TRUE(r.Start(FormatOf(source.Fde()), {{0, 9, 9}}, &out).ok());
+  using binlog::testing::ColumnSpec;
+  Bytes row;
+  row.U8(0).U32(5);
+  const CommitId ids[] = {{true, 10}, {true, 10}, {}, {true, 13}};
+  for (uint64_t seq = 10; seq < 14; ++seq) {
+    for (const auto& e : std::vector<std::vector<uint8_t>>{
+             source.Event(T(EventType::kMariaGtid), GtidBody(seq, 0, kRowTxn), 0, 9),
+             source.Event(T(EventType::kTableMap),
+                          EventBuilder::TableMapBody(70, "db", "t", {ColumnSpec{3, {}, false}}), 0, 9),
+             source.Event(T(EventType::kWriteRowsV1),
+                          EventBuilder::RowsBody(false, 70, 1, {0x01}, nullptr, row.bytes()), 0, 9),
+             source.Event(T(EventType::kXid), Bytes().U64(seq).bytes(), 0, 9)}) {
+      ASSERT_TRUE(r.Append(e, SourcePos{"mariadb-bin.000001", 4}, ids[seq - 10], &out).ok());
+    }
+  }
+  const std::vector<std::vector<uint8_t>> files = VirtualFiles(out);
+  ASSERT_EQ(files.size(), 2u);
+  std::string text;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string path = StrCat(::testing::TempDir(), "/relay-oracle.", i);
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(std::fwrite(files[i].data(), 1, files[i].size(), f), files[i].size());
+    std::fclose(f);
+    auto mb = RunSubprocess({"mariadb-binlog", "--verify-binlog-checksum", "-vv", path});
+    ASSERT_TRUE(mb.ok()) << mb.status();
+    ASSERT_EQ(mb->exit_code, 0) << mb->err;
+    EXPECT_EQ(mb->err, "");
+    // Each "# at P" is the previous event's end_log_pos: positions are continuous.
+    std::istringstream lines(mb->out);
+    uint64_t expected_at = 4;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.starts_with("# at ")) {
+        EXPECT_EQ(line, StrCat("# at ", expected_at)) << path;
+      }
+      const size_t end = line.find("end_log_pos ");
+      if (line.starts_with("#") && end != std::string::npos) {
+        expected_at = std::stoull(line.substr(end + 12));
+      }
+    }
+    text += mb->out;
+  }
+  EXPECT_THAT(text, HasSubstr("Gtid list [0-9-9]"));
+  EXPECT_THAT(text, HasSubstr("GTID 0-9-10 cid=10 trans"));
+  EXPECT_THAT(text, HasSubstr("GTID 0-9-11 cid=10 trans"));
+  EXPECT_THAT(text, HasSubstr("GTID 0-9-12 trans"));
+  EXPECT_THAT(text, HasSubstr("GTID 0-9-13 cid=13 trans"));
+  EXPECT_THAT(text, HasSubstr("Rotate to binsync-relay-bin.000002  pos: 4"));
+  EXPECT_THAT(text, HasSubstr("Gtid list [0-9-11]"));
+  EXPECT_THAT(text, Not(HasSubstr("at startup"))) << "FORMAT_DESCRIPTION created must be 0";
 }
 
 }  // namespace
