@@ -22,7 +22,9 @@ GroupInput GroupInputOf(const replicate::Transaction& t) {
   }
   in.gtid_flags = t.gtid_flags;
   in.source_commit_id = t.commit_id;
-  in.barrier = t.barrier;
+  // A transaction handed out in parts (larger than the assembler's limit) has its GTID sent
+  // before its later parts' keys are known: it goes alone.
+  in.barrier = t.barrier || t.part != 0;
   in.keys = t.keys;
   return in;
 }

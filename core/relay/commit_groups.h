@@ -75,7 +75,8 @@ struct CommitId {
 };
 
 // The grouper's view of a replicate::Transaction (keys and barrier from WritesetBuilder).
-// A transaction without a MariaDB GTID gets seq_no 0, so it goes alone.
+// A transaction without a MariaDB GTID gets seq_no 0, and one handed out in parts (its
+// writeset incomplete when its GTID is sent) is a barrier: both go alone.
 [[nodiscard]] GroupInput GroupInputOf(const replicate::Transaction& t);
 
 // Why `t` may not share a group under `mode` ("DDL", "non-transactional", ...), or "" when

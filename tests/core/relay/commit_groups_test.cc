@@ -186,6 +186,9 @@ TEST(CommitGroupsTest, GroupInputOfATransaction) {
   EXPECT_EQ(AloneReason(in, GroupBy::kWriteset), "");
   replicate::Transaction no_gtid;
   EXPECT_EQ(GroupInputOf(no_gtid).seq_no, 0u);
+  t.part = 1;  // the first part of a transaction streamed in parts
+  t.last_part = false;
+  EXPECT_EQ(AloneReason(GroupInputOf(t), GroupBy::kWriteset), "no usable writeset");
 }
 
 TEST(CommitGroupsTest, LargeGroupsGrowTheKeyTableAndStillFindConflicts) {
