@@ -18,7 +18,8 @@
 //     (a seq_no that went backwards: never let it join an earlier group).
 // GroupBy::kSource keeps the source's commit_id (the source's group commit already proved
 // its members ran concurrently, so the writeset is not consulted), with the same "alone"
-// rule minus the barrier; a source group longer than kMaxGroupSize is split by sending
+// rule minus the barrier, plus: a GTID the source sent without a commit_id stays without
+// one; a source group longer than kMaxGroupSize is split by sending
 // one member alone, after which the rest start a new group under the same id.
 //
 // Determinism and restarts: the decision depends only on the transactions since Restart()
