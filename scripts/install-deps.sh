@@ -11,6 +11,7 @@ build_pkgs=(
   libboost-dev                         # Asio, Beast (header-only)
   libxxhash-dev libzstd-dev zlib1g-dev libdeflate-dev # hashing, compressed payloads, CRC32
   libabsl-dev                          # Status/StatusOr, containers, synchronization
+  libssl-dev                           # libcrypto: SHA1 of mysql_native_password (relay)
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
 )

@@ -606,7 +606,9 @@ absl::Status ParseMariaGtid(const EventView& ev, const FormatDescription&, Decod
   if ((e.flags2 & MariaGtidEvent::kFlagGroupCommitId) != 0) {
     e.has_commit_id = true;
     e.commit_id = r.U64();
-  } else if ((e.flags2 & (MariaGtidEvent::kFlagPreparedXa | MariaGtidEvent::kFlagCompletedXa)) != 0) {
+  }
+  // An XA transaction's xid follows the commit_id when there is one (both may be set).
+  if ((e.flags2 & (MariaGtidEvent::kFlagPreparedXa | MariaGtidEvent::kFlagCompletedXa)) != 0) {
     e.is_xa = true;
     e.xa_format_id = r.U32();
     const uint8_t gtrid_len = r.U8();

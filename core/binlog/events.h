@@ -57,7 +57,7 @@
 //                        3 uncompressed_size; then the payload
 //   ANNOTATE_ROWS (160)  sql (to the end)
 //   BINLOG_CHECKPOINT (161) name_len<4> | name
-//   MARIA_GTID (162)     seq_no<8> domain_id<4> flags2<1> | flags2 & 2: commit_id<8>;
+//   MARIA_GTID (162)     seq_no<8> domain_id<4> flags2<1> | flags2 & 2: commit_id<8>, then
 //                        flags2 & (64|128): xa format_id<4> gtrid_len<1> bqual_len<1> data
 //   GTID_LIST (163)      count<4> (low 28 bits; top 4 bits flags) |
 //                        { domain_id<4> server_id<4> seq_no<8> } x count

@@ -204,6 +204,32 @@ TEST(EventsTest, FieldsOfGtidAndQueryEvents) {
   EXPECT_EQ(q.status.time_zone, "+00:00");
 }
 
+// MariaDB writes an XA transaction's xid after its commit_id when it was group-committed
+// (log_event.cc: commit_id first, then the xid): both must be read.
+TEST(EventsTest, MariaGtidWithCommitIdAndXaXid) {
+  EventBuilder b(Flavor::kMariaDb1011, true);
+  Bytes body;
+  body.U64(12).U32(1).U8(MariaGtidEvent::kFlagGroupCommitId | MariaGtidEvent::kFlagPreparedXa |
+                         MariaGtidEvent::kFlagTransactional);
+  body.U64(9000).U32(7).U8(3).U8(2).Str("gtrbq");
+  const std::vector<uint8_t> file = EventBuilder::File({b.Fde(), b.Event(162, body.bytes())});
+  auto reader = FileReader::FromBuffer("f", file);
+  ASSERT_TRUE(reader.ok());
+  EventView ev;
+  Event event;
+  ASSERT_TRUE(*(*reader)->Next(&ev));
+  ASSERT_TRUE(*(*reader)->Next(&ev));
+  ASSERT_TRUE((*reader)->Decode(ev, &event).ok());
+  const auto& g = std::get<MariaGtidEvent>(event);
+  EXPECT_TRUE(g.has_commit_id);
+  EXPECT_EQ(g.commit_id, 9000u);
+  EXPECT_TRUE(g.is_xa);
+  EXPECT_EQ(g.xa_format_id, 7u);
+  EXPECT_EQ(AsChars(g.xa_gtrid), "gtr");
+  EXPECT_EQ(AsChars(g.xa_bqual), "bq");
+  EXPECT_TRUE(g.extra.empty());
+}
+
 TEST(EventsTest, UnknownAndEncryptedEventsAreErrorsWithPosition) {
   EventBuilder b(Flavor::kMariaDb1011, true);
   const auto fde = b.Fde();
