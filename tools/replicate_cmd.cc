@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <random>
 #include <optional>
 #include <string>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "core/gtid/mariadb_gtid.h"
 #include "core/util/strings.h"
 #include "net/ops/metrics_server.h"
+#include "net/relay/relay.h"
 #include "net/replicate/replicator.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli.h"
@@ -39,6 +41,13 @@ struct ReplicateCli {
   std::string format = "text";
   std::vector<std::string> skip;
   size_t stream_above_mb = 32;
+  // --mode relay
+  std::string listen = "127.0.0.1:0";
+  std::string listen_user = "binsync";
+  std::string listen_password_file;
+  bool attach = false;
+  bool keep_attached = false;
+  std::string group_by = "writeset";
 };
 
 schema::TableFilter MakeFilter(const std::vector<std::string>& databases,
@@ -169,6 +178,100 @@ void PrintResult(const std::string& label, const ReplicateResult& r) {
   std::fflush(stdout);
 }
 
+// --listen HOST:PORT (PORT 0: any free port).
+absl::Status ParseListen(const std::string& text, RelayOptions* r) {
+  const size_t colon = text.rfind(':');
+  const std::optional<uint64_t> port =
+      colon == std::string::npos ? std::nullopt : ParseUint64(text.substr(colon + 1));
+  if (!port.has_value() || *port > 65535 || colon == 0) {
+    return absl::InvalidArgumentError(
+        StrCat("--listen ", text, ": expected HOST:PORT, e.g. 127.0.0.1:3310"));
+  }
+  r->listen_host = text.substr(0, colon);
+  r->listen_port = static_cast<uint16_t>(*port);
+  return absl::OkStatus();
+}
+
+// 32 random letters and digits: the password of an attached channel nobody types.
+std::string GeneratePassword() {
+  static constexpr char kChars[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device rd;
+  std::string p(32, ' ');
+  for (char& c : p) c = kChars[rd() % (sizeof(kChars) - 1)];
+  return p;
+}
+
+// What relay mode does not offer yet, named before anything starts.
+absl::Status CheckRelayOptions(const ReplicateCli& o) {
+  const std::pair<bool, const char*> unsupported[] = {
+      {o.bidirectional, "--bidirectional"},       {!o.start.empty(), "--start"},
+      {o.until_caught_up, "--until-caught-up"},   {!o.skip.empty(), "--skip"},
+      {!o.databases.empty() || !o.tables.empty(), "--databases/--tables"},
+  };
+  for (const auto& [given, name] : unsupported) {
+    if (given) {
+      return absl::InvalidArgumentError(StrCat(
+          name, " is not offered by --mode relay yet (the replica starts from its own "
+                "gtid_slave_pos); use --mode live for it"));
+    }
+  }
+  if (o.listen_password_file.empty() && !o.attach) {
+    return absl::InvalidArgumentError(
+        "--mode relay requires authentication: give --listen-password-file FILE (or --attach, "
+        "which may generate a password itself)");
+  }
+  return absl::OkStatus();
+}
+
+int RunRelayMode(const ReplicateCli& o, const ConnectOptions& source, const ConnectOptions& target) {
+  if (absl::Status st = CheckRelayOptions(o); !st.ok()) return FailWith(st);
+  RelayOptions r;
+  if (absl::Status st = ParseListen(o.listen, &r); !st.ok()) return FailWith(st);
+  r.source = source;
+  r.target = target;
+  r.server_id = o.server_id;
+  r.user = o.listen_user;
+  if (!o.listen_password_file.empty()) {
+    ServerUri holder;
+    if (absl::Status st = ResolvePassword(PasswordSources{o.listen_password_file}, &holder);
+        !st.ok()) {
+      return FailWith(absl::NotFoundError(StrCat("--listen-password-file ", o.listen_password_file,
+                                                 ": cannot read it; check the path and permissions")));
+    }
+    r.password = holder.password.value_or("");
+  } else {
+    r.password = GeneratePassword();  // --attach: binsync both sets and checks it
+  }
+  r.group_by = o.group_by == "source" ? relay::GroupBy::kSource : relay::GroupBy::kWriteset;
+  r.stream_above_bytes = o.stream_above_mb << 20;
+  r.attach = o.attach;
+  r.keep_attached = o.keep_attached;
+  r.stop = InstallStopSignals();
+  r.label = StrCat(source.uri.Endpoint(), "->", target.uri.Endpoint());
+  RelayCounters counters;
+  r.counters = &counters;
+  r.on_listening = [&](uint16_t port) {
+    if (o.attach) return;
+    const std::string host = r.listen_host == "0.0.0.0" ? "127.0.0.1" : r.listen_host;
+    std::printf("Run on %s:\n  %s;\n  START SLAVE '%s';\n", target.uri.Endpoint().c_str(),
+                RelayChangeMasterSql(host, port, StrCat("'", r.user, "'"),
+                                     "'<the password in --listen-password-file>'")
+                    .c_str(),
+                kRelayChannel);
+    std::fflush(stdout);
+  };
+  const absl::Status st = RunRelay(r);
+  std::printf("%s: relay sent %llu transactions to %llu replica connections; skipped %llu of the "
+              "target's or binsync's own\n",
+              r.label.c_str(),
+              static_cast<unsigned long long>(counters.sent_txns.load()),     // NOLINT
+              static_cast<unsigned long long>(counters.connections.load()),   // NOLINT
+              static_cast<unsigned long long>(counters.skipped_own.load()));  // NOLINT
+  std::fflush(stdout);
+  return st.ok() ? kExitOk : FailWith(st);
+}
+
 }  // namespace
 
 RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
@@ -180,9 +283,10 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                "also apply --target's changes to --source, in the same process");
   app.add_option("--mode", o->mode,
                  "live: one target transaction per source transaction, GTIDs kept; catchup: "
-                 "source transactions grouped, idempotent")
+                 "source transactions grouped, idempotent; relay: binsync is the master the "
+                 "target's own replication applies from (--listen, --attach)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"live", "catchup"}));
+      ->check(CLI::IsMember({"live", "catchup", "relay"}));
   app.add_option("--workers", o->workers, "target connections applying in parallel")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -228,12 +332,29 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
   app.add_option("--batch", o->batch_txns,
                  "catchup: at most this many source transactions per target transaction")
       ->capture_default_str();
+  app.add_option("--listen", o->listen,
+                 "relay: HOST:PORT the target's replica connects to (port 0: any free one)")
+      ->capture_default_str();
+  app.add_option("--listen-user", o->listen_user, "relay: the user the replica must log in as")
+      ->capture_default_str();
+  app.add_option("--listen-password-file", o->listen_password_file,
+                 "relay: file whose first line is the replica's password");
+  app.add_flag("--attach", o->attach,
+               "relay: configure and start the target's channel 'binsync' (removed at exit)");
+  app.add_flag("--keep-attached", o->keep_attached,
+               "relay: leave the target's channel 'binsync' in place at exit");
+  app.add_option("--group-by", o->group_by,
+                 "relay: commit groups for the target's parallel applier: writeset "
+                 "(disjoint consecutive transactions) or source (the source's own)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"writeset", "source"}));
   return [o, &g] {
     if (absl::Status st = CheckReplicaServerId(o->server_id); !st.ok()) return FailWith(st);
     absl::StatusOr<ConnectOptions> a = MakeConnectOptions(o->source, g);
     if (!a.ok()) return FailWith(a.status());
     absl::StatusOr<ConnectOptions> b = MakeConnectOptions(o->target, g);
     if (!b.ok()) return FailWith(b.status());
+    if (o->mode == "relay") return RunRelayMode(*o, *a, *b);
     if (o->bidirectional && !o->start.empty()) {
       return FailWith(absl::InvalidArgumentError(
           "--start names a position in one server's binlog; it cannot be used with "

@@ -97,6 +97,23 @@ uint8_t AppendPacket(uint8_t seq, ByteView payload, std::vector<uint8_t>* out) {
   }
 }
 
+absl::Status AppendEventPackets(ByteView events, uint8_t* seq, std::vector<uint8_t>* scratch,
+                                std::vector<uint8_t>* out) {
+  constexpr size_t kHeader = 19;
+  while (!events.empty()) {
+    const size_t size = events.size() >= kHeader ? binlog::LoadLE(events.data() + 9, 4) : 0;
+    if (size < kHeader || size > events.size()) {
+      return absl::InternalError(StrCat("an event of ", size, " bytes where ", events.size(),
+                                        " remain: the re-framed stream is cut"));
+    }
+    scratch->assign(1, 0x00);
+    PutBytes(events.first(size), scratch);
+    *seq = AppendPacket(*seq, *scratch, out);
+    events = events.subspan(size);
+  }
+  return absl::OkStatus();
+}
+
 Scramble MakeScramble(ByteView random20) {
   Scramble s{};
   for (size_t i = 0; i < kScrambleLength; ++i) {

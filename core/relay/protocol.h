@@ -161,6 +161,14 @@ using TextRow = std::vector<std::optional<std::string_view>>;
                                           std::span<const TextRow> rows,
                                           std::vector<uint8_t>* out);
 
+// The binlog stream after COM_BINLOG_DUMP: each event is one packet (split past 16 MB)
+// whose payload is 0x00 then the event, numbered on from `*seq` (the dump's replies start
+// at 1). `events`: whole events back to back (event_size at header offset 9), as the
+// Reframer appends them. `scratch` is reused between calls.
+[[nodiscard]] absl::Status AppendEventPackets(ByteView events, uint8_t* seq,
+                                              std::vector<uint8_t>* scratch,
+                                              std::vector<uint8_t>* out);
+
 // Commands.
 
 enum class Command : uint8_t {

@@ -64,6 +64,7 @@ absl::Status StreamLease::RefuseNativeReplication() {
       continue;
     }
     const std::string name = channels->Get(r, "Connection_name").value_or("");
+    if (!own_channel_.empty() && EqualsIgnoreCase(name, own_channel_)) continue;
     return absl::FailedPreconditionError(StrCat(
         conn_.endpoint(), ": its own replication", name.empty() ? "" : StrCat(" channel '", name, "'"),
         " already applies server_id ", source_server_id_,

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -46,6 +47,9 @@ class StreamLease {
   StreamLease& operator=(const StreamLease&) = delete;
 
   [[nodiscard]] const std::string& lock_name() const { return lock_; }
+  // Relay mode: the target's channel named `name` is binsync's own (its master is binsync,
+  // presenting the source's server_id), so it is not native replication of the source.
+  void set_own_channel(std::string name) { own_channel_ = std::move(name); }
 
  private:
   absl::Status Take();
@@ -55,6 +59,7 @@ class StreamLease {
   std::string stream_, lock_;
   uint32_t source_server_id_;
   bool check_native_;
+  std::string own_channel_;  // relay: binsync's own channel on the target, not native
   Connection conn_;  // holds the lock while open
   bool held_ = false;
 };

@@ -1,0 +1,247 @@
+// binsync replicate --mode relay against real MariaDB servers: the target's own replication
+// (channel 'binsync', 4 parallel threads, conservative) applies what binsync serves. Writes
+// on A reach B identical with their GTIDs, a transaction carrying B's server_id is never
+// sent, a wrong password is refused with 1045, kill -9 and a restart lose nothing and apply
+// nothing twice, SIGTERM removes the channel.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <random>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/util/subprocess.h"
+#include "gtest/gtest.h"
+#include "tests/testing/sandbox_fixture.h"
+
+namespace binsync {
+namespace {
+
+using testing::Background;
+using testing::SandboxServers;
+
+const std::vector<std::string> kParallelTarget = {"slave_parallel_threads=4",
+                                                  "slave_parallel_mode=conservative"};
+
+uint16_t FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string WriteFile(const SandboxServers& s, const std::string& name, const std::string& text) {
+  const std::string path = (s.dir() / name).string();
+  std::ofstream(path) << text << "\n";
+  return path;
+}
+
+// CHECKSUM TABLE and row count of every table of `db` on server i.
+std::string Checksums(const SandboxServers& s, int i, const std::string& db) {
+  Connection c = s.Connect(i);
+  auto tables = c.Query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA='" +
+                        db + "' ORDER BY TABLE_NAME");
+  EXPECT_TRUE(tables.ok()) << tables.status();
+  std::string out;
+  for (const auto& row : tables->rows()) {
+    auto sum = c.Query("CHECKSUM TABLE `" + db + "`.`" + *row[0] + "`");
+    auto count = c.QueryValue("SELECT COUNT(*) FROM `" + db + "`.`" + *row[0] + "`");
+    out += *row[0] + "=" + sum->rows()[0][1].value_or("NULL") + "(" + count->value_or("?") + ") ";
+  }
+  return out;
+}
+
+// Transactions on A over three tables: inserts, updates, deletes.
+void Workload(const SandboxServers& s, int txns, int seed) {
+  Connection c = s.Connect(1);
+  std::mt19937 rng(static_cast<unsigned>(seed));
+  for (int i = 0; i < txns; ++i) {
+    const int k = static_cast<int>(rng() % 300);
+    std::string sql = "BEGIN;";
+    switch (i % 4) {
+      case 0:
+        sql += "INSERT INTO rl.a (id, v, n) VALUES (" + std::to_string(k) + ", 'x" +
+               std::to_string(i) + "', 1) ON DUPLICATE KEY UPDATE n = n + 1;";
+        break;
+      case 1:
+        sql += "REPLACE INTO rl.b (k, v) VALUES (MD5(" + std::to_string(k) + "), " +
+               std::to_string(i) + ");";
+        break;
+      case 2:
+        sql += "INSERT INTO rl.c (x, y, v) VALUES (" + std::to_string(k % 17) + ", " +
+               std::to_string(k) + ", 'c') ON DUPLICATE KEY UPDATE v = CONCAT(v, 'c');"
+               "UPDATE rl.a SET v = 'u' WHERE id = " + std::to_string((k + 1) % 300) + ";";
+        break;
+      default:
+        sql += "DELETE FROM rl.a WHERE id = " + std::to_string((k + 7) % 300) + ";"
+               "DELETE FROM rl.b WHERE k = MD5(" + std::to_string((k + 3) % 300) + ");";
+    }
+    sql += "COMMIT";
+    ASSERT_TRUE(c.Execute(sql).ok()) << sql;
+  }
+}
+
+// One row of SHOW SLAVE 'binsync' STATUS on B, by column ("" without the channel).
+std::string ChannelStatus(const SandboxServers& s, const std::string& column) {
+  Connection c = s.Connect(2);
+  auto r = c.Query("SHOW ALL SLAVES STATUS");
+  if (!r.ok()) return "";
+  for (size_t i = 0; i < r->rows().size(); ++i) {
+    if (r->Get(i, "Connection_name").value_or("") == "binsync") {
+      return r->Get(i, column).value_or("NULL");
+    }
+  }
+  return "";
+}
+
+// Waits until B's gtid_slave_pos reaches A's last GTID of domain 1 (sent by A itself).
+bool WaitCaughtUp(const SandboxServers& s, std::chrono::seconds limit = std::chrono::seconds(90)) {
+  const std::string last = s.Value(1, "SELECT @@gtid_binlog_pos");
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (s.Value(2, "SELECT @@gtid_slave_pos") == last) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ADD_FAILURE() << "B's gtid_slave_pos " << s.Value(2, "SELECT @@gtid_slave_pos")
+                << " did not reach " << last << "; channel: IO "
+                << ChannelStatus(s, "Slave_IO_Running") << " SQL "
+                << ChannelStatus(s, "Slave_SQL_Running") << " "
+                << ChannelStatus(s, "Last_IO_Error") << ChannelStatus(s, "Last_SQL_Error");
+  return false;
+}
+
+// Every GTID in server i's binlogs with how often it appears.
+std::map<std::string, int> BinlogGtids(const SandboxServers& s, int i) {
+  const std::string dir = s.Value(i, "SELECT @@datadir");
+  Connection c = s.Connect(i);
+  auto logs = c.Query("SHOW BINARY LOGS");
+  std::map<std::string, int> out;
+  const std::regex gtid("GTID (\\d+-\\d+-\\d+)");
+  for (const auto& row : logs->rows()) {
+    auto run = RunSubprocess({"mariadb-binlog", "--skip-gtid-strict-mode", dir + "/" + *row[0]});
+    EXPECT_TRUE(run.ok()) << run.status();
+    if (!run.ok()) continue;
+    const SubprocessResult& r = *run;
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), gtid);
+         it != std::sregex_iterator(); ++it) {
+      ++out[(*it)[1].str()];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> RelayArgs(const SandboxServers& s, uint16_t port,
+                                   const std::string& password_file, bool attach) {
+  std::vector<std::string> args = {"replicate", "--source", s.Uri(1), "--target", s.Uri(2),
+                                   "--mode", "relay", "--listen",
+                                   "127.0.0.1:" + std::to_string(port),
+                                   "--listen-password-file", password_file};
+  if (attach) args.push_back("--attach");
+  return args;
+}
+
+TEST(RelayTest, AttachedTargetAppliesThroughItsOwnParallelReplication) {
+  SandboxServers s(2, kParallelTarget);
+  s.Exec(1, "CREATE DATABASE rl;"
+            "CREATE TABLE rl.a (id INT PRIMARY KEY, v VARCHAR(20), n INT);"
+            "CREATE TABLE rl.b (k CHAR(32) PRIMARY KEY, v INT);"
+            "CREATE TABLE rl.c (x INT NOT NULL, y INT NOT NULL, v VARCHAR(200), PRIMARY KEY (x, y))");
+  Workload(s, 100, 1);
+  const uint16_t port = FreePort();
+  const std::string pw = WriteFile(s, "relay.password", "relay-secret-1");
+  auto relay = std::make_unique<Background>(RelayArgs(s, port, pw, true),
+                                            (s.dir() / "relay1.log").string());
+  Workload(s, 200, 2);
+  // A transaction carrying B's own server_id, written on A: never sent to B.
+  s.Exec(1, "SET SESSION server_id = 2; INSERT INTO rl.a VALUES (100000, 'own', 0);"
+            "SET SESSION server_id = 1");
+  Workload(s, 10, 3);
+  ASSERT_TRUE(WaitCaughtUp(s)) << relay->Log();
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM rl.a WHERE id = 100000"), "0")
+      << "the transaction with B's server_id reached B";
+  s.Exec(1, "SET SESSION server_id = 2; DELETE FROM rl.a WHERE id = 100000;"
+            "SET SESSION server_id = 1");
+  Workload(s, 10, 4);
+  ASSERT_TRUE(WaitCaughtUp(s)) << relay->Log();
+  EXPECT_EQ(Checksums(s, 1, "rl"), Checksums(s, 2, "rl"));
+  EXPECT_EQ(ChannelStatus(s, "Slave_IO_Running"), "Yes");
+  EXPECT_EQ(ChannelStatus(s, "Slave_SQL_Running"), "Yes");
+  EXPECT_EQ(ChannelStatus(s, "Last_SQL_Errno"), "0");
+  EXPECT_EQ(ChannelStatus(s, "Master_Server_Id"), "1") << "binsync presents the source's id";
+  EXPECT_EQ(s.Value(2, "SELECT @@slave_parallel_threads"), "4");
+  // B logged A's GTIDs as A's (log_slave_updates): its binlog position holds A's.
+  const std::string a_pos = s.Value(1, "SELECT @@gtid_binlog_pos");
+  EXPECT_NE(s.Value(2, "SELECT @@gtid_binlog_pos").find(a_pos), std::string::npos)
+      << s.Value(2, "SELECT @@gtid_binlog_pos") << " lacks " << a_pos;
+
+  // kill -9 in the middle of a stream, then a restart: B resumes from its gtid_slave_pos.
+  std::thread load([&s] { Workload(s, 300, 5); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  EXPECT_EQ(relay->Stop(SIGKILL), 128 + SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  relay = std::make_unique<Background>(RelayArgs(s, port, pw, true),
+                                       (s.dir() / "relay2.log").string());
+  load.join();
+  ASSERT_TRUE(WaitCaughtUp(s)) << relay->Log();
+  EXPECT_EQ(Checksums(s, 1, "rl"), Checksums(s, 2, "rl"));
+  EXPECT_EQ(ChannelStatus(s, "Last_SQL_Errno"), "0");
+  std::map<std::string, int> gtids = BinlogGtids(s, 2);
+  int from_a = 0;
+  for (const auto& [gtid, n] : gtids) {
+    EXPECT_EQ(n, 1) << gtid << " is in B's binlog " << n << " times";
+    if (gtid.rfind("1-1-", 0) == 0) ++from_a;
+    EXPECT_NE(gtid.rfind("1-2-", 0), 0u) << gtid << ": a transaction with B's id was sent";
+  }
+  int on_a = 0;
+  for (const auto& [gtid, n] : BinlogGtids(s, 1)) on_a += gtid.rfind("1-1-", 0) == 0 ? 1 : 0;
+  EXPECT_EQ(from_a, on_a) << "every transaction A wrote itself is in B's binlog once";
+  EXPECT_GT(from_a, 400);
+
+  // SIGTERM: exits 0 and removes the channel.
+  EXPECT_EQ(relay->Stop(SIGTERM), 0) << relay->Log();
+  EXPECT_EQ(ChannelStatus(s, "Slave_IO_Running"), "") << "the channel 'binsync' is still there";
+  const std::string log = relay->Log();
+  EXPECT_EQ(log.find("relay-secret-1"), std::string::npos) << "the password was logged";
+}
+
+TEST(RelayTest, AWrongPasswordIsRefusedWith1045) {
+  SandboxServers s(2);
+  const uint16_t port = FreePort();
+  const std::string pw = WriteFile(s, "relay.password", "right-one");
+  Background relay(RelayArgs(s, port, pw, false), (s.dir() / "relay.log").string());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  s.Exec(2, "CHANGE MASTER 'binsync' TO MASTER_HOST='127.0.0.1', MASTER_PORT=" +
+                std::to_string(port) +
+                ", MASTER_USER='binsync', MASTER_PASSWORD='wrong-one', MASTER_USE_GTID=slave_pos,"
+                " MASTER_CONNECT_RETRY=1; START SLAVE 'binsync'");
+  std::string errno_seen;
+  for (int i = 0; i < 100 && errno_seen != "1045"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    errno_seen = ChannelStatus(s, "Last_IO_Errno");
+  }
+  EXPECT_EQ(errno_seen, "1045") << ChannelStatus(s, "Last_IO_Error") << relay.Log();
+  EXPECT_NE(ChannelStatus(s, "Slave_IO_Running"), "Yes");
+  s.Exec(2, "STOP SLAVE 'binsync'; RESET SLAVE 'binsync' ALL");
+  EXPECT_EQ(relay.Stop(SIGTERM), 0) << relay.Log();
+  // Printed for the DBA without --attach: the statement with a placeholder, not the password.
+  const std::string log = relay.Log();
+  EXPECT_NE(log.find("CHANGE MASTER 'binsync' TO MASTER_HOST='127.0.0.1'"), std::string::npos) << log;
+  EXPECT_EQ(log.find("right-one"), std::string::npos) << "the password was printed";
+}
+
+}  // namespace
+}  // namespace binsync
