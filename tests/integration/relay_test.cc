@@ -188,13 +188,22 @@ TEST(RelayTest, AttachedTargetAppliesThroughItsOwnParallelReplication) {
   EXPECT_NE(s.Value(2, "SELECT @@gtid_binlog_pos").find(a_pos), std::string::npos)
       << s.Value(2, "SELECT @@gtid_binlog_pos") << " lacks " << a_pos;
 
-  // kill -9 in the middle of a stream, then a restart: B resumes from its gtid_slave_pos.
+  // SIGTERM: exits 0, says what it left out, removes the channel (gtid_slave_pos stays).
+  EXPECT_EQ(relay->Stop(SIGTERM), 0) << relay->Log();
+  EXPECT_NE(relay->Log().find("skipped 2 of the target's or binsync's own"), std::string::npos)
+      << "the two transactions with B's server_id were sent: " << relay->Log();
+  EXPECT_EQ(ChannelStatus(s, "Slave_IO_Running"), "") << "the channel 'binsync' is still there";
+
+  // Attached again, kill -9 in the middle of a stream, then a restart: B resumes from its
+  // gtid_slave_pos.
+  relay = std::make_unique<Background>(RelayArgs(s, port, pw, true),
+                                       (s.dir() / "relay2.log").string());
   std::thread load([&s] { Workload(s, 300, 5); });
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   EXPECT_EQ(relay->Stop(SIGKILL), 128 + SIGKILL);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   relay = std::make_unique<Background>(RelayArgs(s, port, pw, true),
-                                       (s.dir() / "relay2.log").string());
+                                       (s.dir() / "relay3.log").string());
   load.join();
   ASSERT_TRUE(WaitCaughtUp(s)) << relay->Log();
   EXPECT_EQ(Checksums(s, 1, "rl"), Checksums(s, 2, "rl"));
