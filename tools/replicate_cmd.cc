@@ -262,10 +262,11 @@ int RunRelayMode(const ReplicateCli& o, const ConnectOptions& source, const Conn
     std::fflush(stdout);
   };
   const absl::Status st = RunRelay(r);
-  std::printf("%s: relay sent %llu transactions to %llu replica connections; skipped %llu of the "
-              "target's or binsync's own\n",
+  std::printf("%s: relay sent %llu transactions (%llu with a commit_id) to %llu replica "
+              "connections; skipped %llu of the target's or binsync's own\n",
               r.label.c_str(),
               static_cast<unsigned long long>(counters.sent_txns.load()),     // NOLINT
+              static_cast<unsigned long long>(counters.grouped_txns.load()),  // NOLINT
               static_cast<unsigned long long>(counters.connections.load()),   // NOLINT
               static_cast<unsigned long long>(counters.skipped_own.load()));  // NOLINT
   std::fflush(stdout);

@@ -303,6 +303,7 @@ class ReplicaConnection {
       }
       const relay::CommitId cid = grouper_->Assign(relay::GroupInputOf(t));
       commit_id_ = cid;
+      if (cid.present) Count(&RelayCounters::grouped_txns, o_.counters);
       RETURN_IF_ERROR(reframer_->Append(gtid_raw_, {t.file, t.start_pos}, cid, &out_));
     } else if (passing_) {
       return absl::OkStatus();

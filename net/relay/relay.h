@@ -36,6 +36,7 @@ inline constexpr const char* kRelayChannel = "binsync";
 struct RelayCounters {
   std::atomic<uint64_t> connections{0};    // replicas that asked for the binlog
   std::atomic<uint64_t> sent_txns{0};      // transactions sent
+  std::atomic<uint64_t> grouped_txns{0};   // of them, sent with a commit_id (in a group)
   std::atomic<uint64_t> skipped_own{0};    // loop filter: the target's or binsync's server_id
   std::atomic<uint64_t> skipped_filtered{0};  // nothing left after --databases/--tables
 };

@@ -298,5 +298,29 @@ TEST(SessionTest, UserVariableAssignmentReadsTheReplicasSets) {
   EXPECT_FALSE(UserVariableAssignment("SELECT @slave_connect_state", "slave_connect_state", &v));
 }
 
+TEST(SessionTest, EventsGoOutOnePacketEachWithTheOkByteFirst) {
+  // Two events of 19 and 23 bytes (event_size at offset 9), back to back as the Reframer
+  // appends them.
+  std::vector<uint8_t> events(19 + 23, 0xab);
+  events[9] = 19;
+  events[10] = events[11] = events[12] = 0;
+  events[19 + 9] = 23;
+  events[19 + 10] = events[19 + 11] = events[19 + 12] = 0;
+  uint8_t seq = 1;
+  std::vector<uint8_t> scratch, out;
+  ASSERT_TRUE(AppendEventPackets(events, &seq, &scratch, &out).ok());
+  EXPECT_EQ(seq, 3) << "numbered on from the dump command";
+  const std::vector<PacketView> p = Packets(out);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].seq, 1);
+  EXPECT_EQ(p[0].payload.size(), 20u);
+  EXPECT_EQ(p[0].payload[0], 0x00);
+  EXPECT_EQ(p[1].seq, 2);
+  EXPECT_EQ(p[1].payload.size(), 24u);
+  // A cut stream is an error, not a packet of garbage.
+  out.clear();
+  EXPECT_FALSE(AppendEventPackets(ByteView(events).first(30), &seq, &scratch, &out).ok());
+}
+
 }  // namespace
 }  // namespace binsync::relay
