@@ -241,12 +241,46 @@ TEST(RelayTest, AttachedTargetAppliesThroughItsOwnParallelReplication) {
   EXPECT_EQ(log.find("relay-secret-1"), std::string::npos) << "the password was logged";
 }
 
+// Connects to 127.0.0.1:port, reads the greeting, sends `bytes`, returns what came back
+// until the listener closed (or 2 s passed).
+std::string Poke(uint16_t port, const std::string& bytes) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return "";
+  }
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[4096];
+  std::string got;
+  ssize_t n = read(fd, buf, sizeof buf);  // the greeting
+  if (n > 0) got.append(buf, static_cast<size_t>(n));
+  EXPECT_EQ(write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  while ((n = read(fd, buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return got;
+}
+
 TEST(RelayTest, AWrongPasswordIsRefusedWith1045) {
   SandboxServers s(2);
   const uint16_t port = FreePort();
   const std::string pw = WriteFile(s, "relay.password", "right-one");
   Background relay(RelayArgs(s, port, pw, false), (s.dir() / "relay.log").string());
   std::this_thread::sleep_for(std::chrono::seconds(2));
+  // Garbage gets an error packet and a close; the listener lives on.
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20; ++i) {
+    std::string junk(static_cast<size_t>(4 + rng() % 200), '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    junk[0] = static_cast<char>(junk.size() - 4);
+    junk[1] = junk[2] = 0;
+    const std::string reply = Poke(port, junk);
+    EXPECT_NE(reply.find("\xff"), std::string::npos) << "no error packet for garbage " << i;
+  }
   s.Exec(2, "CHANGE MASTER 'binsync' TO MASTER_HOST='127.0.0.1', MASTER_PORT=" +
                 std::to_string(port) +
                 ", MASTER_USER='binsync', MASTER_PASSWORD='wrong-one', MASTER_USE_GTID=slave_pos,"
