@@ -212,11 +212,17 @@ TEST(RelayTest, AttachedTargetAppliesThroughItsOwnParallelReplication) {
                                        (s.dir() / "relay2.log").string());
   std::thread load([&s] { Workload(s, 300, 5); });
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  const std::string b_at_kill = s.Value(2, "SELECT @@gtid_slave_pos");
   EXPECT_EQ(relay->Stop(SIGKILL), 128 + SIGKILL);
+  const std::string a_at_kill = s.Value(1, "SELECT @@gtid_binlog_pos");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   relay = std::make_unique<Background>(RelayArgs(s, port, "", true),
                                        (s.dir() / "relay3.log").string());
   load.join();
+  // Mid-stream: B had applied part of the load and A was still writing.
+  std::printf("kill -9: B at %s, A at %s, A at the end %s\n", b_at_kill.c_str(),
+              a_at_kill.c_str(), s.Value(1, "SELECT @@gtid_binlog_pos").c_str());
+  EXPECT_NE(a_at_kill, s.Value(1, "SELECT @@gtid_binlog_pos")) << "the load ended before the kill";
   ASSERT_TRUE(WaitCaughtUp(s)) << relay->Log();
   EXPECT_EQ(Checksums(s, 1, "rl"), Checksums(s, 2, "rl"));
   EXPECT_EQ(ChannelStatus(s, "Last_SQL_Errno"), "0");
