@@ -31,37 +31,10 @@ using testing::SandboxServers;
 const std::vector<std::string> kParallelTarget = {"slave_parallel_threads=4",
                                                   "slave_parallel_mode=conservative"};
 
-uint16_t FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 std::string WriteFile(const SandboxServers& s, const std::string& name, const std::string& text) {
   const std::string path = (s.dir() / name).string();
   std::ofstream(path) << text << "\n";
   return path;
-}
-
-// CHECKSUM TABLE and row count of every table of `db` on server i.
-std::string Checksums(const SandboxServers& s, int i, const std::string& db) {
-  Connection c = s.Connect(i);
-  auto tables = c.Query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA='" +
-                        db + "' ORDER BY TABLE_NAME");
-  EXPECT_TRUE(tables.ok()) << tables.status();
-  std::string out;
-  for (const auto& row : tables->rows()) {
-    auto sum = c.Query("CHECKSUM TABLE `" + db + "`.`" + *row[0] + "`");
-    auto count = c.QueryValue("SELECT COUNT(*) FROM `" + db + "`.`" + *row[0] + "`");
-    out += *row[0] + "=" + sum->rows()[0][1].value_or("NULL") + "(" + count->value_or("?") + ") ";
-  }
-  return out;
 }
 
 // Transactions on A over three tables: inserts, updates, deletes.
@@ -164,7 +137,7 @@ TEST(RelayTest, AttachedTargetAppliesThroughItsOwnParallelReplication) {
             "CREATE TABLE rl.b (k CHAR(32) PRIMARY KEY, v INT);"
             "CREATE TABLE rl.c (x INT NOT NULL, y INT NOT NULL, v VARCHAR(200), PRIMARY KEY (x, y))");
   Workload(s, 100, 1);
-  const uint16_t port = FreePort();
+  const uint16_t port = testing::FreeLoopbackPort();
   const std::string pw = WriteFile(s, "relay.password", "relay-secret-1");
   auto relay = std::make_unique<Background>(RelayArgs(s, port, pw, true),
                                             (s.dir() / "relay1.log").string());
@@ -180,7 +153,7 @@ TEST(RelayTest, AttachedTargetAppliesThroughItsOwnParallelReplication) {
             "SET SESSION server_id = 1");
   Workload(s, 10, 4);
   ASSERT_TRUE(WaitCaughtUp(s)) << relay->Log();
-  EXPECT_EQ(Checksums(s, 1, "rl"), Checksums(s, 2, "rl"));
+  EXPECT_EQ(testing::DatabaseChecksums(s, 1, "rl"), testing::DatabaseChecksums(s, 2, "rl"));
   EXPECT_EQ(ChannelStatus(s, "Slave_IO_Running"), "Yes");
   EXPECT_EQ(ChannelStatus(s, "Slave_SQL_Running"), "Yes");
   EXPECT_EQ(ChannelStatus(s, "Last_SQL_Errno"), "0");
@@ -224,7 +197,7 @@ TEST(RelayTest, AttachedTargetAppliesThroughItsOwnParallelReplication) {
               a_at_kill.c_str(), s.Value(1, "SELECT @@gtid_binlog_pos").c_str());
   EXPECT_NE(a_at_kill, s.Value(1, "SELECT @@gtid_binlog_pos")) << "the load ended before the kill";
   ASSERT_TRUE(WaitCaughtUp(s)) << relay->Log();
-  EXPECT_EQ(Checksums(s, 1, "rl"), Checksums(s, 2, "rl"));
+  EXPECT_EQ(testing::DatabaseChecksums(s, 1, "rl"), testing::DatabaseChecksums(s, 2, "rl"));
   EXPECT_EQ(ChannelStatus(s, "Last_SQL_Errno"), "0");
   std::map<std::string, int> gtids = BinlogGtids(s, 2);
   int from_a = 0;
@@ -275,7 +248,7 @@ std::string Poke(uint16_t port, const std::string& bytes) {
 
 TEST(RelayTest, AWrongPasswordIsRefusedWith1045) {
   SandboxServers s(2);
-  const uint16_t port = FreePort();
+  const uint16_t port = testing::FreeLoopbackPort();
   const std::string pw = WriteFile(s, "relay.password", "right-one");
   Background relay(RelayArgs(s, port, pw, false), (s.dir() / "relay.log").string());
   std::this_thread::sleep_for(std::chrono::seconds(2));

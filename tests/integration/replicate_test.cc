@@ -30,27 +30,11 @@ using testing::Background;
 using testing::SandboxServers;
 
 
-// CHECKSUM TABLE of every table of `db` on server i, as one string.
-std::string Checksums(const SandboxServers& s, int i, const std::string& db) {
-  Connection c = s.Connect(i);
-  auto tables = c.Query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA='" +
-                        db + "' ORDER BY TABLE_NAME");
-  EXPECT_TRUE(tables.ok()) << tables.status();
-  std::string out;
-  for (const auto& row : tables->rows()) {
-    auto sum = c.Query("CHECKSUM TABLE `" + db + "`.`" + *row[0] + "`");
-    EXPECT_TRUE(sum.ok()) << sum.status();
-    out += *row[0] + "=" + sum->rows()[0][1].value_or("NULL") + " ";
-    auto count = c.QueryValue("SELECT COUNT(*) FROM `" + db + "`.`" + *row[0] + "`");
-    out += "(" + count->value_or("?") + " rows) ";
-  }
-  return out;
-}
 
 void ExpectIdentical(const SandboxServers& s, const std::string& db) {
-  const std::string a = Checksums(s, 1, db);
+  const std::string a = testing::DatabaseChecksums(s, 1, db);
   EXPECT_FALSE(a.empty());
-  EXPECT_EQ(a, Checksums(s, 2, db));
+  EXPECT_EQ(a, testing::DatabaseChecksums(s, 2, db));
 }
 
 SubprocessResult CatchUp(const SandboxServers& s, std::vector<std::string> extra = {}) {
@@ -208,19 +192,6 @@ TEST(ReplicateTest, BidirectionalWritesOnBothSidesNoLoop) {
   EXPECT_EQ(pos2, s.Value(2, "SELECT @@gtid_binlog_pos"));
 }
 
-// A free loopback port (bound to 0, read, closed; the run binds it a moment later).
-uint16_t FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 // GET `path` from 127.0.0.1:port with HTTP/1.0; the whole response, "" if no connection.
 std::string HttpGet(uint16_t port, const std::string& path) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -245,7 +216,7 @@ TEST(ReplicateTest, MetricsEndpointCountsAppliedTransactions) {
   s.Exec(1, "CREATE DATABASE me; CREATE TABLE me.t (id INT PRIMARY KEY, v INT)");
   ASSERT_EQ(CatchUp(s).exit_code, 0);
   const auto dir = testing::MakeTempDir("rm");
-  const uint16_t port = FreePort();
+  const uint16_t port = testing::FreeLoopbackPort();
   Background b({"replicate", "--source", s.Uri(1), "--target", s.Uri(2), "--metrics-port",
                 std::to_string(port)},
                (dir / "metrics.log").string());

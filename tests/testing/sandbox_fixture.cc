@@ -1,8 +1,11 @@
 #include "tests/testing/sandbox_fixture.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,6 +229,37 @@ std::string Background::Log() const {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+uint16_t FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string DatabaseChecksums(const SandboxServers& s, int i, const std::string& db) {
+  Connection c = s.Connect(i);
+  auto tables = c.Query(StrCat("SELECT TABLE_NAME FROM information_schema.TABLES WHERE ",
+                               "TABLE_SCHEMA=", c.QuoteLiteral(db), " ORDER BY TABLE_NAME"));
+  EXPECT_TRUE(tables.ok()) << tables.status();
+  if (!tables.ok()) return "";
+  std::string out;
+  for (const auto& row : tables->rows()) {
+    const std::string name = StrCat(QuoteIdentifier(db), ".", QuoteIdentifier(row[0].value_or("")));
+    auto sum = c.Query(StrCat("CHECKSUM TABLE ", name));
+    EXPECT_TRUE(sum.ok()) << sum.status();
+    auto count = c.QueryValue(StrCat("SELECT COUNT(*) FROM ", name));
+    StrAppend(&out, row[0].value_or(""), "=",
+              sum.ok() ? sum->rows()[0][1].value_or("NULL") : "?", " (",
+              count.ok() ? count->value_or("?") : "?", " rows) ");
+  }
+  return out;
 }
 
 }  // namespace binsync::testing

@@ -89,6 +89,13 @@ struct Background {
   [[nodiscard]] std::string Log() const;
 };
 
+// CHECKSUM TABLE and row count of every table of `db` on server `index`, as one string
+// (equal strings: equal tables). Failures fail the test.
+[[nodiscard]] std::string DatabaseChecksums(const SandboxServers& s, int index, const std::string& db);
+
+// A free loopback port (bound to 0, read, closed; the caller binds it a moment later).
+[[nodiscard]] uint16_t FreeLoopbackPort();
+
 // Creates a fresh temporary directory (removed by the caller).
 [[nodiscard]] std::filesystem::path MakeTempDir(const std::string& prefix);
 
