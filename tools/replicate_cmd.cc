@@ -207,7 +207,6 @@ absl::Status CheckRelayOptions(const ReplicateCli& o) {
   const std::pair<bool, const char*> unsupported[] = {
       {o.bidirectional, "--bidirectional"},       {!o.start.empty(), "--start"},
       {o.until_caught_up, "--until-caught-up"},   {!o.skip.empty(), "--skip"},
-      {!o.databases.empty() || !o.tables.empty(), "--databases/--tables"},
   };
   for (const auto& [given, name] : unsupported) {
     if (given) {
@@ -244,6 +243,8 @@ int RunRelayMode(const ReplicateCli& o, const ConnectOptions& source, const Conn
     r.password = GeneratePassword();  // --attach: binsync both sets and checks it
   }
   r.group_by = o.group_by == "source" ? relay::GroupBy::kSource : relay::GroupBy::kWriteset;
+  r.filter = MakeFilter(o.databases, o.tables);
+  WarnUnmatchedSelection(source, target, false, o.databases, o.tables);
   r.stream_above_bytes = o.stream_above_mb << 20;
   r.attach = o.attach;
   r.keep_attached = o.keep_attached;
@@ -263,12 +264,14 @@ int RunRelayMode(const ReplicateCli& o, const ConnectOptions& source, const Conn
   };
   const absl::Status st = RunRelay(r);
   std::printf("%s: relay sent %llu transactions (%llu with a commit_id) to %llu replica "
-              "connections; skipped %llu of the target's or binsync's own\n",
+              "connections; skipped %llu of the target's or binsync's own, %llu left out by "
+              "filters\n",
               r.label.c_str(),
-              static_cast<unsigned long long>(counters.sent_txns.load()),     // NOLINT
-              static_cast<unsigned long long>(counters.grouped_txns.load()),  // NOLINT
-              static_cast<unsigned long long>(counters.connections.load()),   // NOLINT
-              static_cast<unsigned long long>(counters.skipped_own.load()));  // NOLINT
+              static_cast<unsigned long long>(counters.sent_txns.load()),          // NOLINT
+              static_cast<unsigned long long>(counters.grouped_txns.load()),       // NOLINT
+              static_cast<unsigned long long>(counters.connections.load()),        // NOLINT
+              static_cast<unsigned long long>(counters.skipped_own.load()),        // NOLINT
+              static_cast<unsigned long long>(counters.skipped_filtered.load()));  // NOLINT
   std::fflush(stdout);
   return st.ok() ? kExitOk : FailWith(st);
 }

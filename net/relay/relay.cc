@@ -15,6 +15,7 @@
 #include "core/binlog/event_types.h"
 #include "core/relay/reframe.h"
 #include "core/relay/session.h"
+#include "core/relay/table_filter.h"
 #include "core/replicate/assembler.h"
 #include "core/replicate/checkpoint.h"
 #include "core/replicate/writeset.h"
@@ -274,6 +275,14 @@ class ReplicaConnection {
     return Send();
   }
 
+  // --databases/--tables: which of t's events the replica gets (selection_).
+  absl::Status Select(const replicate::Transaction& t) {
+    if (!selector_.has_value()) return absl::OkStatus();
+    views_.clear();
+    for (const replicate::EventRef& ref : t.events) views_.push_back(t.View(ref));
+    return selector_->Select(views_, *t.format, t.file, &selection_);
+  }
+
   // Loop filter: never send the target its own changes, nor what binsync wrote.
   bool Own(const replicate::Transaction& t) const {
     return t.server_id == facts_.target_server_id || t.server_id == o_.server_id;
@@ -289,6 +298,7 @@ class ReplicaConnection {
                       t.server_id);
         return absl::OkStatus();
       }
+      if (selector_.has_value()) selector_->Begin();
       if (t.part == 0) {
         if (absl::Status st = writesets_.Build(&t, lookup_, o_.filter); !st.ok()) {
           // No schema to key its rows by (a table the stream creates later, say): alone.
@@ -296,7 +306,8 @@ class ReplicaConnection {
           t.barrier = true;
           t.keys.clear();
         }
-        if (o_.filter != nullptr && t.row_changes == 0 && !t.has_statements) {
+        RETURN_IF_ERROR(Select(t));
+        if (selector_.has_value() && selection_.empty()) {
           Count(&RelayCounters::skipped_filtered, o_.counters);
           return absl::OkStatus();
         }
@@ -308,9 +319,12 @@ class ReplicaConnection {
     } else if (passing_) {
       return absl::OkStatus();
     }
-    for (const replicate::EventRef& ref : t.events) {
-      const binlog::EventView v = t.View(ref);
-      RETURN_IF_ERROR(reframer_->Append(v.raw, {t.file, ref.source_offset}, commit_id_, &out_));
+    if (t.part != 0) RETURN_IF_ERROR(Select(t));
+    for (size_t i = 0; i < t.events.size(); ++i) {
+      if (selector_.has_value() && !selection_.keep[i]) continue;  // an unselected table's
+      const replicate::EventRef& ref = t.events[i];
+      RETURN_IF_ERROR(reframer_->Append(t.View(ref).raw, {t.file, ref.source_offset}, commit_id_,
+                                        &out_));
     }
     if (t.last_part) Count(&RelayCounters::sent_txns, o_.counters);
     if (t.has_statements) source_schema_.Invalidate();  // DDL: keys may have changed
@@ -343,6 +357,10 @@ class ReplicaConnection {
     return source_schema_.Get(db, table);
   };
   replicate::WritesetBuilder writesets_;
+  std::optional<relay::EventSelector> selector_ =
+      o_.filter == nullptr ? std::nullopt : std::optional<relay::EventSelector>(o_.filter);
+  relay::EventSelection selection_;
+  std::vector<binlog::EventView> views_;
 };
 
 // The target's channel 'binsync', attached and detached.

@@ -222,6 +222,39 @@ TEST(RelayTest, AttachedTargetAppliesThroughItsOwnParallelReplication) {
   EXPECT_EQ(log.find("relay-secret-1"), std::string::npos) << "the password was logged";
 }
 
+TEST(RelayTest, DatabasesFilterLeavesOutOtherDatabasesRowsEvenInsideATransaction) {
+  SandboxServers s(2, kParallelTarget);
+  s.Exec(1, "CREATE DATABASE rl; CREATE DATABASE other;"
+            "CREATE TABLE rl.a (id INT PRIMARY KEY, v VARCHAR(20), n INT);"
+            "CREATE TABLE rl.b (k CHAR(32) PRIMARY KEY, v INT);"
+            "CREATE TABLE rl.c (x INT NOT NULL, y INT NOT NULL, v VARCHAR(200), PRIMARY KEY (x, y));"
+            "USE other; CREATE TABLE x (id INT PRIMARY KEY)");
+  // Statements in an unselected database are left out (as replicate does): B has its own.
+  s.Exec(2, "CREATE DATABASE other; CREATE TABLE other.x (id INT PRIMARY KEY)");
+  std::vector<std::string> args = RelayArgs(s, testing::FreeLoopbackPort(), "", true);
+  args.insert(args.end(), {"--databases", "rl"});
+  Background relay(args, (s.dir() / "relay.log").string());
+  Workload(s, 100, 1);
+  // Mixed transactions: other.x's rows are left out, rl.a's reach B.
+  for (int i = 0; i < 20; ++i) {
+    s.Exec(1, "BEGIN; INSERT INTO other.x VALUES (" + std::to_string(i) + ");"
+              "INSERT INTO rl.a VALUES (" + std::to_string(1000 + i) + ", 'mixed', 1); COMMIT");
+  }
+  s.Exec(1, "INSERT INTO other.x VALUES (100)");  // nothing of it selected: not sent at all
+  Workload(s, 20, 2);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline &&
+         testing::DatabaseChecksums(s, 1, "rl") != testing::DatabaseChecksums(s, 2, "rl")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(testing::DatabaseChecksums(s, 1, "rl"), testing::DatabaseChecksums(s, 2, "rl"))
+      << relay.Log() << ChannelStatus(s, "Last_SQL_Error");
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM other.x"), "0");
+  EXPECT_EQ(ChannelStatus(s, "Last_SQL_Errno"), "0");
+  EXPECT_EQ(relay.Stop(SIGTERM), 0) << relay.Log();
+  EXPECT_NE(relay.Log().find("3 left out by filters"), std::string::npos) << relay.Log();
+}
+
 // Connects to 127.0.0.1:port, reads the greeting, sends `bytes`, returns what came back
 // until the listener closed (or 2 s passed).
 std::string Poke(uint16_t port, const std::string& bytes) {
