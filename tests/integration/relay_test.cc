@@ -67,13 +67,14 @@ void Workload(const SandboxServers& s, int txns, int seed) {
   }
 }
 
-// One row of SHOW SLAVE 'binsync' STATUS on B, by column ("" without the channel).
-std::string ChannelStatus(const SandboxServers& s, const std::string& column) {
+// One column of B's channel `name` (SHOW ALL SLAVES STATUS; "" without the channel).
+std::string ChannelStatus(const SandboxServers& s, const std::string& column,
+                          const std::string& name = "binsync") {
   Connection c = s.Connect(2);
   auto r = c.Query("SHOW ALL SLAVES STATUS");
   if (!r.ok()) return "";
   for (size_t i = 0; i < r->rows().size(); ++i) {
-    if (r->Get(i, "Connection_name").value_or("") == "binsync") {
+    if (r->Get(i, "Connection_name").value_or("") == name) {
       return r->Get(i, column).value_or("NULL");
     }
   }
@@ -308,6 +309,20 @@ TEST(RelayTest, AWrongPasswordIsRefusedWith1045) {
   EXPECT_NE(ChannelStatus(s, "Slave_IO_Running"), "Yes");
   s.Exec(2, "STOP SLAVE 'binsync'; RESET SLAVE 'binsync' ALL");
   EXPECT_EQ(relay.Stop(SIGTERM), 0) << relay.Log();
+  // B's own replication from A running: relay refuses to start (the stream lease's check).
+  const ServerUri repl = s.ReplUri(1);
+  s.Exec(2, "CHANGE MASTER 'nat' TO MASTER_HOST='127.0.0.1', MASTER_PORT=" +
+                std::to_string(repl.port) + ", MASTER_USER='" + repl.user + "', MASTER_PASSWORD='" +
+                repl.password.value_or("") + "', MASTER_USE_GTID=slave_pos; START SLAVE 'nat'");
+  for (int i = 0; i < 50 && ChannelStatus(s, "Slave_SQL_Running", "nat") != "Yes"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const SubprocessResult refused =
+      testing::RunBinsync(RelayArgs(s, testing::FreeLoopbackPort(), pw, false));
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("channel 'nat' already applies server_id 1"), std::string::npos)
+      << refused.err;
+  s.Exec(2, "STOP SLAVE 'nat'; RESET SLAVE 'nat' ALL");
   // Printed for the DBA without --attach: the statement with a placeholder, not the password.
   const std::string log = relay.Log();
   EXPECT_NE(log.find("CHANGE MASTER 'binsync' TO MASTER_HOST='127.0.0.1'"), std::string::npos) << log;
