@@ -184,8 +184,15 @@ TEST(RelayTest, AttachedTargetAppliesThroughItsOwnParallelReplication) {
   // stream, then a restart: B resumes from its gtid_slave_pos.
   relay = std::make_unique<Background>(RelayArgs(s, port, "", true),
                                        (s.dir() / "relay2.log").string());
-  std::thread load([&s] { Workload(s, 300, 5); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  const auto seq_of = [](const std::string& pos) {
+    return pos.empty() ? 0L : std::stol(pos.substr(pos.rfind('-') + 1));
+  };
+  const long b_before = seq_of(s.Value(2, "SELECT @@gtid_slave_pos"));
+  std::thread load([&s] { Workload(s, 600, 5); });
+  // Kill once B applied some of the new load (A still writing the rest).
+  for (int i = 0; i < 200 && seq_of(s.Value(2, "SELECT @@gtid_slave_pos")) < b_before + 60; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   const std::string b_at_kill = s.Value(2, "SELECT @@gtid_slave_pos");
   EXPECT_EQ(relay->Stop(SIGKILL), 128 + SIGKILL);
   const std::string a_at_kill = s.Value(1, "SELECT @@gtid_binlog_pos");
