@@ -760,6 +760,23 @@ TEST_F(VerifyTest, RowsBehindAStoppedSqlThreadAreUnsettledRealDifferencesStillRe
   ASSERT_TRUE(b.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
 }
 
+// Breaks `replica`'s channel from `source` with a 1062: a row the replica has (outside the
+// binlog, vc 'a-own') and the source then inserts (vc 'b-own'), logged.
+void BreakWith1062(Connection& replica, Connection& source, int id) {
+  const std::string key = std::to_string(id);
+  ASSERT_TRUE(replica.Execute("SET sql_log_bin = 0; INSERT INTO vt.types (id, vc) VALUES (" + key +
+                              ", 'a-own'); SET sql_log_bin = 1").ok());
+  ASSERT_TRUE(source.Execute("INSERT INTO vt.types (id, vc) VALUES (" + key + ", 'b-own')").ok());
+  std::string sql_errno;
+  for (int i = 0; i < 300 && sql_errno != "1062"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto rs = replica.Query("SHOW SLAVE STATUS");
+    ASSERT_TRUE(rs.ok()) << rs.status();
+    if (!rs->rows().empty()) sql_errno = rs->Get(0, "Last_SQL_Errno").value_or("");
+  }
+  ASSERT_EQ(sql_errno, "1062");
+}
+
 // Issue 19: a broken pair. A's channel from B stopped on a 1062 (B inserted a key A
 // already had); B then wrote on (logged). `verify --repair` used to make B like A at once:
 // it deleted B's new row, reverted B's update and re-inserted B's delete, printed
@@ -771,18 +788,7 @@ TEST_F(VerifyTest, BrokenPairRepairLeavesTheOtherMastersWritesAlone) {
   Connection a = pair().Connect(1);
   Connection b = pair().Connect(2);
   ASSERT_NO_FATAL_FAILURE(testing::StartMasterMaster(pair()));
-  // The 1062: a row A has (outside the binlog) and B inserts.
-  ASSERT_TRUE(a.Execute("SET sql_log_bin = 0; INSERT INTO vt.types (id, vc) VALUES (5000, 'a-own');"
-                        "SET sql_log_bin = 1").ok());
-  ASSERT_TRUE(b.Execute("INSERT INTO vt.types (id, vc) VALUES (5000, 'b-own')").ok());
-  std::string sql_errno;
-  for (int i = 0; i < 300 && sql_errno != "1062"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    auto rs = a.Query("SHOW SLAVE STATUS");
-    ASSERT_TRUE(rs.ok()) << rs.status();
-    if (!rs->rows().empty()) sql_errno = rs->Get(0, "Last_SQL_Errno").value_or("");
-  }
-  ASSERT_EQ(sql_errno, "1062");
+  ASSERT_NO_FATAL_FAILURE(BreakWith1062(a, b, 5000));
   // B's own writes, logged, which A has not applied: a new row, an update, a delete.
   ASSERT_TRUE(b.Execute("INSERT INTO vt.types (id, vc) VALUES (5001, 'b-new');"
                         "UPDATE vt.types SET vc = 'b-upd' WHERE id = 101;"
@@ -856,6 +862,42 @@ TEST_F(VerifyTest, BrokenPairRepairLeavesTheOtherMastersWritesAlone) {
   r = RunBinsync(with({"--format", "json"}));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_FALSE(nlohmann::json::parse(r.out).contains("broken")) << r.out;
+  ASSERT_TRUE(a.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
+  ASSERT_TRUE(b.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
+}
+
+// The other way round: B's channel from A broken, A writes on. Making B like A would
+// write A's rows that B's channel has not applied (its insert would stop B again on a
+// 1062 once mended, its delete on a 1032): unsettled, left alone, and consistent once B
+// applies them.
+TEST_F(VerifyTest, BrokenPairRepairLeavesWhatBLacksToItsChannel) {
+  Connection a = pair().Connect(1);
+  Connection b = pair().Connect(2);
+  ASSERT_NO_FATAL_FAILURE(testing::StartMasterMaster(pair()));
+  ASSERT_NO_FATAL_FAILURE(BreakWith1062(b, a, 6000));
+  ASSERT_TRUE(a.Execute("INSERT INTO vt.types (id, vc) VALUES (6001, 'a-new');"
+                        "DELETE FROM vt.types WHERE id = 103").ok());
+  auto r = RunBinsync({"verify", "--a", a_, "--b", b_, "--databases", "vt", "--settle-timeout",
+                       "2", "--repair"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find(StrCat("the pair is broken: ", pair().server(2).RootUri().Endpoint())),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("3 unsettled rows are not repaired"), std::string::npos) << r.err;
+  EXPECT_EQ(pair().Value(2, "SELECT COUNT(*) FROM vt.types WHERE id = 6001"), "0");
+  EXPECT_EQ(pair().Value(2, "SELECT vc FROM vt.types WHERE id = 103"), "row3");
+  EXPECT_EQ(pair().Value(2, "SELECT vc FROM vt.types WHERE id = 6000"), "a-own");
+  // B mended: it applies A's writes without another error, and the pair is consistent.
+  auto pa = a.QueryValue("SELECT @@gtid_binlog_pos");
+  ASSERT_TRUE(pa.ok());
+  ASSERT_TRUE(b.Execute("SET sql_log_bin = 0; DELETE FROM vt.types WHERE id = 6000;"
+                        "SET sql_log_bin = 1; START SLAVE").ok());
+  auto parsed = ParseMariaDbGtidPos(pa->value_or(""));
+  ASSERT_TRUE(parsed.ok());
+  const absl::Status caught_up = WaitForGtid(b, FormatMariaDbGtidPos(WithoutServer(*parsed, 2)),
+                                             std::chrono::seconds(30));
+  ASSERT_TRUE(caught_up.ok()) << caught_up;
+  r = RunBinsync({"verify", "--a", a_, "--b", b_, "--databases", "vt"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   ASSERT_TRUE(a.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
   ASSERT_TRUE(b.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
 }
