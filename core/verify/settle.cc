@@ -39,16 +39,6 @@ const char* SettleName(Settle s) {
   return "?";
 }
 
-const char* ChannelName(Channel c) {
-  switch (c) {
-    case Channel::kNone: return "none";
-    case Channel::kRunning: return "running";
-    case Channel::kStopped: return "stopped";
-    case Channel::kBroken: return "broken";
-  }
-  return "?";
-}
-
 Channel ChannelFrom(const std::vector<ReplicationChannel>& channels, uint32_t other_server_id,
                     const ReplicationChannel** which) {
   Channel worst = Channel::kNone;

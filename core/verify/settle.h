@@ -35,7 +35,6 @@ enum class Channel {
   kStopped,  // stopped without an error (paused, or delayed on purpose): may resume
   kBroken,   // stopped by an SQL error: applies nothing more until a DBA mends it
 };
-[[nodiscard]] const char* ChannelName(Channel c);
 
 // The channel of `channels` (one server's) that replicates the server `other_server_id`:
 // its source's server_id is that one, or unknown (0: not connected since the replica

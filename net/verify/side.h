@@ -29,7 +29,8 @@ struct Side {
   std::optional<uint32_t> domain_id;  // MariaDB gtid_domain_id
   // May still apply the other side's transactions: a replication channel whose SQL thread
   // runs, or was stopped without an error (paused, or lagging on purpose). A channel
-  // stopped by an error is broken: what it lacks is not in flight.
+  // stopped by an error is broken: what it lacks is not in flight, and is read from the
+  // other's binlog at once (backlog_scan).
   bool replicating = false;
   std::vector<ReplicationChannel> channels;  // every replication channel, as opened
   // Its channel from the other side of the pair (StandPair), and when verify reads what it
