@@ -14,6 +14,7 @@
 #include "core/util/clock.h"
 #include "net/dump/live.h"
 #include "net/mysql/binlog_stream.h"
+#include "spdlog/spdlog.h"
 #include "tools/cli.h"
 
 namespace binsync {
@@ -61,6 +62,18 @@ absl::Status RunDump(const DumpOptions& o, const BinlogStreamOptions* live,
     return flush();
   }
   return absl::OkStatus();
+}
+
+// --source: a --databases entry the source has no database of now is said, not refused
+// (docs/dump.md: a binlog holds the events of databases dropped since, or created later).
+void WarnAbsentDatabases(const ConnectOptions& source, const std::vector<std::string>& databases) {
+  absl::StatusOr<std::vector<std::string>> absent = dump::AbsentDatabases(source, databases);
+  if (!absent.ok()) return;  // the dump's own connection says why
+  for (const std::string& entry : *absent) {
+    spdlog::warn("dump: {}: no such database on {} now; its events are shown if the binlog "
+                 "has any (dropped since, or created later)",
+                 entry, source.uri.Endpoint());
+  }
 }
 
 }  // namespace
@@ -117,9 +130,14 @@ RunFn RegisterDump(CLI::App& app, const GlobalOptions& g) {
                                           : dump::Format::kJson;
     print.databases = o->databases;
     print.tables = o->tables;
+    if (live) WarnAbsentDatabases(live->connect, o->databases);
     auto printer = std::make_unique<dump::EventPrinter>(std::move(print));
     if (absl::Status st = RunDump(*o, live ? &*live : nullptr, *printer); !st.ok()) {
       return FailWith(st);
+    }
+    // An entry that selected nothing: said, not fatal (the output is simply empty).
+    for (const std::string& entry : printer->UnmatchedFilter()) {
+      spdlog::warn("dump: {}: no event of it in the binlog read; check the name", entry);
     }
     return kExitOk;
   };

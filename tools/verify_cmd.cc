@@ -80,6 +80,7 @@ RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g) {
     vo.progress_bar = isatty(STDERR_FILENO) != 0;
     auto report = RunVerify(*ca, *cb, vo);
     if (!report.ok()) return FailWith(report.status());
+    for (const std::string& line : report->broken) spdlog::warn("verify: {}", line);
     std::error_code ec;
     std::filesystem::remove(vo.state_file, ec);  // finished: nothing to resume
 
