@@ -325,12 +325,16 @@ absl::Status Applier::WriteCheckpoint(const replicate::Transaction& t, bool unlo
   absl::Status fence;
   if (lock_refused || (n.ok() && *n == 0)) {
     fence = FenceError(lock_refused);
-    if (fence.ok()) fence = absl::InternalError(StrCat("the checkpoint after ", name, " was not written"));
+    if (fence.ok()) {
+      fence = absl::InternalError(StrCat("the checkpoint after ", name, " was not written"));
+    }
   }
+  const bool written = fence.ok() && n.ok();
   if (unlogged) {
-    if (fence.ok() && n.ok()) RETURN_IF_ERROR(Commit());
+    absl::Status c = written ? Commit() : absl::OkStatus();
     absl::Status r = conn_.Execute("SET SESSION sql_log_bin = 1");
-    if (fence.ok() && n.ok() && !r.ok()) return r;
+    if (written && !c.ok()) return c;
+    if (written && !r.ok()) return r;
   }
   if (!fence.ok()) return fence;
   if (!n.ok()) {
