@@ -310,6 +310,31 @@ TEST(TrustTest, ATakenOverLeaseFencesTheOldHolderNothingAppliedTwice) {
             << ", rows " << s.Value(1, "SELECT COUNT(*) FROM tk.t") << "\n";
 }
 
+// A binsync.lease table from a binsync before the fence (no epoch column) is migrated when the
+// lease is next taken, unlogged like the rest of binsync's bookkeeping.
+TEST(TrustTest, ALeaseTableWithoutAnEpochGetsItUnlogged) {
+  SandboxServers s(2);
+  s.Exec(1, "CREATE DATABASE le; CREATE TABLE le.t (id INT PRIMARY KEY)");
+  s.Exec(1, "INSERT INTO le.t VALUES (1)");
+  CreateUnlogged(s, 2, "CREATE DATABASE binsync; CREATE TABLE binsync.lease ("
+                       "stream VARCHAR(191) NOT NULL PRIMARY KEY, holder VARCHAR(512) NOT NULL, "
+                       "connection_id BIGINT UNSIGNED NOT NULL, since TIMESTAMP(6) NOT NULL "
+                       "DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB; INSERT INTO binsync.lease "
+                       "(stream, holder, connection_id) VALUES ('from_server_1', 'old', 1)");
+  const std::string before = s.Value(2, "SELECT @@gtid_binlog_pos");
+  SubprocessResult r = CatchUp(s, {});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT epoch FROM binsync.lease WHERE stream = 'from_server_1'"), "1");
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM le.t"), "1");
+  // Only the replicated transaction reached the target's binlog: no ALTER, no lease row.
+  EXPECT_EQ(s.Value(2, "SELECT @@gtid_binlog_pos"), s.Value(1, "SELECT @@gtid_binlog_pos"));
+  EXPECT_NE(s.Value(2, "SELECT @@gtid_binlog_pos"), before);
+  r = CatchUp(s, {});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT epoch FROM binsync.lease WHERE stream = 'from_server_1'"), "2");
+  EXPECT_EQ(s.Value(2, "SELECT @@gtid_binlog_pos"), s.Value(1, "SELECT @@gtid_binlog_pos"));
+}
+
 TEST(TrustTest, OneResyncOfAPairAtATime) {
   SandboxServers s(2);
   s.Exec(1, "CREATE DATABASE rz; CREATE TABLE rz.t (id INT PRIMARY KEY)");
