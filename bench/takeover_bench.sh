@@ -60,8 +60,8 @@ holding() {  # waits (up to 30 s) until the holder holds the lease it recorded, 
     [[ $(mariadb "${b[@]}" -N -e "$lease_sql" 2>/dev/null) == 1 ]] && { sleep 0.5; return; }
     sleep 0.05
   done
-  echo "no replicate holds the lease of $stream after 30 s; logs in $dir" >&2
-  exit 1
+  echo "no replicate holds the lease of $stream after 30 s" >&2
+  return 1
 }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 started_ms() {  # epoch ms of the "starting at" log line in $1 (logged after the lease is taken)
@@ -85,12 +85,12 @@ after_takeover=()
 takeovers=0 fenced=0 by_check=0 refused=0 failed=0 other=0 restarted=0
 run_bg 0
 holder=$bg holder_round=0
-holding
+holding || exit 1
 stops=()
 for ((round = 1; round <= rounds; round++)); do
   id=$(mariadb "${b[@]}" -N -e "SELECT connection_id FROM binsync.lease WHERE stream = '$stream'")
   t0=$(now_ms)
-  mariadb "${b[@]}" -e "KILL CONNECTION $id"
+  mariadb "${b[@]}" -e "KILL CONNECTION $id" 2>/dev/null || echo "  round $round: connection $id (binsync.lease) was already gone" >&2
   run_bg "$round"
   newcomer=$bg
   while kill -0 "$holder" 2>/dev/null && kill -0 "$newcomer" 2>/dev/null; do sleep 0.005; done
@@ -120,16 +120,17 @@ for ((round = 1; round <= rounds; round++)); do
       echo "  round $round: the newcomer failed: $(tail -1 "$dir/r$round.log" | cut -c1-200)" >&2
     fi
   fi
-  holding
+  holding || { rounds=$round; echo "  stopping after round $round" >&2; break; }
   if [[ -n ${took_over[$round]:-} ]]; then  # the newcomer's "starting at" line: lease taken
     started=$(started_ms "$dir/r$round.log")
     [[ -n $started ]] && after_takeover+=($((took_over[$round] - started)))
   fi
 done
 stop_writers
-kill -TERM "$holder"
+kill -TERM "$holder" 2>/dev/null || true
 rc=0; wait "$holder" || rc=$?
-$bin replicate --source "$A" --target "$B" --until-caught-up >>"$dir/setup.log" 2>&1
+$bin replicate --source "$A" --target "$B" --until-caught-up >>"$dir/setup.log" 2>&1 ||
+  echo "the final catch-up failed: $(tail -1 "$dir/setup.log" | cut -c1-200)" >&2
 ca=$(checksums "$port") cb=$(checksums $((port + 1)))
 echo "rounds $rounds at $rate txn/s on A, $workers workers: takeovers $takeovers (old holder stopped by its fence $fenced, by its lease check $by_check, otherwise $other), newcomer refused $refused, newcomer failed $failed; both stopped (a third started) $restarted"
 echo "old holder exited, ms after the KILL: $(spread "${stops[@]}"); after the newcomer had taken the lease and read the checkpoint: $(spread "${after_takeover[@]}")"
