@@ -6,8 +6,9 @@
 #include <string_view>
 #include <utility>
 
-#include "core/util/status_macros.h"
 #include "core/replicate/lease_fence.h"
+#include "core/util/server_error.h"
+#include "core/util/status_macros.h"
 #include "core/util/strings.h"
 #include "net/mysql/statement.h"
 #include "spdlog/spdlog.h"
@@ -89,10 +90,13 @@ absl::Status StreamLease::Take() {
   held_ = true;
   if (absl::Status st = Record(); !st.ok()) {
     Release();
+    const bool waited = ServerErrorNumber(st) == kErLockWaitTimeout;
     return absl::Status(st.code(), StrCat(target_.uri.Endpoint(), ": taking the lease of stream ",
                                           stream_, " (its row in binsync.lease): ", st.message(),
-                                          "; binsync needs CREATE, INSERT and UPDATE on the "
-                                          "binsync schema"));
+                                          waited ? "; the previous holder's transactions still "
+                                                   "hold the row: run again"
+                                                 : "; binsync needs CREATE, ALTER, INSERT and "
+                                                   "UPDATE on the binsync schema"));
   }
   return absl::OkStatus();
 }
