@@ -14,6 +14,7 @@
 #include "core/replicate/checkpoint.h"
 #include "core/replicate/compaction.h"
 #include "core/replicate/conflict.h"
+#include "core/replicate/lease_fence.h"
 #include "net/replicate/row_bind.h"
 #include "core/replicate/writeset.h"
 #include "core/util/fault.h"
@@ -110,9 +111,17 @@ absl::Status Applier::Setup() {
   ASSIGN_OR_RETURN(const uint64_t domain_id,
                    NumberOf(StrCat(conn_.endpoint(), ": @@gtid_domain_id"), domain.value_or("0")));
   default_domain_id_ = static_cast<uint32_t>(domain_id);
-  ASSIGN_OR_RETURN(PreparedStatement cp,
-                   PreparedStatement::Prepare(conn_, std::string(replicate::CheckpointUpsertSql())));
+  if (options_.lease_epoch == 0) {
+    return absl::InternalError(StrCat(conn_.endpoint(), ": stream ", options_.stream,
+                                      ": an applier needs the epoch of the stream's lease"));
+  }
+  const bool mariadb = conn_.is_mariadb();
+  ASSIGN_OR_RETURN(PreparedStatement cp, PreparedStatement::Prepare(
+                                             conn_, replicate::FencedCheckpointUpsertSql(mariadb)));
   checkpoint_ = std::make_unique<PreparedStatement>(std::move(cp));
+  ASSIGN_OR_RETURN(PreparedStatement check,
+                   PreparedStatement::Prepare(conn_, replicate::FenceCheckSql(mariadb)));
+  fence_check_ = std::make_unique<PreparedStatement>(std::move(check));
   return absl::OkStatus();
 }
 
@@ -298,7 +307,10 @@ absl::Status Applier::WriteCheckpoint(const replicate::Transaction& t, bool unlo
   if (FaultHit("apply.before_checkpoint")) {
     (void)conn_.Execute("KILL CONNECTION CONNECTION_ID()");  // the connection drops here
   }
-  Param p[replicate::kCpParamCount];
+  const std::string epoch = std::to_string(options_.lease_epoch);
+  Param p[replicate::kFencedParamCount];
+  p[replicate::kFenceStream] = {options_.stream, ParamType::kText};
+  p[replicate::kFenceEpoch] = {epoch, ParamType::kUnsigned};
   p[replicate::kCpStream] = {options_.stream, ParamType::kText};
   p[replicate::kCpWorker] = {worker, ParamType::kUnsigned};
   p[replicate::kCpSeq] = {seq, ParamType::kUnsigned};
@@ -307,17 +319,56 @@ absl::Status Applier::WriteCheckpoint(const replicate::Transaction& t, bool unlo
   p[replicate::kCpSourcePos] = {pos, ParamType::kUnsigned};
   p[replicate::kCpSourceTxn] = {name, ParamType::kText};
   absl::StatusOr<uint64_t> n = checkpoint_->Execute(p);
-  if (unlogged) {
-    absl::Status c = Commit();
-    absl::Status r = conn_.Execute("SET SESSION sql_log_bin = 1");
-    if (n.ok() && !c.ok()) return c;
-    if (n.ok() && !r.ok()) return r;
+  // No row written: the lease row no longer holds this process's epoch; the lock refused:
+  // a takeover waits for it. Either way this transaction must not commit.
+  const bool lock_refused = !n.ok() && ServerErrorNumber(n.status()) == kErLockWaitTimeout;
+  absl::Status fence;
+  if (lock_refused || (n.ok() && *n == 0)) {
+    fence = FenceError(lock_refused);
+    if (fence.ok()) {
+      fence = absl::InternalError(StrCat("the checkpoint after ", name, " was not written"));
+    }
   }
+  const bool written = fence.ok() && n.ok();
+  if (unlogged) {
+    absl::Status c = written ? Commit() : absl::OkStatus();
+    absl::Status r = conn_.Execute("SET SESSION sql_log_bin = 1");
+    if (written && !c.ok()) return c;
+    if (written && !r.ok()) return r;
+  }
+  if (!fence.ok()) return fence;
   if (!n.ok()) {
     return absl::Status(n.status().code(),
                         StrCat("writing the checkpoint after ", name, ": ", n.status().message()));
   }
   return absl::OkStatus();
+}
+
+absl::Status Applier::CheckFence() {
+  const Param p[] = {{options_.stream, ParamType::kText}};
+  std::optional<uint64_t> epoch;
+  absl::Status st = fence_check_->Query(p, [&](const RowValues& row) -> absl::Status {
+    ASSIGN_OR_RETURN(epoch, NumberOf("binsync.lease epoch", row[0].value_or("0")));
+    return absl::OkStatus();
+  });
+  if (st.ok() && epoch == options_.lease_epoch) return absl::OkStatus();
+  if (!st.ok() && ServerErrorNumber(st) != kErLockWaitTimeout) return st;
+  return FenceError(!st.ok());
+}
+
+absl::Status Applier::FenceError(bool lock_refused) {
+  std::optional<replicate::LeaseRow> row;
+  ASSIGN_OR_RETURN(PreparedStatement read,
+                   PreparedStatement::Prepare(conn_, std::string(replicate::LeaseReadSql())));
+  const Param p[] = {{options_.stream, ParamType::kText}};
+  RETURN_IF_ERROR(read.Query(p, [&](const RowValues& values) -> absl::Status {
+    ASSIGN_OR_RETURN(row, replicate::ParseLeaseRow(values));
+    return absl::OkStatus();
+  }));
+  const replicate::Fence fence = replicate::JudgeFence(options_.lease_epoch, row, lock_refused);
+  if (fence == replicate::Fence::kHeld) return absl::OkStatus();
+  return absl::FailedPreconditionError(replicate::FenceMessage(
+      fence, conn_.endpoint(), options_.stream, options_.lease_epoch, row));
 }
 
 absl::Status Applier::ApplyEvents(const replicate::Transaction& t) {
@@ -443,6 +494,8 @@ absl::Status Applier::ApplyStatement(const replicate::Transaction& t, const binl
     StrAppend(&setup, "SET SESSION time_zone = ", conn_.QuoteLiteral(q.status.time_zone), ";");
   }
   if (!setup.empty()) RETURN_IF_ERROR(conn_.Execute(setup));
+  // Its implicit commit would end the fenced checkpoint's lock: the fence is checked first.
+  RETURN_IF_ERROR(CheckFence());
   absl::Status st = conn_.Execute(q.sql);
   const unsigned err = ServerErrorNumber(st);
   absl::Status restore = conn_.Execute(

@@ -76,6 +76,10 @@ struct ApplierOptions {
   ApplyMode mode = ApplyMode::kLive;
   OnMissingRow on_missing_row = OnMissingRow::kError;
   std::string stream;  // checkpoint stream name
+  // The epoch of the stream's lease this process holds (StreamLease::epoch(), never 0): the
+  // checkpoint row, and so the transaction, is written only while the lease row still holds
+  // it (core/replicate/lease_fence.h); otherwise the transaction fails, FailedPrecondition.
+  uint64_t lease_epoch = 0;
   uint32_t worker = 0;
   uint32_t binsync_server_id = 0;
   schema::TableFilter filter;
@@ -146,6 +150,11 @@ class Applier {
                         const schema::TableInfo& info, binlog::RowsKind kind,
                         const binlog::RowImage* before, const binlog::RowImage* after);
   absl::Status WriteCheckpoint(const replicate::Transaction& t, bool unlogged);
+  // Before a statement that commits by itself: the lease row still at options_.lease_epoch.
+  absl::Status CheckFence();
+  // The fence's error (replicate::JudgeFence on the lease row as it is now), or OK when the
+  // row still holds this process's epoch unlocked.
+  absl::Status FenceError(bool lock_refused);
   // Live mode fast path (see Apply): the transaction's events replayed by the server's own
   // row applier in one BINLOG statement.
   [[nodiscard]] bool CanReplay(const replicate::Transaction& t);
@@ -201,7 +210,8 @@ class Applier {
   replicate::RowWalker walker_;
   std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts_;
   std::string key_;  // statement cache lookup key (replicate::RowPlanKey), reused
-  std::unique_ptr<PreparedStatement> checkpoint_;
+  std::unique_ptr<PreparedStatement> checkpoint_;   // lease_fence.h's fenced upsert
+  std::unique_ptr<PreparedStatement> fence_check_;  // its check before a DDL
   // Session state, to set only what changes.
   int64_t session_server_id_ = -1;
   int64_t session_domain_id_ = -1;

@@ -323,6 +323,7 @@ class StreamRun {
       ao.on_missing_row = o_.on_missing_row;
       ao.replay_binlog = o_.replay_binlog;
       ao.stream = stream_;
+      ao.lease_epoch = lease_->epoch();  // every transaction fenced on the lease taken above
       ao.worker = static_cast<uint32_t>(w);
       ao.binsync_server_id = o_.server_id;
       ao.filter = o_.filter;
@@ -357,8 +358,9 @@ class StreamRun {
     for (;;) {
       if (o_.stop != nullptr && o_.stop->load()) break;
       if (Clock::now() - lease_checked >= std::chrono::seconds(1)) {
-        // Still the only writer (a lease lost with its connection is taken again, unless
-        // another process has it by then: then stop before applying anything more).
+        // Still the only writer? A lease lost with its connection ends this run (Unavailable:
+        // the queue commits under the old epoch, fenced, then the stream resumes from the
+        // checkpoint with the lease taken anew, unless another process has it by then).
         RETURN_IF_ERROR(lease_->Ensure());
         lease_checked = Clock::now();
       }
