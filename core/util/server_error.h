@@ -71,6 +71,9 @@ struct ServerError {
 // returned unchanged: OK carries no payload.
 [[nodiscard]] absl::Status WithServerError(absl::Status status, const ServerError& error);
 
+// `status` (a re-worded failure) with the ServerError `cause` carried, if any.
+[[nodiscard]] absl::Status KeepServerError(const absl::Status& cause, absl::Status status);
+
 // The ServerError attached to `status`, or nullopt (OK, or not from a server call).
 [[nodiscard]] std::optional<ServerError> ServerErrorOf(const absl::Status& status);
 
