@@ -222,12 +222,43 @@ void NoteFailure(Shared& shared, const replicate::Transaction& t, const absl::St
   }
 }
 
+// One attempt at `t`: applied, its commit turn awaited, committed. False in `*turn` when
+// the scheduler says it must not commit (a stop before it, an abort): rolled back then.
+absl::Status ApplyAndCommit(const Worker& w, const replicate::Transaction& t, JobTimes* times,
+                            bool* turn) {
+  auto clock = Clock::now();
+  w.session->applying.store(true);
+  absl::Status st = w.applier->Apply(t);
+  w.session->applying.store(false);
+  times->apply_us += MicrosSince(&clock);
+  RETURN_IF_ERROR(st);
+  *turn = w.sched->WaitCommitTurn(t);
+  if (!*turn) {
+    w.applier->Rollback();
+    return absl::OkStatus();
+  }
+  times->wait_us += MicrosSince(&clock);
+  if (w.resync) {
+    FaultKill("resync.catchup");
+    FaultTerm("resync.catchup_term");
+  }
+  st = w.applier->Commit();
+  times->commit_us += MicrosSince(&clock);
+  return st;
+}
+
+// The error a transaction stops the stream with, saying how often it failed.
+absl::Status FailedFor(const absl::Status& st, int failures) {
+  if (failures == 0) return st;
+  return KeepServerError(
+      st, absl::Status(st.code(), StrCat(st.message(), " (failed ", failures + 1, " times)")));
+}
+
 // Applies and commits `t` in its turn. A failure is rolled back, noted, then applied again
 // or ends the stream as replicate::DecideApplyRetry says. At a stop, a transaction that
 // cannot commit (its statement interrupted, or failing and waiting to be applied again)
 // is withdrawn: read again next time. True once committed.
 bool ApplyInTurn(const Worker& w, const replicate::Transaction& t, JobTimes* times) {
-  auto clock = Clock::now();
   std::atomic<uint64_t>& failing = w.shared->counts->failing_txns;
   auto recovered = [&](int failures) {  // no longer failing: committed, or left to a rerun
     if (failures > 0) failing.fetch_sub(1, std::memory_order_relaxed);
@@ -238,46 +269,30 @@ bool ApplyInTurn(const Worker& w, const replicate::Transaction& t, JobTimes* tim
     return false;
   };
   for (int failures = 0;; ++failures) {
-    w.session->applying.store(true);
-    absl::Status st = w.applier->Apply(t);
-    w.session->applying.store(false);
-    times->apply_us += MicrosSince(&clock);
+    bool turn = true;
+    const absl::Status st = ApplyAndCommit(w, t, times, &turn);
+    if (!turn) return leave(failures);
     if (st.ok()) {
-      if (!w.sched->WaitCommitTurn(t)) {
-        w.applier->Rollback();
-        return leave(failures);
-      }
-      times->wait_us += MicrosSince(&clock);
-      if (w.resync) {
-        FaultKill("resync.catchup");
-        FaultTerm("resync.catchup_term");
-      }
-      st = w.applier->Commit();
-      times->commit_us += MicrosSince(&clock);
-      if (st.ok()) {
-        recovered(failures);
-        return true;
-      }
+      recovered(failures);
+      return true;
     }
     w.applier->Rollback();
     if (w.sched->stopping() && w.session->interrupted.load()) return leave(failures);
     const replicate::ApplyRetry r = replicate::DecideApplyRetry(st, failures);
     NoteFailure(*w.shared, t, st, r, failures);
-    if (r.action == replicate::ApplyErrorAction::kRetry) {
-      w.shared->counts->retries.fetch_add(1, std::memory_order_relaxed);
-      if (!SleepUnlessStopped(*w.sched, r.delay)) return leave(failures + 1);
-      continue;
+    switch (r.action) {
+      case replicate::ApplyErrorAction::kRetry:
+        w.shared->counts->retries.fetch_add(1, std::memory_order_relaxed);
+        if (!SleepUnlessStopped(*w.sched, r.delay)) return leave(failures + 1);
+        break;
+      case replicate::ApplyErrorAction::kReconnect:
+        w.sched->Abort(st);
+        return leave(failures + 1);
+      case replicate::ApplyErrorAction::kFail:
+        // The stream stops on it; the metrics show it failing until the exit.
+        w.sched->Abort(FailedFor(st, failures));
+        return false;
     }
-    if (r.action == replicate::ApplyErrorAction::kReconnect) {
-      w.sched->Abort(st);
-      return leave(failures + 1);
-    }
-    // The stream stops on it: the metrics keep showing it failing until the exit.
-    w.sched->Abort(failures == 0 ? st
-                                 : KeepServerError(st, absl::Status(st.code(),
-                                                                    StrCat(st.message(), " (failed ",
-                                                                           failures + 1, " times)"))));
-    return false;
   }
 }
 
