@@ -604,6 +604,27 @@ TEST(ReplicateTest, SigtermInterruptsAStatementBlockedOnATargetLock) {
   EXPECT_TRUE(Has(r.err, "Lock wait timeout exceeded")) << r.err;
   EXPECT_FALSE(Has(r.out, "retries 0,")) << r.out;
   EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM lk.t"), "4");
+
+  // A transaction above --stream-above, applied by the reader as it is read: the same.
+  ASSERT_TRUE(locker.Execute("LOCK TABLES lk.t WRITE").ok());
+  s.Exec(1, "USE lk; INSERT INTO lk.t SELECT 100 + seq, 7 FROM seq_1_to_200000");
+  const std::string before = CheckpointPos(s);
+  Background big({"replicate", "--source", s.Uri(1), "--target", s.Uri(2), "--stream-above",
+                  "1"},
+                 (dir / "big.log").string());
+  ASSERT_TRUE(WaitFor([&] {
+    return s.Value(2, "SELECT COUNT(*) > 0 FROM information_schema.PROCESSLIST WHERE STATE = "
+                      "'Waiting for table metadata lock'") == "1";
+  })) << big.Log();
+  const auto t1 = std::chrono::steady_clock::now();
+  EXPECT_EQ(big.Stop(SIGTERM, std::chrono::seconds(30)), 0) << big.Log();
+  EXPECT_LT(SecondsSince(t1), 5.0) << big.Log();
+  EXPECT_TRUE(Has(big.Log(), "applied as it is read")) << big.Log();
+  EXPECT_EQ(CheckpointPos(s), before);
+  ASSERT_TRUE(locker.Execute("UNLOCK TABLES").ok());
+  r = CatchUp(s, {"--stream-above", "1", "--mode", "catchup"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM lk.t"), "200004");
   std::filesystem::remove_all(dir);
 }
 
