@@ -39,6 +39,7 @@ struct ReplicateCli {
   std::string format = "text";
   std::vector<std::string> skip;
   size_t stream_above_mb = 32;
+  int lock_wait_timeout_s = 20;
 };
 
 schema::TableFilter MakeFilter(const std::vector<std::string>& databases,
@@ -108,7 +109,8 @@ std::string RenderMetrics(const std::vector<ReplicateOptions>& streams) {
       {"binsync_target_commits_total", "counter", "target transactions committed",
        &ReplicateMetrics::target_commits, 1},
       {"binsync_rows_total", "counter", "row changes applied", &ReplicateMetrics::rows, 1},
-      {"binsync_retries_total", "counter", "transactions retried after a deadlock or lock wait",
+      {"binsync_retries_total", "counter",
+       "transactions applied again after a deadlock, a lock wait timeout or a read-only target",
        &ReplicateMetrics::retries, 1},
       {"binsync_missing_rows_total", "counter", "updates/deletes whose row was not on the target",
        &ReplicateMetrics::missing_rows, 1},
@@ -123,6 +125,15 @@ std::string RenderMetrics(const std::vector<ReplicateOptions>& streams) {
        &ReplicateMetrics::commit_wait_us, 1e-6},
       {"binsync_commit_seconds_total", "counter", "worker time in COMMIT",
        &ReplicateMetrics::commit_us, 1e-6},
+      {"binsync_apply_errors_total", "counter",
+       "failed attempts to apply or commit a transaction on the target (retried or not)",
+       &ReplicateMetrics::apply_errors, 1},
+      {"binsync_failing_transactions", "gauge",
+       "transactions failing on the target now: being retried, or stopping the stream",
+       &ReplicateMetrics::failing_txns, 1},
+      {"binsync_last_apply_error_number", "gauge",
+       "server error number of the last failure on the target (0: none yet)",
+       &ReplicateMetrics::last_apply_error, 1},
   };
   std::string out;
   for (const Metric& m : kMetrics) {
@@ -225,6 +236,12 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                  "instead of being held whole in memory")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  app.add_option("--lock-wait-timeout", o->lock_wait_timeout_s,
+                 "seconds an apply statement waits for a target lock (LOCK TABLES, a long "
+                 "transaction) before it fails and is retried, up to 10 times: the apply "
+                 "sessions' lock_wait_timeout and innodb_lock_wait_timeout")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   app.add_option("--batch", o->batch_txns,
                  "catchup: at most this many source transactions per target transaction")
       ->capture_default_str();
@@ -267,6 +284,7 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
       r.batch_txns = o->batch_txns;
       r.skip = o->skip;
       r.stream_above_bytes = o->stream_above_mb << 20;
+      r.lock_wait_timeout_s = o->lock_wait_timeout_s;
       r.stop = stop;
       r.label = StrCat(from.uri.Endpoint(), "->", to.uri.Endpoint());
       r.progress_bar = isatty(STDERR_FILENO) != 0 && !o->bidirectional;

@@ -42,6 +42,11 @@ absl::Status WithServerError(absl::Status status, const ServerError& error) {
   return status;
 }
 
+absl::Status KeepServerError(const absl::Status& cause, absl::Status status) {
+  const std::optional<ServerError> error = ServerErrorOf(cause);
+  return error.has_value() ? WithServerError(std::move(status), *error) : status;
+}
+
 std::optional<ServerError> ServerErrorOf(const absl::Status& status) {
   if (status.ok()) return std::nullopt;
   const auto payload = status.GetPayload(kTypeUrl);  // absl::optional on Debian

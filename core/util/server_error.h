@@ -41,6 +41,9 @@ inline constexpr unsigned kErSpecificAccessDenied = 1227;  // needs SUPER or sim
 inline constexpr unsigned kErMasterFatalReadingBinlog = 1236;
 inline constexpr unsigned kErKeyNotFound = 1032;           // row not found (replication)
 inline constexpr unsigned kErConnectionKilled = 1927;      // MariaDB: KILL CONNECTION
+inline constexpr unsigned kErOptionPreventsStatement = 1290;  // read_only (and other options)
+inline constexpr unsigned kErQueryInterrupted = 1317;      // KILL QUERY of this statement
+inline constexpr unsigned kErReadOnlyMode = 1836;          // MySQL: read-only mode
 
 // Client errors (errmsg.h): 2000 and above; the connection is unusable after most.
 inline constexpr unsigned kCrFirstClientError = 2000;
@@ -67,6 +70,9 @@ struct ServerError {
 // `status` with `error` attached (replacing any ServerError it carried). An OK status is
 // returned unchanged: OK carries no payload.
 [[nodiscard]] absl::Status WithServerError(absl::Status status, const ServerError& error);
+
+// `status` (a re-worded failure) with the ServerError `cause` carried, if any.
+[[nodiscard]] absl::Status KeepServerError(const absl::Status& cause, absl::Status status);
 
 // The ServerError attached to `status`, or nullopt (OK, or not from a server call).
 [[nodiscard]] std::optional<ServerError> ServerErrorOf(const absl::Status& status);

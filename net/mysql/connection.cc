@@ -26,6 +26,8 @@ static_assert(kErTableAccessDenied == ER_TABLEACCESS_DENIED_ERROR &&
 static_assert(kErSpecificAccessDenied == ER_SPECIFIC_ACCESS_DENIED_ERROR &&
               kErMasterFatalReadingBinlog == ER_MASTER_FATAL_ERROR_READING_BINLOG &&
               kErKeyNotFound == ER_KEY_NOT_FOUND && kErConnectionKilled == ER_CONNECTION_KILLED);
+static_assert(kErOptionPreventsStatement == ER_OPTION_PREVENTS_STATEMENT &&
+              kErQueryInterrupted == ER_QUERY_INTERRUPTED && kErReadOnlyMode == ER_READ_ONLY_MODE);
 static_assert(kCrFirstClientError == CR_MIN_ERROR && kCrConnectionError == CR_CONNECTION_ERROR &&
               kCrConnHostError == CR_CONN_HOST_ERROR && kCrUnknownHost == CR_UNKNOWN_HOST);
 static_assert(kCrServerGoneError == CR_SERVER_GONE_ERROR && kCrServerLost == CR_SERVER_LOST &&

@@ -106,7 +106,10 @@ absl::Status Applier::Setup() {
   RETURN_IF_ERROR(conn_.Execute(
       "SET SESSION autocommit = 0, SESSION tx_isolation = 'READ-COMMITTED', "
       "SESSION time_zone = '+00:00', SESSION sql_mode = '" +
-      std::string(kApplySqlMode) + "', SESSION innodb_lock_wait_timeout = 20"));
+      std::string(kApplySqlMode) + "', SESSION innodb_lock_wait_timeout = " +
+      std::to_string(options_.lock_wait_timeout_s) +
+      ", SESSION lock_wait_timeout = " + std::to_string(options_.lock_wait_timeout_s)));
+  connection_id_ = mysql_thread_id(conn_.raw());
   ASSIGN_OR_RETURN(auto domain, conn_.QueryValue("SELECT @@global.gtid_domain_id"));
   ASSIGN_OR_RETURN(const uint64_t domain_id,
                    NumberOf(StrCat(conn_.endpoint(), ": @@gtid_domain_id"), domain.value_or("0")));
@@ -184,7 +187,8 @@ absl::Status Applier::Apply(const replicate::Transaction& t) {
     const replicate::ReplayFailure failure =
         replicate::ClassifyReplayFailure(ServerErrorNumber(st));
     if (failure == replicate::ReplayFailure::kRetry) {
-      return absl::AbortedError(st.message());  // the caller rolls back and retries
+      // The caller rolls back and decides by the error number (DecideApplyRetry).
+      return KeepServerError(st, absl::AbortedError(st.message()));
     }
     if (failure == replicate::ReplayFailure::kReconnect) {
       return absl::UnavailableError(st.message());
@@ -296,6 +300,10 @@ absl::Status Applier::Commit() {
 void Applier::Rollback() {
   compaction_.Clear();  // staged rows belong to the rolled-back attempt
   (void)mysql_rollback(conn_.raw());
+}
+
+absl::Status Applier::RecordPosition(const replicate::Transaction& t) {
+  return WriteCheckpoint(t, /*unlogged=*/true);  // commits it
 }
 
 absl::Status Applier::WriteCheckpoint(const replicate::Transaction& t, bool unlogged) {
@@ -510,11 +518,12 @@ absl::Status Applier::ApplyStatement(const replicate::Transaction& t, const binl
       for (char& c : sql) {
         if (c == '\n' || c == '\r' || c == '\t') c = ' ';
       }
-      return absl::Status(st.code(), StrCat("statement of ", t.Name(), " at ", t.file, ":",
-                                            ev.offset, " (", sql, q.sql.size() > 200 ? "..." : "",
-                                            ") failed on the target: ", st.message(),
-                                            "; make the target accept it (or apply it by hand "
-                                            "and restart with --skip ", t.Name(), ")"));
+      return KeepServerError(  // the worker decides by its number (DecideApplyRetry)
+          st, absl::Status(st.code(), StrCat("statement of ", t.Name(), " at ", t.file, ":",
+                                             ev.offset, " (", sql, q.sql.size() > 200 ? "..." : "",
+                                             ") failed on the target: ", st.message(),
+                                             "; make the target accept it (or apply it by hand "
+                                             "and restart with --skip ", t.Name(), ")")));
     }
   }
   RETURN_IF_ERROR(restore);

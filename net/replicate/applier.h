@@ -92,6 +92,10 @@ struct ApplierOptions {
   // The source's schema (may be null): what the binlog leaves out for the column check
   // (txn/column_fit.h).
   SchemaCache* source_schema = nullptr;
+  // The session's lock_wait_timeout and innodb_lock_wait_timeout (seconds): how long a
+  // statement waits for a table or row lock (LOCK TABLES, a long transaction) before it
+  // fails with a lock wait timeout, retried as replicate::DecideApplyRetry says.
+  int lock_wait_timeout_s = 20;
 };
 
 struct ApplyCounters {
@@ -130,10 +134,16 @@ class Applier {
   [[nodiscard]] absl::Status ApplyPart(const replicate::Transaction& part);
   [[nodiscard]] absl::Status Commit();
   void Rollback();
+  // Writes this worker's checkpoint row alone (unlogged) and commits it: `t`, without
+  // events, names where the source was read through when nothing after the last commit
+  // was applied (passed by the loop filter, the filters, --skip, or none at all).
+  [[nodiscard]] absl::Status RecordPosition(const replicate::Transaction& t);
 
   [[nodiscard]] const ApplyCounters& counters() const { return counters_; }
   [[nodiscard]] const ApplierOptions& options() const { return options_; }
   [[nodiscard]] const std::string& endpoint() const { return conn_.endpoint(); }
+  // The target's id of this session (CONNECTION_ID()), for a KILL QUERY from another one.
+  [[nodiscard]] uint64_t connection_id() const { return connection_id_; }
 
  private:
   struct Stmt;
@@ -204,6 +214,7 @@ class Applier {
                         const binlog::RowImage* image, std::string_view what) const;
 
   Connection conn_;
+  uint64_t connection_id_ = 0;
   ApplierOptions options_;
   SchemaCache* schema_;
   schema::TableLookup lookup_;  // schema_->Get, for the walker and CanReplay

@@ -48,6 +48,17 @@ TEST(ServerErrorTest, RebuildingTheStatusDropsThePayload) {
   EXPECT_EQ(ServerErrorNumber(rebuilt), 0u);
 }
 
+TEST(ServerErrorTest, KeepServerErrorCarriesTheCausesErrorIntoARewordedStatus) {
+  const absl::Status cause =
+      WithServerError(absl::InternalError("x"), ServerError{1290, "HY000", "read-only"});
+  const absl::Status kept = KeepServerError(cause, absl::AbortedError("re-worded"));
+  EXPECT_EQ(kept.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(kept.message(), "re-worded");
+  EXPECT_EQ(ServerErrorNumber(kept), 1290u);
+  EXPECT_EQ(ServerErrorNumber(KeepServerError(absl::InternalError("no"), absl::AbortedError("y"))),
+            0u);
+}
+
 TEST(ServerErrorTest, SecondAttachReplacesTheFirst) {
   absl::Status st = WithServerError(absl::InternalError("a"), {kErDupEntry, "23000", "dup"});
   st = WithServerError(st, {kErLockDeadlock, "40001", "deadlock"});
