@@ -327,7 +327,8 @@ absl::Status Applier::ApplyEvents(const replicate::Transaction& t) {
       [&](const std::shared_ptr<const schema::TableInfo>& info, RowsKind kind,
           const RowImage* before, const RowImage* after, const binlog::EventView& ev) {
         ++counters_.rows;
-        if (replicate::Compactable(options_.mode == ApplyMode::kCatchup,
+        if (replicate::Compactable(options_.mode == ApplyMode::kCatchup &&
+                                       replicate::MayCompact(options_.on_missing_row),
                                    static_cast<bool>(options_.on_conflict), *info)) {
           if (const std::optional<replicate::StagedChange> c =
                   replicate::PlanStaging(*info, kind, before, after)) {
@@ -363,23 +364,56 @@ absl::Status Applier::ExecuteRuns(RowOp op, const schema::TableInfo& info,
                                   std::span<const RowImage* const> images) {
   size_t at = 0;
   while (const uint32_t run = replicate::NextRun(images.size() - at)) {
-    ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.rows = run}));
-    absl::StatusOr<uint64_t> n = Execute(s, info, images.subspan(at, run));
+    const std::span<const RowImage* const> rows = images.subspan(at, run);
+    absl::StatusOr<uint64_t> n = ExecuteRun(op, info, rows);
     if (!n.ok()) {
       if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
-      return absl::Status(
-          n.status().code(),
-          StrCat(info.QualifiedName(), ": catchup ",
-                 op == RowOp::kUpsertRows ? "upsert" : "delete", " of ", run, " rows failed",
-                 applying_ != nullptr
-                     ? StrCat(" (transaction ", applying_->Name(), ", source binlog up to ",
-                              applying_->file, ":", applying_->end_pos, ")")
-                     : std::string(),
-                 ": ", n.status().message()));
+      return RunError(n.status(), op, info, rows);
+    }
+    if (op == RowOp::kDeleteRowsByPrimaryKey && *n < run) {
+      counters_.missing_rows += run - *n;
+      spdlog::warn("{}: {}: {}{}", conn_.endpoint(), info.QualifiedName(),
+                   replicate::CompactedDeleteMissingMessage(run, *n), AppliedWhere());
     }
     at += run;
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Applier::ExecuteRun(RowOp op, const schema::TableInfo& info,
+                                             std::span<const RowImage* const> rows) {
+  ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.rows = static_cast<uint32_t>(rows.size())}));
+  return Execute(s, info, rows);
+}
+
+std::string Applier::AppliedWhere() const {
+  if (applying_ == nullptr) return "";
+  return StrCat(" (transaction ", applying_->Name(), ", source binlog up to ", applying_->file,
+                ":", applying_->end_pos, ")");
+}
+
+absl::Status Applier::RunError(const absl::Status& cause, RowOp op, const schema::TableInfo& info,
+                               std::span<const RowImage* const> rows) {
+  // The server rolled the failed statement back (the rows before it stand): each of its
+  // rows again alone names the first one that fails (a trigger's SIGNAL, a constraint).
+  absl::Status st = cause;
+  const RowImage* culprit = rows.size() == 1 ? rows[0] : nullptr;
+  for (size_t i = 0; rows.size() > 1 && i < rows.size(); ++i) {
+    absl::StatusOr<uint64_t> one = ExecuteRun(op, info, rows.subspan(i, 1));
+    if (one.ok()) continue;
+    st = one.status();
+    culprit = rows[i];
+    break;
+  }
+  if (absl::IsAborted(st) || absl::IsUnavailable(st)) return st;
+  const std::string_view what = op == RowOp::kUpsertRows ? "upsert" : "delete";
+  return absl::Status(
+      st.code(), StrCat(info.QualifiedName(),
+                        culprit != nullptr ? StrCat(" ", DescribeKey(info, *culprit), ": catchup ",
+                                                    what, " failed")
+                                           : StrCat(": catchup ", what, " of ", rows.size(),
+                                                    " rows failed"),
+                        AppliedWhere(), ": ", st.message()));
 }
 
 absl::Status Applier::FlushPending() {
@@ -472,6 +506,13 @@ absl::Status Applier::ApplyStatement(const replicate::Transaction& t, const binl
 
 std::string Applier::DescribeKey(const schema::TableInfo& info, const RowImage& image) const {
   return replicate::DescribeRowKey(info, image);
+}
+
+void Applier::LogRow(const replicate::Transaction& t, const binlog::EventView& ev,
+                     const schema::TableInfo& info, const RowImage& image,
+                     std::string_view message) const {
+  spdlog::warn("{}: {} {}: {} (transaction {} at {}:{})", conn_.endpoint(), info.QualifiedName(),
+               DescribeKey(info, image), message, t.Name(), t.file, ev.offset);
 }
 
 absl::Status Applier::RowError(const absl::Status& cause, const replicate::Transaction& t,
@@ -625,12 +666,17 @@ absl::Status Applier::ApplyRow(const replicate::Transaction& t, const binlog::Ev
     if (st.ok() || absl::IsAborted(st) || absl::IsUnavailable(st)) return st;
     return RowError(st, t, ev, info, before != nullptr ? before : after, "resync apply failed");
   }
-  const bool catchup = options_.mode == ApplyMode::kCatchup;
   if (kind == RowsKind::kWrite) {
-    ASSIGN_OR_RETURN(Stmt * s, Statement(replicate::InsertOp(catchup, options_.on_missing_row),
-                                         info, {.after = after}));
+    const RowOp op = replicate::InsertOp(options_.on_missing_row);
+    ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.after = after}));
     absl::StatusOr<uint64_t> n = Execute(s, info, nullptr, after);
-    if (n.ok()) return absl::OkStatus();
+    if (n.ok()) {
+      if (op == RowOp::kUpsert && replicate::UpsertReplacedRow(*n)) {
+        ++counters_.overwritten_rows;
+        LogRow(t, ev, info, *after, replicate::OverwriteMessage());
+      }
+      return absl::OkStatus();
+    }
     if (absl::IsAlreadyExists(n.status())) {
       return RowError(n.status(), t, ev, info, after, replicate::DuplicateKeyMessage());
     }
@@ -653,12 +699,9 @@ absl::Status Applier::ApplyRow(const replicate::Transaction& t, const binlog::Ev
 absl::Status Applier::ApplyMissingRow(const replicate::Transaction& t, const binlog::EventView& ev,
                                       const schema::TableInfo& info, RowsKind kind,
                                       const RowImage* before, const RowImage* after) {
-  const replicate::MissingRowDecision d = replicate::DecideMissingRow(
-      kind, options_.mode == ApplyMode::kCatchup, options_.on_missing_row);
-  if (d.log) {
-    spdlog::warn("{}: {} {}: {} in {}", conn_.endpoint(), info.QualifiedName(),
-                 DescribeKey(info, *before), d.message, t.Name());
-  }
+  const replicate::MissingRowDecision d =
+      replicate::DecideMissingRow(kind, options_.on_missing_row);
+  if (d.log) LogRow(t, ev, info, *before, d.message);
   switch (d.action) {
     case replicate::MissingRowAction::kFail:
       return RowError(absl::NotFoundError(""), t, ev, info, before, d.message);

@@ -95,6 +95,7 @@ struct ApplyCounters {
   uint64_t missing_rows = 0;    // update/delete found no row (skipped or overwritten)
   uint64_t retries = 0;         // deadlock / lock wait timeout retries
   uint64_t conflicts = 0;       // resync: changes that did not fit the target's row
+  uint64_t overwritten_rows = 0;  // --on-missing-row overwrite: an insert replaced a different row
 };
 
 // The checkpoint table (core/replicate/checkpoint.h): created if missing, unlogged.
@@ -163,6 +164,14 @@ class Applier {
   // `op`: kUpsertRows or kDeleteRowsByPrimaryKey, in runs of 64, 8 and 1 rows.
   absl::Status ExecuteRuns(replicate::RowOp op, const schema::TableInfo& info,
                            std::span<const binlog::RowImage* const> images);
+  absl::StatusOr<uint64_t> ExecuteRun(replicate::RowOp op, const schema::TableInfo& info,
+                                      std::span<const binlog::RowImage* const> rows);
+  // The error of a failed run of `rows`, naming the first row that fails alone.
+  absl::Status RunError(const absl::Status& cause, replicate::RowOp op,
+                        const schema::TableInfo& info,
+                        std::span<const binlog::RowImage* const> rows);
+  // " (transaction X..Y, source binlog up to file:pos)" of the catchup group being applied.
+  std::string AppliedWhere() const;
   absl::Status ApplyRowChecked(const replicate::Transaction& t, const binlog::EventView& ev,
                                const schema::TableInfo& info,
                                binlog::RowsKind kind, const binlog::RowImage* before,
@@ -190,6 +199,10 @@ class Applier {
   absl::StatusOr<uint64_t> Execute(Stmt* stmt, const schema::TableInfo& info,
                                    std::span<const binlog::RowImage* const> images);
   std::string DescribeKey(const schema::TableInfo& info, const binlog::RowImage& image) const;
+  // A warning naming the row (db.table and key), the source transaction and position.
+  void LogRow(const replicate::Transaction& t, const binlog::EventView& ev,
+              const schema::TableInfo& info, const binlog::RowImage& image,
+              std::string_view message) const;
   absl::Status RowError(const absl::Status& cause, const replicate::Transaction& t,
                         const binlog::EventView& ev, const schema::TableInfo& info,
                         const binlog::RowImage* image, std::string_view what) const;

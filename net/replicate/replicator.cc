@@ -34,14 +34,15 @@ namespace {
 // A plain copy of ReplicateMetrics' counters.
 struct Counts {
   uint64_t applied_txns, target_commits, rows, retries, missing_rows, conflicts, apply_us,
-      commit_wait_us, commit_us;
+      commit_wait_us, commit_us, overwritten_rows;
 };
 
 Counts Load(const ReplicateMetrics& m) {
   constexpr auto r = std::memory_order_relaxed;
   return {m.applied_txns.load(r), m.target_commits.load(r), m.rows.load(r),
           m.retries.load(r),      m.missing_rows.load(r),   m.conflicts.load(r),
-          m.apply_us.load(r),     m.commit_wait_us.load(r), m.commit_us.load(r)};
+          m.apply_us.load(r),     m.commit_wait_us.load(r), m.commit_us.load(r),
+          m.overwritten_rows.load(r)};
 }
 
 // What the workers, the progress line and RunOnce share. The workers count into the
@@ -56,7 +57,7 @@ struct Shared {
             now.rows - start.rows,                     now.retries - start.retries,
             now.missing_rows - start.missing_rows,     now.conflicts - start.conflicts,
             now.apply_us - start.apply_us,             now.commit_wait_us - start.commit_wait_us,
-            now.commit_us - start.commit_us};
+            now.commit_us - start.commit_us,           now.overwritten_rows - start.overwritten_rows};
   }
 
   ReplicateMetrics own;
@@ -114,7 +115,8 @@ void WorkerLoop(replicate::Scheduler* sched, Applier* applier, Shared* shared, b
     const uint64_t commit_us = MicrosSince(&clock);
     const ApplyCounters& now = applier->counters();
     const ApplyCounters delta{now.rows - last.rows, now.missing_rows - last.missing_rows,
-                              now.retries - last.retries, now.conflicts - last.conflicts};
+                              now.retries - last.retries, now.conflicts - last.conflicts,
+                              now.overwritten_rows - last.overwritten_rows};
     last = now;
     constexpr auto kRelaxed = std::memory_order_relaxed;
     ReplicateMetrics& m = *shared->counts;
@@ -123,6 +125,7 @@ void WorkerLoop(replicate::Scheduler* sched, Applier* applier, Shared* shared, b
     m.rows.fetch_add(delta.rows, kRelaxed);
     m.missing_rows.fetch_add(delta.missing_rows, kRelaxed);
     m.conflicts.fetch_add(delta.conflicts, kRelaxed);
+    m.overwritten_rows.fetch_add(delta.overwritten_rows, kRelaxed);
     m.last_source_timestamp.store(t->timestamp, kRelaxed);
     m.apply_us.fetch_add(apply_us, kRelaxed);
     m.commit_wait_us.fetch_add(wait_us, kRelaxed);
@@ -320,7 +323,8 @@ class StreamRun {
     for (int w = 0; w < std::max(1, o_.workers); ++w) {
       ApplierOptions ao;
       ao.mode = o_.mode;
-      ao.on_missing_row = o_.on_missing_row;
+      ao.on_missing_row = o_.on_missing_row.value_or(
+          replicate::DefaultOnMissingRow(o_.mode == ApplyMode::kCatchup));
       ao.replay_binlog = o_.replay_binlog;
       ao.stream = stream_;
       ao.worker = static_cast<uint32_t>(w);
@@ -466,7 +470,7 @@ class StreamRun {
     if (streamed_pass_) return absl::OkStatus();
     RETURN_IF_ERROR(replicate::CheckNoStatementDml(part, o_.filter));
     part.seq = streamed_seq_;
-    const uint64_t rows_before = streamer_->counters().rows;
+    const ApplyCounters before = streamer_->counters();
     absl::Status st = streamer_->ApplyPart(part);
     if (st.ok() && part.last_part) st = streamer_->Commit();
     if (!st.ok()) {
@@ -478,7 +482,11 @@ class StreamRun {
       return st;
     }
     ReplicateMetrics& m = *shared_.counts;
-    m.rows.fetch_add(streamer_->counters().rows - rows_before, std::memory_order_relaxed);
+    const ApplyCounters& now = streamer_->counters();
+    m.rows.fetch_add(now.rows - before.rows, std::memory_order_relaxed);
+    m.missing_rows.fetch_add(now.missing_rows - before.missing_rows, std::memory_order_relaxed);
+    m.overwritten_rows.fetch_add(now.overwritten_rows - before.overwritten_rows,
+                                 std::memory_order_relaxed);
     if (part.last_part) {
       ++result_.streamed_txns;
       m.applied_txns.fetch_add(1, std::memory_order_relaxed);
@@ -514,6 +522,7 @@ class StreamRun {
     result_.missing_rows += run.missing_rows;
     result_.retries += run.retries;
     result_.conflicts += run.conflicts;
+    result_.overwritten_rows += run.overwritten_rows;
     if (const uint64_t n = run.target_commits; n > 0) {
       spdlog::info("{}: per target transaction, over {} workers: applying {} us, waiting for the "
                    "commit turn {} us, COMMIT {} us",
