@@ -33,6 +33,7 @@ struct ReplicateCli {
   std::vector<std::string> databases, tables;
   std::string on_missing_row;  // empty: the mode's default (replicate::DefaultOnMissingRow)
   std::string apply_with = "binlog";
+  std::string run_triggers = "statements";
   uint16_t metrics_port = 0;
   std::string metrics_bind = "127.0.0.1";
   size_t batch_txns = 200;
@@ -218,6 +219,13 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                  "back) or statements (one prepared statement per row)")
       ->capture_default_str()
       ->check(CLI::IsMember({"binlog", "statements"}));
+  app.add_option("--run-triggers", o->run_triggers,
+                 "the target's triggers: statements (they fire for rows applied as statements "
+                 "and not for BINLOG replay, as native row replication), yes (every path fires "
+                 "them: such tables are never replayed nor compacted), no (no path may: such "
+                 "rows only by BINLOG replay, else the stream stops)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"statements", "yes", "no"}));
   app.add_option("--metrics-port", o->metrics_port,
                  "serve Prometheus metrics at http://BIND:PORT/metrics (0: off)")
       ->capture_default_str();
@@ -274,6 +282,7 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                                                             : OnMissingRow::kError;
       }
       r.replay_binlog = o->apply_with == "binlog";
+      r.run_triggers = *replicate::ParseRunTriggers(o->run_triggers);  // checked by IsMember
       r.filter = MakeFilter(o->databases, o->tables);
       r.batch_txns = o->batch_txns;
       r.skip = o->skip;

@@ -229,6 +229,7 @@ class StreamRun {
     ASSIGN_OR_RETURN(Connection source, Connection::Open(o_.source));
     ASSIGN_OR_RETURN(Connection target, Connection::Open(o_.target));
     RETURN_IF_ERROR(CheckPair(source, target));
+    if (result_.start_position.empty()) WarnTriggers(target);  // once, not per reconnect
     RETURN_IF_ERROR(ChooseStartPosition(source, target));
     if (o_.until_caught_up) RETURN_IF_ERROR(ListSourceBinlogs(source));
     RETURN_IF_ERROR(StartWorkers());
@@ -256,6 +257,27 @@ class StreamRun {
                                                " is a server's own id; choose an unused one"));
     }
     return absl::OkStatus();
+  }
+
+  // Each replicated table with triggers on the target, once: which apply paths fire them
+  // (core/replicate/triggers.h). Best effort: a failed query only loses the warning.
+  void WarnTriggers(Connection& target) {
+    absl::StatusOr<std::map<std::string, std::vector<std::string>>> triggers =
+        TargetTriggers(target);
+    if (!triggers.ok() || triggers->empty()) return;
+    absl::StatusOr<std::optional<std::string>> rbr =
+        target.QueryValue("SELECT @@global.slave_run_triggers_for_rbr");
+    const std::string setting = rbr.ok() ? rbr->value_or("NO") : "NO";
+    for (const auto& [table, names] : *triggers) {
+      const size_t dot = table.find('.');
+      if (o_.filter && !o_.filter(std::string_view(table).substr(0, dot),
+                                  std::string_view(table).substr(dot + 1))) {
+        continue;
+      }
+      spdlog::warn("{}: {}: {}", o_.label, target.endpoint(),
+                   replicate::TriggerWarning(table, names, o_.mode == ApplyMode::kCatchup,
+                                             o_.replay_binlog, o_.run_triggers, setting));
+    }
   }
 
   // The lease (one writer per stream: taken before the checkpoint is read, held until the
@@ -326,6 +348,7 @@ class StreamRun {
       ao.on_missing_row = o_.on_missing_row.value_or(
           replicate::DefaultOnMissingRow(o_.mode == ApplyMode::kCatchup));
       ao.replay_binlog = o_.replay_binlog;
+      ao.run_triggers = o_.run_triggers;
       ao.stream = stream_;
       ao.worker = static_cast<uint32_t>(w);
       ao.binsync_server_id = o_.server_id;
@@ -428,8 +451,7 @@ class StreamRun {
       return true;
     }
     if (t.has_gtid && std::find(o_.skip.begin(), o_.skip.end(), t.Name()) != o_.skip.end()) {
-      spdlog::warn("{}: {} at {}:{} passed without applying it, as --skip asked", o_.label,
-                   t.Name(), t.file, t.start_pos);
+      spdlog::warn("{}: {} passed without applying it, as --skip asked", o_.label, t.NameAt());
       ++result_.skipped_by_request;
       return true;
     }

@@ -66,6 +66,7 @@ struct ReplicateOptions {
   // Unset: replicate::DefaultOnMissingRow (catchup overwrite, live error).
   std::optional<OnMissingRow> on_missing_row;
   bool replay_binlog = true;  // live mode: rows transactions as BINLOG statements (Applier)
+  replicate::RunTriggers run_triggers = replicate::RunTriggers::kStatements;  // --run-triggers
   schema::TableFilter filter;
   size_t max_queue_txns = 4096;
   size_t max_queue_bytes = 256u << 20;
