@@ -31,8 +31,9 @@ struct ReplicateCli {
   std::string start;
   bool until_caught_up = false;
   std::vector<std::string> databases, tables;
-  std::string on_missing_row = "error";
+  std::string on_missing_row;  // empty: the mode's default (replicate::DefaultOnMissingRow)
   std::string apply_with = "binlog";
+  std::string run_triggers = "statements";
   uint16_t metrics_port = 0;
   std::string metrics_bind = "127.0.0.1";
   size_t batch_txns = 200;
@@ -116,6 +117,9 @@ std::string RenderMetrics(const std::vector<ReplicateOptions>& streams) {
        &ReplicateMetrics::missing_rows, 1},
       {"binsync_conflicts_total", "counter", "changes that did not fit the target's row",
        &ReplicateMetrics::conflicts, 1},
+      {"binsync_overwritten_rows_total", "counter",
+       "inserts that replaced a different row with the same key (--on-missing-row overwrite)",
+       &ReplicateMetrics::overwritten_rows, 1},
       {"binsync_last_applied_source_timestamp_seconds", "gauge",
        "source commit time of the last applied transaction (lag = time() - this)",
        &ReplicateMetrics::last_source_timestamp, 1},
@@ -173,6 +177,11 @@ void PrintResult(const std::string& label, const ReplicateResult& r) {
                 "(--stream-above)\n",
                 label.c_str(), static_cast<unsigned long long>(r.streamed_txns));  // NOLINT
   }
+  if (r.overwritten_rows > 0) {
+    std::printf("%s: overwrote %llu rows the target had with a different value under the same "
+                "key (--on-missing-row overwrite; each logged)\n",
+                label.c_str(), static_cast<unsigned long long>(r.overwritten_rows));  // NOLINT
+  }
   if (r.skipped_by_request > 0) {
     std::printf("%s: passed %llu transactions without applying them (--skip)\n", label.c_str(),
                 static_cast<unsigned long long>(r.skipped_by_request));  // NOLINT
@@ -210,9 +219,10 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
   app.add_option("--tables", o->tables, "only these tables, db.table or table")
       ->delimiter(',');
   app.add_option("--on-missing-row", o->on_missing_row,
-                 "an update/delete whose row is not on the target: error (like native 1032), "
-                 "overwrite (insert the after image), skip (logged)")
-      ->capture_default_str()
+                 "an update/delete whose row is not on the target, or an insert whose key is: "
+                 "error (like native 1032/1062), overwrite (insert the after image, replace "
+                 "the row; logged), skip (a missing row, logged); default: error in live "
+                 "mode, overwrite in catchup mode")
       ->check(CLI::IsMember({"error", "overwrite", "skip"}));
   app.add_option("--apply-with", o->apply_with,
                  "live mode: binlog (a transaction of row changes is replayed by the target's "
@@ -220,6 +230,13 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                  "back) or statements (one prepared statement per row)")
       ->capture_default_str()
       ->check(CLI::IsMember({"binlog", "statements"}));
+  app.add_option("--run-triggers", o->run_triggers,
+                 "the target's triggers: statements (they fire for rows applied as statements "
+                 "and not for BINLOG replay, as native row replication), yes (every path fires "
+                 "them: such tables are never replayed nor compacted), no (no path may: such "
+                 "rows only by BINLOG replay, else the stream stops)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"statements", "yes", "no"}));
   app.add_option("--metrics-port", o->metrics_port,
                  "serve Prometheus metrics at http://BIND:PORT/metrics (0: off)")
       ->capture_default_str();
@@ -276,10 +293,13 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
       r.server_id = o->server_id;
       r.start = o->start;
       r.until_caught_up = o->until_caught_up;
-      r.on_missing_row = o->on_missing_row == "overwrite" ? OnMissingRow::kOverwrite
-                         : o->on_missing_row == "skip"    ? OnMissingRow::kSkip
-                                                          : OnMissingRow::kError;
+      if (!o->on_missing_row.empty()) {
+        r.on_missing_row = o->on_missing_row == "overwrite" ? OnMissingRow::kOverwrite
+                           : o->on_missing_row == "skip"    ? OnMissingRow::kSkip
+                                                            : OnMissingRow::kError;
+      }
       r.replay_binlog = o->apply_with == "binlog";
+      r.run_triggers = *replicate::ParseRunTriggers(o->run_triggers);  // checked by IsMember
       r.filter = MakeFilter(o->databases, o->tables);
       r.batch_txns = o->batch_txns;
       r.skip = o->skip;

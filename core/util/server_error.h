@@ -35,10 +35,12 @@ inline constexpr unsigned kErDupKeyName = 1061;
 inline constexpr unsigned kErDupEntry = 1062;              // duplicate key
 inline constexpr unsigned kErCantDropFieldOrKey = 1091;
 inline constexpr unsigned kErTableAccessDenied = 1142;
+inline constexpr unsigned kErNoSuchTable = 1146;           // table doesn't exist
 inline constexpr unsigned kErLockWaitTimeout = 1205;
 inline constexpr unsigned kErLockDeadlock = 1213;
 inline constexpr unsigned kErSpecificAccessDenied = 1227;  // needs SUPER or similar
 inline constexpr unsigned kErMasterFatalReadingBinlog = 1236;
+inline constexpr unsigned kErOptionPreventsStatement = 1290;  // read_only, and others
 inline constexpr unsigned kErKeyNotFound = 1032;           // row not found (replication)
 inline constexpr unsigned kErConnectionKilled = 1927;      // MariaDB: KILL CONNECTION
 inline constexpr unsigned kErOptionPreventsStatement = 1290;  // read_only (and other options)
@@ -79,6 +81,16 @@ struct ServerError {
 
 // The attached error number, 0 when none: for `switch` and `==` on the constants.
 [[nodiscard]] unsigned ServerErrorNumber(const absl::Status& status);
+
+// What a DBA should do about an error binsync meets on a server ("; check ..."), empty
+// when there is nothing general to say. `option` is the server's message for 1290
+// (ER_OPTION_PREVENTS_STATEMENT), which names the option (read_only, super_read_only).
+[[nodiscard]] std::string_view ServerErrorAdvice(unsigned number, std::string_view message = "");
+
+// A statement for an error message: whitespace runs folded to one space, the contents of
+// quoted strings replaced by '?' (a password or a row value never reaches a log), at most
+// `max` characters then "...". BINLOG '<base64>' becomes BINLOG '?'.
+[[nodiscard]] std::string SqlForMessage(std::string_view sql, size_t max = 100);
 
 // Client errors and a killed or shut-down session: the connection cannot go on; the
 // caller reconnects and resumes from its checkpoint.

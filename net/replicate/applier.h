@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -42,6 +43,7 @@
 #include "core/replicate/compaction.h"
 #include "core/replicate/conflict.h"
 #include "core/replicate/row_plan.h"
+#include "core/replicate/triggers.h"
 
 namespace binsync {
 
@@ -84,6 +86,8 @@ struct ApplierOptions {
   uint32_t binsync_server_id = 0;
   schema::TableFilter filter;
   bool replay_binlog = true;  // live mode fast path, see Applier::CanReplay
+  // Which paths may fire the target's triggers (core/replicate/triggers.h).
+  replicate::RunTriggers run_triggers = replicate::RunTriggers::kStatements;
   // Set (resync): each change is checked against the target's row (the before image must
   // match; an insert must not meet a different row); a mismatch is a Conflict and
   // `on_conflict` decides. Unset: catchup/live semantics above.
@@ -103,7 +107,12 @@ struct ApplyCounters {
   uint64_t missing_rows = 0;    // update/delete found no row (skipped or overwritten)
   uint64_t retries = 0;         // deadlock / lock wait timeout retries
   uint64_t conflicts = 0;       // resync: changes that did not fit the target's row
+  uint64_t overwritten_rows = 0;  // --on-missing-row overwrite: an insert replaced a different row
 };
+
+// The target's triggers: db.table -> trigger names (system schemas left out).
+[[nodiscard]] absl::StatusOr<std::map<std::string, std::vector<std::string>>> TargetTriggers(
+    Connection& conn);
 
 // The checkpoint table (core/replicate/checkpoint.h): created if missing, unlogged.
 [[nodiscard]] absl::Status EnsureCheckpointTable(Connection& conn);
@@ -182,6 +191,14 @@ class Applier {
   // `op`: kUpsertRows or kDeleteRowsByPrimaryKey, in runs of 64, 8 and 1 rows.
   absl::Status ExecuteRuns(replicate::RowOp op, const schema::TableInfo& info,
                            std::span<const binlog::RowImage* const> images);
+  absl::StatusOr<uint64_t> ExecuteRun(replicate::RowOp op, const schema::TableInfo& info,
+                                      std::span<const binlog::RowImage* const> rows);
+  // The error of a failed run of `rows`, naming the first row that fails alone.
+  absl::Status RunError(const absl::Status& cause, replicate::RowOp op,
+                        const schema::TableInfo& info,
+                        std::span<const binlog::RowImage* const> rows);
+  // " (transaction X..Y, source binlog up to file:pos)" of the catchup group being applied.
+  std::string AppliedWhere() const;
   absl::Status ApplyRowChecked(const replicate::Transaction& t, const binlog::EventView& ev,
                                const schema::TableInfo& info,
                                binlog::RowsKind kind, const binlog::RowImage* before,
@@ -209,6 +226,17 @@ class Applier {
   absl::StatusOr<uint64_t> Execute(Stmt* stmt, const schema::TableInfo& info,
                                    std::span<const binlog::RowImage* const> images);
   std::string DescribeKey(const schema::TableInfo& info, const binlog::RowImage& image) const;
+  // A warning naming the row (db.table and key), the source transaction and position.
+  void LogRow(const replicate::Transaction& t, const binlog::EventView& ev,
+              const schema::TableInfo& info, const binlog::RowImage& image,
+              std::string_view message) const;
+  // `status` carrying `cause`'s ServerError (so callers still see the number).
+  static absl::Status KeepServerError(const absl::Status& cause, absl::Status status);
+  // A row statement of `info` failed because the table is gone (dropped mid-stream): the
+  // message a restart gives (SchemaCache's "table not found on the target ...; create it
+  // there ..."), with `where`. Any other error unchanged.
+  absl::Status MissingTable(const absl::Status& st, const schema::TableInfo& info,
+                            std::string_view where);
   absl::Status RowError(const absl::Status& cause, const replicate::Transaction& t,
                         const binlog::EventView& ev, const schema::TableInfo& info,
                         const binlog::RowImage* image, std::string_view what) const;
@@ -236,6 +264,11 @@ class Applier {
   binlog::TableMapCache replay_maps_;   // CanReplay's decoded TABLE_MAPs
   std::string replay_base64_, replay_sql_;
   replicate::RowCompaction compaction_;  // catchup: rows staged until the next flush
+  // db.table of tables with triggers on the target, loaded when run_triggers is not the
+  // default (at Setup and after DDL); empty otherwise.
+  std::map<std::string, std::vector<std::string>> triggers_;
+  [[nodiscard]] bool HasTriggers(const schema::TableInfo& info) const;
+  absl::Status LoadTriggers();
   ApplyCounters counters_;
   const replicate::Transaction* applying_ = nullptr;  // during ApplyEvents: named in messages
 };

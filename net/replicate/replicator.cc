@@ -38,14 +38,15 @@ namespace {
 // A plain copy of ReplicateMetrics' counters.
 struct Counts {
   uint64_t applied_txns, target_commits, rows, retries, missing_rows, conflicts, apply_us,
-      commit_wait_us, commit_us;
+      commit_wait_us, commit_us, overwritten_rows;
 };
 
 Counts Load(const ReplicateMetrics& m) {
   constexpr auto r = std::memory_order_relaxed;
   return {m.applied_txns.load(r), m.target_commits.load(r), m.rows.load(r),
           m.retries.load(r),      m.missing_rows.load(r),   m.conflicts.load(r),
-          m.apply_us.load(r),     m.commit_wait_us.load(r), m.commit_us.load(r)};
+          m.apply_us.load(r),     m.commit_wait_us.load(r), m.commit_us.load(r),
+          m.overwritten_rows.load(r)};
 }
 
 // What the workers, the progress line and RunOnce share. The workers count into the
@@ -62,7 +63,7 @@ struct Shared {
             now.rows - start.rows,                     now.retries - start.retries,
             now.missing_rows - start.missing_rows,     now.conflicts - start.conflicts,
             now.apply_us - start.apply_us,             now.commit_wait_us - start.commit_wait_us,
-            now.commit_us - start.commit_us};
+            now.commit_us - start.commit_us,           now.overwritten_rows - start.overwritten_rows};
   }
 
   ReplicateMetrics own;
@@ -307,7 +308,8 @@ void WorkerLoop(Worker w) {
     if (!ApplyInTurn(w, *t, &times)) return;
     const ApplyCounters& now = w.applier->counters();
     const ApplyCounters delta{now.rows - last.rows, now.missing_rows - last.missing_rows,
-                              now.retries - last.retries, now.conflicts - last.conflicts};
+                              now.retries - last.retries, now.conflicts - last.conflicts,
+                              now.overwritten_rows - last.overwritten_rows};
     last = now;
     constexpr auto kRelaxed = std::memory_order_relaxed;
     ReplicateMetrics& m = *w.shared->counts;
@@ -316,6 +318,7 @@ void WorkerLoop(Worker w) {
     m.rows.fetch_add(delta.rows, kRelaxed);
     m.missing_rows.fetch_add(delta.missing_rows, kRelaxed);
     m.conflicts.fetch_add(delta.conflicts, kRelaxed);
+    m.overwritten_rows.fetch_add(delta.overwritten_rows, kRelaxed);
     m.last_source_timestamp.store(t->timestamp, kRelaxed);
     m.apply_us.fetch_add(times.apply_us, kRelaxed);
     m.commit_wait_us.fetch_add(times.wait_us, kRelaxed);
@@ -419,6 +422,7 @@ class StreamRun {
     ASSIGN_OR_RETURN(Connection source, Connection::Open(o_.source));
     ASSIGN_OR_RETURN(Connection target, Connection::Open(o_.target));
     RETURN_IF_ERROR(CheckPair(source, target));
+    if (result_.start_position.empty()) WarnTriggers(target);  // once, not per reconnect
     RETURN_IF_ERROR(ChooseStartPosition(source, target));
     if (o_.until_caught_up) RETURN_IF_ERROR(ListSourceBinlogs(source));
     RETURN_IF_ERROR(StartWorkers());
@@ -446,6 +450,27 @@ class StreamRun {
                                                " is a server's own id; choose an unused one"));
     }
     return absl::OkStatus();
+  }
+
+  // Each replicated table with triggers on the target, once: which apply paths fire them
+  // (core/replicate/triggers.h). Best effort: a failed query only loses the warning.
+  void WarnTriggers(Connection& target) {
+    absl::StatusOr<std::map<std::string, std::vector<std::string>>> triggers =
+        TargetTriggers(target);
+    if (!triggers.ok() || triggers->empty()) return;
+    absl::StatusOr<std::optional<std::string>> rbr =
+        target.QueryValue("SELECT @@global.slave_run_triggers_for_rbr");
+    const std::string setting = rbr.ok() ? rbr->value_or("NO") : "NO";
+    for (const auto& [table, names] : *triggers) {
+      const size_t dot = table.find('.');
+      if (o_.filter && !o_.filter(std::string_view(table).substr(0, dot),
+                                  std::string_view(table).substr(dot + 1))) {
+        continue;
+      }
+      spdlog::warn("{}: {}: {}", o_.label, target.endpoint(),
+                   replicate::TriggerWarning(table, names, o_.mode == ApplyMode::kCatchup,
+                                             o_.replay_binlog, o_.run_triggers, setting));
+    }
   }
 
   // The lease (one writer per stream: taken before the checkpoint is read, held until the
@@ -515,8 +540,10 @@ class StreamRun {
     for (int w = 0; w < std::max(1, o_.workers); ++w) {
       ApplierOptions ao;
       ao.mode = o_.mode;
-      ao.on_missing_row = o_.on_missing_row;
+      ao.on_missing_row = o_.on_missing_row.value_or(
+          replicate::DefaultOnMissingRow(o_.mode == ApplyMode::kCatchup));
       ao.replay_binlog = o_.replay_binlog;
+      ao.run_triggers = o_.run_triggers;
       ao.stream = stream_;
       ao.lease_epoch = lease_->epoch();  // every transaction fenced on the lease taken above
       ao.worker = static_cast<uint32_t>(w);
@@ -629,8 +656,7 @@ class StreamRun {
       return true;
     }
     if (t.has_gtid && std::find(o_.skip.begin(), o_.skip.end(), t.Name()) != o_.skip.end()) {
-      spdlog::warn("{}: {} at {}:{} passed without applying it, as --skip asked", o_.label,
-                   t.Name(), t.file, t.start_pos);
+      spdlog::warn("{}: {} passed without applying it, as --skip asked", o_.label, t.NameAt());
       ++result_.skipped_by_request;
       return true;
     }
@@ -672,7 +698,7 @@ class StreamRun {
     if (streamed_pass_) return absl::OkStatus();
     RETURN_IF_ERROR(replicate::CheckNoStatementDml(part, o_.filter));
     part.seq = streamed_seq_;
-    const uint64_t rows_before = streamer_->counters().rows;
+    const ApplyCounters before = streamer_->counters();
     streamer_session_->applying.store(true);
     absl::Status st = streamer_->ApplyPart(part);
     streamer_session_->applying.store(false);
@@ -688,7 +714,11 @@ class StreamRun {
       return st;
     }
     ReplicateMetrics& m = *shared_.counts;
-    m.rows.fetch_add(streamer_->counters().rows - rows_before, std::memory_order_relaxed);
+    const ApplyCounters& now = streamer_->counters();
+    m.rows.fetch_add(now.rows - before.rows, std::memory_order_relaxed);
+    m.missing_rows.fetch_add(now.missing_rows - before.missing_rows, std::memory_order_relaxed);
+    m.overwritten_rows.fetch_add(now.overwritten_rows - before.overwritten_rows,
+                                 std::memory_order_relaxed);
     if (part.last_part) {
       ++result_.streamed_txns;
       m.applied_txns.fetch_add(1, std::memory_order_relaxed);
@@ -725,6 +755,7 @@ class StreamRun {
     result_.missing_rows += run.missing_rows;
     result_.retries += run.retries;
     result_.conflicts += run.conflicts;
+    result_.overwritten_rows += run.overwritten_rows;
     if (const uint64_t n = run.target_commits; n > 0) {
       spdlog::info("{}: per target transaction, over {} workers: applying {} us, waiting for the "
                    "commit turn {} us, COMMIT {} us",

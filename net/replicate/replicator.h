@@ -46,6 +46,7 @@ struct ReplicateMetrics {
   std::atomic<uint64_t> retries{0};          // applied again: deadlock, lock wait, read-only
   std::atomic<uint64_t> missing_rows{0};
   std::atomic<uint64_t> conflicts{0};
+  std::atomic<uint64_t> overwritten_rows{0};  // inserts that replaced a different row
   std::atomic<uint64_t> last_source_timestamp{0};  // commit time (s) of the last applied txn
   std::atomic<uint64_t> apply_us{0}, commit_wait_us{0}, commit_us{0};  // summed over workers
   // Failures on the target (replicate::DecideApplyRetry): every failed attempt to apply or
@@ -68,8 +69,10 @@ struct ReplicateOptions {
   // continues from it instead of `start`, so nothing is applied twice.
   std::optional<uint64_t> resume_past_seq;
   bool until_caught_up = false;
-  OnMissingRow on_missing_row = OnMissingRow::kError;
+  // Unset: replicate::DefaultOnMissingRow (catchup overwrite, live error).
+  std::optional<OnMissingRow> on_missing_row;
   bool replay_binlog = true;  // live mode: rows transactions as BINLOG statements (Applier)
+  replicate::RunTriggers run_triggers = replicate::RunTriggers::kStatements;  // --run-triggers
   schema::TableFilter filter;
   size_t max_queue_txns = 4096;
   size_t max_queue_bytes = 256u << 20;
@@ -104,6 +107,7 @@ struct ReplicateResult {
   uint64_t streamed_txns = 0;  // applied as read, in parts (larger than stream_above_bytes)
   uint64_t rows = 0;
   uint64_t missing_rows = 0;
+  uint64_t overwritten_rows = 0;  // --on-missing-row overwrite: inserts that replaced a row
   uint64_t retries = 0;
   uint64_t reconnects = 0;
   std::string start_position;  // where this call started (not a reconnect's position)
