@@ -43,7 +43,6 @@ inline constexpr unsigned kErMasterFatalReadingBinlog = 1236;
 inline constexpr unsigned kErOptionPreventsStatement = 1290;  // read_only, and others
 inline constexpr unsigned kErKeyNotFound = 1032;           // row not found (replication)
 inline constexpr unsigned kErConnectionKilled = 1927;      // MariaDB: KILL CONNECTION
-inline constexpr unsigned kErOptionPreventsStatement = 1290;  // read_only (and other options)
 inline constexpr unsigned kErQueryInterrupted = 1317;      // KILL QUERY of this statement
 inline constexpr unsigned kErReadOnlyMode = 1836;          // MySQL: read-only mode
 

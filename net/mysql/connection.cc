@@ -33,8 +33,7 @@ static_assert(kCrFirstClientError == CR_MIN_ERROR && kCrConnectionError == CR_CO
 static_assert(kCrServerGoneError == CR_SERVER_GONE_ERROR && kCrServerLost == CR_SERVER_LOST &&
               kCrServerLostExtended == CR_SERVER_LOST_EXTENDED);
 
-static_assert(kErNoSuchTable == ER_NO_SUCH_TABLE &&
-              kErOptionPreventsStatement == ER_OPTION_PREVENTS_STATEMENT);
+static_assert(kErNoSuchTable == ER_NO_SUCH_TABLE);
 
 }  // namespace
 
