@@ -70,4 +70,8 @@ ClientSettings EffectiveSettings(const SettingSources& sources) {
   return out;
 }
 
+bool UsesSocket(const ClientSettings& s) {
+  return s.socket.has_value() && (!s.host.has_value() || *s.host == "localhost");
+}
+
 }  // namespace binsync

@@ -51,6 +51,11 @@ struct SettingSources {
 // Each field from the first source that gives it, in the order above.
 [[nodiscard]] ClientSettings EffectiveSettings(const SettingSources& sources);
 
+// Whether to connect through the Unix socket, as the mysql client decides: a socket is
+// given and the host is "localhost" or not given at all; a TCP host (127.0.0.1, db1)
+// ignores a socket from the option files.
+[[nodiscard]] bool UsesSocket(const ClientSettings& s);
+
 }  // namespace binsync
 
 #endif  // BINSYNC_CORE_CONFIG_CLIENT_SETTINGS_H_

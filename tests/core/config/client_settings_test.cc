@@ -84,5 +84,16 @@ TEST(ClientSettingsTest, UriOverCommandLineOverFilesOverMysqlPwd) {
   EXPECT_EQ(EffectiveSettings(s).password, "");
 }
 
+TEST(ClientSettingsTest, SocketOnlyForLocalhostOrNoHost) {
+  ClientSettings s;
+  EXPECT_FALSE(UsesSocket(s));
+  s.socket = "/run/mysqld/mysqld.sock";
+  EXPECT_TRUE(UsesSocket(s));
+  s.host = "localhost";
+  EXPECT_TRUE(UsesSocket(s));
+  s.host = "127.0.0.1";
+  EXPECT_FALSE(UsesSocket(s));
+}
+
 }  // namespace
 }  // namespace binsync

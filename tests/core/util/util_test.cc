@@ -1,3 +1,5 @@
+#include <stdlib.h>
+
 #include <chrono>
 #include <thread>
 
@@ -114,6 +116,18 @@ TEST(SubprocessTest, PassesStdinAndEnvironmentNotArgv) {
   auto r = RunSubprocess({"sh", "-c", "cat; printf %s \"$BINSYNC_TEST_SECRET\""}, o);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->out, "hellos3");
+}
+
+TEST(SubprocessTest, ExtraEnvironmentReplacesInherited) {
+  setenv("BINSYNC_TEST_OVERRIDE", "inherited", 1);
+  SubprocessOptions o;
+  o.extra_env = {"BINSYNC_TEST_OVERRIDE=extra"};
+  auto r = RunSubprocess({"sh", "-c", "printf %s \"$BINSYNC_TEST_OVERRIDE\"; env | grep -c "
+                          "'^BINSYNC_TEST_OVERRIDE='"},
+                         o);
+  unsetenv("BINSYNC_TEST_OVERRIDE");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->out, "extra1\n");
 }
 
 TEST(SubprocessTest, TimeoutKills) {
