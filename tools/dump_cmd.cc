@@ -82,7 +82,7 @@ RunFn RegisterDump(CLI::App& app, const GlobalOptions& g) {
   auto o = std::make_shared<DumpOptions>();
   app.add_option("files", o->files, "binlog files, read in the order given");
   app.add_option("--source", o->source,
-                 "read a live server's binlog instead of files: mysql://user@host:port");
+                 "read a live server's binlog instead of files: mysql://[user@]host:port ([binsync-source])");
   app.add_option("--start", o->start,
                  "with --source: a MariaDB GTID position (0-1-100,1-2-7) or file:pos; "
                  "default: the server's first binlog");
@@ -113,7 +113,7 @@ RunFn RegisterDump(CLI::App& app, const GlobalOptions& g) {
     }
     std::optional<BinlogStreamOptions> live;
     if (!o->source.empty()) {
-      absl::StatusOr<ConnectOptions> conn = MakeConnectOptions(o->source, g);
+      absl::StatusOr<ConnectOptions> conn = MakeConnectOptions(o->source, g, kRoleSource);
       if (!conn.ok()) return FailWith(conn.status());
       if (absl::Status st = CheckReplicaServerId(o->server_id); !st.ok()) return FailWith(st);
       live.emplace();

@@ -193,8 +193,8 @@ void PrintResult(const std::string& label, const ReplicateResult& r) {
 
 RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
   auto o = std::make_shared<ReplicateCli>();
-  app.add_option("--source", o->source, "server to read: mysql://user@host:port")->required();
-  app.add_option("--target", o->target, "server to apply to: mysql://user@host:port")
+  app.add_option("--source", o->source, "server to read: mysql://[user@]host:port (option-file group [binsync-source])")->required();
+  app.add_option("--target", o->target, "server to apply to: mysql://[user@]host:port ([binsync-target])")
       ->required();
   app.add_flag("--bidirectional", o->bidirectional,
                "also apply --target's changes to --source, in the same process");
@@ -262,11 +262,15 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
   app.add_option("--batch", o->batch_txns,
                  "catchup: at most this many source transactions per target transaction")
       ->capture_default_str();
+  app.footer("As a service: binsync replicate --config FILE takes these options from FILE's "
+             "[binsync-replicate] group (source = mysql://10.0.0.1:3306, bidirectional, "
+             "workers = 8; the command line wins) and the servers' credentials from its "
+             "[binsync-source]/[binsync-target] groups (docs/configuration.md).");
   return [o, &g] {
     if (absl::Status st = CheckReplicaServerId(o->server_id); !st.ok()) return FailWith(st);
-    absl::StatusOr<ConnectOptions> a = MakeConnectOptions(o->source, g);
+    absl::StatusOr<ConnectOptions> a = MakeConnectOptions(o->source, g, kRoleSource);
     if (!a.ok()) return FailWith(a.status());
-    absl::StatusOr<ConnectOptions> b = MakeConnectOptions(o->target, g);
+    absl::StatusOr<ConnectOptions> b = MakeConnectOptions(o->target, g, kRoleTarget);
     if (!b.ok()) return FailWith(b.status());
     if (o->bidirectional && !o->start.empty()) {
       return FailWith(absl::InvalidArgumentError(
