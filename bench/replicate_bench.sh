@@ -8,16 +8,20 @@
 #   binsync replicate --until-caught-up live (--workers 4 and 8) and catchup (--workers 4),
 #   then binsync live at --workers 1, 2 (txn/s by workers).
 # Prints seconds, transactions/s, ratios against native parallel, and binsync's peak RSS.
+# --baseline BIN also runs live --workers 2 and 4 with another binsync build (live2-before,
+# live4-before): before/after figures of a change from the same run and backlog.
 # Needs: scripts/install-deps.sh --bench, a release build. Takes ~10 minutes.
-#   bench/replicate_bench.sh [--rows-per-table N] [--events N]
+#   bench/replicate_bench.sh [--rows-per-table N] [--events N] [--baseline BIN]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=250000
 events=60000
+baseline=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rows-per-table) rows=$2; shift 2 ;;
     --events) events=$2; shift 2 ;;
+    --baseline) baseline=$(realpath "$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +74,7 @@ run_binsync() {  # name, args...
   restore
   local s e
   s=$(secs)
-  /usr/bin/time -f "%M" -o "$dir/rss" $bin --log-level warn replicate --source "$A" --target "$B" --until-caught-up "$@" >"$dir/$name.out"
+  /usr/bin/time -f "%M" -o "$dir/rss" ${use_bin:-$bin} --log-level warn replicate --source "$A" --target "$B" --until-caught-up "$@" >"$dir/$name.out"
   e=$(secs)
   [[ "$(checksum "${b[@]}")" == "$want" ]] || echo "  binsync $name: CHECKSUM differs!"
   local bpos
@@ -87,10 +91,16 @@ run_binsync catchup4 --mode catchup --workers 4
 
 run_binsync live1 --mode live --workers 1
 run_binsync live2 --mode live --workers 2
+contenders=(serial parallel4 live1 live2 live4 live8 catchup4)
+if [[ -n $baseline ]]; then
+  use_bin=$baseline run_binsync live2-before --mode live --workers 2
+  use_bin=$baseline run_binsync live4-before --mode live --workers 4
+  contenders+=(live2-before live4-before)
+fi
 
 p=${T[parallel4]}
 printf "%-28s %8s %10s %8s %8s\n" contender seconds txn/s "vs par4" "RSS MB"
-for k in serial parallel4 live1 live2 live4 live8 catchup4; do
+for k in "${contenders[@]}"; do
   printf "%-28s %8.2f %10.0f %8s %8s\n" "$k" "${T[$k]}" "$(python3 -c "print($events/${T[$k]})")" "$(ratio ${T[$k]} $p)" "${RSS[$k]:--}"
 done
 echo "targets: live <= 1.00 x native parallel, catchup <= 0.50 x, RSS < 512 MB"

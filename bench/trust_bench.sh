@@ -23,47 +23,6 @@ done
 source bench/lib.sh
 bench_pair trust
 log=$dir/binsync.log
-writer_pids=()
-
-# Autocommitted inserts (unique k) and updates at roughly `rate` per second on server `port`.
-writer() {
-  local p=$1 tag=$2 rate=$3
-  python3 - "$p" "$tag" "$rate" <<'PY' | mariadb -h127.0.0.1 -P"$1" -uroot --force 2>/dev/null || true
-import sys, time
-port, tag, rate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-i = 0
-start = time.time()
-while True:
-    i += 1
-    k = tag * 100000000 + i
-    print(f"INSERT INTO f.t (k, v) VALUES ({k}, {i});")
-    if i % 3 == 0:
-        print(f"UPDATE f.t SET v = v + 1 WHERE k = {k - 1};")
-    if i % 7 == 0:
-        print(f"DELETE FROM f.t WHERE k = {k - 5};")
-    sys.stdout.flush()
-    delay = start + i / rate - time.time()
-    if delay > 0:
-        time.sleep(delay)
-PY
-}
-start_writers() {
-  writer "$port" 1 400 & writer_pids+=($!)
-  if [[ ${1:-} == both ]]; then writer $((port + 1)) 2 400 & writer_pids+=($!); fi
-}
-stop_writers() {
-  for p in "${writer_pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
-  for p in "${writer_pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  writer_pids=()
-  sleep 1
-}
-checksums() {
-  mariadb -h127.0.0.1 -P"$1" -uroot -N -e "CHECKSUM TABLE f.t" | awk '{print $2}'
-}
-dups() {  # GTIDs of domain 1 logged more than once in server $1's binlogs
-  local d=$dir/node$1/data
-  mariadb-binlog "$d"/mariadb-bin.[0-9]* 2>/dev/null | grep -o 'GTID 1-1-[0-9]*' | sort | uniq -d | wc -l
-}
 run_bg() { $bin replicate --source "$A" --target "$B" "$@" >>"$log" 2>&1 & bg=$!; }
 catch_up() { $bin replicate --source "$A" --target "$B" --until-caught-up "$@" >>"$log" 2>&1; }
 

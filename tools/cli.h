@@ -11,6 +11,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/config/option_file.h"
 #include "net/mysql/connection.h"
 
 namespace binsync {
@@ -25,15 +26,37 @@ struct GlobalOptions {
   std::string log_level = "info";
   std::string log_format = "text";
   std::string password_file;
-  std::string ssl_mode = "PREFERRED";
+  std::string ssl_mode;  // empty: not given (option files, else PREFERRED)
   std::string ssl_ca;
+  OptionFileChoice option_files;       // --defaults-file, --no-defaults, ..., --config
+  std::vector<OptionEntry> options;    // what those files hold, read once after parsing
   int connect_timeout_s = 5;
   int read_timeout_s = 60;
 };
 
-// Parses a server URI and applies the global password/TLS/timeout options.
+// The server options of each subcommand and the option-file role they read
+// ([binsync-ROLE], docs/configuration.md): replicate and dump --source/--target, verify and
+// lagbench --a/--b, resync --from/--to; status reads no role group.
+inline constexpr std::string_view kRoleSource = "source";
+inline constexpr std::string_view kRoleTarget = "target";
+inline constexpr std::string_view kRoleA = "a";
+inline constexpr std::string_view kRoleB = "b";
+inline constexpr std::string_view kRoleFrom = "from";
+inline constexpr std::string_view kRoleTo = "to";
+
+// A server's connection options: the URI, then the command line, then the option files'
+// [binsync-ROLE], [binsync] and [client] groups, then MYSQL_PWD (core/config/client_settings.h).
 [[nodiscard]] absl::StatusOr<ConnectOptions> MakeConnectOptions(std::string_view uri,
-                                                                const GlobalOptions& g);
+                                                                const GlobalOptions& g,
+                                                                std::string_view role);
+
+// Reads the option files `g.option_files` names into `g->options` (main, after parsing).
+[[nodiscard]] absl::Status LoadOptionFiles(GlobalOptions* g);
+
+// The --config option on `app` (the root): FILE's [binsync-replicate] group gives the
+// replicate subcommand's options (the command line wins); FILE is also read as the last
+// option file. Returns the option.
+CLI::Option* AddConfigOption(CLI::App& app);
 
 // Installs SIGTERM/SIGINT handlers that set the returned flag (long-running commands
 // check it, finish what is in flight and exit 0). The flag lives for the whole process.

@@ -14,6 +14,7 @@
 #include "core/util/clock.h"
 #include "net/dump/live.h"
 #include "net/mysql/binlog_stream.h"
+#include "spdlog/spdlog.h"
 #include "tools/cli.h"
 
 namespace binsync {
@@ -63,13 +64,25 @@ absl::Status RunDump(const DumpOptions& o, const BinlogStreamOptions* live,
   return absl::OkStatus();
 }
 
+// --source: a --databases entry the source has no database of now is said, not refused
+// (docs/dump.md: a binlog holds the events of databases dropped since, or created later).
+void WarnAbsentDatabases(const ConnectOptions& source, const std::vector<std::string>& databases) {
+  absl::StatusOr<std::vector<std::string>> absent = dump::AbsentDatabases(source, databases);
+  if (!absent.ok()) return;  // the dump's own connection says why
+  for (const std::string& entry : *absent) {
+    spdlog::warn("dump: {}: no such database on {} now; its events are shown if the binlog "
+                 "has any (dropped since, or created later)",
+                 entry, source.uri.Endpoint());
+  }
+}
+
 }  // namespace
 
 RunFn RegisterDump(CLI::App& app, const GlobalOptions& g) {
   auto o = std::make_shared<DumpOptions>();
   app.add_option("files", o->files, "binlog files, read in the order given");
   app.add_option("--source", o->source,
-                 "read a live server's binlog instead of files: mysql://user@host:port");
+                 "read a live server's binlog instead of files: mysql://[user@]host:port ([binsync-source])");
   app.add_option("--start", o->start,
                  "with --source: a MariaDB GTID position (0-1-100,1-2-7) or file:pos; "
                  "default: the server's first binlog");
@@ -100,7 +113,7 @@ RunFn RegisterDump(CLI::App& app, const GlobalOptions& g) {
     }
     std::optional<BinlogStreamOptions> live;
     if (!o->source.empty()) {
-      absl::StatusOr<ConnectOptions> conn = MakeConnectOptions(o->source, g);
+      absl::StatusOr<ConnectOptions> conn = MakeConnectOptions(o->source, g, kRoleSource);
       if (!conn.ok()) return FailWith(conn.status());
       if (absl::Status st = CheckReplicaServerId(o->server_id); !st.ok()) return FailWith(st);
       live.emplace();
@@ -117,9 +130,14 @@ RunFn RegisterDump(CLI::App& app, const GlobalOptions& g) {
                                           : dump::Format::kJson;
     print.databases = o->databases;
     print.tables = o->tables;
+    if (live) WarnAbsentDatabases(live->connect, o->databases);
     auto printer = std::make_unique<dump::EventPrinter>(std::move(print));
     if (absl::Status st = RunDump(*o, live ? &*live : nullptr, *printer); !st.ok()) {
       return FailWith(st);
+    }
+    // An entry that selected nothing: said, not fatal (the output is simply empty).
+    for (const std::string& entry : printer->UnmatchedFilter()) {
+      spdlog::warn("dump: {}: no event of it in the binlog read; check the name", entry);
     }
     return kExitOk;
   };

@@ -52,8 +52,8 @@ RunFn RegisterLagbench(CLI::App& app, const GlobalOptions& g) {
     bool keep = false;
   };
   auto o = std::make_shared<Opts>();
-  app.add_option("--a", o->a, "server A URI")->required();
-  app.add_option("--b", o->b, "server B URI")->required();
+  app.add_option("--a", o->a, "server A URI (option-file group [binsync-a])")->required();
+  app.add_option("--b", o->b, "server B URI ([binsync-b])")->required();
   app.add_option("--engine", o->engine, "native (the pair's own replication) | binsync | both")
       ->check(CLI::IsMember({"native", "binsync", "both"}))->capture_default_str();
   app.add_option("--binsync-mode", o->binsync_mode, "live | catchup: how binsync's engine applies")
@@ -89,9 +89,9 @@ RunFn RegisterLagbench(CLI::App& app, const GlobalOptions& g) {
              "(or a step missed the SLO), 2 error.");
   return [o, &g]() -> int {
     lagbench::LagbenchOptions lo;
-    auto ca = MakeConnectOptions(o->a, g);
+    auto ca = MakeConnectOptions(o->a, g, kRoleA);
     if (!ca.ok()) return FailWith(ca.status());
-    auto cb = MakeConnectOptions(o->b, g);
+    auto cb = MakeConnectOptions(o->b, g, kRoleB);
     if (!cb.ok()) return FailWith(cb.status());
     lo.a = *ca;
     lo.b = *cb;

@@ -11,12 +11,16 @@ int main(int argc, char** argv) {
   CLI::App app{"binsync: bring a diverged MySQL/MariaDB master-master pair back in sync "
                "without a dump, replicate, verify, measure lag",
                "binsync"};
-  app.set_version_flag("--version", std::string("binsync ") + BINSYNC_VERSION);
+  app.set_version_flag("--version", std::string("binsync ") + BINSYNC_VERSION + " (commit " +
+                                        BINSYNC_COMMIT + ")");
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand
   app.footer(
-      "Servers are named mysql://user[:password]@host[:port]; prefer MYSQL_PWD or "
-      "--password-file over a password in the URI.\nExit codes: 0 ok, 1 differences/problems "
+      "Servers are named mysql://[user[:password]@]host[:port] or "
+      "mysql://[user@]localhost/?socket=PATH; what the URI leaves out comes from option files "
+      "([client], [binsync], [binsync-ROLE] of /etc/my.cnf, /etc/mysql/my.cnf, ~/.my.cnf: "
+      "docs/configuration.md). Keep passwords in option files or --password-file, not in "
+      "the URI.\nExit codes: 0 ok, 1 differences/problems "
       "found, 2 usage or runtime error.");
 
   binsync::GlobalOptions g;
@@ -25,11 +29,18 @@ int main(int argc, char** argv) {
   app.add_option("--log-format", g.log_format, "text|json (one JSON object per line)")
       ->capture_default_str();
   app.add_option("--password-file", g.password_file,
-                 "read the server password from this file's first line (else MYSQL_PWD)");
+                 "read the server password from this file's first line (over option files "
+                 "and MYSQL_PWD; a password in the URI wins)");
   app.add_option("--ssl-mode", g.ssl_mode,
-                 "DISABLED|PREFERRED|REQUIRED|VERIFY_CA|VERIFY_IDENTITY")
-      ->capture_default_str();
+                 "DISABLED|PREFERRED|REQUIRED|VERIFY_CA|VERIFY_IDENTITY (default: ssl-mode "
+                 "from the option files, else PREFERRED)");
   app.add_option("--ssl-ca", g.ssl_ca, "CA certificate file for TLS");
+  app.add_option("--defaults-file", g.option_files.defaults_file,
+                 "read only this option file (not /etc/my.cnf, /etc/mysql/my.cnf, ~/.my.cnf)");
+  app.add_option("--defaults-extra-file", g.option_files.defaults_extra_file,
+                 "read this option file after the default ones");
+  app.add_flag("--no-defaults", g.option_files.no_defaults, "read no default option file");
+  binsync::AddConfigOption(app);
   app.add_option("--connect-timeout", g.connect_timeout_s, "seconds")->capture_default_str();
   app.add_option("--read-timeout", g.read_timeout_s, "seconds")->capture_default_str();
 
@@ -80,6 +91,10 @@ int main(int argc, char** argv) {
     std::cerr << "binsync: " << st.message() << "\n";
     return kExitError;
   }
+  if (const CLI::Option* config = app.get_config_ptr(); config->count() > 0) {
+    g.option_files.config_file = config->as<std::string>();
+  }
+  if (auto st = binsync::LoadOptionFiles(&g); !st.ok()) return binsync::FailWith(st);
   for (CLI::App* sub : app.get_subcommands()) {
     if (auto it = runs.find(sub); it != runs.end()) return it->second();
   }

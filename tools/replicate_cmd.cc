@@ -33,8 +33,9 @@ struct ReplicateCli {
   std::string start;
   bool until_caught_up = false;
   std::vector<std::string> databases, tables;
-  std::string on_missing_row = "error";
+  std::string on_missing_row;  // empty: the mode's default (replicate::DefaultOnMissingRow)
   std::string apply_with = "binlog";
+  std::string run_triggers = "statements";
   uint16_t metrics_port = 0;
   std::string metrics_bind = "127.0.0.1";
   size_t batch_txns = 200;
@@ -48,6 +49,7 @@ struct ReplicateCli {
   bool attach = false;
   bool keep_attached = false;
   std::string group_by = "writeset";
+  int lock_wait_timeout_s = 20;
 };
 
 schema::TableFilter MakeFilter(const std::vector<std::string>& databases,
@@ -117,12 +119,16 @@ std::string RenderMetrics(const std::vector<ReplicateOptions>& streams) {
       {"binsync_target_commits_total", "counter", "target transactions committed",
        &ReplicateMetrics::target_commits, 1},
       {"binsync_rows_total", "counter", "row changes applied", &ReplicateMetrics::rows, 1},
-      {"binsync_retries_total", "counter", "transactions retried after a deadlock or lock wait",
+      {"binsync_retries_total", "counter",
+       "transactions applied again after a deadlock, a lock wait timeout or a read-only target",
        &ReplicateMetrics::retries, 1},
       {"binsync_missing_rows_total", "counter", "updates/deletes whose row was not on the target",
        &ReplicateMetrics::missing_rows, 1},
       {"binsync_conflicts_total", "counter", "changes that did not fit the target's row",
        &ReplicateMetrics::conflicts, 1},
+      {"binsync_overwritten_rows_total", "counter",
+       "inserts that replaced a different row with the same key (--on-missing-row overwrite)",
+       &ReplicateMetrics::overwritten_rows, 1},
       {"binsync_last_applied_source_timestamp_seconds", "gauge",
        "source commit time of the last applied transaction (lag = time() - this)",
        &ReplicateMetrics::last_source_timestamp, 1},
@@ -132,6 +138,15 @@ std::string RenderMetrics(const std::vector<ReplicateOptions>& streams) {
        &ReplicateMetrics::commit_wait_us, 1e-6},
       {"binsync_commit_seconds_total", "counter", "worker time in COMMIT",
        &ReplicateMetrics::commit_us, 1e-6},
+      {"binsync_apply_errors_total", "counter",
+       "failed attempts to apply or commit a transaction on the target (retried or not)",
+       &ReplicateMetrics::apply_errors, 1},
+      {"binsync_failing_transactions", "gauge",
+       "transactions failing on the target now: being retried, or stopping the stream",
+       &ReplicateMetrics::failing_txns, 1},
+      {"binsync_last_apply_error_number", "gauge",
+       "server error number of the last failure on the target (0: none yet)",
+       &ReplicateMetrics::last_apply_error, 1},
   };
   std::string out;
   for (const Metric& m : kMetrics) {
@@ -170,6 +185,11 @@ void PrintResult(const std::string& label, const ReplicateResult& r) {
     std::printf("%s: applied %llu transactions larger than the memory limit as they were read "
                 "(--stream-above)\n",
                 label.c_str(), static_cast<unsigned long long>(r.streamed_txns));  // NOLINT
+  }
+  if (r.overwritten_rows > 0) {
+    std::printf("%s: overwrote %llu rows the target had with a different value under the same "
+                "key (--on-missing-row overwrite; each logged)\n",
+                label.c_str(), static_cast<unsigned long long>(r.overwritten_rows));  // NOLINT
   }
   if (r.skipped_by_request > 0) {
     std::printf("%s: passed %llu transactions without applying them (--skip)\n", label.c_str(),
@@ -232,13 +252,12 @@ int RunRelayMode(const ReplicateCli& o, const ConnectOptions& source, const Conn
   r.server_id = o.server_id;
   r.user = o.listen_user;
   if (!o.listen_password_file.empty()) {
-    ServerUri holder;
-    if (absl::Status st = ResolvePassword(PasswordSources{o.listen_password_file}, &holder);
-        !st.ok()) {
+    absl::StatusOr<std::string> password = ReadPasswordFile(o.listen_password_file);
+    if (!password.ok()) {
       return FailWith(absl::NotFoundError(StrCat("--listen-password-file ", o.listen_password_file,
                                                  ": cannot read it; check the path and permissions")));
     }
-    r.password = holder.password.value_or("");
+    r.password = *std::move(password);
   } else {
     r.password = GeneratePassword();  // --attach: binsync both sets and checks it
   }
@@ -280,8 +299,8 @@ int RunRelayMode(const ReplicateCli& o, const ConnectOptions& source, const Conn
 
 RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
   auto o = std::make_shared<ReplicateCli>();
-  app.add_option("--source", o->source, "server to read: mysql://user@host:port")->required();
-  app.add_option("--target", o->target, "server to apply to: mysql://user@host:port")
+  app.add_option("--source", o->source, "server to read: mysql://[user@]host:port (option-file group [binsync-source])")->required();
+  app.add_option("--target", o->target, "server to apply to: mysql://[user@]host:port ([binsync-target])")
       ->required();
   app.add_flag("--bidirectional", o->bidirectional,
                "also apply --target's changes to --source, in the same process");
@@ -307,9 +326,10 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
   app.add_option("--tables", o->tables, "only these tables, db.table or table")
       ->delimiter(',');
   app.add_option("--on-missing-row", o->on_missing_row,
-                 "an update/delete whose row is not on the target: error (like native 1032), "
-                 "overwrite (insert the after image), skip (logged)")
-      ->capture_default_str()
+                 "an update/delete whose row is not on the target, or an insert whose key is: "
+                 "error (like native 1032/1062), overwrite (insert the after image, replace "
+                 "the row; logged), skip (a missing row, logged); default: error in live "
+                 "mode, overwrite in catchup mode")
       ->check(CLI::IsMember({"error", "overwrite", "skip"}));
   app.add_option("--apply-with", o->apply_with,
                  "live mode: binlog (a transaction of row changes is replayed by the target's "
@@ -317,6 +337,13 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                  "back) or statements (one prepared statement per row)")
       ->capture_default_str()
       ->check(CLI::IsMember({"binlog", "statements"}));
+  app.add_option("--run-triggers", o->run_triggers,
+                 "the target's triggers: statements (they fire for rows applied as statements "
+                 "and not for BINLOG replay, as native row replication), yes (every path fires "
+                 "them: such tables are never replayed nor compacted), no (no path may: such "
+                 "rows only by BINLOG replay, else the stream stops)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"statements", "yes", "no"}));
   app.add_option("--metrics-port", o->metrics_port,
                  "serve Prometheus metrics at http://BIND:PORT/metrics (0: off)")
       ->capture_default_str();
@@ -333,6 +360,12 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                  "instead of being held whole in memory")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  app.add_option("--lock-wait-timeout", o->lock_wait_timeout_s,
+                 "seconds an apply statement waits for a target lock (LOCK TABLES, a long "
+                 "transaction) before it fails and is retried, up to 10 times: the apply "
+                 "sessions' lock_wait_timeout and innodb_lock_wait_timeout")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   app.add_option("--batch", o->batch_txns,
                  "catchup: at most this many source transactions per target transaction")
       ->capture_default_str();
@@ -352,11 +385,15 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
                  "(disjoint consecutive transactions) or source (the source's own)")
       ->capture_default_str()
       ->check(CLI::IsMember({"writeset", "source"}));
+  app.footer("As a service: binsync replicate --config FILE takes these options from FILE's "
+             "[binsync-replicate] group (source = mysql://10.0.0.1:3306, bidirectional, "
+             "workers = 8; the command line wins) and the servers' credentials from its "
+             "[binsync-source]/[binsync-target] groups (docs/configuration.md).");
   return [o, &g] {
     if (absl::Status st = CheckReplicaServerId(o->server_id); !st.ok()) return FailWith(st);
-    absl::StatusOr<ConnectOptions> a = MakeConnectOptions(o->source, g);
+    absl::StatusOr<ConnectOptions> a = MakeConnectOptions(o->source, g, kRoleSource);
     if (!a.ok()) return FailWith(a.status());
-    absl::StatusOr<ConnectOptions> b = MakeConnectOptions(o->target, g);
+    absl::StatusOr<ConnectOptions> b = MakeConnectOptions(o->target, g, kRoleTarget);
     if (!b.ok()) return FailWith(b.status());
     if (o->mode == "relay") return RunRelayMode(*o, *a, *b);
     if (o->bidirectional && !o->start.empty()) {
@@ -384,14 +421,18 @@ RunFn RegisterReplicate(CLI::App& app, const GlobalOptions& g) {
       r.server_id = o->server_id;
       r.start = o->start;
       r.until_caught_up = o->until_caught_up;
-      r.on_missing_row = o->on_missing_row == "overwrite" ? OnMissingRow::kOverwrite
-                         : o->on_missing_row == "skip"    ? OnMissingRow::kSkip
-                                                          : OnMissingRow::kError;
+      if (!o->on_missing_row.empty()) {
+        r.on_missing_row = o->on_missing_row == "overwrite" ? OnMissingRow::kOverwrite
+                           : o->on_missing_row == "skip"    ? OnMissingRow::kSkip
+                                                            : OnMissingRow::kError;
+      }
       r.replay_binlog = o->apply_with == "binlog";
+      r.run_triggers = *replicate::ParseRunTriggers(o->run_triggers);  // checked by IsMember
       r.filter = MakeFilter(o->databases, o->tables);
       r.batch_txns = o->batch_txns;
       r.skip = o->skip;
       r.stream_above_bytes = o->stream_above_mb << 20;
+      r.lock_wait_timeout_s = o->lock_wait_timeout_s;
       r.stop = stop;
       r.label = StrCat(from.uri.Endpoint(), "->", to.uri.Endpoint());
       r.progress_bar = isatty(STDERR_FILENO) != 0 && !o->bidirectional;

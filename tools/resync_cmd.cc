@@ -30,9 +30,9 @@ struct ResyncCli {
 
 RunFn RegisterResync(CLI::App& app, const GlobalOptions& g) {
   auto o = std::make_shared<ResyncCli>();
-  app.add_option("--from", o->from, "the authoritative master (where the VIP is): URI")
+  app.add_option("--from", o->from, "the authoritative master (where the VIP is): URI ([binsync-from])")
       ->required();
-  app.add_option("--to", o->to, "the diverged master to bring back: URI")->required();
+  app.add_option("--to", o->to, "the diverged master to bring back: URI ([binsync-to])")->required();
   app.add_option("--conflicts", o->conflicts,
                  "rows changed on both sides: report (leave them, exit 1), from-wins, "
                  "newest-wins (by commit time; ties and unlogged changes: --from)")
@@ -55,9 +55,9 @@ RunFn RegisterResync(CLI::App& app, const GlobalOptions& g) {
       ->capture_default_str();
   return [o, &g] {
     if (absl::Status st = CheckReplicaServerId(o->server_id); !st.ok()) return FailWith(st);
-    absl::StatusOr<ConnectOptions> from = MakeConnectOptions(o->from, g);
+    absl::StatusOr<ConnectOptions> from = MakeConnectOptions(o->from, g, kRoleFrom);
     if (!from.ok()) return FailWith(from.status());
-    absl::StatusOr<ConnectOptions> to = MakeConnectOptions(o->to, g);
+    absl::StatusOr<ConnectOptions> to = MakeConnectOptions(o->to, g, kRoleTo);
     if (!to.ok()) return FailWith(to.status());
     std::atomic<bool>* stop = InstallStopSignals();
     ResyncOptions ro;

@@ -142,7 +142,7 @@ RunFn RegisterStatus(CLI::App& app, const GlobalOptions& g) {
     std::string format = "table";
   };
   auto o = std::make_shared<Opts>();
-  app.add_option("uri", o->uris, "servers to inspect: mysql://user[:password]@host[:port]")
+  app.add_option("uri", o->uris, "servers to inspect: mysql://[user@]host[:port] (user, password from option files: [client], [binsync])")
       ->required();
   app.add_option("--format", o->format, "table|json")
       ->check(CLI::IsMember({"table", "json"}))
@@ -153,7 +153,7 @@ RunFn RegisterStatus(CLI::App& app, const GlobalOptions& g) {
     std::vector<ServerFacts> servers;
     bool failed = false;
     for (const std::string& uri : o->uris) {
-      auto options = MakeConnectOptions(uri, g);
+      auto options = MakeConnectOptions(uri, g, "");
       if (!options.ok()) return FailWith(options.status());
       auto conn = Connection::Open(*options);
       if (!conn.ok()) {

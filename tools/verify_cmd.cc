@@ -46,8 +46,8 @@ RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g) {
     std::string repair_binlog = "off";
   };
   auto o = std::make_shared<Opts>();
-  app.add_option("--a", o->a, "server A (the reference) URI")->required();
-  app.add_option("--b", o->b, "server B URI (what --repair changes)")->required();
+  app.add_option("--a", o->a, "server A (the reference) URI (option-file group [binsync-a])")->required();
+  app.add_option("--b", o->b, "server B URI (what --repair changes; [binsync-b])")->required();
   app.add_option("--databases", o->verify.databases, "only these databases")->delimiter(',');
   app.add_option("--tables", o->verify.tables, "only these tables (db.t or t)")->delimiter(',');
   app.add_option("--ignore-databases", o->verify.ignore_databases, "leave these databases out")->delimiter(',');
@@ -71,15 +71,16 @@ RunFn RegisterVerify(CLI::App& app, const GlobalOptions& g) {
   app.footer("Exit: 0 identical, 1 differences remain, 2 error, 3 no difference but rows "
              "unsettled while replication lagged (never repaired: verify again).");
   return [o, &g]() -> int {
-    auto ca = MakeConnectOptions(o->a, g);
+    auto ca = MakeConnectOptions(o->a, g, kRoleA);
     if (!ca.ok()) return FailWith(ca.status());
-    auto cb = MakeConnectOptions(o->b, g);
+    auto cb = MakeConnectOptions(o->b, g, kRoleB);
     if (!cb.ok()) return FailWith(cb.status());
     VerifyOptions vo = o->verify;
     if (vo.state_file.empty()) vo.state_file = DefaultStateFile(*ca, *cb);
     vo.progress_bar = isatty(STDERR_FILENO) != 0;
     auto report = RunVerify(*ca, *cb, vo);
     if (!report.ok()) return FailWith(report.status());
+    for (const std::string& line : report->broken) spdlog::warn("verify: {}", line);
     std::error_code ec;
     std::filesystem::remove(vo.state_file, ec);  // finished: nothing to resume
 

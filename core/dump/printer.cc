@@ -48,7 +48,8 @@ void AppendJsonText(std::string_view s, std::string* out) {
 
 }  // namespace
 
-EventPrinter::EventPrinter(PrintOptions options) : o_(std::move(options)) {
+EventPrinter::EventPrinter(PrintOptions options)
+    : o_(std::move(options)), filtered_(!o_.databases.empty() || !o_.tables.empty()) {
   out_.reserve(kFlushAt + (64u << 10));
 }
 
@@ -63,8 +64,38 @@ absl::Status EventPrinter::Handle(const EventView& ev, const FormatDescription& 
   return Handle(ev, fd, file, /*inner=*/false, skipping);
 }
 
+// stats counts the event when it passed the --databases / --tables filter (every event
+// without one), a TRANSACTION_PAYLOAD when one of its events did; the rest in left_out_.
 absl::Status EventPrinter::Handle(const EventView& ev, const FormatDescription& fd,
                                   std::string_view file, bool inner, bool skipping) {
+  const bool outer_passed = passed_;
+  passed_ = !filtered_;
+  absl::Status st = HandleEvent(ev, fd, file, skipping);
+  if (st.ok() && !skipping && o_.format == Format::kStats) {
+    ++(passed_ ? type_counts_[inner ? 1 : 0][ev.header.type] : left_out_);
+  }
+  passed_ = outer_passed || passed_;
+  return st;
+}
+
+void EventPrinter::Passed(std::string_view db, std::string_view table) {
+  passed_ = true;
+  if (!filtered_) return;
+  if (!seen_dbs_.contains(db)) seen_dbs_.emplace(db);
+  if (table.empty()) return;
+  key_.clear();
+  StrAppend(&key_, db, ".", table);
+  if (!seen_tables_.contains(key_)) seen_tables_.insert(key_);
+}
+
+std::vector<std::string> EventPrinter::UnmatchedFilter() const {
+  return UnmatchedSelection(o_.databases, o_.tables,
+                            std::vector<std::string>(seen_dbs_.begin(), seen_dbs_.end()),
+                            std::vector<std::string>(seen_tables_.begin(), seen_tables_.end()));
+}
+
+absl::Status EventPrinter::HandleEvent(const EventView& ev, const FormatDescription& fd,
+                                       std::string_view file, bool skipping) {
   if (skipping) {
     const uint8_t t = ev.header.type;
     if (t != static_cast<uint8_t>(binlog::EventType::kTableMap) &&
@@ -76,15 +107,16 @@ absl::Status EventPrinter::Handle(const EventView& ev, const FormatDescription& 
   }
   Event event;
   if (absl::Status st = binlog::DecodeEvent(ev, fd, file, &event); !st.ok()) return st;
-  if (!skipping && o_.format == Format::kStats) {
-    ++type_counts_[inner ? 1 : 0][ev.header.type];
-  }
   if (auto* tm = std::get_if<binlog::TableMapEvent>(&event)) {
     if (absl::Status st = maps_.Update(*tm); !st.ok()) {
       return binlog::EventError(st, file, ev.offset, ev.header.type);
     }
     if (namer_ != nullptr) {
       if (binlog::TableMap* map = maps_.FindMutable(tm->table_id)) namer_->Name(map);
+    }
+    if (const TableMap* map = maps_.Find(tm->table_id);
+        map != nullptr && TableSelected(o_.databases, o_.tables, map->database(), map->table())) {
+      Passed(map->database(), map->table());
     }
   } else if (auto* g = std::get_if<binlog::MariaGtidEvent>(&event)) {
     gtid_.clear();
@@ -110,6 +142,7 @@ absl::Status EventPrinter::Handle(const EventView& ev, const FormatDescription& 
   } else if (auto* del = std::get_if<binlog::DeleteFileEvent>(&event)) {
     DeleteFile(*del, ev);
   } else if (auto* incident = std::get_if<binlog::IncidentEvent>(&event)) {
+    passed_ = true;  // shown whatever the filters
     Incident(*incident, ev);
   } else if (auto* xa = std::get_if<binlog::XaPrepareEvent>(&event)) {
     XaPrepare(*xa, ev);
@@ -191,6 +224,7 @@ absl::Status EventPrinter::QueryOutput(const binlog::QueryEvent& q, const EventV
   }
   // Statements name no table: with --tables they are left out.
   if (!TableSelected(o_.databases, {}, q.db, {}) || !o_.tables.empty()) return absl::OkStatus();
+  Passed(q.db, {});
   const auto found = load != nullptr ? load_bytes_.find(load->file_id) : load_bytes_.end();
   if (o_.format == Format::kJson) {
     JsonHeader("query", q.db, nullptr, ev);
@@ -323,7 +357,9 @@ absl::Status EventPrinter::Rows(const binlog::RowsEvent& rows, const EventView& 
         ev.header.type);
   }
   const bool wanted = TableSelected(o_.databases, o_.tables, map->database(), map->table());
-  // stats decodes every row even when filtered out; json/text skip filtered tables.
+  // stats decodes every row even when filtered out (a corrupt one is still found), but
+  // counts only the selected ones; json/text skip filtered tables.
+  if (wanted) Passed(map->database(), map->table());
   if (!wanted && o_.format != Format::kStats) return absl::OkStatus();
   binlog::RowIterator it(rows, *map);
   const std::string_view kind = rows.kind == RowsKind::kWrite    ? "insert"
@@ -353,8 +389,8 @@ absl::Status EventPrinter::Rows(const binlog::RowsEvent& rows, const EventView& 
           ++(rows.kind == RowsKind::kWrite    ? ts->inserts
              : rows.kind == RowsKind::kUpdate ? ts->updates
                                               : ts->deletes);
+          ++row_changes_;
         }
-        ++row_changes_;
         break;
       case Format::kJson:
         out_ += row_header_;
@@ -407,6 +443,7 @@ void EventPrinter::PrintStats(double secs) {
     StrAppend(&out_, "  ", name, " ", t.inserts, " ", t.updates, " ", t.deletes, "\n");
   }
   const double mb = static_cast<double>(bytes_read_) / 1e6;
+  if (filtered_) StrAppend(&out_, "events left out by --databases/--tables ", left_out_, "\n");
   StrAppend(&out_, "row changes ", row_changes_, "\n");
   StrAppend(&out_, "bytes ", bytes_read_, "\n");
   StrAppend(&out_, fmt::format("seconds {:.3f}\n", secs));

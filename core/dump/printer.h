@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,7 +70,13 @@ class EventPrinter {
                                     bool skipping);
 
   void CountBytes(uint64_t n) { bytes_read_ += n; }
+  // --format stats: with a filter, the events and row changes that passed it, and a line
+  // counting the events it left out; bytes and MB/s are what was read.
   void PrintStats(double seconds);
+
+  // The --databases / --tables entries that selected no event of what was handled, as
+  // "--databases x" / "--tables y" (a typo, or nothing of it in this stretch of binlog).
+  [[nodiscard]] std::vector<std::string> UnmatchedFilter() const;
 
   std::string& out() { return out_; }
 
@@ -80,6 +87,11 @@ class EventPrinter {
 
   absl::Status Handle(const binlog::EventView& ev, const binlog::FormatDescription& fd,
                       std::string_view file, bool inner, bool skipping);
+  absl::Status HandleEvent(const binlog::EventView& ev, const binlog::FormatDescription& fd,
+                           std::string_view file, bool skipping);
+  // The event being handled passed the filter: `db` (and `table`, when not empty) is
+  // selected. Remembers the names for UnmatchedFilter().
+  void Passed(std::string_view db, std::string_view table);
   uint64_t Pos(const binlog::EventView& ev) const;
   void JsonHeader(std::string_view type, std::string_view db, const std::string_view* table,
                   const binlog::EventView& ev);
@@ -98,6 +110,11 @@ class EventPrinter {
                     std::string_view file);
 
   const PrintOptions o_;
+  const bool filtered_;    // --databases or --tables given
+  bool passed_ = false;    // the event being handled passed the filter
+  uint64_t left_out_ = 0;  // stats: events the filter left out
+  std::set<std::string, std::less<>> seen_dbs_;     // names that passed the filter
+  std::set<std::string, std::less<>> seen_tables_;  // "db.table"
   ColumnNamer* namer_ = nullptr;
   std::string out_;
   std::string file_label_;

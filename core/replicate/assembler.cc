@@ -31,6 +31,8 @@ std::string Transaction::Name() const {
   return StrCat(file, ":", start_pos);
 }
 
+std::string Transaction::NameAt() const { return StrCat(Name(), " at ", file, ":", start_pos); }
+
 Assembler::Assembler(const MariaDbGtidPos& start) {
   for (const MariaDbGtid& g : start) domains_[g.domain_id] = g;
 }

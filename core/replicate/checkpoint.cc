@@ -47,12 +47,19 @@ std::string_view CheckpointRestoreLogBinSql() {
   return "SET SESSION sql_log_bin = @binsync_log_bin";
 }
 
+std::string CheckpointUpsertFromSql(std::string_view row_source) {
+  return StrCat("INSERT INTO `binsync`.`checkpoint` (stream, worker, seq, gtid_pos, source_file, "
+                "source_pos, source_txn) ",
+                row_source,
+                " ON DUPLICATE KEY UPDATE seq = VALUES(seq), gtid_pos = VALUES(gtid_pos), "
+                "source_file = VALUES(source_file), source_pos = VALUES(source_pos), "
+                "source_txn = VALUES(source_txn), updated_at = NOW(6)");
+}
+
 std::string_view CheckpointUpsertSql() {
-  return "INSERT INTO `binsync`.`checkpoint` (stream, worker, seq, gtid_pos, source_file, "
-         "source_pos, source_txn) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
-         "seq = VALUES(seq), gtid_pos = VALUES(gtid_pos), source_file = "
-         "VALUES(source_file), source_pos = VALUES(source_pos), source_txn = "
-         "VALUES(source_txn), updated_at = NOW(6)";
+  static const std::string* const sql =
+      new std::string(CheckpointUpsertFromSql("VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  return *sql;
 }
 
 std::string_view CheckpointReadSql() {

@@ -38,6 +38,9 @@ inline constexpr char kCheckpointSchema[] = "binsync";
 // Writes one worker's row; parameters in CheckpointUpsertParam order (seq, worker and
 // source_pos as unsigned integers, the rest as text).
 [[nodiscard]] std::string_view CheckpointUpsertSql();
+// The same row and update with the values from `row_source` ("VALUES (...)", or a SELECT of
+// the seven values in CheckpointUpsertParam order: lease_fence.h's fenced write).
+[[nodiscard]] std::string CheckpointUpsertFromSql(std::string_view row_source);
 enum CheckpointUpsertParam : int {
   kCpStream, kCpWorker, kCpSeq, kCpGtidPos, kCpSourceFile, kCpSourcePos, kCpSourceTxn,
   kCpParamCount,

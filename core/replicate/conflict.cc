@@ -6,8 +6,14 @@ namespace binsync::replicate {
 
 using binlog::RowsKind;
 
-RowOp InsertOp(bool catchup, OnMissingRow policy) {
-  return catchup || policy == OnMissingRow::kOverwrite ? RowOp::kUpsert : RowOp::kInsert;
+OnMissingRow DefaultOnMissingRow(bool catchup) {
+  return catchup ? OnMissingRow::kOverwrite : OnMissingRow::kError;
+}
+
+bool MayCompact(OnMissingRow policy) { return policy == OnMissingRow::kOverwrite; }
+
+RowOp InsertOp(OnMissingRow policy) {
+  return policy == OnMissingRow::kOverwrite ? RowOp::kUpsert : RowOp::kInsert;
 }
 
 std::string_view DuplicateKeyMessage() {
@@ -15,12 +21,23 @@ std::string_view DuplicateKeyMessage() {
          "resync the pair, or use --on-missing-row overwrite";
 }
 
-MissingRowDecision DecideMissingRow(RowsKind kind, bool catchup, OnMissingRow policy) {
+bool UpsertReplacedRow(uint64_t affected) { return affected >= 2; }
+
+std::string_view OverwriteMessage() {
+  return "insert found a different row with this key on the target; overwritten with the "
+         "source's row (--on-missing-row overwrite)";
+}
+
+std::string CompactedDeleteMissingMessage(uint64_t keys, uint64_t deleted) {
+  return StrCat(keys - deleted, " of ", keys,
+                " rows to delete not found on the target; nothing to do (--on-missing-row "
+                "overwrite; catchup's multi-row DELETE does not say which: use "
+                "--on-missing-row error or skip to have each row checked and named)");
+}
+
+MissingRowDecision DecideMissingRow(RowsKind kind, OnMissingRow policy) {
   const bool update = kind == RowsKind::kUpdate;
   const std::string_view what = update ? "update" : "delete";
-  const MissingRowAction overwrite =
-      update ? MissingRowAction::kUpsertAfter : MissingRowAction::kSkip;
-  if (catchup) return {overwrite, false, ""};
   switch (policy) {
     case OnMissingRow::kError:
       break;
@@ -28,7 +45,7 @@ MissingRowDecision DecideMissingRow(RowsKind kind, bool catchup, OnMissingRow po
       return {MissingRowAction::kSkip, true,
               StrCat("row to ", what, " not found; skipped (--on-missing-row skip)")};
     case OnMissingRow::kOverwrite:
-      return {overwrite, true,
+      return {update ? MissingRowAction::kUpsertAfter : MissingRowAction::kSkip, true,
               StrCat("row to ", what, " not found; ",
                      update ? "inserted the after image" : "nothing to do",
                      " (--on-missing-row overwrite)")};

@@ -43,6 +43,12 @@ enum class TableFit { kApply, kLeftOut, kColumnsDiffer };
   return (*info)->columns.size() == column_count ? TableFit::kApply : TableFit::kColumnsDiffer;
 }
 
+// " (transaction 0-1-5 at mariadb-bin.000001:1234)": where an error of a row change of `t`,
+// in the event at `offset`, happened; appended to messages that name a table or row.
+[[nodiscard]] inline std::string InTransaction(const Transaction& t, uint64_t offset) {
+  return StrCat(" (transaction ", t.Name(), " at ", t.file, ":", offset, ")");
+}
+
 class RowWalker {
  public:
   // Rows whose columns do not fit the table's (count, order or types) are left out
@@ -110,7 +116,11 @@ class RowWalker {
       std::shared_ptr<const schema::TableInfo> info;
       const absl::StatusOr<TableFit> fit =
           FitTable(map->database(), map->table(), map->column_count(), lookup, filter, &info);
-      if (!fit.ok()) return fit.status();
+      if (!fit.ok()) {
+        // The table is missing (or unreadable) on the target: said with where it stopped.
+        return absl::Status(fit.status().code(),
+                            StrCat(fit.status().message(), InTransaction(t, ev.offset)));
+      }
       if (*fit == TableFit::kLeftOut) continue;
       if (*fit == TableFit::kColumnsDiffer) {
         if (skip_mismatched_) continue;
@@ -124,8 +134,7 @@ class RowWalker {
       if (!cols.ok() && skip_mismatched_) continue;
       if (!cols.ok()) {
         return absl::Status(cols.status().code(),
-                            StrCat(cols.status().message(), " (transaction ", t.Name(), " at ",
-                                   t.file, ":", ev.offset, ")"));
+                            StrCat(cols.status().message(), InTransaction(t, ev.offset)));
       }
       binlog::RowIterator it(*rows, *map);
       for (;;) {

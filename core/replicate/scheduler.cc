@@ -275,6 +275,7 @@ void Scheduler::Abort(absl::Status status) {
 void Scheduler::AbortLocked(absl::Status status) {
   if (aborted_) return;  // the first error wins
   aborted_ = true;
+  aborted_hint_.store(true, std::memory_order_release);
   abort_status_ = status.ok() ? absl::InternalError("apply scheduler: aborted with an OK status")
                               : std::move(status);
   worker_cv_.notify_all();
@@ -321,6 +322,29 @@ void Scheduler::Stop() {
   producer_cv_.notify_all();
   drain_cv_.notify_all();
   for (TurnWaiter* waiter : turn_waiters_) waiter->cv.notify_one();
+}
+
+void Scheduler::Withdraw(const Job& job) {
+  std::lock_guard lock(mu_);
+  if (!stopping_) {
+    AbortLocked(absl::FailedPreconditionError(
+        StrCat("apply scheduler: Withdraw of job ", job.seq, " without a Stop")));
+    return;
+  }
+  stop_at_ = std::min(stop_at_, job.seq);
+  drain_cv_.notify_all();
+  for (TurnWaiter* waiter : turn_waiters_) waiter->cv.notify_one();
+}
+
+absl::Status Scheduler::status() const {
+  if (!aborted_hint_.load(std::memory_order_acquire)) return absl::OkStatus();
+  std::lock_guard lock(mu_);
+  return abort_status_;
+}
+
+bool Scheduler::stopping() const {
+  std::lock_guard lock(mu_);
+  return stopping_;
 }
 
 absl::Status Scheduler::Drain() {

@@ -95,6 +95,12 @@ class Scheduler {
   // the former committed. Bounded: a stop waits for at most the jobs in flight.
   void Stop();
 
+  // Worker, after Stop, for a job it applied but cannot commit (the stop interrupted its
+  // statement, or it was failing and waiting to be applied again): rolled back, it is left
+  // for the next run with every later job, and Drain stops waiting for them. Without a
+  // Stop it is a misuse and aborts.
+  void Withdraw(const Job& job);
+
   // Producer, with nothing uncommitted (after Drain): takes the next seq for work done
   // outside the scheduler (a streamed transaction the producer applies itself), as if a
   // job with that seq had committed. Later jobs get later seqs.
@@ -103,6 +109,12 @@ class Scheduler {
   // Blocks until every job submitted before the call committed (OK), or until Abort (its
   // status; also returned when the abort came after those commits).
   [[nodiscard]] absl::Status Drain();
+
+  // Any thread, without blocking: the first Abort's status, OK while not aborted (the
+  // producer polls it, so a worker's error ends the run while the source is quiet).
+  [[nodiscard]] absl::Status status() const;
+  // Any thread: Stop was called.
+  [[nodiscard]] bool stopping() const;
 
   // Highest seq such that it and all before it committed (first_seq - 1 if none).
   [[nodiscard]] uint64_t committed_through() const;
@@ -210,6 +222,7 @@ class Scheduler {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t stop_at_ ABSL_GUARDED_BY(mu_) = 0;
   bool aborted_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> aborted_hint_{false};  // aborted_, readable without mu_ (status())
   absl::Status abort_status_ ABSL_GUARDED_BY(mu_);  // the first Abort's status
 };
 

@@ -105,7 +105,7 @@ absl::Status CheckNoStatementDml(const Transaction& t, const schema::TableFilter
       if (c == '\n' || c == '\r' || c == '\t') c = ' ';
     }
     return absl::FailedPreconditionError(StrCat(
-        t.Name(), " at ", t.file, ":", ev.offset, ": statement-based DML on ", table, " (",
+        t.NameAt(), ": statement-based DML on ", table, " (",
         sql, q->sql.size() > 120 ? "..." : "",
         "): binsync applies row events only, and a statement replayed by a client loses its "
         "context (auto-increment ids, NOW(), RAND(), user variables); set binlog_format=ROW "

@@ -71,6 +71,10 @@ struct Transaction : replicate::Job {
   }
   // "0-1-100" or the MySQL GTID, or file:pos when the transaction has no GTID.
   [[nodiscard]] std::string Name() const;
+  // "0-1-100 at mariadb-bin.000001:1234": Name() and where the transaction starts in the
+  // source binlog (its GTID event). Every message about a whole transaction (a refusal,
+  // --skip passing it) cites it this way, so the same GTID always has the same position.
+  [[nodiscard]] std::string NameAt() const;
 };
 
 }  // namespace binsync::replicate

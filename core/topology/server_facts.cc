@@ -60,8 +60,7 @@ void CheckOne(const ServerFacts& s, std::vector<Finding>* out) {
         "third server or a resync through it cannot see them");
   }
   for (const ReplicationChannel& c : s.channels) {
-    const std::string where =
-        StrCat(ChannelName(c), " from ", c.source_host, ":", c.source_port);
+    const std::string where = DescribeChannel(c);
     if (c.last_sql_errno != 0 && c.sql_running != "Yes") {
       add(Severity::kError, "sql_thread_error",
           StrCat(where, ": SQL thread stopped on error ", c.last_sql_errno, " (",
@@ -134,6 +133,10 @@ std::vector<Finding> CheckServers(const std::vector<ServerFacts>& servers) {
   for (const ServerFacts& s : servers) CheckOne(s, &out);
   if (servers.size() >= 2) CheckGroup(servers, &out);
   return out;
+}
+
+std::string DescribeChannel(const ReplicationChannel& c) {
+  return StrCat(ChannelName(c), " from ", c.source_host, ":", c.source_port);
 }
 
 const char* SeverityName(Severity s) {

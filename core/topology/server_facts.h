@@ -23,6 +23,9 @@ struct ReplicationChannel {
   std::string name;  // "" for the default channel
   std::string source_host;
   uint16_t source_port = 0;
+  // Master_Server_Id: the source's server_id, known once the IO thread has connected since
+  // the replica started; 0 before that.
+  uint32_t source_server_id = 0;
   std::string io_running;   // Yes / No / Connecting
   std::string sql_running;  // Yes / No
   std::optional<int64_t> seconds_behind;
@@ -75,6 +78,9 @@ struct Finding {
 // Checks each server on its own and, when two or more are given, the set as a
 // master-master group (equal server_ids, colliding auto-increment settings, ...).
 [[nodiscard]] std::vector<Finding> CheckServers(const std::vector<ServerFacts>& servers);
+
+// "default channel from host:port" or "channel 'x' from host:port".
+[[nodiscard]] std::string DescribeChannel(const ReplicationChannel& c);
 
 [[nodiscard]] const char* SeverityName(Severity s);
 [[nodiscard]] const char* FlavourName(Flavour f);

@@ -35,12 +35,16 @@ inline constexpr unsigned kErDupKeyName = 1061;
 inline constexpr unsigned kErDupEntry = 1062;              // duplicate key
 inline constexpr unsigned kErCantDropFieldOrKey = 1091;
 inline constexpr unsigned kErTableAccessDenied = 1142;
+inline constexpr unsigned kErNoSuchTable = 1146;           // table doesn't exist
 inline constexpr unsigned kErLockWaitTimeout = 1205;
 inline constexpr unsigned kErLockDeadlock = 1213;
 inline constexpr unsigned kErSpecificAccessDenied = 1227;  // needs SUPER or similar
 inline constexpr unsigned kErMasterFatalReadingBinlog = 1236;
+inline constexpr unsigned kErOptionPreventsStatement = 1290;  // read_only, and others
 inline constexpr unsigned kErKeyNotFound = 1032;           // row not found (replication)
 inline constexpr unsigned kErConnectionKilled = 1927;      // MariaDB: KILL CONNECTION
+inline constexpr unsigned kErQueryInterrupted = 1317;      // KILL QUERY of this statement
+inline constexpr unsigned kErReadOnlyMode = 1836;          // MySQL: read-only mode
 
 // Client errors (errmsg.h): 2000 and above; the connection is unusable after most.
 inline constexpr unsigned kCrFirstClientError = 2000;
@@ -68,11 +72,24 @@ struct ServerError {
 // returned unchanged: OK carries no payload.
 [[nodiscard]] absl::Status WithServerError(absl::Status status, const ServerError& error);
 
+// `status` (a re-worded failure) with the ServerError `cause` carried, if any.
+[[nodiscard]] absl::Status KeepServerError(const absl::Status& cause, absl::Status status);
+
 // The ServerError attached to `status`, or nullopt (OK, or not from a server call).
 [[nodiscard]] std::optional<ServerError> ServerErrorOf(const absl::Status& status);
 
 // The attached error number, 0 when none: for `switch` and `==` on the constants.
 [[nodiscard]] unsigned ServerErrorNumber(const absl::Status& status);
+
+// What a DBA should do about an error binsync meets on a server ("; check ..."), empty
+// when there is nothing general to say. `option` is the server's message for 1290
+// (ER_OPTION_PREVENTS_STATEMENT), which names the option (read_only, super_read_only).
+[[nodiscard]] std::string_view ServerErrorAdvice(unsigned number, std::string_view message = "");
+
+// A statement for an error message: whitespace runs folded to one space, the contents of
+// quoted strings replaced by '?' (a password or a row value never reaches a log), at most
+// `max` characters then "...". BINLOG '<base64>' becomes BINLOG '?'.
+[[nodiscard]] std::string SqlForMessage(std::string_view sql, size_t max = 100);
 
 // Client errors and a killed or shut-down session: the connection cannot go on; the
 // caller reconnects and resumes from its checkpoint.

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -28,9 +29,18 @@ std::vector<char*> CArray(const std::vector<std::string>& strings) {
   return out;
 }
 
+// The inherited environment with `extra` ("NAME=value") added; an extra variable replaces an
+// inherited one of the same name (getenv would otherwise find the inherited one first).
 std::vector<std::string> Environment(const std::vector<std::string>& extra) {
+  auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
   std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const bool replaced = std::any_of(extra.begin(), extra.end(), [&](const std::string& x) {
+      return name_of(x) == name_of(entry);
+    });
+    if (!replaced) env.emplace_back(entry);
+  }
   env.insert(env.end(), extra.begin(), extra.end());
   return env;
 }

@@ -95,6 +95,7 @@ std::string ReportJson(const VerifyReport& report) {
   nlohmann::ordered_json j;
   j["consistent"] = report.consistent();
   j["unsettled"] = report.unsettled();
+  if (!report.broken.empty()) j["broken"] = report.broken;
   j["tables"] = nlohmann::ordered_json::array();
   for (const TableResult& t : report.tables) {
     nlohmann::ordered_json jt;

@@ -54,6 +54,9 @@ struct TableResult {
 
 struct VerifyReport {
   std::vector<TableResult> tables;
+  // One line per channel of the pair stopped by an SQL error (core/verify/settle.h's
+  // BrokenPairLine): the rows it lacks are unsettled, `binsync resync` mends the pair.
+  std::vector<std::string> broken;
   // Nothing differs and nothing is unsettled.
   [[nodiscard]] bool consistent() const;
   // Some table has settled differences or a problem.

@@ -1,6 +1,7 @@
 #include "core/verify/settle.h"
 
 #include "core/gtid/mariadb_gtid.h"
+#include "core/util/strings.h"
 
 namespace binsync {
 namespace {
@@ -38,13 +39,50 @@ const char* SettleName(Settle s) {
   return "?";
 }
 
+Channel ChannelFrom(const std::vector<ReplicationChannel>& channels, uint32_t other_server_id,
+                    const ReplicationChannel** which) {
+  Channel worst = Channel::kNone;
+  for (const ReplicationChannel& c : channels) {
+    if (c.source_server_id != 0 && c.source_server_id != other_server_id) continue;
+    const Channel state = c.sql_running == "Yes"  ? Channel::kRunning
+                          : c.last_sql_errno != 0 ? Channel::kBroken
+                                                  : Channel::kStopped;
+    if (static_cast<int>(state) > static_cast<int>(worst)) {
+      worst = state;
+      if (which != nullptr) *which = &c;
+    }
+  }
+  return worst;
+}
+
+BacklogScan BacklogScanFor(Channel c) {
+  switch (c) {
+    case Channel::kNone: return BacklogScan::kNever;
+    case Channel::kRunning:
+    case Channel::kStopped: return BacklogScan::kWhenStalled;
+    case Channel::kBroken: return BacklogScan::kAtOnce;
+  }
+  return BacklogScan::kAtOnce;
+}
+
+std::string BrokenPairLine(const std::string& replica, const std::string& source,
+                           const ReplicationChannel& channel) {
+  return StrCat("the pair is broken: ", replica, "'s ", DescribeChannel(channel),
+                " stopped on error ", channel.last_sql_errno, " (", channel.last_sql_error,
+                "); the rows it has not applied from ", source,
+                "'s binlog are listed as unsettled, never repaired; `binsync resync` is the "
+                "tool for a broken pair");
+}
+
 Settle SettleRow(const RowReads& r) {
-  // One read says nothing about what is still on its way.
-  if (!r.have_previous) return Settle::kWait;
-  // What a stalled side lacks may still change the row: no verdict is possible.
+  // What a stalled or broken side lacks may still change the row: no verdict is possible.
   if (r.a == CatchUp::kStalledTouched || r.b == CatchUp::kStalledTouched) {
     return Settle::kUnsettled;
   }
+  // Nothing can arrive: the read is final.
+  if (!r.live) return Settle::kSettled;
+  // One read says nothing about what is still on its way.
+  if (!r.have_previous) return Settle::kWait;
   // Same images, with everything that could change them applied in between (or known
   // not to touch the row): the difference is real.
   if (r.unchanged) return Settle::kSettled;

@@ -8,6 +8,12 @@
 // first read (caught up) or stalled (no progress for the settle budget) with none of what
 // it still lacks touching the row. A row that what a stalled side lacks does touch, or
 // that kept changing through every recheck, is unsettled: listed, never repaired.
+//
+// A broken channel (stopped by an SQL error) is a side that will apply nothing more until
+// a DBA mends it: what it lacks of the other's binlog is read at once, and a row that it
+// touches is unsettled from its first read (a repair would revert the other master's own
+// writes, which the broken side applies once mended). BacklogScanFor decides from each
+// side's channel; SettleRow decides each row.
 #ifndef BINSYNC_CORE_VERIFY_SETTLE_H_
 #define BINSYNC_CORE_VERIFY_SETTLE_H_
 
@@ -17,7 +23,41 @@
 #include <string_view>
 #include <vector>
 
+#include "core/topology/server_facts.h"
+
 namespace binsync {
+
+// How one side of the pair replicates the other's writes.
+enum class Channel {
+  kNone,     // no channel from the other: none of its writes will arrive (a master/replica
+             // pair's master; a repair of B writes over B's own changes, as asked)
+  kRunning,  // its SQL thread runs
+  kStopped,  // stopped without an error (paused, or delayed on purpose): may resume
+  kBroken,   // stopped by an SQL error: applies nothing more until a DBA mends it
+};
+
+// The channel of `channels` (one server's) that replicates the server `other_server_id`:
+// its source's server_id is that one, or unknown (0: not connected since the replica
+// started; counted, to be safe). Several: the worst (broken, stopped, running). `which`
+// (optional) receives the deciding channel.
+[[nodiscard]] Channel ChannelFrom(const std::vector<ReplicationChannel>& channels,
+                                  uint32_t other_server_id,
+                                  const ReplicationChannel** which = nullptr);
+
+// When verify reads what a side lacks of the other's binlog (its backlog).
+enum class BacklogScan {
+  kNever,         // kNone: nothing of the other's will arrive
+  kWhenStalled,   // kRunning, kStopped: wait while it progresses, read once it stalls
+  kAtOnce,        // kBroken: read before any row of the table is settled, from the
+                  // position where its SQL thread stopped (gtid_slave_pos)
+};
+[[nodiscard]] BacklogScan BacklogScanFor(Channel c);
+
+// The one line that says a pair is broken: `replica` (host:port) stopped applying
+// `channel` (from `source`, host:port) on its error, rows it lacks are listed as unsettled
+// and never repaired, and `binsync resync` is the tool.
+[[nodiscard]] std::string BrokenPairLine(const std::string& replica, const std::string& source,
+                                         const ReplicationChannel& channel);
 
 enum class Settle { kWait, kSettled, kUnsettled };
 [[nodiscard]] const char* SettleName(Settle s);
@@ -36,10 +76,14 @@ struct RowReads {
   CatchUp a = CatchUp::kCaughtUp;  // between the previous read and this one
   CatchUp b = CatchUp::kCaughtUp;
   bool last_attempt = false;   // no recheck left (--rechecks)
+  // Some side may still apply something (a channel runs or is stopped without an error);
+  // false: no read can change, the first one decides.
+  bool live = true;
 };
 
-// The rule above for one row that differs in its latest read (with replication live;
-// without it every difference is settled at its first read).
+// The rule above for one row that differs in its latest read. A side whose backlog is
+// known to touch the row (a broken channel's, read at once, or a stalled one's) makes it
+// unsettled at any read; without live replication the first read decides the rest.
 [[nodiscard]] Settle SettleRow(const RowReads& r);
 
 // One side catching up to a target position while verify waits. Progress is any change

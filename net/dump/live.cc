@@ -6,6 +6,9 @@
 #include <thread>
 
 #include "core/binlog/event_types.h"
+#include "core/util/status_macros.h"
+#include "core/util/strings.h"
+#include "net/mysql/connection.h"
 #include "net/mysql/schema_cache.h"
 #include "spdlog/spdlog.h"
 
@@ -110,6 +113,17 @@ absl::Status PrintLive(BinlogStreamOptions options, bool stop_never, EventPrinte
   }
   printer.set_column_namer(nullptr);
   return result;
+}
+
+absl::StatusOr<std::vector<std::string>> AbsentDatabases(
+    const ConnectOptions& source, const std::vector<std::string>& databases) {
+  if (databases.empty()) return std::vector<std::string>();
+  ASSIGN_OR_RETURN(Connection c, Connection::Open(source));
+  ASSIGN_OR_RETURN(const ResultSet rs,
+                   c.Query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"));
+  std::vector<std::string> schemas;
+  for (const auto& row : rs.rows()) schemas.push_back(row[0].value_or(""));
+  return UnmatchedSelection(databases, {}, schemas, {});
 }
 
 }  // namespace binsync::dump

@@ -3,8 +3,11 @@
 #define BINSYNC_NET_DUMP_LIVE_H_
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "core/dump/printer.h"
 #include "net/mysql/binlog_stream.h"
 
@@ -20,6 +23,12 @@ namespace binsync::dump {
 [[nodiscard]] absl::Status PrintLive(BinlogStreamOptions options, bool stop_never,
                                      EventPrinter& printer,
                                      const std::function<absl::Status()>& flush);
+
+// The --databases entries `source` has no database of now, as "--databases x". Not an
+// error for dump: a binlog is history, and holds the events of a database dropped since
+// (or, following the server, of one created later); the caller says so.
+[[nodiscard]] absl::StatusOr<std::vector<std::string>> AbsentDatabases(
+    const ConnectOptions& source, const std::vector<std::string>& databases);
 
 }  // namespace binsync::dump
 

@@ -26,32 +26,14 @@ static_assert(kErTableAccessDenied == ER_TABLEACCESS_DENIED_ERROR &&
 static_assert(kErSpecificAccessDenied == ER_SPECIFIC_ACCESS_DENIED_ERROR &&
               kErMasterFatalReadingBinlog == ER_MASTER_FATAL_ERROR_READING_BINLOG &&
               kErKeyNotFound == ER_KEY_NOT_FOUND && kErConnectionKilled == ER_CONNECTION_KILLED);
+static_assert(kErOptionPreventsStatement == ER_OPTION_PREVENTS_STATEMENT &&
+              kErQueryInterrupted == ER_QUERY_INTERRUPTED && kErReadOnlyMode == ER_READ_ONLY_MODE);
 static_assert(kCrFirstClientError == CR_MIN_ERROR && kCrConnectionError == CR_CONNECTION_ERROR &&
               kCrConnHostError == CR_CONN_HOST_ERROR && kCrUnknownHost == CR_UNKNOWN_HOST);
 static_assert(kCrServerGoneError == CR_SERVER_GONE_ERROR && kCrServerLost == CR_SERVER_LOST &&
               kCrServerLostExtended == CR_SERVER_LOST_EXTENDED);
 
-// What a DBA should do about the common client errors.
-std::string_view Advice(unsigned err) {
-  switch (err) {
-    case CR_CONNECTION_ERROR:
-    case CR_CONN_HOST_ERROR:
-      return "; check that the server runs and that host and port are right";
-    case CR_UNKNOWN_HOST:
-      return "; check the host name";
-    case ER_ACCESS_DENIED_ERROR:
-    case ER_DBACCESS_DENIED_ERROR:
-      return "; check user and password (URI, MYSQL_PWD or --password-file)";
-    case CR_SERVER_GONE_ERROR:
-    case CR_SERVER_LOST:
-      return "; the connection dropped: check the server's error log and network";
-    case ER_SPECIFIC_ACCESS_DENIED_ERROR:
-    case ER_TABLEACCESS_DENIED_ERROR:
-      return "; grant the missing privilege to this user";
-    default:
-      return "";
-  }
-}
+static_assert(kErNoSuchTable == ER_NO_SUCH_TABLE);
 
 }  // namespace
 
@@ -155,25 +137,29 @@ absl::Status Connection::LastError(std::string_view doing) const {
   const char* message = mysql_error(mysql_);
   return WithServerError(absl::Status(StatusCodeForError(err),
                                       StrCat(endpoint_, ": ", doing, ": ", message, " (error ",
-                                             err, ")", Advice(err))),
+                                             err, ")", ServerErrorAdvice(err, message))),
                          ServerError{err, mysql_sqlstate(mysql_), message});
 }
 
+absl::Status Connection::QueryError(std::string_view sql) const {
+  return LastError(StrCat("query failed (", SqlForMessage(sql), ")"));
+}
+
 absl::Status Connection::Execute(std::string_view sql) {
-  if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) return LastError("query failed");
+  if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) return QueryError(sql);
   // Drain every result of a multi-statement so the connection stays usable.
   for (;;) {
     MYSQL_RES* res = mysql_store_result(mysql_);
     if (res != nullptr) mysql_free_result(res);
     const int next = mysql_next_result(mysql_);
-    if (next > 0) return LastError("query failed");
+    if (next > 0) return QueryError(sql);
     if (next < 0) break;
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<ResultSet> Connection::Query(std::string_view sql) {
-  if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) return LastError("query failed");
+  if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) return QueryError(sql);
   MYSQL_RES* res = mysql_store_result(mysql_);
   if (res == nullptr) {
     if (mysql_errno(mysql_) != 0) return LastError("reading result failed");

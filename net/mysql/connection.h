@@ -104,6 +104,8 @@ class Connection {
   // The last libmariadb error of this connection as a Status naming the server and
   // what was being done, carrying the ServerError (core/util/server_error.h).
   [[nodiscard]] absl::Status LastError(std::string_view doing) const;
+  // LastError of a failed `sql`, named in the message (SqlForMessage: strings hidden).
+  [[nodiscard]] absl::Status QueryError(std::string_view sql) const;
 
  private:
   Connection(st_mysql* mysql, std::string endpoint) : mysql_(mysql), endpoint_(std::move(endpoint)) {}

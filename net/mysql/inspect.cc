@@ -91,6 +91,7 @@ absl::StatusOr<ServerFacts> InspectServer(Connection& conn) {
     c.name = col(i, "Connection_name", "Channel_Name").value_or("");
     c.source_host = col(i, "Master_Host", "Source_Host").value_or("");
     c.source_port = ToNumber<uint16_t>(col(i, "Master_Port", "Source_Port"));
+    c.source_server_id = ToNumber<uint32_t>(col(i, "Master_Server_Id", "Source_Server_Id"));
     c.io_running = col(i, "Slave_IO_Running", "Replica_IO_Running").value_or("");
     c.sql_running = col(i, "Slave_SQL_Running", "Replica_SQL_Running").value_or("");
     if (auto lag = col(i, "Seconds_Behind_Master", "Seconds_Behind_Source")) {

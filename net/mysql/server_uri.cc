@@ -1,9 +1,9 @@
 #include "net/mysql/server_uri.h"
 
 #include <charconv>
-#include <cstdlib>
 #include <fstream>
 
+#include "core/util/status_macros.h"
 #include "core/util/strings.h"
 
 namespace binsync {
@@ -38,7 +38,7 @@ std::optional<std::string> PercentDecode(std::string_view s) {
 absl::Status UriError(std::string_view shown, std::string_view what) {
   return absl::InvalidArgumentError(StrCat(
       "server URI '", shown, "': ", what,
-      "; expected mysql://user[:password]@host[:port]"));
+      "; expected mysql://[user[:password]@]host[:port] or mysql://[user@]localhost/?socket=PATH"));
 }
 
 }  // namespace
@@ -78,73 +78,115 @@ std::string ServerUri::Endpoint() const {
 
 std::string ServerUri::Display() const { return StrCat("mysql://", user, "@", Endpoint()); }
 
-absl::StatusOr<ServerUri> ParseServerUri(std::string_view uri) {
-  constexpr std::string_view kScheme = "mysql://";
-  std::string shown = Redacted(uri);
-  const size_t at = uri.rfind('@');
-  if (uri.substr(0, kScheme.size()) != kScheme) return UriError(shown, "missing mysql://");
-  if (at == std::string_view::npos) return UriError(shown, "missing user@");
+namespace {
 
-  ServerUri out;
-  const std::string_view userinfo = uri.substr(kScheme.size(), at - kScheme.size());
-  const size_t colon = userinfo.find(':');
-  auto user = PercentDecode(userinfo.substr(0, colon));
-  if (!user || user->empty()) return UriError(shown, "empty or malformed user");
-  out.user = *std::move(user);
-  if (colon != std::string_view::npos) {
-    auto password = PercentDecode(userinfo.substr(colon + 1));
-    if (!password) return UriError(shown, "malformed %-escape in password");
-    out.password = *std::move(password);
-  }
-
-  std::string_view hostport = uri.substr(at + 1);
-  if (!hostport.empty() && hostport.back() == '/') hostport.remove_suffix(1);
+// "[ipv6]:port" or "host:port", either part optional.
+absl::Status ParseHostPort(std::string_view hostport, std::string_view shown, bool echo,
+                           ClientSettings* out) {
+  std::string_view host = hostport;
   std::string_view port_text;
+  bool has_port = false;
   if (!hostport.empty() && hostport.front() == '[') {  // [ipv6]:port
     const size_t close = hostport.find(']');
     if (close == std::string_view::npos) return UriError(shown, "unterminated [ipv6] host");
-    out.host = std::string(hostport.substr(1, close - 1));
+    host = hostport.substr(1, close - 1);
     const std::string_view rest = hostport.substr(close + 1);
     if (!rest.empty()) {
       if (rest.front() != ':') return UriError(shown, "junk after ]");
       port_text = rest.substr(1);
+      has_port = true;
     }
-  } else {
-    const size_t pc = hostport.find(':');
-    out.host = std::string(hostport.substr(0, pc));
-    if (pc != std::string_view::npos) port_text = hostport.substr(pc + 1);
+  } else if (const size_t pc = hostport.find(':'); pc != std::string_view::npos) {
+    host = hostport.substr(0, pc);
+    port_text = hostport.substr(pc + 1);
+    has_port = true;
   }
-  if (out.host.empty()) return UriError(shown, "empty host");
-  if (out.host.find_first_of("/?#@ ") != std::string::npos) return UriError(shown, "bad host");
-  if (!port_text.empty() || hostport.find(':') != std::string_view::npos) {
-    unsigned port = 0;
-    const auto [p, ec] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 ||
-        port > 65535) {
-      return UriError(shown, StrCat("bad port '", port_text, "'"));
-    }
-    out.port = static_cast<uint16_t>(port);
+  if (host.find_first_of("/?#@ ") != std::string_view::npos) return UriError(shown, "bad host");
+  if (!host.empty()) out->host = std::string(host);
+  if (!has_port) return absl::OkStatus();
+  unsigned port = 0;
+  const auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 ||
+      port > 65535) {
+    // Without an '@' the "port" may be a password: then it is not shown.
+    return UriError(shown, echo ? StrCat("bad port '", port_text, "'") : "bad port");
   }
+  out->port = static_cast<uint16_t>(port);
+  return absl::OkStatus();
+}
+
+// "?socket=PATH", the only query binsync knows.
+absl::Status ParseQuery(std::string_view query, std::string_view shown, ClientSettings* out) {
+  constexpr std::string_view kSocket = "socket=";
+  if (query.substr(0, kSocket.size()) != kSocket) {
+    return UriError(shown, "unknown query (only ?socket=PATH)");
+  }
+  auto socket = PercentDecode(query.substr(kSocket.size()));
+  if (!socket || socket->empty()) return UriError(shown, "empty or malformed socket path");
+  out->socket = *std::move(socket);
+  return absl::OkStatus();
+}
+
+absl::Status ParseUserInfo(std::string_view userinfo, std::string_view shown,
+                           ClientSettings* out) {
+  const size_t colon = userinfo.find(':');
+  auto user = PercentDecode(userinfo.substr(0, colon));
+  if (!user || user->empty()) return UriError(shown, "empty or malformed user");
+  out->user = *std::move(user);
+  if (colon != std::string_view::npos) {
+    auto password = PercentDecode(userinfo.substr(colon + 1));
+    if (!password) return UriError(shown, "malformed %-escape in password");
+    out->password = *std::move(password);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ClientSettings> ParseServerUriSettings(std::string_view uri) {
+  constexpr std::string_view kScheme = "mysql://";
+  const std::string shown = Redacted(uri);
+  if (uri.substr(0, kScheme.size()) != kScheme) return UriError(shown, "missing mysql://");
+  ClientSettings out;
+  const size_t at = uri.rfind('@');
+  std::string_view rest = uri.substr(kScheme.size());
+  if (at != std::string_view::npos) {
+    RETURN_IF_ERROR(ParseUserInfo(uri.substr(kScheme.size(), at - kScheme.size()), shown, &out));
+    rest = uri.substr(at + 1);
+  }
+  const size_t q = rest.find('?');
+  std::string_view hostport = rest.substr(0, q);
+  if (!hostport.empty() && hostport.back() == '/') hostport.remove_suffix(1);
+  RETURN_IF_ERROR(ParseHostPort(hostport, shown, at != std::string_view::npos, &out));
+  if (q != std::string_view::npos) RETURN_IF_ERROR(ParseQuery(rest.substr(q + 1), shown, &out));
   return out;
 }
 
-absl::Status ResolvePassword(const PasswordSources& sources, ServerUri* uri) {
-  if (uri->password.has_value()) return absl::OkStatus();
-  if (!sources.password_file.empty()) {
-    std::ifstream in(sources.password_file);
-    if (!in) {
-      return absl::NotFoundError(StrCat("--password-file ", sources.password_file,
-                                              ": cannot read it; check the path and permissions"));
-    }
-    std::string line;
-    std::getline(in, line);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    uri->password = std::move(line);
-    return absl::OkStatus();
+absl::StatusOr<ServerUri> ParseServerUri(std::string_view uri) {
+  const std::string shown = Redacted(uri);
+  if (uri.substr(0, 8) == "mysql://" && uri.rfind('@') == std::string_view::npos) {
+    return UriError(shown, "missing user@");
   }
-  if (const char* env = std::getenv("MYSQL_PWD"); env != nullptr) uri->password = env;
-  return absl::OkStatus();
+  ASSIGN_OR_RETURN(ClientSettings s, ParseServerUriSettings(uri));
+  if (!s.host) return UriError(shown, "empty host");
+  ServerUri out;
+  out.user = *s.user;
+  out.password = s.password;
+  out.host = *s.host;
+  out.port = s.port.value_or(kDefaultMysqlPort);
+  return out;
+}
+
+absl::StatusOr<std::string> ReadPasswordFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(
+        StrCat("--password-file ", path, ": cannot read it; check the path and permissions"));
+  }
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
 }
 
 }  // namespace binsync

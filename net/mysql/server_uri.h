@@ -1,7 +1,8 @@
-// Server addresses: `mysql://user[:password]@host[:port]`.
+// Server addresses: `mysql://[user[:password]@][host][:port][/][?socket=PATH]`.
 //
-// The password may instead come from MYSQL_PWD or a --password-file; it is held only
-// in ServerUri::password and never printed: Display() and every error message show
+// What the URI leaves out may come from option files, --password-file or MYSQL_PWD
+// (core/config/client_settings.h, docs/configuration.md). The password is held only in
+// ServerUri::password and never printed: Display() and every error message show
 // `user@host:port` without it.
 #ifndef BINSYNC_NET_MYSQL_SERVER_URI_H_
 #define BINSYNC_NET_MYSQL_SERVER_URI_H_
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "core/config/client_settings.h"
 
 namespace binsync {
 
@@ -29,20 +31,22 @@ struct ServerUri {
   [[nodiscard]] std::string Display() const;
 };
 
-// Parses a URI. Percent-escapes (%40 for '@', %3A for ':') are decoded in user and
-// password. Errors never contain the password.
+// Parses a complete URI (user and host required). Percent-escapes (%40 for '@', %3A for
+// ':') are decoded in user, password and socket path. Errors never contain the password.
 [[nodiscard]] absl::StatusOr<ServerUri> ParseServerUri(std::string_view uri);
+
+// Parses what a URI gives, every part optional: `mysql://127.0.0.1:3307`,
+// `mysql://repl@db1`, `mysql://repl@localhost/?socket=/run/mysqld/mysqld.sock`,
+// `mysql:///?socket=/run/mysqld/mysqld.sock`. Errors never contain the password.
+[[nodiscard]] absl::StatusOr<ClientSettings> ParseServerUriSettings(std::string_view uri);
 
 // `uri` as error messages may show it, well-formed or not: the scheme, a user name and
 // the host part at most; anything that could be a password is "***".
 [[nodiscard]] std::string Redacted(std::string_view uri);
 
-// Where a password comes from when the URI has none, in order: --password-file (first
-// line, trailing newline removed), then the MYSQL_PWD environment variable.
-struct PasswordSources {
-  std::string password_file;  // empty: not given
-};
-[[nodiscard]] absl::Status ResolvePassword(const PasswordSources& sources, ServerUri* uri);
+// The first line of a --password-file, trailing newline (and CR) removed; an error
+// naming the file when it cannot be read.
+[[nodiscard]] absl::StatusOr<std::string> ReadPasswordFile(const std::string& path);
 
 }  // namespace binsync
 

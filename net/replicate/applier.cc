@@ -14,6 +14,7 @@
 #include "core/replicate/checkpoint.h"
 #include "core/replicate/compaction.h"
 #include "core/replicate/conflict.h"
+#include "core/replicate/lease_fence.h"
 #include "net/replicate/row_bind.h"
 #include "core/replicate/writeset.h"
 #include "core/util/fault.h"
@@ -62,6 +63,30 @@ absl::Status EnsureCheckpointTable(Connection& conn) {
   return restore;
 }
 
+absl::StatusOr<std::map<std::string, std::vector<std::string>>> TargetTriggers(
+    Connection& conn) {
+  ASSIGN_OR_RETURN(const ResultSet rows,
+                   conn.Query("SELECT EVENT_OBJECT_SCHEMA, EVENT_OBJECT_TABLE, TRIGGER_NAME "
+                              "FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA NOT IN "
+                              "('mysql', 'information_schema', 'performance_schema', 'sys', "
+                              "'binsync') ORDER BY 1, 2, 3"));
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& r : rows.rows()) {
+    out[StrCat(r[0].value_or(""), ".", r[1].value_or(""))].push_back(r[2].value_or(""));
+  }
+  return out;
+}
+
+absl::Status Applier::LoadTriggers() {
+  if (options_.run_triggers == replicate::RunTriggers::kStatements) return absl::OkStatus();
+  ASSIGN_OR_RETURN(triggers_, TargetTriggers(conn_));
+  return absl::OkStatus();
+}
+
+bool Applier::HasTriggers(const schema::TableInfo& info) const {
+  return !triggers_.empty() && triggers_.count(info.QualifiedName()) > 0;
+}
+
 absl::StatusOr<Checkpoint> LoadCheckpoint(Connection& conn, const std::string& stream) {
   ASSIGN_OR_RETURN(PreparedStatement st,
                    PreparedStatement::Prepare(conn, std::string(replicate::CheckpointReadSql())));
@@ -105,15 +130,26 @@ absl::Status Applier::Setup() {
   RETURN_IF_ERROR(conn_.Execute(
       "SET SESSION autocommit = 0, SESSION tx_isolation = 'READ-COMMITTED', "
       "SESSION time_zone = '+00:00', SESSION sql_mode = '" +
-      std::string(kApplySqlMode) + "', SESSION innodb_lock_wait_timeout = 20"));
+      std::string(kApplySqlMode) + "', SESSION innodb_lock_wait_timeout = " +
+      std::to_string(options_.lock_wait_timeout_s) +
+      ", SESSION lock_wait_timeout = " + std::to_string(options_.lock_wait_timeout_s)));
+  connection_id_ = mysql_thread_id(conn_.raw());
   ASSIGN_OR_RETURN(auto domain, conn_.QueryValue("SELECT @@global.gtid_domain_id"));
   ASSIGN_OR_RETURN(const uint64_t domain_id,
                    NumberOf(StrCat(conn_.endpoint(), ": @@gtid_domain_id"), domain.value_or("0")));
   default_domain_id_ = static_cast<uint32_t>(domain_id);
-  ASSIGN_OR_RETURN(PreparedStatement cp,
-                   PreparedStatement::Prepare(conn_, std::string(replicate::CheckpointUpsertSql())));
+  if (options_.lease_epoch == 0) {
+    return absl::InternalError(StrCat(conn_.endpoint(), ": stream ", options_.stream,
+                                      ": an applier needs the epoch of the stream's lease"));
+  }
+  const bool mariadb = conn_.is_mariadb();
+  ASSIGN_OR_RETURN(PreparedStatement cp, PreparedStatement::Prepare(
+                                             conn_, replicate::FencedCheckpointUpsertSql(mariadb)));
   checkpoint_ = std::make_unique<PreparedStatement>(std::move(cp));
-  return absl::OkStatus();
+  ASSIGN_OR_RETURN(PreparedStatement check,
+                   PreparedStatement::Prepare(conn_, replicate::FenceCheckSql(mariadb)));
+  fence_check_ = std::make_unique<PreparedStatement>(std::move(check));
+  return LoadTriggers();
 }
 
 absl::Status Applier::SetOrigin(const replicate::Transaction& t) {
@@ -160,6 +196,7 @@ absl::Status Applier::Begin(const replicate::Transaction& t) {
   if (schema_->generation() != schema_generation_) {
     stmts_.clear();
     schema_generation_ = schema_->generation();
+    RETURN_IF_ERROR(LoadTriggers());  // DDL may have created or dropped one
   }
   return absl::OkStatus();
 }
@@ -175,7 +212,8 @@ absl::Status Applier::Apply(const replicate::Transaction& t) {
     const replicate::ReplayFailure failure =
         replicate::ClassifyReplayFailure(ServerErrorNumber(st));
     if (failure == replicate::ReplayFailure::kRetry) {
-      return absl::AbortedError(st.message());  // the caller rolls back and retries
+      // The caller rolls back and decides by the error number (DecideApplyRetry).
+      return KeepServerError(st, absl::AbortedError(st.message()));
     }
     if (failure == replicate::ReplayFailure::kReconnect) {
       return absl::UnavailableError(st.message());
@@ -232,6 +270,9 @@ bool Applier::CanReplay(const replicate::Transaction& t) {
       const absl::StatusOr<replicate::TableFit> fit =
           replicate::FitTable(tm.database, tm.table, tm.column_count, lookup_, options_.filter, &info);
       if (!fit.ok() || *fit != replicate::TableFit::kApply) return false;
+      if (!replicate::MayReplayTriggered(options_.run_triggers) && HasTriggers(*info)) {
+        return false;  // --run-triggers yes: statements fire them
+      }
       // The server's row applier maps columns by position and converts types its own
       // way: only for tables whose columns fit unchanged and in the same order (anything
       // else goes the statement path, which checks and names the column).
@@ -289,6 +330,10 @@ void Applier::Rollback() {
   (void)mysql_rollback(conn_.raw());
 }
 
+absl::Status Applier::RecordPosition(const replicate::Transaction& t) {
+  return WriteCheckpoint(t, /*unlogged=*/true);  // commits it
+}
+
 absl::Status Applier::WriteCheckpoint(const replicate::Transaction& t, bool unlogged) {
   if (unlogged) RETURN_IF_ERROR(conn_.Execute("SET SESSION sql_log_bin = 0"));
   const std::string worker = std::to_string(options_.worker);
@@ -298,7 +343,10 @@ absl::Status Applier::WriteCheckpoint(const replicate::Transaction& t, bool unlo
   if (FaultHit("apply.before_checkpoint")) {
     (void)conn_.Execute("KILL CONNECTION CONNECTION_ID()");  // the connection drops here
   }
-  Param p[replicate::kCpParamCount];
+  const std::string epoch = std::to_string(options_.lease_epoch);
+  Param p[replicate::kFencedParamCount];
+  p[replicate::kFenceStream] = {options_.stream, ParamType::kText};
+  p[replicate::kFenceEpoch] = {epoch, ParamType::kUnsigned};
   p[replicate::kCpStream] = {options_.stream, ParamType::kText};
   p[replicate::kCpWorker] = {worker, ParamType::kUnsigned};
   p[replicate::kCpSeq] = {seq, ParamType::kUnsigned};
@@ -307,17 +355,56 @@ absl::Status Applier::WriteCheckpoint(const replicate::Transaction& t, bool unlo
   p[replicate::kCpSourcePos] = {pos, ParamType::kUnsigned};
   p[replicate::kCpSourceTxn] = {name, ParamType::kText};
   absl::StatusOr<uint64_t> n = checkpoint_->Execute(p);
-  if (unlogged) {
-    absl::Status c = Commit();
-    absl::Status r = conn_.Execute("SET SESSION sql_log_bin = 1");
-    if (n.ok() && !c.ok()) return c;
-    if (n.ok() && !r.ok()) return r;
+  // No row written: the lease row no longer holds this process's epoch; the lock refused:
+  // a takeover waits for it. Either way this transaction must not commit.
+  const bool lock_refused = !n.ok() && ServerErrorNumber(n.status()) == kErLockWaitTimeout;
+  absl::Status fence;
+  if (lock_refused || (n.ok() && *n == 0)) {
+    fence = FenceError(lock_refused);
+    if (fence.ok()) {
+      fence = absl::InternalError(StrCat("the checkpoint after ", name, " was not written"));
+    }
   }
+  const bool written = fence.ok() && n.ok();
+  if (unlogged) {
+    absl::Status c = written ? Commit() : absl::OkStatus();
+    absl::Status r = conn_.Execute("SET SESSION sql_log_bin = 1");
+    if (written && !c.ok()) return c;
+    if (written && !r.ok()) return r;
+  }
+  if (!fence.ok()) return fence;
   if (!n.ok()) {
     return absl::Status(n.status().code(),
                         StrCat("writing the checkpoint after ", name, ": ", n.status().message()));
   }
   return absl::OkStatus();
+}
+
+absl::Status Applier::CheckFence() {
+  const Param p[] = {{options_.stream, ParamType::kText}};
+  std::optional<uint64_t> epoch;
+  absl::Status st = fence_check_->Query(p, [&](const RowValues& row) -> absl::Status {
+    ASSIGN_OR_RETURN(epoch, NumberOf("binsync.lease epoch", row[0].value_or("0")));
+    return absl::OkStatus();
+  });
+  if (st.ok() && epoch == options_.lease_epoch) return absl::OkStatus();
+  if (!st.ok() && ServerErrorNumber(st) != kErLockWaitTimeout) return st;
+  return FenceError(!st.ok());
+}
+
+absl::Status Applier::FenceError(bool lock_refused) {
+  std::optional<replicate::LeaseRow> row;
+  ASSIGN_OR_RETURN(PreparedStatement read,
+                   PreparedStatement::Prepare(conn_, std::string(replicate::LeaseReadSql())));
+  const Param p[] = {{options_.stream, ParamType::kText}};
+  RETURN_IF_ERROR(read.Query(p, [&](const RowValues& values) -> absl::Status {
+    ASSIGN_OR_RETURN(row, replicate::ParseLeaseRow(values));
+    return absl::OkStatus();
+  }));
+  const replicate::Fence fence = replicate::JudgeFence(options_.lease_epoch, row, lock_refused);
+  if (fence == replicate::Fence::kHeld) return absl::OkStatus();
+  return absl::FailedPreconditionError(replicate::FenceMessage(
+      fence, conn_.endpoint(), options_.stream, options_.lease_epoch, row));
 }
 
 absl::Status Applier::ApplyEvents(const replicate::Transaction& t) {
@@ -327,7 +414,16 @@ absl::Status Applier::ApplyEvents(const replicate::Transaction& t) {
       [&](const std::shared_ptr<const schema::TableInfo>& info, RowsKind kind,
           const RowImage* before, const RowImage* after, const binlog::EventView& ev) {
         ++counters_.rows;
-        if (replicate::Compactable(options_.mode == ApplyMode::kCatchup,
+        const bool triggered = HasTriggers(*info);
+        if (triggered && !replicate::MayApplyTriggeredByStatement(options_.run_triggers)) {
+          return RowError(absl::FailedPreconditionError(""), t, ev, *info,
+                          before != nullptr ? before : after,
+                          replicate::TriggersWouldFireMessage());
+        }
+        if (replicate::Compactable(options_.mode == ApplyMode::kCatchup &&
+                                       replicate::MayCompact(options_.on_missing_row) &&
+                                       (!triggered ||
+                                        replicate::MayCompactTriggered(options_.run_triggers)),
                                    static_cast<bool>(options_.on_conflict), *info)) {
           if (const std::optional<replicate::StagedChange> c =
                   replicate::PlanStaging(*info, kind, before, after)) {
@@ -337,7 +433,8 @@ absl::Status Applier::ApplyEvents(const replicate::Transaction& t) {
           }
         }
         RETURN_IF_ERROR(FlushPending());
-        return ApplyRow(t, ev, *info, kind, before, after);
+        const absl::Status st = ApplyRow(t, ev, *info, kind, before, after);
+        return st.ok() ? st : MissingTable(st, *info, replicate::InTransaction(t, ev.offset));
       },
       [&](const binlog::EventView& ev) {
         RETURN_IF_ERROR(FlushPending());
@@ -363,23 +460,57 @@ absl::Status Applier::ExecuteRuns(RowOp op, const schema::TableInfo& info,
                                   std::span<const RowImage* const> images) {
   size_t at = 0;
   while (const uint32_t run = replicate::NextRun(images.size() - at)) {
-    ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.rows = run}));
-    absl::StatusOr<uint64_t> n = Execute(s, info, images.subspan(at, run));
+    const std::span<const RowImage* const> rows = images.subspan(at, run);
+    absl::StatusOr<uint64_t> n = ExecuteRun(op, info, rows);
     if (!n.ok()) {
       if (absl::IsAborted(n.status()) || absl::IsUnavailable(n.status())) return n.status();
-      return absl::Status(
-          n.status().code(),
-          StrCat(info.QualifiedName(), ": catchup ",
-                 op == RowOp::kUpsertRows ? "upsert" : "delete", " of ", run, " rows failed",
-                 applying_ != nullptr
-                     ? StrCat(" (transaction ", applying_->Name(), ", source binlog up to ",
-                              applying_->file, ":", applying_->end_pos, ")")
-                     : std::string(),
-                 ": ", n.status().message()));
+      return RunError(n.status(), op, info, rows);
+    }
+    if (op == RowOp::kDeleteRowsByPrimaryKey && *n < run) {
+      counters_.missing_rows += run - *n;
+      spdlog::warn("{}: {}: {}{}", conn_.endpoint(), info.QualifiedName(),
+                   replicate::CompactedDeleteMissingMessage(run, *n), AppliedWhere());
     }
     at += run;
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Applier::ExecuteRun(RowOp op, const schema::TableInfo& info,
+                                             std::span<const RowImage* const> rows) {
+  ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.rows = static_cast<uint32_t>(rows.size())}));
+  return Execute(s, info, rows);
+}
+
+std::string Applier::AppliedWhere() const {
+  if (applying_ == nullptr) return "";
+  return StrCat(" (transaction ", applying_->Name(), ", source binlog up to ", applying_->file,
+                ":", applying_->end_pos, ")");
+}
+
+absl::Status Applier::RunError(const absl::Status& cause, RowOp op, const schema::TableInfo& info,
+                               std::span<const RowImage* const> rows) {
+  // The server rolled the failed statement back (the rows before it stand): each of its
+  // rows again alone names the first one that fails (a trigger's SIGNAL, a constraint).
+  absl::Status st = cause;
+  const RowImage* culprit = rows.size() == 1 ? rows[0] : nullptr;
+  for (size_t i = 0; rows.size() > 1 && i < rows.size(); ++i) {
+    absl::StatusOr<uint64_t> one = ExecuteRun(op, info, rows.subspan(i, 1));
+    if (one.ok()) continue;
+    st = one.status();
+    culprit = rows[i];
+    break;
+  }
+  if (absl::IsAborted(st) || absl::IsUnavailable(st)) return st;
+  if (ServerErrorNumber(st) == kErNoSuchTable) return MissingTable(st, info, AppliedWhere());
+  const std::string_view what = op == RowOp::kUpsertRows ? "upsert" : "delete";
+  return absl::Status(
+      st.code(), StrCat(info.QualifiedName(),
+                        culprit != nullptr ? StrCat(" ", DescribeKey(info, *culprit), ": catchup ",
+                                                    what, " failed")
+                                           : StrCat(": catchup ", what, " of ", rows.size(),
+                                                    " rows failed"),
+                        AppliedWhere(), ": ", st.message()));
 }
 
 absl::Status Applier::FlushPending() {
@@ -443,6 +574,8 @@ absl::Status Applier::ApplyStatement(const replicate::Transaction& t, const binl
     StrAppend(&setup, "SET SESSION time_zone = ", conn_.QuoteLiteral(q.status.time_zone), ";");
   }
   if (!setup.empty()) RETURN_IF_ERROR(conn_.Execute(setup));
+  // Its implicit commit would end the fenced checkpoint's lock: the fence is checked first.
+  RETURN_IF_ERROR(CheckFence());
   absl::Status st = conn_.Execute(q.sql);
   const unsigned err = ServerErrorNumber(st);
   absl::Status restore = conn_.Execute(
@@ -453,15 +586,17 @@ absl::Status Applier::ApplyStatement(const replicate::Transaction& t, const binl
       spdlog::warn("{}: statement of {} at {}:{} looks already applied ({}); continuing",
                    conn_.endpoint(), t.Name(), t.file, ev.offset, st.message());
     } else {
-      std::string sql(q.sql.substr(0, 200));
-      for (char& c : sql) {
-        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-      }
-      return absl::Status(st.code(), StrCat("statement of ", t.Name(), " at ", t.file, ":",
-                                            ev.offset, " (", sql, q.sql.size() > 200 ? "..." : "",
-                                            ") failed on the target: ", st.message(),
+      // The server's own text: the statement is named here already.
+      const std::optional<ServerError> e = ServerErrorOf(st);
+      const std::string cause = e ? StrCat(conn_.endpoint(), ": ", e->message, " (error ",
+                                           e->number, ")", ServerErrorAdvice(e->number, e->message))
+                                  : std::string(st.message());
+      return KeepServerError(  // the worker decides by its number (DecideApplyRetry)
+          st, absl::Status(st.code(), StrCat("statement of ", t.Name(), " at ", t.file, ":",
+                                            ev.offset, " (", SqlForMessage(q.sql, 200),
+                                            ") failed on the target: ", cause,
                                             "; make the target accept it (or apply it by hand "
-                                            "and restart with --skip ", t.Name(), ")"));
+                                            "and restart with --skip ", t.Name(), ")")));
     }
   }
   RETURN_IF_ERROR(restore);
@@ -474,15 +609,37 @@ std::string Applier::DescribeKey(const schema::TableInfo& info, const RowImage& 
   return replicate::DescribeRowKey(info, image);
 }
 
+void Applier::LogRow(const replicate::Transaction& t, const binlog::EventView& ev,
+                     const schema::TableInfo& info, const RowImage& image,
+                     std::string_view message) const {
+  spdlog::warn("{}: {} {}: {} (transaction {} at {}:{})", conn_.endpoint(), info.QualifiedName(),
+               DescribeKey(info, image), message, t.Name(), t.file, ev.offset);
+}
+
 absl::Status Applier::RowError(const absl::Status& cause, const replicate::Transaction& t,
                                const binlog::EventView& ev, const schema::TableInfo& info,
                                const RowImage* image, std::string_view what) const {
-  return absl::Status(
-      cause.code(),
-      StrCat(info.QualifiedName(), image != nullptr ? " " : "",
-             image != nullptr ? DescribeKey(info, *image) : std::string(), ": ", what,
-             " (transaction ", t.Name(), " at ", t.file, ":", ev.offset, ")",
-             cause.message().empty() ? "" : ": ", cause.message()));
+  return KeepServerError(
+      cause, absl::Status(cause.code(),
+                          StrCat(info.QualifiedName(), image != nullptr ? " " : "",
+                                 image != nullptr ? DescribeKey(info, *image) : std::string(),
+                                 ": ", what, replicate::InTransaction(t, ev.offset),
+                                 cause.message().empty() ? "" : ": ", cause.message())));
+}
+
+absl::Status Applier::KeepServerError(const absl::Status& cause, absl::Status status) {
+  const std::optional<ServerError> e = ServerErrorOf(cause);
+  return e ? WithServerError(std::move(status), *e) : status;
+}
+
+absl::Status Applier::MissingTable(const absl::Status& st, const schema::TableInfo& info,
+                                   std::string_view where) {
+  if (ServerErrorNumber(st) != kErNoSuchTable) return st;
+  // Dropped while the stream ran: the schema cache says it as a restart would.
+  schema_->Invalidate();
+  absl::StatusOr<std::shared_ptr<const schema::TableInfo>> now = schema_->Get(info.db, info.name);
+  if (now.ok()) return st;
+  return absl::Status(now.status().code(), StrCat(now.status().message(), where));
 }
 
 absl::StatusOr<Applier::Stmt*> Applier::Statement(RowOp op, const schema::TableInfo& info,
@@ -526,7 +683,8 @@ absl::StatusOr<uint64_t> Applier::Execute(Stmt* s, const schema::TableInfo& info
       mysql_stmt_execute(s->stmt) != 0) {
     const unsigned err = mysql_stmt_errno(s->stmt);
     const char* message = mysql_stmt_error(s->stmt);
-    const std::string msg = StrCat(conn_.endpoint(), ": ", message, " (error ", err, ")");
+    const std::string msg = StrCat(conn_.endpoint(), ": ", message, " (error ", err, ")",
+                                   ServerErrorAdvice(err, message));
     return WithServerError(absl::Status(replicate::RowStatementErrorCode(err), msg),
                            ServerError{err, mysql_stmt_sqlstate(s->stmt), message});
   }
@@ -625,12 +783,17 @@ absl::Status Applier::ApplyRow(const replicate::Transaction& t, const binlog::Ev
     if (st.ok() || absl::IsAborted(st) || absl::IsUnavailable(st)) return st;
     return RowError(st, t, ev, info, before != nullptr ? before : after, "resync apply failed");
   }
-  const bool catchup = options_.mode == ApplyMode::kCatchup;
   if (kind == RowsKind::kWrite) {
-    ASSIGN_OR_RETURN(Stmt * s, Statement(replicate::InsertOp(catchup, options_.on_missing_row),
-                                         info, {.after = after}));
+    const RowOp op = replicate::InsertOp(options_.on_missing_row);
+    ASSIGN_OR_RETURN(Stmt * s, Statement(op, info, {.after = after}));
     absl::StatusOr<uint64_t> n = Execute(s, info, nullptr, after);
-    if (n.ok()) return absl::OkStatus();
+    if (n.ok()) {
+      if (op == RowOp::kUpsert && replicate::UpsertReplacedRow(*n)) {
+        ++counters_.overwritten_rows;
+        LogRow(t, ev, info, *after, replicate::OverwriteMessage());
+      }
+      return absl::OkStatus();
+    }
     if (absl::IsAlreadyExists(n.status())) {
       return RowError(n.status(), t, ev, info, after, replicate::DuplicateKeyMessage());
     }
@@ -653,12 +816,9 @@ absl::Status Applier::ApplyRow(const replicate::Transaction& t, const binlog::Ev
 absl::Status Applier::ApplyMissingRow(const replicate::Transaction& t, const binlog::EventView& ev,
                                       const schema::TableInfo& info, RowsKind kind,
                                       const RowImage* before, const RowImage* after) {
-  const replicate::MissingRowDecision d = replicate::DecideMissingRow(
-      kind, options_.mode == ApplyMode::kCatchup, options_.on_missing_row);
-  if (d.log) {
-    spdlog::warn("{}: {} {}: {} in {}", conn_.endpoint(), info.QualifiedName(),
-                 DescribeKey(info, *before), d.message, t.Name());
-  }
+  const replicate::MissingRowDecision d =
+      replicate::DecideMissingRow(kind, options_.on_missing_row);
+  if (d.log) LogRow(t, ev, info, *before, d.message);
   switch (d.action) {
     case replicate::MissingRowAction::kFail:
       return RowError(absl::NotFoundError(""), t, ev, info, before, d.message);

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -42,6 +43,7 @@
 #include "core/replicate/compaction.h"
 #include "core/replicate/conflict.h"
 #include "core/replicate/row_plan.h"
+#include "core/replicate/triggers.h"
 
 namespace binsync {
 
@@ -76,10 +78,16 @@ struct ApplierOptions {
   ApplyMode mode = ApplyMode::kLive;
   OnMissingRow on_missing_row = OnMissingRow::kError;
   std::string stream;  // checkpoint stream name
+  // The epoch of the stream's lease this process holds (StreamLease::epoch(), never 0): the
+  // checkpoint row, and so the transaction, is written only while the lease row still holds
+  // it (core/replicate/lease_fence.h); otherwise the transaction fails, FailedPrecondition.
+  uint64_t lease_epoch = 0;
   uint32_t worker = 0;
   uint32_t binsync_server_id = 0;
   schema::TableFilter filter;
   bool replay_binlog = true;  // live mode fast path, see Applier::CanReplay
+  // Which paths may fire the target's triggers (core/replicate/triggers.h).
+  replicate::RunTriggers run_triggers = replicate::RunTriggers::kStatements;
   // Set (resync): each change is checked against the target's row (the before image must
   // match; an insert must not meet a different row); a mismatch is a Conflict and
   // `on_conflict` decides. Unset: catchup/live semantics above.
@@ -88,6 +96,10 @@ struct ApplierOptions {
   // The source's schema (may be null): what the binlog leaves out for the column check
   // (txn/column_fit.h).
   SchemaCache* source_schema = nullptr;
+  // The session's lock_wait_timeout and innodb_lock_wait_timeout (seconds): how long a
+  // statement waits for a table or row lock (LOCK TABLES, a long transaction) before it
+  // fails with a lock wait timeout, retried as replicate::DecideApplyRetry says.
+  int lock_wait_timeout_s = 20;
 };
 
 struct ApplyCounters {
@@ -95,7 +107,12 @@ struct ApplyCounters {
   uint64_t missing_rows = 0;    // update/delete found no row (skipped or overwritten)
   uint64_t retries = 0;         // deadlock / lock wait timeout retries
   uint64_t conflicts = 0;       // resync: changes that did not fit the target's row
+  uint64_t overwritten_rows = 0;  // --on-missing-row overwrite: an insert replaced a different row
 };
+
+// The target's triggers: db.table -> trigger names (system schemas left out).
+[[nodiscard]] absl::StatusOr<std::map<std::string, std::vector<std::string>>> TargetTriggers(
+    Connection& conn);
 
 // The checkpoint table (core/replicate/checkpoint.h): created if missing, unlogged.
 [[nodiscard]] absl::Status EnsureCheckpointTable(Connection& conn);
@@ -126,10 +143,16 @@ class Applier {
   [[nodiscard]] absl::Status ApplyPart(const replicate::Transaction& part);
   [[nodiscard]] absl::Status Commit();
   void Rollback();
+  // Writes this worker's checkpoint row alone (unlogged) and commits it: `t`, without
+  // events, names where the source was read through when nothing after the last commit
+  // was applied (passed by the loop filter, the filters, --skip, or none at all).
+  [[nodiscard]] absl::Status RecordPosition(const replicate::Transaction& t);
 
   [[nodiscard]] const ApplyCounters& counters() const { return counters_; }
   [[nodiscard]] const ApplierOptions& options() const { return options_; }
   [[nodiscard]] const std::string& endpoint() const { return conn_.endpoint(); }
+  // The target's id of this session (CONNECTION_ID()), for a KILL QUERY from another one.
+  [[nodiscard]] uint64_t connection_id() const { return connection_id_; }
 
  private:
   struct Stmt;
@@ -146,6 +169,11 @@ class Applier {
                         const schema::TableInfo& info, binlog::RowsKind kind,
                         const binlog::RowImage* before, const binlog::RowImage* after);
   absl::Status WriteCheckpoint(const replicate::Transaction& t, bool unlogged);
+  // Before a statement that commits by itself: the lease row still at options_.lease_epoch.
+  absl::Status CheckFence();
+  // The fence's error (replicate::JudgeFence on the lease row as it is now), or OK when the
+  // row still holds this process's epoch unlocked.
+  absl::Status FenceError(bool lock_refused);
   // Live mode fast path (see Apply): the transaction's events replayed by the server's own
   // row applier in one BINLOG statement.
   [[nodiscard]] bool CanReplay(const replicate::Transaction& t);
@@ -163,6 +191,14 @@ class Applier {
   // `op`: kUpsertRows or kDeleteRowsByPrimaryKey, in runs of 64, 8 and 1 rows.
   absl::Status ExecuteRuns(replicate::RowOp op, const schema::TableInfo& info,
                            std::span<const binlog::RowImage* const> images);
+  absl::StatusOr<uint64_t> ExecuteRun(replicate::RowOp op, const schema::TableInfo& info,
+                                      std::span<const binlog::RowImage* const> rows);
+  // The error of a failed run of `rows`, naming the first row that fails alone.
+  absl::Status RunError(const absl::Status& cause, replicate::RowOp op,
+                        const schema::TableInfo& info,
+                        std::span<const binlog::RowImage* const> rows);
+  // " (transaction X..Y, source binlog up to file:pos)" of the catchup group being applied.
+  std::string AppliedWhere() const;
   absl::Status ApplyRowChecked(const replicate::Transaction& t, const binlog::EventView& ev,
                                const schema::TableInfo& info,
                                binlog::RowsKind kind, const binlog::RowImage* before,
@@ -190,18 +226,31 @@ class Applier {
   absl::StatusOr<uint64_t> Execute(Stmt* stmt, const schema::TableInfo& info,
                                    std::span<const binlog::RowImage* const> images);
   std::string DescribeKey(const schema::TableInfo& info, const binlog::RowImage& image) const;
+  // A warning naming the row (db.table and key), the source transaction and position.
+  void LogRow(const replicate::Transaction& t, const binlog::EventView& ev,
+              const schema::TableInfo& info, const binlog::RowImage& image,
+              std::string_view message) const;
+  // `status` carrying `cause`'s ServerError (so callers still see the number).
+  static absl::Status KeepServerError(const absl::Status& cause, absl::Status status);
+  // A row statement of `info` failed because the table is gone (dropped mid-stream): the
+  // message a restart gives (SchemaCache's "table not found on the target ...; create it
+  // there ..."), with `where`. Any other error unchanged.
+  absl::Status MissingTable(const absl::Status& st, const schema::TableInfo& info,
+                            std::string_view where);
   absl::Status RowError(const absl::Status& cause, const replicate::Transaction& t,
                         const binlog::EventView& ev, const schema::TableInfo& info,
                         const binlog::RowImage* image, std::string_view what) const;
 
   Connection conn_;
+  uint64_t connection_id_ = 0;
   ApplierOptions options_;
   SchemaCache* schema_;
   schema::TableLookup lookup_;  // schema_->Get, for the walker and CanReplay
   replicate::RowWalker walker_;
   std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts_;
   std::string key_;  // statement cache lookup key (replicate::RowPlanKey), reused
-  std::unique_ptr<PreparedStatement> checkpoint_;
+  std::unique_ptr<PreparedStatement> checkpoint_;   // lease_fence.h's fenced upsert
+  std::unique_ptr<PreparedStatement> fence_check_;  // its check before a DDL
   // Session state, to set only what changes.
   int64_t session_server_id_ = -1;
   int64_t session_domain_id_ = -1;
@@ -215,6 +264,11 @@ class Applier {
   binlog::TableMapCache replay_maps_;   // CanReplay's decoded TABLE_MAPs
   std::string replay_base64_, replay_sql_;
   replicate::RowCompaction compaction_;  // catchup: rows staged until the next flush
+  // db.table of tables with triggers on the target, loaded when run_triggers is not the
+  // default (at Setup and after DDL); empty otherwise.
+  std::map<std::string, std::vector<std::string>> triggers_;
+  [[nodiscard]] bool HasTriggers(const schema::TableInfo& info) const;
+  absl::Status LoadTriggers();
   ApplyCounters counters_;
   const replicate::Transaction* applying_ = nullptr;  // during ApplyEvents: named in messages
 };

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,11 +17,13 @@
 
 #include "core/replicate/scheduler.h"
 #include "core/gtid/mariadb_gtid.h"
+#include "core/replicate/apply_errors.h"
 #include "core/replicate/assembler.h"
 #include "core/replicate/statement_dml.h"
 #include "core/replicate/writeset.h"
 #include "core/util/clock.h"
 #include "core/util/progress.h"
+#include "core/util/server_error.h"
 #include "core/util/fault.h"
 #include "core/util/status_macros.h"
 #include "core/util/strings.h"
@@ -34,34 +38,38 @@ namespace {
 // A plain copy of ReplicateMetrics' counters.
 struct Counts {
   uint64_t applied_txns, target_commits, rows, retries, missing_rows, conflicts, apply_us,
-      commit_wait_us, commit_us;
+      commit_wait_us, commit_us, overwritten_rows;
 };
 
 Counts Load(const ReplicateMetrics& m) {
   constexpr auto r = std::memory_order_relaxed;
   return {m.applied_txns.load(r), m.target_commits.load(r), m.rows.load(r),
           m.retries.load(r),      m.missing_rows.load(r),   m.conflicts.load(r),
-          m.apply_us.load(r),     m.commit_wait_us.load(r), m.commit_us.load(r)};
+          m.apply_us.load(r),     m.commit_wait_us.load(r), m.commit_us.load(r),
+          m.overwritten_rows.load(r)};
 }
 
 // What the workers, the progress line and RunOnce share. The workers count into the
 // caller's ReplicateMetrics (--metrics-port: totals across reconnects) or a private one;
 // this run's figures are the counts minus `start`.
 struct Shared {
-  explicit Shared(ReplicateMetrics* external)
-      : counts(external != nullptr ? external : &own), start(Load(*counts)) {}
+  Shared(ReplicateMetrics* external, std::string stream_label)
+      : counts(external != nullptr ? external : &own),
+        start(Load(*counts)),
+        label(std::move(stream_label)) {}
   [[nodiscard]] Counts Run() const {
     const Counts now = Load(*counts);
     return {now.applied_txns - start.applied_txns,     now.target_commits - start.target_commits,
             now.rows - start.rows,                     now.retries - start.retries,
             now.missing_rows - start.missing_rows,     now.conflicts - start.conflicts,
             now.apply_us - start.apply_us,             now.commit_wait_us - start.commit_wait_us,
-            now.commit_us - start.commit_us};
+            now.commit_us - start.commit_us,           now.overwritten_rows - start.overwritten_rows};
   }
 
   ReplicateMetrics own;
   ReplicateMetrics* const counts;
   const Counts start;
+  const std::string label;  // "A->B" in logs
   std::mutex mu;
   std::string applied_position;  // gtid_pos_after of the last commit
   std::string applied_file;      // and where it ends in the source binlog
@@ -75,65 +83,253 @@ uint64_t MicrosSince(Clock::time_point* t) {
   return static_cast<uint64_t>(us);
 }
 
-// `resync`: a resync stream (conflict-checked), where the test hook resync.catchup may
-// kill the process with a target transaction applied but not committed.
-void WorkerLoop(replicate::Scheduler* sched, Applier* applier, Shared* shared, bool resync) {
+// A target session that a stop may have to interrupt: its CONNECTION_ID() and whether it
+// is running a transaction's statements now (not idle, not committing).
+struct Session {
+  uint64_t connection_id = 0;
+  std::atomic<bool> applying{false};
+  std::atomic<bool> interrupted{false};  // the stop killed its statement (KILL QUERY)
+};
+
+// The apply sessions of one StreamRun, registered as they open (stable addresses).
+class Sessions {
+ public:
+  Session* Add(uint64_t connection_id) {
+    std::lock_guard lock(mu_);
+    Session& s = sessions_.emplace_back();
+    s.connection_id = connection_id;
+    return &s;
+  }
+  [[nodiscard]] std::vector<Session*> Applying() {
+    std::lock_guard lock(mu_);
+    std::vector<Session*> out;
+    for (Session& s : sessions_) {
+      if (s.applying.load()) out.push_back(&s);
+    }
+    return out;
+  }
+
+ private:
+  std::mutex mu_;
+  std::deque<Session> sessions_;
+};
+
+// After a stop request, a statement still running kStopGrace later (a worker blocked on a
+// target lock: LOCK TABLES ... WRITE, a long transaction) would hold the exit for the
+// session's lock wait timeout. It is interrupted with KILL QUERY from a connection of its
+// own, again every second until the run ends; its worker rolls back and leaves the
+// transaction to the next run (the checkpoint stays before it).
+class StopWatch {
+ public:
+  StopWatch(const ReplicateOptions& o, Sessions* sessions) : o_(o), sessions_(*sessions) {
+    if (o.stop != nullptr) thread_ = std::thread([this] { Run(); });
+  }
+  ~StopWatch() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  StopWatch(const StopWatch&) = delete;
+  StopWatch& operator=(const StopWatch&) = delete;
+
+ private:
+  static constexpr std::chrono::seconds kStopGrace{2};
+
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (!done_ && !o_.stop->load()) cv_.wait_for(lock, std::chrono::milliseconds(100));
+    auto next = Clock::now() + kStopGrace;
+    while (!cv_.wait_until(lock, next, [this] { return done_; })) {
+      lock.unlock();
+      InterruptApplying();
+      lock.lock();
+      next = Clock::now() + std::chrono::seconds(1);
+    }
+  }
+
+  void InterruptApplying() {
+    const std::vector<Session*> busy = sessions_.Applying();
+    if (busy.empty()) return;
+    if (!killer_.has_value()) {
+      absl::StatusOr<Connection> c = Connection::Open(o_.target);
+      if (!c.ok()) {
+        spdlog::warn("{}: stopping: cannot connect to interrupt the statements still running: {}",
+                     o_.label, c.status().message());
+        return;
+      }
+      killer_.emplace(std::move(*c));
+    }
+    for (Session* s : busy) {
+      s->interrupted.store(true);
+      spdlog::warn("{}: stopping: connection {} on {} is still applying a transaction (waiting "
+                   "for a lock?); interrupting it (KILL QUERY): it is rolled back and applied "
+                   "next time",
+                   o_.label, s->connection_id, killer_->endpoint());
+      if (absl::Status st = killer_->Execute(StrCat("KILL QUERY ", s->connection_id)); !st.ok()) {
+        spdlog::warn("{}: KILL QUERY {}: {}", o_.label, s->connection_id, st.message());
+      }
+    }
+  }
+
+  const ReplicateOptions& o_;
+  Sessions& sessions_;
+  std::optional<Connection> killer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// What a worker thread works with.
+struct Worker {
+  replicate::Scheduler* sched;
+  Applier* applier;
+  Shared* shared;
+  Session* session;
+  bool resync;  // a resync stream: the test hooks resync.catchup* may kill or stop here
+};
+
+struct JobTimes {
+  uint64_t apply_us = 0, wait_us = 0, commit_us = 0;
+};
+
+// Sleeps `delay`, cut short by a stop or an abort (false then).
+bool SleepUnlessStopped(const replicate::Scheduler& sched, std::chrono::milliseconds delay) {
+  const auto until = Clock::now() + delay;
+  for (;;) {
+    if (sched.stopping() || !sched.status().ok()) return false;
+    const auto now = Clock::now();
+    if (now >= until) return true;
+    std::this_thread::sleep_for(std::min<Clock::duration>(until - now, std::chrono::milliseconds(50)));
+  }
+}
+
+// A failed attempt, rolled back: counted and shown in the metrics (the transaction is
+// failing from its first failure until it commits or is left), logged as `r` says.
+void NoteFailure(Shared& shared, const replicate::Transaction& t, const absl::Status& st,
+                 const replicate::ApplyRetry& r, int failures) {
+  ReplicateMetrics& m = *shared.counts;
+  m.apply_errors.fetch_add(1, std::memory_order_relaxed);
+  m.last_apply_error.store(ServerErrorNumber(st), std::memory_order_relaxed);
+  if (failures == 0) m.failing_txns.fetch_add(1, std::memory_order_relaxed);
+  if (r.action == replicate::ApplyErrorAction::kRetry && r.log) {
+    spdlog::warn("{}: {} at {}:{} failed on the target (attempt {}): {}{}{}; applying it again "
+                 "in {} ms",
+                 shared.label, t.Name(), t.file, t.start_pos, failures + 1, st.message(),
+                 r.advice.empty() ? "" : "; ", r.advice, r.delay.count());
+  }
+}
+
+// One attempt at `t`: applied, its commit turn awaited, committed. False in `*turn` when
+// the scheduler says it must not commit (a stop before it, an abort): rolled back then.
+absl::Status ApplyAndCommit(const Worker& w, const replicate::Transaction& t, JobTimes* times,
+                            bool* turn) {
+  auto clock = Clock::now();
+  w.session->applying.store(true);
+  absl::Status st = w.applier->Apply(t);
+  w.session->applying.store(false);
+  times->apply_us += MicrosSince(&clock);
+  RETURN_IF_ERROR(st);
+  *turn = w.sched->WaitCommitTurn(t);
+  if (!*turn) {
+    w.applier->Rollback();
+    return absl::OkStatus();
+  }
+  times->wait_us += MicrosSince(&clock);
+  if (w.resync) {
+    FaultKill("resync.catchup");
+    FaultTerm("resync.catchup_term");
+  }
+  st = w.applier->Commit();
+  times->commit_us += MicrosSince(&clock);
+  return st;
+}
+
+// The error a transaction stops the stream with, saying how often it failed.
+absl::Status FailedFor(const absl::Status& st, int failures) {
+  if (failures == 0) return st;
+  return KeepServerError(
+      st, absl::Status(st.code(), StrCat(st.message(), " (failed ", failures + 1, " times)")));
+}
+
+// Applies and commits `t` in its turn. A failure is rolled back, noted, then applied again
+// or ends the stream as replicate::DecideApplyRetry says. At a stop, a transaction that
+// cannot commit (its statement interrupted, or failing and waiting to be applied again)
+// is withdrawn: read again next time. True once committed.
+bool ApplyInTurn(const Worker& w, const replicate::Transaction& t, JobTimes* times) {
+  std::atomic<uint64_t>& failing = w.shared->counts->failing_txns;
+  auto recovered = [&](int failures) {  // no longer failing: committed, or left to a rerun
+    if (failures > 0) failing.fetch_sub(1, std::memory_order_relaxed);
+  };
+  auto leave = [&](int failures) {  // not committed: a stop, an abort, or a reconnect
+    recovered(failures);
+    if (w.sched->stopping()) w.sched->Withdraw(t);
+    return false;
+  };
+  for (int failures = 0;; ++failures) {
+    bool turn = true;
+    const absl::Status st = ApplyAndCommit(w, t, times, &turn);
+    if (!turn) return leave(failures);
+    if (st.ok()) {
+      recovered(failures);
+      return true;
+    }
+    w.applier->Rollback();
+    if (w.sched->stopping() && w.session->interrupted.load()) return leave(failures);
+    const replicate::ApplyRetry r = replicate::DecideApplyRetry(st, failures);
+    NoteFailure(*w.shared, t, st, r, failures);
+    switch (r.action) {
+      case replicate::ApplyErrorAction::kRetry:
+        w.shared->counts->retries.fetch_add(1, std::memory_order_relaxed);
+        if (!SleepUnlessStopped(*w.sched, r.delay)) return leave(failures + 1);
+        break;
+      case replicate::ApplyErrorAction::kReconnect:
+        w.sched->Abort(st);
+        return leave(failures + 1);
+      case replicate::ApplyErrorAction::kFail:
+        // The stream stops on it; the metrics show it failing until the exit.
+        w.sched->Abort(FailedFor(st, failures));
+        return false;
+    }
+  }
+}
+
+// One worker thread: takes jobs, applies and commits each in its turn, counts them.
+void WorkerLoop(Worker w) {
   ApplyCounters last;
-  while (replicate::Job* job = sched->Acquire()) {
-    auto clock = Clock::now();
+  while (replicate::Job* job = w.sched->Acquire()) {
     auto* t = static_cast<replicate::Transaction*>(job);
     spdlog::debug("acquired seq {} {} committed_through {}", t->seq, t->Name(),
-                  sched->committed_through());
-    absl::Status st;
-    for (int attempt = 0;; ++attempt) {
-      st = applier->Apply(*t);
-      if (st.ok() || !absl::IsAborted(st) || attempt >= 10) break;
-      applier->Rollback();  // deadlock or lock wait timeout: retry the whole transaction
-      shared->counts->retries.fetch_add(1, std::memory_order_relaxed);
-      std::this_thread::sleep_for(std::chrono::milliseconds(5 << std::min(attempt, 6)));
-    }
-    if (!st.ok()) {
-      applier->Rollback();
-      sched->Abort(st);
-      return;
-    }
-    const uint64_t apply_us = MicrosSince(&clock);
-    if (!sched->WaitCommitTurn(*t)) {
-      applier->Rollback();
-      return;
-    }
-    const uint64_t wait_us = MicrosSince(&clock);
-    if (resync) {
-      FaultKill("resync.catchup");
-      FaultTerm("resync.catchup_term");
-    }
-    if (absl::Status c = applier->Commit(); !c.ok()) {
-      sched->Abort(c);
-      return;
-    }
-    const uint64_t commit_us = MicrosSince(&clock);
-    const ApplyCounters& now = applier->counters();
+                  w.sched->committed_through());
+    JobTimes times;
+    if (!ApplyInTurn(w, *t, &times)) return;
+    const ApplyCounters& now = w.applier->counters();
     const ApplyCounters delta{now.rows - last.rows, now.missing_rows - last.missing_rows,
-                              now.retries - last.retries, now.conflicts - last.conflicts};
+                              now.retries - last.retries, now.conflicts - last.conflicts,
+                              now.overwritten_rows - last.overwritten_rows};
     last = now;
     constexpr auto kRelaxed = std::memory_order_relaxed;
-    ReplicateMetrics& m = *shared->counts;
+    ReplicateMetrics& m = *w.shared->counts;
     m.applied_txns.fetch_add(t->source_txns, kRelaxed);
     m.target_commits.fetch_add(1, kRelaxed);
     m.rows.fetch_add(delta.rows, kRelaxed);
     m.missing_rows.fetch_add(delta.missing_rows, kRelaxed);
     m.conflicts.fetch_add(delta.conflicts, kRelaxed);
+    m.overwritten_rows.fetch_add(delta.overwritten_rows, kRelaxed);
     m.last_source_timestamp.store(t->timestamp, kRelaxed);
-    m.apply_us.fetch_add(apply_us, kRelaxed);
-    m.commit_wait_us.fetch_add(wait_us, kRelaxed);
-    m.commit_us.fetch_add(commit_us, kRelaxed);
+    m.apply_us.fetch_add(times.apply_us, kRelaxed);
+    m.commit_wait_us.fetch_add(times.wait_us, kRelaxed);
+    m.commit_us.fetch_add(times.commit_us, kRelaxed);
     {
-      std::lock_guard lock(shared->mu);
-      shared->applied_position = t->gtid_pos_after;
-      shared->applied_file = t->file;
-      shared->applied_pos = t->end_pos;
+      std::lock_guard lock(w.shared->mu);
+      w.shared->applied_position = t->gtid_pos_after;
+      w.shared->applied_file = t->file;
+      w.shared->applied_pos = t->end_pos;
     }
-    sched->Committed(job);
+    w.sched->Committed(job);
   }
 }
 
@@ -220,12 +416,13 @@ class StreamRun {
   StreamRun(const ReplicateOptions& o, ReplicateResult* result, std::unique_ptr<StreamLease>* lease)
       : o_(o), result_(*result), lease_(*lease), schema_(o.target),
         // What the binlog leaves out (signedness, charsets, labels, names) for the column check.
-        source_schema_(o.source, "source"), shared_(o.metrics), progress_(o, shared_) {}
+        source_schema_(o.source, "source"), shared_(o.metrics, o.label), progress_(o, shared_) {}
 
   absl::Status Run() {
     ASSIGN_OR_RETURN(Connection source, Connection::Open(o_.source));
     ASSIGN_OR_RETURN(Connection target, Connection::Open(o_.target));
     RETURN_IF_ERROR(CheckPair(source, target));
+    if (result_.start_position.empty()) WarnTriggers(target);  // once, not per reconnect
     RETURN_IF_ERROR(ChooseStartPosition(source, target));
     if (o_.until_caught_up) RETURN_IF_ERROR(ListSourceBinlogs(source));
     RETURN_IF_ERROR(StartWorkers());
@@ -253,6 +450,27 @@ class StreamRun {
                                                " is a server's own id; choose an unused one"));
     }
     return absl::OkStatus();
+  }
+
+  // Each replicated table with triggers on the target, once: which apply paths fire them
+  // (core/replicate/triggers.h). Best effort: a failed query only loses the warning.
+  void WarnTriggers(Connection& target) {
+    absl::StatusOr<std::map<std::string, std::vector<std::string>>> triggers =
+        TargetTriggers(target);
+    if (!triggers.ok() || triggers->empty()) return;
+    absl::StatusOr<std::optional<std::string>> rbr =
+        target.QueryValue("SELECT @@global.slave_run_triggers_for_rbr");
+    const std::string setting = rbr.ok() ? rbr->value_or("NO") : "NO";
+    for (const auto& [table, names] : *triggers) {
+      const size_t dot = table.find('.');
+      if (o_.filter && !o_.filter(std::string_view(table).substr(0, dot),
+                                  std::string_view(table).substr(dot + 1))) {
+        continue;
+      }
+      spdlog::warn("{}: {}: {}", o_.label, target.endpoint(),
+                   replicate::TriggerWarning(table, names, o_.mode == ApplyMode::kCatchup,
+                                             o_.replay_binlog, o_.run_triggers, setting));
+    }
   }
 
   // The lease (one writer per stream: taken before the checkpoint is read, held until the
@@ -286,10 +504,12 @@ class StreamRun {
         ASSIGN_OR_RETURN(so_.start_gtid, NativeStartPosition(source, target));
         break;
     }
-    result_.start_position = so_.start_gtid.empty() ? StrCat(so_.start_file, ":", so_.start_pos)
-                                                    : so_.start_gtid;
+    const std::string at = so_.start_gtid.empty() ? StrCat(so_.start_file, ":", so_.start_pos)
+                                                  : so_.start_gtid;
+    // The summary's "from" is where this call started, not a reconnect's checkpoint.
+    if (result_.start_position.empty()) result_.start_position = at;
     spdlog::info("{}: {} -> {} starting at {} ({}), {} workers, {} mode", o_.label,
-                 source.endpoint(), target.endpoint(), result_.start_position,
+                 source.endpoint(), target.endpoint(), at,
                  replicate::StartFromName(from), o_.workers,
                  o_.mode == ApplyMode::kLive ? "live" : "catchup");
     if (result_.end_position.empty()) result_.end_position = result_.start_position;
@@ -320,22 +540,30 @@ class StreamRun {
     for (int w = 0; w < std::max(1, o_.workers); ++w) {
       ApplierOptions ao;
       ao.mode = o_.mode;
-      ao.on_missing_row = o_.on_missing_row;
+      ao.on_missing_row = o_.on_missing_row.value_or(
+          replicate::DefaultOnMissingRow(o_.mode == ApplyMode::kCatchup));
       ao.replay_binlog = o_.replay_binlog;
+      ao.run_triggers = o_.run_triggers;
       ao.stream = stream_;
+      ao.lease_epoch = lease_->epoch();  // every transaction fenced on the lease taken above
       ao.worker = static_cast<uint32_t>(w);
       ao.binsync_server_id = o_.server_id;
       ao.filter = o_.filter;
       ao.on_conflict = o_.on_conflict;
       ao.record_conflict = o_.record_conflict;
       ao.source_schema = &source_schema_;
+      ao.lock_wait_timeout_s = o_.lock_wait_timeout_s;
       ASSIGN_OR_RETURN(std::unique_ptr<Applier> a, Applier::Open(o_.target, ao, &schema_));
       appliers_.push_back(std::move(a));
     }
     workers_.reserve(appliers_.size());
     for (auto& a : appliers_) {
-      workers_.emplace_back(WorkerLoop, &*sched_, a.get(), &shared_, o_.on_conflict != nullptr);
+      const Worker w{.sched = &*sched_, .applier = a.get(), .shared = &shared_,
+                     .session = sessions_.Add(a->connection_id()),
+                     .resync = o_.on_conflict != nullptr};
+      workers_.emplace_back(WorkerLoop, w);
     }
+    stop_watch_.emplace(o_, &sessions_);
     return absl::OkStatus();
   }
 
@@ -357,11 +585,15 @@ class StreamRun {
     for (;;) {
       if (o_.stop != nullptr && o_.stop->load()) break;
       if (Clock::now() - lease_checked >= std::chrono::seconds(1)) {
-        // Still the only writer (a lease lost with its connection is taken again, unless
-        // another process has it by then: then stop before applying anything more).
+        // Still the only writer? A lease lost with its connection ends this run (Unavailable:
+        // the queue commits under the old epoch, fenced, then the stream resumes from the
+        // checkpoint with the lease taken anew, unless another process has it by then).
         RETURN_IF_ERROR(lease_->Ensure());
         lease_checked = Clock::now();
       }
+      // A worker's error ends the stream now, not at the next source transaction (the
+      // source's heartbeats wake this loop every second when it is quiet).
+      RETURN_IF_ERROR(sched_->status());
       absl::StatusOr<bool> more = s->Next(&ev);
       if (!more.ok()) return more.status();
       if (!*more) break;
@@ -424,8 +656,7 @@ class StreamRun {
       return true;
     }
     if (t.has_gtid && std::find(o_.skip.begin(), o_.skip.end(), t.Name()) != o_.skip.end()) {
-      spdlog::warn("{}: {} at {}:{} passed without applying it, as --skip asked", o_.label,
-                   t.Name(), t.file, t.start_pos);
+      spdlog::warn("{}: {} passed without applying it, as --skip asked", o_.label, t.NameAt());
       ++result_.skipped_by_request;
       return true;
     }
@@ -458,6 +689,7 @@ class StreamRun {
         ApplierOptions ao = appliers_.front()->options();
         ao.worker = static_cast<uint32_t>(appliers_.size());
         ASSIGN_OR_RETURN(streamer_, Applier::Open(o_.target, ao, &schema_));
+        streamer_session_ = sessions_.Add(streamer_->connection_id());
       }
       streamed_seq_ = sched_->TakeSeq();
       spdlog::info("{}: {} at {}:{} is larger than {} MB: applied as it is read, alone", o_.label,
@@ -466,11 +698,15 @@ class StreamRun {
     if (streamed_pass_) return absl::OkStatus();
     RETURN_IF_ERROR(replicate::CheckNoStatementDml(part, o_.filter));
     part.seq = streamed_seq_;
-    const uint64_t rows_before = streamer_->counters().rows;
+    const ApplyCounters before = streamer_->counters();
+    streamer_session_->applying.store(true);
     absl::Status st = streamer_->ApplyPart(part);
+    streamer_session_->applying.store(false);
     if (st.ok() && part.last_part) st = streamer_->Commit();
     if (!st.ok()) {
       streamer_->Rollback();
+      // Interrupted by a stop (StopWatch): rolled back, read again next time.
+      if (streamer_session_->interrupted.load()) return absl::OkStatus();
       if (absl::IsAborted(st)) {
         return absl::UnavailableError(StrCat(part.Name(), " (streamed) met a deadlock or lock "
                                              "wait timeout; reading it again: ", st.message()));
@@ -478,7 +714,11 @@ class StreamRun {
       return st;
     }
     ReplicateMetrics& m = *shared_.counts;
-    m.rows.fetch_add(streamer_->counters().rows - rows_before, std::memory_order_relaxed);
+    const ApplyCounters& now = streamer_->counters();
+    m.rows.fetch_add(now.rows - before.rows, std::memory_order_relaxed);
+    m.missing_rows.fetch_add(now.missing_rows - before.missing_rows, std::memory_order_relaxed);
+    m.overwritten_rows.fetch_add(now.overwritten_rows - before.overwritten_rows,
+                                 std::memory_order_relaxed);
     if (part.last_part) {
       ++result_.streamed_txns;
       m.applied_txns.fetch_add(1, std::memory_order_relaxed);
@@ -506,6 +746,7 @@ class StreamRun {
     if (!reader_status.ok() && !absl::IsUnavailable(reader_status)) sched_->Abort(reader_status);
     absl::Status drained = sched_->Drain();
     for (std::thread& w : workers_) w.join();
+    stop_watch_.reset();
     if (o_.progress_bar || o_.until_caught_up) progress_.Tick(reader_file_, reader_pos_, 0, true);
     const Counts run = shared_.Run();
     result_.applied_txns += run.applied_txns;
@@ -514,6 +755,7 @@ class StreamRun {
     result_.missing_rows += run.missing_rows;
     result_.retries += run.retries;
     result_.conflicts += run.conflicts;
+    result_.overwritten_rows += run.overwritten_rows;
     if (const uint64_t n = run.target_commits; n > 0) {
       spdlog::info("{}: per target transaction, over {} workers: applying {} us, waiting for the "
                    "commit turn {} us, COMMIT {} us",
@@ -523,12 +765,39 @@ class StreamRun {
     // so what was read is not all applied (the caller falls back to end_position).
     const bool stopped = o_.stop != nullptr && o_.stop->load();
     if (!read_position_.empty() && drained.ok() && !stopped) result_.read_position = read_position_;
+    std::string applied;
     {
       std::lock_guard lock(shared_.mu);
-      if (!shared_.applied_position.empty()) result_.end_position = shared_.applied_position;
+      applied = shared_.applied_position;
+      if (!applied.empty()) result_.end_position = applied;
     }
     if (!reader_status.ok()) return reader_status;
-    return drained;
+    RETURN_IF_ERROR(drained);
+    if (!result_.read_position.empty()) RETURN_IF_ERROR(RecordReadPosition(applied));
+    return absl::OkStatus();
+  }
+
+  // Read to the source's end (--until-caught-up) with nothing applied after `applied` (the
+  // last commit's position; empty: none in this run): what was read after it was passed
+  // (loop filter, filters, --skip) or there was nothing at all (a --start past every
+  // change). The checkpoint moves to the read position too, so that the next run does not
+  // go back to an older, maybe purged, position. Only for a stream with a checkpoint or a
+  // --start: one never applied keeps starting where native replication would.
+  absl::Status RecordReadPosition(const std::string& applied) {
+    if (!cp_.found && o_.start.empty()) return absl::OkStatus();
+    const std::string& last = applied.empty() ? cp_.gtid_pos : applied;
+    if (read_position_ == last) return absl::OkStatus();
+    replicate::Transaction t;
+    t.seq = sched_->TakeSeq();
+    t.gtid_pos_after = read_position_;
+    t.file = reader_file_;
+    t.start_pos = t.end_pos = reader_pos_;
+    RETURN_IF_ERROR(appliers_.front()->RecordPosition(t));
+    spdlog::info("{}: nothing to apply after {}; the checkpoint records the position read "
+                 "through, {}",
+                 o_.label, last.empty() ? result_.start_position : last, read_position_);
+    result_.end_position = read_position_;
+    return absl::OkStatus();
   }
 
   const ReplicateOptions& o_;
@@ -556,6 +825,9 @@ class StreamRun {
   std::string reader_file_;
   uint64_t reader_pos_ = 0;
   std::string read_position_;
+  Sessions sessions_;                   // the workers' and the streamer's target sessions
+  Session* streamer_session_ = nullptr;
+  std::optional<StopWatch> stop_watch_;  // last: gone (joined) before what it reads
 };
 
 absl::Status RunOnce(const ReplicateOptions& o, ReplicateResult* result,

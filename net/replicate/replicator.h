@@ -43,11 +43,18 @@ struct ReplicateMetrics {
   std::atomic<uint64_t> applied_txns{0};     // source transactions committed on the target
   std::atomic<uint64_t> target_commits{0};
   std::atomic<uint64_t> rows{0};
-  std::atomic<uint64_t> retries{0};          // deadlock / lock wait retries
+  std::atomic<uint64_t> retries{0};          // applied again: deadlock, lock wait, read-only
   std::atomic<uint64_t> missing_rows{0};
   std::atomic<uint64_t> conflicts{0};
+  std::atomic<uint64_t> overwritten_rows{0};  // inserts that replaced a different row
   std::atomic<uint64_t> last_source_timestamp{0};  // commit time (s) of the last applied txn
   std::atomic<uint64_t> apply_us{0}, commit_wait_us{0}, commit_us{0};  // summed over workers
+  // Failures on the target (replicate::DecideApplyRetry): every failed attempt to apply or
+  // commit a transaction, the transactions failing right now (being retried, or the one
+  // that stops the stream), and the server error number of the last failure (0: none).
+  std::atomic<uint64_t> apply_errors{0};
+  std::atomic<uint64_t> failing_txns{0};
+  std::atomic<uint64_t> last_apply_error{0};
 };
 
 struct ReplicateOptions {
@@ -62,8 +69,10 @@ struct ReplicateOptions {
   // continues from it instead of `start`, so nothing is applied twice.
   std::optional<uint64_t> resume_past_seq;
   bool until_caught_up = false;
-  OnMissingRow on_missing_row = OnMissingRow::kError;
+  // Unset: replicate::DefaultOnMissingRow (catchup overwrite, live error).
+  std::optional<OnMissingRow> on_missing_row;
   bool replay_binlog = true;  // live mode: rows transactions as BINLOG statements (Applier)
+  replicate::RunTriggers run_triggers = replicate::RunTriggers::kStatements;  // --run-triggers
   schema::TableFilter filter;
   size_t max_queue_txns = 4096;
   size_t max_queue_bytes = 256u << 20;
@@ -73,12 +82,15 @@ struct ReplicateOptions {
   // about this size (memory stays bounded whatever its size); 0: never.
   size_t stream_above_bytes = 32u << 20;
   int max_reconnects = 20;          // lost connections retried (with backoff) before failing
+  int lock_wait_timeout_s = 20;     // the apply sessions' (innodb_)lock_wait_timeout
   ConflictFn on_conflict;           // resync: check each change against the target's row
   ConflictRecordFn record_conflict; // resync: record each conflict with its transaction
   // MariaDB GTIDs ("1-1-40") of source transactions to pass without applying them (each
   // logged): what a DBA applied by hand, e.g. a statement-based DML binsync refused.
   std::vector<std::string> skip;
-  const std::atomic<bool>* stop = nullptr;  // set by SIGTERM/SIGINT: drain and exit
+  // Set by SIGTERM/SIGINT: stop reading, commit what is in flight, exit; a statement still
+  // running 2 s later (blocked on a lock) is interrupted and its transaction rolled back.
+  const std::atomic<bool>* stop = nullptr;
   std::string label;                // "A->B" in logs
   bool progress_bar = false;        // a terminal: \r progress line instead of log lines
   std::chrono::milliseconds progress_every{2000};
@@ -95,9 +107,10 @@ struct ReplicateResult {
   uint64_t streamed_txns = 0;  // applied as read, in parts (larger than stream_above_bytes)
   uint64_t rows = 0;
   uint64_t missing_rows = 0;
+  uint64_t overwritten_rows = 0;  // --on-missing-row overwrite: inserts that replaced a row
   uint64_t retries = 0;
   uint64_t reconnects = 0;
-  std::string start_position;
+  std::string start_position;  // where this call started (not a reconnect's position)
   std::string end_position;  // source GTID position applied through
   // Source GTID position read through (applied or skipped); empty after a stop (*stop set:
   // transactions read but still queued were dropped, so only end_position is applied).

@@ -2,8 +2,12 @@
 
 #include <unistd.h>
 
+#include <optional>
+#include <string_view>
 #include <utility>
 
+#include "core/replicate/lease_fence.h"
+#include "core/util/server_error.h"
 #include "core/util/status_macros.h"
 #include "core/util/strings.h"
 #include "net/mysql/statement.h"
@@ -44,10 +48,13 @@ absl::Status StreamLease::Ensure() {
     absl::StatusOr<std::optional<std::string>> mine = conn_.QueryValue(
         StrCat("SELECT IS_USED_LOCK(", conn_.QuoteLiteral(lock_), ") = CONNECTION_ID()"));
     if (mine.ok() && mine->value_or("0") == "1") return absl::OkStatus();
-    spdlog::warn("{}: the lease of stream {} was lost with its connection{}; taking it again",
-                 target_.uri.Endpoint(), stream_,
-                 mine.ok() ? "" : StrCat(" (", mine.status().message(), ")"));
     held_ = false;
+    conn_ = Connection();
+    // Not taken again here: workers may still apply under the old epoch. The caller stops
+    // them and takes the lease anew (a new epoch) before applying more.
+    return absl::UnavailableError(StrCat(
+        target_.uri.Endpoint(), ": the lease of stream ", stream_, " was lost with its connection",
+        mine.ok() ? "" : StrCat(" (", mine.status().message(), ")"), "; taking it again"));
   }
   conn_ = Connection();
   ASSIGN_OR_RETURN(conn_, Connection::Open(target_));
@@ -80,63 +87,93 @@ absl::Status StreamLease::Take() {
   const std::string lock = conn_.QuoteLiteral(lock_);
   ASSIGN_OR_RETURN(std::optional<std::string> got,
                    conn_.QueryValue(StrCat("SELECT GET_LOCK(", lock, ", 0)")));
-  if (got.value_or("0") != "1") {
-    // Who holds it: the row its holder wrote, else the server's process list.
-    ASSIGN_OR_RETURN(std::optional<std::string> holder_conn,
-                     conn_.QueryValue(StrCat("SELECT IS_USED_LOCK(", lock, ")")));
-    std::string holder;
-    if (holder_conn.has_value()) {
-      // The row its holder wrote (none when the holder is not a binsync, or the table does
-      // not exist yet: then the process list says who).
-      absl::StatusOr<PreparedStatement> st = PreparedStatement::Prepare(
-          conn_,
-          "SELECT CONCAT(holder, ' since ', since) FROM `binsync`.`lease` "
-          "WHERE stream = ? AND connection_id = ?");
-      const Param p[] = {{stream_, ParamType::kText}, {*holder_conn, ParamType::kUnsigned}};
-      if (st.ok()) {
-        (void)st->Query(p, [&](const RowValues& row) {
-          holder = std::string(row[0].value_or(""));
-          return absl::OkStatus();
-        });
-      }
-      if (holder.empty()) {
-        absl::StatusOr<std::optional<std::string>> who = conn_.QueryValue(StrCat(
-            "SELECT CONCAT(USER, '@', HOST) FROM information_schema.PROCESSLIST WHERE ID = ",
-            *holder_conn));
-        holder = who.ok() && who->has_value() ? StrCat("a session of ", **who) : "a session";
-      }
-      StrAppend(&holder, " (connection ", *holder_conn, ")");
-    }
-    return absl::FailedPreconditionError(StrCat(
-        conn_.endpoint(), ": stream ", stream_, " is already being applied by ",
-        holder.empty() ? "another session (it just ended: run again)" : holder,
-        "; one binsync per source and target: stop the other one (a killed binsync "
-        "releases it by itself)"));
-  }
+  if (got.value_or("0") != "1") return RefuseHeld(lock);
   held_ = true;
+  if (absl::Status st = Record(); !st.ok()) {
+    Release();
+    const bool waited = ServerErrorNumber(st) == kErLockWaitTimeout;
+    return absl::Status(st.code(), StrCat(target_.uri.Endpoint(), ": taking the lease of stream ",
+                                          stream_, " (its row in binsync.lease): ", st.message(),
+                                          waited ? "; the previous holder's transactions still "
+                                                   "hold the row: run again"
+                                                 : "; binsync needs CREATE, ALTER, INSERT and "
+                                                   "UPDATE on the binsync schema"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamLease::RefuseHeld(std::string_view lock) {
+  // Who holds it: the row its holder wrote, else the server's process list.
+  ASSIGN_OR_RETURN(std::optional<std::string> holder_conn,
+                   conn_.QueryValue(StrCat("SELECT IS_USED_LOCK(", lock, ")")));
+  std::string holder;
+  if (holder_conn.has_value()) {
+    // The row its holder wrote (none when the holder is not a binsync, or the table does
+    // not exist yet: then the process list says who).
+    absl::StatusOr<PreparedStatement> st = PreparedStatement::Prepare(
+        conn_,
+        "SELECT CONCAT(holder, ' since ', since) FROM `binsync`.`lease` "
+        "WHERE stream = ? AND connection_id = ?");
+    const Param p[] = {{stream_, ParamType::kText}, {*holder_conn, ParamType::kUnsigned}};
+    if (st.ok()) {
+      (void)st->Query(p, [&](const RowValues& row) {
+        holder = std::string(row[0].value_or(""));
+        return absl::OkStatus();
+      });
+    }
+    if (holder.empty()) {
+      absl::StatusOr<std::optional<std::string>> who = conn_.QueryValue(StrCat(
+          "SELECT CONCAT(USER, '@', HOST) FROM information_schema.PROCESSLIST WHERE ID = ",
+          *holder_conn));
+      holder = who.ok() && who->has_value() ? StrCat("a session of ", **who) : "a session";
+    }
+    StrAppend(&holder, " (connection ", *holder_conn, ")");
+  }
+  return absl::FailedPreconditionError(StrCat(
+      conn_.endpoint(), ": stream ", stream_, " is already being applied by ",
+      holder.empty() ? "another session (it just ended: run again)" : holder,
+      "; one binsync per source and target: stop the other one (a killed binsync "
+      "releases it by itself)"));
+}
+
+absl::Status StreamLease::Record() {
   // Bookkeeping, unlogged: it describes this server's sessions, not data.
+  RETURN_IF_ERROR(conn_.Execute(StrCat("SET SESSION sql_log_bin = 0;"
+                                       "CREATE DATABASE IF NOT EXISTS `binsync`;",
+                                       replicate::LeaseCreateSql())));
+  ASSIGN_OR_RETURN(std::optional<std::string> has_epoch,
+                   conn_.QueryValue(replicate::LeaseHasEpochSql()));
+  if (has_epoch.value_or("0") == "0") {
+    // A table from a binsync before the fence: its rows start at epoch 0.
+    RETURN_IF_ERROR(conn_.Execute(replicate::LeaseAddEpochSql()));
+  }
+  // The increment takes the row's exclusive lock: it waits for the transactions a previous
+  // holder still has in flight (each holds the row's shared lock until it ends), and
+  // commits before the caller reads the checkpoint.
+  ASSIGN_OR_RETURN(PreparedStatement take,
+                   PreparedStatement::Prepare(conn_, std::string(replicate::LeaseTakeSql())));
+  ASSIGN_OR_RETURN(PreparedStatement read,
+                   PreparedStatement::Prepare(conn_, std::string(replicate::LeaseReadSql())));
+  RETURN_IF_ERROR(conn_.Execute("START TRANSACTION"));
   const std::string holder = HolderDescription();
-  absl::Status st = conn_.Execute(
-      "SET SESSION sql_log_bin = 0;"
-      "CREATE DATABASE IF NOT EXISTS `binsync`;"
-      "CREATE TABLE IF NOT EXISTS `binsync`.`lease` ("
-      " `stream` VARCHAR(191) NOT NULL PRIMARY KEY, `holder` VARCHAR(512) NOT NULL,"
-      " `connection_id` BIGINT UNSIGNED NOT NULL,"
-      " `since` TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB");
+  const Param take_params[] = {{stream_, ParamType::kText}, {holder, ParamType::kText}};
+  absl::Status st = take.Execute(take_params).status();
+  std::optional<replicate::LeaseRow> row;
   if (st.ok()) {
-    ASSIGN_OR_RETURN(PreparedStatement up,
-                     PreparedStatement::Prepare(
-                         conn_,
-                         "REPLACE INTO `binsync`.`lease` (stream, holder, connection_id, since) "
-                         "VALUES (?, ?, CONNECTION_ID(), NOW(6))"));
-    const Param p[] = {{stream_, ParamType::kText}, {holder, ParamType::kText}};
-    st = up.Execute(p).status();
+    const Param read_params[] = {{stream_, ParamType::kText}};
+    st = read.Query(read_params, [&](const RowValues& values) -> absl::Status {
+      ASSIGN_OR_RETURN(row, replicate::ParseLeaseRow(values));
+      return absl::OkStatus();
+    });
   }
+  if (st.ok() && !row.has_value()) st = absl::InternalError("the row written is not there");
+  if (st.ok()) st = conn_.Execute("COMMIT");
   if (!st.ok()) {
-    // The lock is what excludes; the row only names the holder.
-    spdlog::warn("{}: could not record the holder of stream {}'s lease: {}", conn_.endpoint(),
-                 stream_, st.message());
+    (void)conn_.Execute("ROLLBACK");
+    return st;
   }
+  epoch_ = row->epoch;
+  spdlog::debug("{}: lease of stream {} taken at epoch {}", conn_.endpoint(), stream_, epoch_);
   return absl::OkStatus();
 }
 

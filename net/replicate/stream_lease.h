@@ -6,12 +6,19 @@
 // connection of its own: the server releases it when that connection ends, so a binsync
 // killed with -9 (or a target restart) frees it without anyone cleaning up, and the next
 // binsync takes it over. Who holds it is written beside it, unlogged, in
-// `binsync.lease` (stream, holder "binsync pid P on host H", its connection id, since),
-// so a refused process names the holder. Lost with its connection (a network cut, a
-// target restart), it is taken again on reconnect, unless another process took it in
-// between: then this one stops.
+// `binsync.lease` (stream, holder "binsync pid P on host H", its connection id, since,
+// epoch), so a refused process names the holder.
 //
-// Acquire() also refuses a direction that the target's own replication applies: a
+// The lock alone excludes only processes that ask for it: a holder whose lease connection
+// is killed keeps applying until it notices. So taking the lease also increments the row's
+// epoch, and every transaction the holder applies is fenced on it
+// (core/replicate/lease_fence.h): the takeover waits for the old holder's transactions in
+// flight, and the old holder's later ones fail. Taken, the lease stays this process's as
+// long as its connection lasts; lost with its connection (a KILL, a network cut, a target
+// restart), Ensure() says so (Unavailable) and the caller starts again from the
+// checkpoint, taking the lease anew (a new epoch) unless another process has it by then.
+//
+// Ensure() also refuses a direction that the target's own replication applies: a
 // replication channel of the target whose master is this source (by server_id) with its
 // SQL thread running.
 #ifndef BINSYNC_NET_REPLICATE_STREAM_LEASE_H_
@@ -19,6 +26,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -35,10 +43,11 @@ class StreamLease {
   StreamLease(ConnectOptions target, std::string stream, uint32_t source_server_id,
               bool check_native = true);
 
-  // Takes the lease, or confirms this process still holds it (reconnecting and taking it
-  // again when its connection was lost). FailedPrecondition naming the holder when another
-  // process holds it, or when the target's native replication applies this source;
-  // Unavailable when the target cannot be reached (the caller retries).
+  // Takes the lease (a new epoch), or confirms this process still holds it.
+  // FailedPrecondition naming the holder when another process holds it, or when the
+  // target's native replication applies this source; Unavailable when the target cannot be
+  // reached, or when the lease was lost with its connection: the caller stops applying with
+  // the old epoch and calls Ensure() again to take it anew.
   [[nodiscard]] absl::Status Ensure();
   // Releases the lease (also done by the destructor, and by the server on disconnect).
   void Release();
@@ -47,13 +56,19 @@ class StreamLease {
   StreamLease& operator=(const StreamLease&) = delete;
 
   [[nodiscard]] const std::string& lock_name() const { return lock_; }
+  // The epoch this process wrote when it took the lease (0 before): what every transaction
+  // it applies is fenced on (ApplierOptions::lease_epoch).
+  [[nodiscard]] uint64_t epoch() const { return epoch_; }
   // Relay mode: the target's channel named `name` is binsync's own (its master is binsync,
   // presenting the source's server_id), so it is not native replication of the source.
   void set_own_channel(std::string name) { own_channel_ = std::move(name); }
 
  private:
   absl::Status Take();
+  // After GET_LOCK: the row written with a new epoch (table created or migrated first).
+  absl::Status Record();
   absl::Status RefuseNativeReplication();
+  absl::Status RefuseHeld(std::string_view lock);
 
   ConnectOptions target_;
   std::string stream_, lock_;
@@ -62,6 +77,7 @@ class StreamLease {
   std::string own_channel_;  // relay: binsync's own channel on the target, not native
   Connection conn_;  // holds the lock while open
   bool held_ = false;
+  uint64_t epoch_ = 0;
 };
 
 }  // namespace binsync

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/gtid/mariadb_gtid.h"
@@ -124,9 +125,24 @@ absl::StatusOr<CatchUpWatch::Verdict> CatchUpTo(Side& s, const std::string& othe
   return v;
 }
 
+void StandPair(Side& a, Side& b, std::vector<std::string>* broken) {
+  for (auto [side, other] : {std::pair{&a, &b}, std::pair{&b, &a}}) {
+    const ReplicationChannel* which = nullptr;
+    side->from_other = ChannelFrom(side->channels, other->server_id, &which);
+    side->backlog_scan = BacklogScanFor(side->from_other);
+    if (side->from_other != Channel::kBroken) continue;
+    broken->push_back(BrokenPairLine(side->conn.endpoint(), other->conn.endpoint(), *which));
+  }
+}
+
 const InFlightRows& ScanBacklog(Side& behind, Side& ahead) {
   auto scan = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(const std::string behind_pos, GtidState(behind, true));
+    // A broken channel's applied position: a server writing in the same GTID domain moves
+    // gtid_current_pos past what its SQL thread applied.
+    ASSIGN_OR_RETURN(const std::string behind_pos,
+                     behind.from_other == Channel::kBroken && behind.hash != HashFunctions::kMySql
+                         ? AppliedPos(behind)
+                         : GtidState(behind, true));
     if (behind_pos != behind.backlog_from || behind.backlog_to.empty()) {
       ASSIGN_OR_RETURN(auto ahead_pos, ahead.conn.QueryValue("SELECT @@gtid_binlog_pos"));
       behind.backlog = InFlightRows();
@@ -170,6 +186,7 @@ absl::Status OpenSide(const ConnectOptions& co, Side* s) {
   s->replicating = std::any_of(f.channels.begin(), f.channels.end(), [](const ReplicationChannel& c) {
     return c.sql_running == "Yes" || c.last_sql_errno == 0;
   });
+  s->channels = f.channels;
   s->connect = co;
   // Reads see committed data as of each statement; nothing verify does is binlogged.
   return s->conn.Execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");

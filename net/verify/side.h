@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "net/mysql/connection.h"
@@ -28,8 +29,14 @@ struct Side {
   std::optional<uint32_t> domain_id;  // MariaDB gtid_domain_id
   // May still apply the other side's transactions: a replication channel whose SQL thread
   // runs, or was stopped without an error (paused, or lagging on purpose). A channel
-  // stopped by an error is broken: what it lacks is not in flight.
+  // stopped by an error is broken: what it lacks is not in flight, and is read from the
+  // other's binlog at once (backlog_scan).
   bool replicating = false;
+  std::vector<ReplicationChannel> channels;  // every replication channel, as opened
+  // Its channel from the other side of the pair (StandPair), and when verify reads what it
+  // lacks of the other's binlog.
+  Channel from_other = Channel::kNone;
+  BacklogScan backlog_scan = BacklogScan::kNever;
   ConnectOptions connect;  // for the backlog scan (ScanBacklog)
   std::optional<CatchUpWatch> watch;  // settle budget across the whole run
   Clock::time_point epoch = Clock::now();
@@ -54,6 +61,10 @@ struct Side {
 // domain, whether it replicates. Reads at READ COMMITTED.
 [[nodiscard]] absl::Status OpenSide(const ConnectOptions& co, Side* s);
 
+// Each side's channel from the other (core/verify/settle.h's ChannelFrom, BacklogScanFor);
+// a broken one's BrokenPairLine is appended to `broken`.
+void StandPair(Side& a, Side& b, std::vector<std::string>* broken);
+
 // The transactions `s` has applied, as its GTID state (MariaDB current_pos, MySQL executed);
 // empty without `live` replication, where nothing reads it (no query then).
 [[nodiscard]] absl::StatusOr<std::string> GtidState(Side& s, bool live);
@@ -64,8 +75,9 @@ struct Side {
 // position moves: kCaughtUp, or kStalled once it has not moved for the settle budget.
 [[nodiscard]] absl::StatusOr<CatchUpWatch::Verdict> CatchUpTo(Side& s, const std::string& other_pos);
 
-// What stalled `behind` lacks of `ahead`: the rows of every transaction in ahead's binlog
-// past behind's applied position, up to the binlog's end now. Kept in `behind` and read
+// What stalled or broken `behind` lacks of `ahead`: the rows of every transaction in
+// ahead's binlog past behind's applied position (broken: where its SQL thread stopped,
+// gtid_slave_pos), up to the binlog's end now. Kept in `behind` and read
 // on from where it stopped while behind stays where it stalled. A backlog that cannot be
 // read touches everything.
 const InFlightRows& ScanBacklog(Side& behind, Side& ahead);

@@ -289,10 +289,10 @@ class Verifier {
         RETURN_IF_ERROR(Classify(a_, b_, t, candidates, live, &diffs, &pos_a, &pos_b));
       }
       candidates.clear();
-      if (!live) {  // nothing can arrive: what differs is settled
-        for (RowDiff& d : diffs) out->push_back(std::move(d));
-        break;
-      }
+      // A broken side's backlog, read after this read of the rows: whatever the other had
+      // committed by then is in it.
+      if (a_.backlog_scan == BacklogScan::kAtOnce && !diffs.empty()) lacking_a = &ScanBacklog(a_, b_);
+      if (b_.backlog_scan == BacklogScan::kAtOnce && !diffs.empty()) lacking_b = &ScanBacklog(b_, a_);
       const bool last = attempt + 1 == attempts;
       std::map<KeyValues, RowDiff> current;
       for (RowDiff& d : diffs) {
@@ -304,6 +304,7 @@ class Verifier {
         reads.a = standing(lacking_a, d.key);
         reads.b = standing(lacking_b, d.key);
         reads.last_attempt = last;
+        reads.live = live;
         const Settle verdict = SettleRow(reads);
         if (verdict == Settle::kSettled) {
           out->push_back(std::move(d));
@@ -317,12 +318,16 @@ class Verifier {
       previous = std::move(current);
       if (candidates.empty()) break;
       ASSIGN_OR_RETURN(const auto caught_up, WaitForEachOther(pos_a, pos_b));
-      lacking_a = caught_up.first ? nullptr : &ScanBacklog(a_, b_);
-      lacking_b = caught_up.second ? nullptr : &ScanBacklog(b_, a_);
+      if (a_.backlog_scan != BacklogScan::kAtOnce) {
+        lacking_a = caught_up.first ? nullptr : &ScanBacklog(a_, b_);
+      }
+      if (b_.backlog_scan != BacklogScan::kAtOnce) {
+        lacking_b = caught_up.second ? nullptr : &ScanBacklog(b_, a_);
+      }
     }
     if (!unsettled->empty()) {
       spdlog::warn("verify: {}: {} differing rows could not be settled while replication "
-                   "lagged or kept changing them; listed as unsettled, not repaired",
+                   "lagged, was broken or kept changing them; listed as unsettled, not repaired",
                    t.QualifiedName(), unsettled->size());
     }
     return absl::OkStatus();
@@ -536,6 +541,8 @@ absl::StatusOr<VerifyReport> Run(const ConnectOptions& ca, const ConnectOptions&
     RETURN_IF_ERROR(sa);
     RETURN_IF_ERROR(sb);
   }
+  VerifyReport report;
+  StandPair(a, b, &report.broken);
   a.watch.emplace(o.settle_timeout_s);
   b.watch.emplace(o.settle_timeout_s);
   RETURN_IF_ERROR(CheckSelection(a, b, o));
@@ -553,7 +560,6 @@ absl::StatusOr<VerifyReport> Run(const ConnectOptions& ca, const ConnectOptions&
   progress.tables = names.size();
   ASSIGN_OR_RETURN(progress.total_rows, EstimatedRows(a.conn, o, names));
   Verifier verifier(a, b, o, state, progress);
-  VerifyReport report;
   for (const std::string& name : names) {
     const auto start = Clock::now();
     TableResult r;

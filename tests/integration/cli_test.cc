@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <regex>
 #include <sstream>
 
 #include "core/util/subprocess.h"
@@ -38,6 +39,10 @@ TEST(CliTest, Version) {
   auto r = RunBinsync({"--version"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out.rfind("binsync ", 0), 0U) << r.out;
+  // The CMake project version and the commit (git describe at configure time, or unknown).
+  EXPECT_TRUE(std::regex_match(
+      r.out, std::regex(R"(binsync [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9A-Za-z.-]+\)\n)")))
+      << r.out;
 }
 
 TEST(CliTest, UsageErrorsExit2WithUsage) {

@@ -218,6 +218,55 @@ TEST_F(DumpTest, StatsCountsEventsAndRows) {
   EXPECT_NE(r.out.find("seconds "), std::string::npos) << r.out;
 }
 
+// Issue 19: `dump --databases nosuchdb` exited 0 in silence and its stats counted every
+// event and row of the binlog. A filter entry that selects nothing is said (with --source,
+// also that the source has no such database now; not refused: a binlog holds the events
+// of databases dropped since, or created later), and the totals count what passed.
+TEST_F(DumpTest, FilterNamingNothingIsSaidAndStatsCountOnlyWhatPassed) {
+  auto none = RunBinsync({"dump", "--format", "stats", "--databases", "nosuchdb", binlog_.string()});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_NE(none.err.find("--databases nosuchdb: no event of it in the binlog read"),
+            std::string::npos) << none.err;
+  EXPECT_NE(none.out.find("row changes 0\n"), std::string::npos) << none.out;
+  EXPECT_EQ(none.out.find("TABLE_MAP"), std::string::npos) << none.out;
+  EXPECT_EQ(none.out.find("FORMAT_DESCRIPTION"), std::string::npos) << none.out;
+  EXPECT_EQ(none.out.find("ROWS"), std::string::npos) << none.out;
+  EXPECT_NE(none.out.find("events left out by --databases/--tables "), std::string::npos)
+      << none.out;
+  EXPECT_EQ(none.out.find("events left out by --databases/--tables 0\n"), std::string::npos)
+      << none.out;
+  EXPECT_NE(none.out.find(StrCat("bytes ", fs::file_size(binlog_), "\n")), std::string::npos)
+      << none.out;
+
+  // The same from the live source: its databases are checked first.
+  const std::string source = servers_->server(1).RootUri().Display();
+  auto live = RunBinsync({"dump", "--source", source, "--format", "stats", "--databases",
+                          "nosuchdb,dumpdb"});
+  ASSERT_EQ(live.exit_code, 0) << live.err;
+  EXPECT_NE(live.err.find(StrCat("--databases nosuchdb: no such database on ",
+                                 servers_->server(1).RootUri().Endpoint(), " now")),
+            std::string::npos) << live.err;
+  EXPECT_EQ(live.err.find("--databases dumpdb"), std::string::npos) << live.err;
+  EXPECT_NE(live.out.find("  dumpdb.t 3 1 1\n"), std::string::npos) << live.out;
+  EXPECT_NE(live.out.find("row changes 5\n"), std::string::npos) << live.out;
+
+  // What passed is counted: dumpdb's three table maps and five row changes; --tables alone
+  // leaves the statements out.
+  auto some = RunBinsync({"dump", "--format", "stats", "--databases", "dumpdb", binlog_.string()});
+  ASSERT_EQ(some.exit_code, 0) << some.err;
+  EXPECT_EQ(some.err.find("no event of it"), std::string::npos) << some.err;
+  EXPECT_NE(some.out.find("  TABLE_MAP 3\n"), std::string::npos) << some.out;
+  EXPECT_NE(some.out.find("row changes 5\n"), std::string::npos) << some.out;
+  EXPECT_NE(some.out.find("  QUERY "), std::string::npos) << some.out;  // CREATE DATABASE
+  auto table = RunBinsync({"dump", "--format", "stats", "--tables", "dumpdb.t,dumpdb.nope",
+                           binlog_.string()});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.err.find("--tables dumpdb.nope: no event of it"), std::string::npos)
+      << table.err;
+  EXPECT_EQ(table.out.find("  QUERY "), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("row changes 5\n"), std::string::npos) << table.out;
+}
+
 // A MariaDB binlog with a statement and its context, a LOAD DATA, and an incident.
 std::string StatementsBinlog() {
   using binlog::testing::Bytes;

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -406,6 +408,232 @@ TEST(ReplicateTest, MissingRowFollowsOnMissingRow) {
   r = CatchUp(s, {"--on-missing-row", "overwrite"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   ExpectIdentical(s, "mr");
+}
+
+// --- Failures and stops (issue 19) ---------------------------------------------------
+
+bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Waits up to `limit` for `done` (polled every 50 ms).
+template <typename F>
+bool WaitFor(F done, std::chrono::seconds limit = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The source position the stream's newest checkpoint row on server 2 records.
+std::string CheckpointPos(const SandboxServers& s) {
+  return s.Value(2, "SELECT gtid_pos FROM binsync.checkpoint ORDER BY seq DESC LIMIT 1");
+}
+
+// With a quiet source, a transaction the target refuses (a duplicate key; a trigger's
+// SIGNAL, on the statement path where triggers fire) stops binsync at once with its
+// message, exit 2: not when the next source transaction arrives.
+TEST(ReplicateTest, AnApplyErrorStopsTheStreamAtOnceWhenTheSourceIsQuiet) {
+  SandboxServers s(2);
+  s.Exec(1, "CREATE DATABASE ae; CREATE TABLE ae.t (id INT PRIMARY KEY, v INT)");
+  ASSERT_EQ(CatchUp(s).exit_code, 0);
+  const auto dir = testing::MakeTempDir("ae");
+  struct Case {
+    std::string name, target_sql, apply_with, message;
+  };
+  const std::vector<Case> cases = {
+      {"duplicate key", "INSERT INTO ae.t VALUES (1, 0)", "binlog", "ae.t (id=1)"},
+      {"trigger", "DELETE FROM ae.t; CREATE TRIGGER ae.no BEFORE INSERT ON ae.t FOR EACH ROW "
+                  "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by ae.no'",
+       "statements", "refused by ae.no"}};
+  for (const Case& c : cases) {
+    s.Exec(2, "SET sql_log_bin = 0; " + c.target_sql + "; SET sql_log_bin = 1");
+    Background b({"replicate", "--source", s.Uri(1), "--target", s.Uri(2), "--apply-with",
+                  c.apply_with},
+                 (dir / "ae.log").string());
+    ASSERT_TRUE(WaitFor([&] { return Has(b.Log(), "starting at"); })) << b.Log();
+    s.Exec(1, "INSERT INTO ae.t VALUES (1, 1)");
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(b.Stop(0, std::chrono::seconds(15)), 2) << c.name << b.Log();
+    const double seconds = SecondsSince(t0);
+    std::printf("%s: exit 2 %.2f s after the failing source transaction\n", c.name.c_str(),
+                seconds);
+    EXPECT_LT(seconds, 3.0) << c.name << b.Log();
+    EXPECT_TRUE(Has(b.Log(), c.message)) << c.name << b.Log();
+    EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM ae.t WHERE v = 1"), "0");
+    s.Exec(1, "SET sql_log_bin = 0; DELETE FROM ae.t; SET sql_log_bin = 1");
+    // The next case starts after this transaction (the checkpoint is before it).
+    s.Exec(2, "SET sql_log_bin = 0; DELETE FROM ae.t; SET sql_log_bin = 1");
+    ASSERT_EQ(CatchUp(s, {"--skip", s.Value(1, "SELECT @@gtid_binlog_pos")}).exit_code, 0);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// One Prometheus sample, "name{stream="..."} value", or "" when absent.
+std::string Sample(const std::string& metrics, const std::string& name,
+                   const std::string& stream) {
+  const std::string key = name + "{" + stream + "} ";
+  const size_t at = metrics.find(key);
+  if (at == std::string::npos) return "";
+  return metrics.substr(at + key.size(), metrics.find('\n', at) - at - key.size());
+}
+
+// A target set read_only while binsync runs (binsync's user without READ_ONLY ADMIN): the
+// transaction is retried, the metrics show it failing with error 1290 meanwhile, and it
+// is applied once read_only is off again.
+TEST(ReplicateTest, AReadOnlyTargetIsRetriedAndShownInTheMetricsUntilItAcceptsWrites) {
+  SandboxServers s(2);
+  for (int i : {1, 2}) {
+    s.Exec(i, "SET sql_log_bin = 0; CREATE USER bs@'127.0.0.1' IDENTIFIED BY 'bspw'; "
+              "GRANT ALL ON *.* TO bs@'127.0.0.1'; "
+              "REVOKE READ_ONLY ADMIN ON *.* FROM bs@'127.0.0.1'; SET sql_log_bin = 1");
+  }
+  s.Exec(1, "CREATE DATABASE ro; CREATE TABLE ro.t (id INT PRIMARY KEY)");
+  ASSERT_EQ(CatchUp(s).exit_code, 0);
+  const std::string a = s.server(1).RootUri().Endpoint(), b = s.server(2).RootUri().Endpoint();
+  const auto dir = testing::MakeTempDir("ro");
+  const uint16_t port = FreePort();
+  const std::string password = (dir / "bs.password").string();
+  std::ofstream(password) << "bspw\n";
+  Background run({"replicate", "--password-file", password, "--source", "mysql://bs@" + a,
+                  "--target", "mysql://bs@" + b, "--metrics-port", std::to_string(port)},
+                 (dir / "ro.log").string());
+  ASSERT_TRUE(WaitFor([&] { return Has(run.Log(), "starting at"); })) << run.Log();
+  s.Exec(2, "SET GLOBAL read_only = 1");
+  s.Exec(1, "INSERT INTO ro.t VALUES (1)");
+  const std::string stream = "stream=\"" + a + "->" + b + "\"";
+  std::string metrics;
+  EXPECT_TRUE(WaitFor([&] {
+    metrics = HttpGet(port, "/metrics");
+    return Sample(metrics, "binsync_failing_transactions", stream) == "1" &&
+           Sample(metrics, "binsync_last_apply_error_number", stream) == "1290";
+  })) << metrics << run.Log();
+  EXPECT_NE(Sample(metrics, "binsync_apply_errors_total", stream), "0") << metrics;
+  EXPECT_TRUE(Has(run.Log(), "read_only")) << run.Log();
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM ro.t"), "0");
+  s.Exec(2, "SET GLOBAL read_only = 0");
+  EXPECT_TRUE(WaitFor([&] { return s.Value(2, "SELECT COUNT(*) FROM ro.t") == "1"; },
+                      std::chrono::seconds(15)))
+      << run.Log();
+  metrics = HttpGet(port, "/metrics");
+  EXPECT_EQ(Sample(metrics, "binsync_failing_transactions", stream), "0") << metrics;
+  EXPECT_EQ(Sample(metrics, "binsync_applied_transactions_total", stream), "1") << metrics;
+  EXPECT_NE(Sample(metrics, "binsync_retries_total", stream), "0") << metrics;
+  EXPECT_EQ(run.Stop(SIGTERM), 0) << run.Log();
+  std::filesystem::remove_all(dir);
+}
+
+// A worker blocked on a target LOCK TABLES ... WRITE (lock_wait_timeout: a day by default)
+// does not hold a SIGTERM: its statement is interrupted, rolled back, exit 0 within 5 s
+// with the checkpoint where it was; the rerun applies the rest exactly once. With a short
+// --lock-wait-timeout the lock wait fails, is retried, and applies once the lock goes.
+TEST(ReplicateTest, SigtermInterruptsAStatementBlockedOnATargetLock) {
+  SandboxServers s(2);
+  s.Exec(1, "CREATE DATABASE lk; CREATE TABLE lk.t (id INT PRIMARY KEY, v INT); "
+            "INSERT INTO lk.t VALUES (1, 1)");
+  ASSERT_EQ(CatchUp(s).exit_code, 0);
+  const std::string checkpoint = CheckpointPos(s);
+  Connection locker = s.Connect(2);
+  ASSERT_TRUE(locker.Execute("LOCK TABLES lk.t WRITE").ok());
+  const auto dir = testing::MakeTempDir("lk");
+  Background b({"replicate", "--source", s.Uri(1), "--target", s.Uri(2)},
+               (dir / "lk.log").string());
+  s.Exec(1, "INSERT INTO lk.t VALUES (2, 2); INSERT INTO lk.t VALUES (3, 3)");
+  ASSERT_TRUE(WaitFor([&] {
+    return s.Value(2, "SELECT COUNT(*) > 0 FROM information_schema.PROCESSLIST WHERE STATE = "
+                      "'Waiting for table metadata lock'") == "1";
+  })) << b.Log();
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(b.Stop(SIGTERM, std::chrono::seconds(30)), 0) << b.Log();
+  const double seconds = SecondsSince(t0);
+  std::printf("SIGTERM with a worker blocked on LOCK TABLES: exit after %.2f s\n", seconds);
+  EXPECT_LT(seconds, 5.0) << b.Log();
+  EXPECT_TRUE(Has(b.Log(), "KILL QUERY")) << b.Log();
+  EXPECT_EQ(CheckpointPos(s), checkpoint);  // nothing was applied, nothing recorded
+  ASSERT_TRUE(locker.Execute("UNLOCK TABLES").ok());
+  SubprocessResult r = CatchUp(s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;  // applied twice would be a duplicate key
+  EXPECT_TRUE(Has(r.out, "applied 2 transactions")) << r.out;
+  EXPECT_EQ(s.Value(2, "SELECT GROUP_CONCAT(id ORDER BY id) FROM lk.t"), "1,2,3");
+
+  // --lock-wait-timeout 1: the wait fails after 1 s and is retried until the lock goes.
+  ASSERT_TRUE(locker.Execute("LOCK TABLES lk.t WRITE").ok());
+  s.Exec(1, "INSERT INTO lk.t VALUES (4, 4)");
+  std::thread unlock([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    EXPECT_TRUE(locker.Execute("UNLOCK TABLES").ok());
+  });
+  r = CatchUp(s, {"--lock-wait-timeout", "1"});
+  unlock.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Has(r.err, "Lock wait timeout exceeded")) << r.err;
+  EXPECT_FALSE(Has(r.out, "retries 0,")) << r.out;
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM lk.t"), "4");
+
+  // A transaction above --stream-above, applied by the reader as it is read: the same.
+  ASSERT_TRUE(locker.Execute("LOCK TABLES lk.t WRITE").ok());
+  s.Exec(1, "USE lk; INSERT INTO lk.t SELECT 100 + seq, 7 FROM seq_1_to_200000");
+  const std::string before = CheckpointPos(s);
+  Background big({"replicate", "--source", s.Uri(1), "--target", s.Uri(2), "--stream-above",
+                  "1"},
+                 (dir / "big.log").string());
+  ASSERT_TRUE(WaitFor([&] {
+    return s.Value(2, "SELECT COUNT(*) > 0 FROM information_schema.PROCESSLIST WHERE STATE = "
+                      "'Waiting for table metadata lock'") == "1";
+  })) << big.Log();
+  const auto t1 = std::chrono::steady_clock::now();
+  EXPECT_EQ(big.Stop(SIGTERM, std::chrono::seconds(30)), 0) << big.Log();
+  EXPECT_LT(SecondsSince(t1), 5.0) << big.Log();
+  EXPECT_TRUE(Has(big.Log(), "applied as it is read")) << big.Log();
+  EXPECT_EQ(CheckpointPos(s), before);
+  ASSERT_TRUE(locker.Execute("UNLOCK TABLES").ok());
+  r = CatchUp(s, {"--stream-above", "1", "--mode", "catchup"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM lk.t"), "200004");
+  std::filesystem::remove_all(dir);
+}
+
+// `--start POS --until-caught-up` with nothing to apply records POS: the next run starts
+// there, not at the older checkpoint (whose binlog may be purged by now).
+TEST(ReplicateTest, UntilCaughtUpWithNothingToApplyRecordsTheStartPosition) {
+  SandboxServers s(2);
+  s.Exec(1, "CREATE DATABASE np; CREATE TABLE np.t (id INT PRIMARY KEY)");
+  ASSERT_EQ(CatchUp(s).exit_code, 0);
+  s.Exec(1, "INSERT INTO np.t VALUES (1)");  // applied on the target by hand:
+  s.Exec(2, "SET sql_log_bin = 0; INSERT INTO np.t VALUES (1); SET sql_log_bin = 1");
+  const std::string pos = s.Value(1, "SELECT @@gtid_binlog_pos");
+  SubprocessResult r = CatchUp(s, {"--start", pos});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Has(r.out, "applied 0 transactions")) << r.out;
+  EXPECT_EQ(CheckpointPos(s), pos);
+  r = CatchUp(s);  // from the checkpoint: the insert is not applied again
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Has(r.err, "starting at " + pos + " (")) << r.err;
+}
+
+// The summary's "from" is where the run started, also after a reconnect.
+TEST(ReplicateTest, SummaryFromIsTheRunsStartAfterAReconnect) {
+  SandboxServers s(2);
+  s.Exec(1, "CREATE DATABASE sf; CREATE TABLE sf.t (id INT PRIMARY KEY)");
+  ASSERT_EQ(CatchUp(s).exit_code, 0);
+  const std::string from = s.Value(1, "SELECT @@gtid_binlog_pos");
+  s.Exec(1, "INSERT INTO sf.t VALUES (1); INSERT INTO sf.t VALUES (2); "
+            "INSERT INTO sf.t VALUES (3)");
+  const std::string to = s.Value(1, "SELECT @@gtid_binlog_pos");
+  // The connection drops before the second COMMIT: the stream resumes from the checkpoint.
+  SubprocessResult r = RunBinsync({"replicate", "--source", s.Uri(1), "--target", s.Uri(2),
+                                   "--until-caught-up", "--workers", "1"},
+                                  {"BINSYNC_FAULT=apply.before_commit:2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Has(r.out, "reconnects 1;")) << r.out;
+  EXPECT_TRUE(Has(r.out, "from " + from + " to " + to)) << r.out;
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM sf.t"), "3");
 }
 
 TEST(DumpSourceTest, LiveServerFromGtidAndFilePos) {

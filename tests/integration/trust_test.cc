@@ -4,8 +4,13 @@
 // statements) and catchup; resync applies through the same applier.
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -207,6 +212,129 @@ TEST(TrustTest, OneWriterPerStreamTheSecondRefusesNamingTheHolder) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
+// GTIDs logged more than once in server `i`'s binlogs. SHOW BINLOG EVENTS reads every event:
+// mariadb-binlog without --skip-gtid-strict-mode stops silently at the first GTID out of
+// order, which is what a transaction applied twice leaves.
+int GtidsLoggedTwice(const SandboxServers& s, int i) {
+  Connection c = s.Connect(i);
+  absl::StatusOr<ResultSet> logs = c.Query("SHOW BINARY LOGS");
+  EXPECT_TRUE(logs.ok()) << logs.status();
+  if (!logs.ok()) return -1;
+  std::map<std::string, int> seen;
+  for (size_t l = 0; l < logs->rows().size(); ++l) {
+    const std::string name = logs->Get(l, "Log_name").value_or("");
+    absl::StatusOr<ResultSet> events = c.Query("SHOW BINLOG EVENTS IN '" + name + "'");
+    EXPECT_TRUE(events.ok()) << events.status();
+    if (!events.ok()) return -1;
+    for (size_t e = 0; e < events->rows().size(); ++e) {
+      if (events->Get(e, "Event_type").value_or("") != "Gtid") continue;
+      const std::string info = events->Get(e, "Info").value_or("");  // "BEGIN GTID 0-1-5"
+      const size_t at = info.find("GTID ");
+      if (at != std::string::npos) ++seen[info.substr(at + 5, info.find(' ', at + 5) - at - 5)];
+    }
+  }
+  int twice = 0;
+  for (const auto& [gtid, n] : seen) twice += n > 1;
+  return twice;
+}
+
+// The lease is a fence, not a later notice (issue 19): a DBA kills the lease connection of a
+// running replicate and a second one of the same stream starts at that moment, ten times
+// under load. Each time one of them stops: the old holder, its transactions after the
+// takeover rolled back (or refused when taking its lease back), or the newcomer, refused when
+// the old holder was first. Nothing is applied twice. Without the fence the old holder kept
+// committing until its next lease check (up to a second) while the newcomer applied the same
+// transactions from the checkpoint.
+TEST(TrustTest, ATakenOverLeaseFencesTheOldHolderNothingAppliedTwice) {
+  SandboxServers s(2);
+  s.Exec(1, "CREATE DATABASE tk; CREATE TABLE tk.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, "
+            "k BIGINT NOT NULL UNIQUE, v INT)");
+  std::atomic<bool> stop_writing{false};
+  std::thread writer([&] {  // a steady load on the source: ~300 autocommitted writes/s
+    Connection c = s.Connect(1);
+    for (int i = 1; !stop_writing.load(); ++i) {
+      (void)c.Execute("INSERT INTO tk.t (k, v) VALUES (" + std::to_string(i) + ", 0)");
+      if (i % 3 == 0) (void)c.Execute("UPDATE tk.t SET v = v + 1 WHERE k = " + std::to_string(i - 1));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  const std::vector<std::string> args = {"replicate", "--source", s.Uri(1),   "--target",
+                                         s.Uri(2),    "--workers", "4"};
+  auto start = [&](int round) {
+    return std::make_unique<Background>(
+        args, (s.dir() / ("takeover" + std::to_string(round) + ".log")).string());
+  };
+  const std::string recorded = "SELECT connection_id FROM binsync.lease WHERE stream = 'from_server_1'";
+  const std::string holds = "SELECT IS_USED_LOCK('binsync.stream.from_server_1') = (" + recorded + ")";
+  std::unique_ptr<Background> holder = start(0);
+  ASSERT_TRUE(WaitValue(s, 2, holds, "1")) << holder->Log();
+  int takeovers = 0, fenced = 0;
+  for (int round = 1; takeovers < 10 && round <= 20; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the holder applies
+    s.Exec(2, "KILL CONNECTION " + s.Value(2, recorded));
+    std::unique_ptr<Background> newcomer = start(round);
+    std::optional<int> old_exit, new_exit;
+    for (int n = 0; n < 2000 && !old_exit && !new_exit; ++n) {
+      old_exit = holder->Exited();
+      if (!old_exit) new_exit = newcomer->Exited();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(old_exit || new_exit) << "round " << round << "\n" << holder->Log() << newcomer->Log();
+    if (old_exit) {
+      const std::string log = holder->Log();
+      EXPECT_EQ(*old_exit, 2) << log;
+      const bool by_fence = Contains(log, "was taken over by binsync pid " +
+                                              std::to_string(newcomer->pid)) ||
+                            Contains(log, "from_server_1 is being taken over by another session");
+      EXPECT_TRUE(by_fence || Contains(log, "is already being applied by")) << log;
+      fenced += by_fence;
+      ++takeovers;
+      holder = std::move(newcomer);
+    } else {
+      EXPECT_EQ(*new_exit, 2) << newcomer->Log();
+      EXPECT_TRUE(Contains(newcomer->Log(), "is already being applied by")) << newcomer->Log();
+    }
+    ASSERT_TRUE(WaitValue(s, 2, holds, "1")) << holder->Log();
+  }
+  stop_writing = true;
+  writer.join();
+  EXPECT_EQ(takeovers, 10);
+  EXPECT_GT(fenced, 0);  // most old holders learn it from the fence, not their lease check
+  EXPECT_EQ(holder->Stop(SIGTERM), 0) << holder->Log();
+  SubprocessResult r = CatchUp(s, {});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(GtidsLoggedTwice(s, 2), 0);
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM tk.t"), s.Value(1, "SELECT COUNT(*) FROM tk.t"));
+  EXPECT_EQ(s.Value(2, "CHECKSUM TABLE tk.t"), s.Value(1, "CHECKSUM TABLE tk.t"));
+  std::cout << "takeovers " << takeovers << ", old holder stopped by its fence " << fenced
+            << ", rows " << s.Value(1, "SELECT COUNT(*) FROM tk.t") << "\n";
+}
+
+// A binsync.lease table from a binsync before the fence (no epoch column) is migrated when the
+// lease is next taken, unlogged like the rest of binsync's bookkeeping.
+TEST(TrustTest, ALeaseTableWithoutAnEpochGetsItUnlogged) {
+  SandboxServers s(2);
+  s.Exec(1, "CREATE DATABASE le; CREATE TABLE le.t (id INT PRIMARY KEY)");
+  s.Exec(1, "INSERT INTO le.t VALUES (1)");
+  CreateUnlogged(s, 2, "CREATE DATABASE binsync; CREATE TABLE binsync.lease ("
+                       "stream VARCHAR(191) NOT NULL PRIMARY KEY, holder VARCHAR(512) NOT NULL, "
+                       "connection_id BIGINT UNSIGNED NOT NULL, since TIMESTAMP(6) NOT NULL "
+                       "DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB; INSERT INTO binsync.lease "
+                       "(stream, holder, connection_id) VALUES ('from_server_1', 'old', 1)");
+  const std::string before = s.Value(2, "SELECT @@gtid_binlog_pos");
+  SubprocessResult r = CatchUp(s, {});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT epoch FROM binsync.lease WHERE stream = 'from_server_1'"), "1");
+  EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM le.t"), "1");
+  // Only the replicated transaction reached the target's binlog: no ALTER, no lease row.
+  EXPECT_EQ(s.Value(2, "SELECT @@gtid_binlog_pos"), s.Value(1, "SELECT @@gtid_binlog_pos"));
+  EXPECT_NE(s.Value(2, "SELECT @@gtid_binlog_pos"), before);
+  r = CatchUp(s, {});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(s.Value(2, "SELECT epoch FROM binsync.lease WHERE stream = 'from_server_1'"), "2");
+  EXPECT_EQ(s.Value(2, "SELECT @@gtid_binlog_pos"), s.Value(1, "SELECT @@gtid_binlog_pos"));
+}
+
 TEST(TrustTest, OneResyncOfAPairAtATime) {
   SandboxServers s(2);
   s.Exec(1, "CREATE DATABASE rz; CREATE TABLE rz.t (id INT PRIMARY KEY)");
@@ -330,7 +458,7 @@ TEST(TrustTest, CatchupAndDdlErrorsNameTheTransactionPositionAndTable) {
   const std::string last = s.Value(1, "SELECT @@gtid_binlog_pos");
   SubprocessResult r = CatchUp(s, {"--mode", "catchup"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_TRUE(Contains(r.err, "ce.t: catchup upsert of 1 rows failed (transaction ")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "ce.t (id=2): catchup upsert failed (transaction ")) << r.err;
   EXPECT_TRUE(Contains(r.err, ".." + last + ", source binlog up to mariadb-bin.000001:")) << r.err;
   EXPECT_EQ(s.Value(2, "SELECT COUNT(*) FROM ce.t"), "0");  // strict: nothing half-applied
   CreateUnlogged(s, 2, "ALTER TABLE ce.t MODIFY v INT");

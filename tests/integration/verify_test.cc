@@ -760,6 +760,148 @@ TEST_F(VerifyTest, RowsBehindAStoppedSqlThreadAreUnsettledRealDifferencesStillRe
   ASSERT_TRUE(b.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
 }
 
+// Breaks `replica`'s channel from `source` with a 1062: a row the replica has (outside the
+// binlog, vc 'a-own') and the source then inserts (vc 'b-own'), logged.
+void BreakWith1062(Connection& replica, Connection& source, int id) {
+  const std::string key = std::to_string(id);
+  ASSERT_TRUE(replica.Execute("SET sql_log_bin = 0; INSERT INTO vt.types (id, vc) VALUES (" + key +
+                              ", 'a-own'); SET sql_log_bin = 1").ok());
+  ASSERT_TRUE(source.Execute("INSERT INTO vt.types (id, vc) VALUES (" + key + ", 'b-own')").ok());
+  std::string sql_errno;
+  for (int i = 0; i < 300 && sql_errno != "1062"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto rs = replica.Query("SHOW SLAVE STATUS");
+    ASSERT_TRUE(rs.ok()) << rs.status();
+    if (!rs->rows().empty()) sql_errno = rs->Get(0, "Last_SQL_Errno").value_or("");
+  }
+  ASSERT_EQ(sql_errno, "1062");
+}
+
+// Issue 19: a broken pair. A's channel from B stopped on a 1062 (B inserted a key A
+// already had); B then wrote on (logged). `verify --repair` used to make B like A at once:
+// it deleted B's new row, reverted B's update and re-inserted B's delete, printed
+// `consistent`, exit 0; once A's replication was mended the pair differed again. Rows in
+// B's binlog past A's stopped position are now unsettled (never repaired, exit 3), the
+// pair is said to be broken in one line, a real difference beside them is still repaired,
+// --repair-sql leaves them out too, and once A applies B's writes the pair is consistent.
+TEST_F(VerifyTest, BrokenPairRepairLeavesTheOtherMastersWritesAlone) {
+  Connection a = pair().Connect(1);
+  Connection b = pair().Connect(2);
+  ASSERT_NO_FATAL_FAILURE(testing::StartMasterMaster(pair()));
+  ASSERT_NO_FATAL_FAILURE(BreakWith1062(a, b, 5000));
+  // B's own writes, logged, which A has not applied: a new row, an update, a delete.
+  ASSERT_TRUE(b.Execute("INSERT INTO vt.types (id, vc) VALUES (5001, 'b-new');"
+                        "UPDATE vt.types SET vc = 'b-upd' WHERE id = 101;"
+                        "DELETE FROM vt.types WHERE id = 102").ok());
+  // A real difference beside them: written on B outside the binlog.
+  ASSERT_TRUE(b.Execute("SET sql_log_bin = 0; UPDATE vt.types SET vc = 'drift' WHERE id = 200;"
+                        "SET sql_log_bin = 1").ok());
+  const std::vector<std::string> args = {"verify", "--a", a_, "--b", b_, "--databases", "vt",
+                                         "--settle-timeout", "2"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> v = args;
+    v.insert(v.end(), extra.begin(), extra.end());
+    return v;
+  };
+  auto keys = [](const nlohmann::json& j, const char* list) {
+    std::set<std::string> out;
+    for (const auto& t : j["tables"]) {
+      for (const auto& d : t[list]) out.insert(t["table"].get<std::string>() + d["key"].dump());
+    }
+    return out;
+  };
+  const std::set<std::string> b_writes = {"vt.types{\"id\":101}", "vt.types{\"id\":102}",
+                                          "vt.types{\"id\":5000}", "vt.types{\"id\":5001}"};
+
+  auto r = RunBinsync(with({"--format", "json"}));
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(keys(j, "diffs"), std::set<std::string>{"vt.types{\"id\":200}"}) << r.out;
+  EXPECT_EQ(keys(j, "unsettled"), b_writes) << r.out;
+  ASSERT_EQ(j["broken"].size(), 1U) << r.out;
+  const std::string broken_line = j["broken"][0];
+  EXPECT_NE(broken_line.find(StrCat("the pair is broken: ", pair().server(1).RootUri().Endpoint())),
+            std::string::npos) << broken_line;
+  EXPECT_NE(broken_line.find("error 1062"), std::string::npos) << broken_line;
+  EXPECT_NE(broken_line.find("binsync resync"), std::string::npos) << broken_line;
+  EXPECT_NE(r.err.find(broken_line), std::string::npos) << r.err;
+
+  // --repair-sql: the script leaves B's writes alone.
+  const std::string script = (pair().server(1).node_dir / "broken-repair.sql").string();
+  r = RunBinsync(with({"--repair-sql", script}));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  std::ifstream in(script);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("200"), std::string::npos) << text.str();
+  for (const char* id : {"5000", "5001", "101", "102"}) {
+    EXPECT_EQ(text.str().find(id), std::string::npos) << id << " in " << text.str();
+  }
+
+  // --repair: fixes the drift only, says the pair is broken, exits 3.
+  r = RunBinsync(with({"--repair"}));
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find(broken_line), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("4 unsettled rows are not repaired"), std::string::npos) << r.err;
+  EXPECT_EQ(pair().Value(2, "SELECT vc FROM vt.types WHERE id = 200"), "row100");
+  EXPECT_EQ(pair().Value(2, "SELECT vc FROM vt.types WHERE id = 5001"), "b-new");
+  EXPECT_EQ(pair().Value(2, "SELECT vc FROM vt.types WHERE id = 5000"), "b-own");
+  EXPECT_EQ(pair().Value(2, "SELECT vc FROM vt.types WHERE id = 101"), "b-upd");
+  EXPECT_EQ(pair().Value(2, "SELECT COUNT(*) FROM vt.types WHERE id = 102"), "0");
+
+  // A's replication mended (its conflicting row set aside): A applies B's writes and the
+  // pair is consistent.
+  auto pb = b.QueryValue("SELECT @@gtid_binlog_pos");
+  ASSERT_TRUE(pb.ok());
+  ASSERT_TRUE(a.Execute("SET sql_log_bin = 0; DELETE FROM vt.types WHERE id = 5000;"
+                        "SET sql_log_bin = 1; START SLAVE").ok());
+  auto parsed = ParseMariaDbGtidPos(pb->value_or(""));
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_TRUE(WaitForGtid(a, FormatMariaDbGtidPos(WithoutServer(*parsed, 1)),
+                          std::chrono::seconds(30)).ok());
+  r = RunBinsync(with({"--format", "json"}));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_FALSE(nlohmann::json::parse(r.out).contains("broken")) << r.out;
+  ASSERT_TRUE(a.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
+  ASSERT_TRUE(b.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
+}
+
+// The other way round: B's channel from A broken, A writes on. Making B like A would
+// write A's rows that B's channel has not applied (its insert would stop B again on a
+// 1062 once mended, its delete on a 1032): unsettled, left alone, and consistent once B
+// applies them.
+TEST_F(VerifyTest, BrokenPairRepairLeavesWhatBLacksToItsChannel) {
+  Connection a = pair().Connect(1);
+  Connection b = pair().Connect(2);
+  ASSERT_NO_FATAL_FAILURE(testing::StartMasterMaster(pair()));
+  ASSERT_NO_FATAL_FAILURE(BreakWith1062(b, a, 6000));
+  ASSERT_TRUE(a.Execute("INSERT INTO vt.types (id, vc) VALUES (6001, 'a-new');"
+                        "DELETE FROM vt.types WHERE id = 103").ok());
+  auto r = RunBinsync({"verify", "--a", a_, "--b", b_, "--databases", "vt", "--settle-timeout",
+                       "2", "--repair"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find(StrCat("the pair is broken: ", pair().server(2).RootUri().Endpoint())),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("3 unsettled rows are not repaired"), std::string::npos) << r.err;
+  EXPECT_EQ(pair().Value(2, "SELECT COUNT(*) FROM vt.types WHERE id = 6001"), "0");
+  EXPECT_EQ(pair().Value(2, "SELECT vc FROM vt.types WHERE id = 103"), "row3");
+  EXPECT_EQ(pair().Value(2, "SELECT vc FROM vt.types WHERE id = 6000"), "a-own");
+  // B mended: it applies A's writes without another error, and the pair is consistent.
+  auto pa = a.QueryValue("SELECT @@gtid_binlog_pos");
+  ASSERT_TRUE(pa.ok());
+  ASSERT_TRUE(b.Execute("SET sql_log_bin = 0; DELETE FROM vt.types WHERE id = 6000;"
+                        "SET sql_log_bin = 1; START SLAVE").ok());
+  auto parsed = ParseMariaDbGtidPos(pa->value_or(""));
+  ASSERT_TRUE(parsed.ok());
+  const absl::Status caught_up = WaitForGtid(b, FormatMariaDbGtidPos(WithoutServer(*parsed, 2)),
+                                             std::chrono::seconds(30));
+  ASSERT_TRUE(caught_up.ok()) << caught_up;
+  r = RunBinsync({"verify", "--a", a_, "--b", b_, "--databases", "vt"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_TRUE(a.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
+  ASSERT_TRUE(b.Execute("STOP SLAVE; RESET SLAVE ALL").ok());
+}
+
 // pt-table-checksum is the yardstick DBAs trust: on a master/replica pair both tools must
 // flag the same tables.
 TEST_F(VerifyTest, FlagsTheSameTablesAsPtTableChecksum) {

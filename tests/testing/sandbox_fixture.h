@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,8 @@ struct Background {
   Background& operator=(const Background&) = delete;
   // Sends `sig` and returns the exit code (128+sig if killed), waiting up to `limit`.
   int Stop(int sig, std::chrono::seconds limit = std::chrono::seconds(20));
+  // The exit code (128+sig if killed) once it has exited by itself, else nullopt; no wait.
+  [[nodiscard]] std::optional<int> Exited();
   [[nodiscard]] std::string Log() const;
 };
 

@@ -12,11 +12,38 @@ namespace {
 
 using binlog::RowsKind;
 
-TEST(InsertOpTest, UpsertInCatchupOrWithOverwrite) {
-  EXPECT_EQ(InsertOp(false, OnMissingRow::kError), RowOp::kInsert);
-  EXPECT_EQ(InsertOp(false, OnMissingRow::kSkip), RowOp::kInsert);  // skip is for missing rows
-  EXPECT_EQ(InsertOp(false, OnMissingRow::kOverwrite), RowOp::kUpsert);
-  EXPECT_EQ(InsertOp(true, OnMissingRow::kError), RowOp::kUpsert);  // catchup is idempotent
+TEST(InsertOpTest, UpsertOnlyWithOverwrite) {
+  EXPECT_EQ(InsertOp(OnMissingRow::kError), RowOp::kInsert);
+  EXPECT_EQ(InsertOp(OnMissingRow::kSkip), RowOp::kInsert);  // skip is for missing rows
+  EXPECT_EQ(InsertOp(OnMissingRow::kOverwrite), RowOp::kUpsert);
+}
+
+// Catchup used to upsert and pass missing rows whatever --on-missing-row said; now the
+// policy holds in every mode, and catchup's idempotence is its default.
+TEST(DefaultOnMissingRowTest, CatchupOverwritesLiveErrs) {
+  EXPECT_EQ(DefaultOnMissingRow(true), OnMissingRow::kOverwrite);
+  EXPECT_EQ(DefaultOnMissingRow(false), OnMissingRow::kError);
+}
+
+TEST(MayCompactTest, OnlyUnderOverwrite) {
+  EXPECT_TRUE(MayCompact(OnMissingRow::kOverwrite));
+  EXPECT_FALSE(MayCompact(OnMissingRow::kError));  // each row checked, named on failure
+  EXPECT_FALSE(MayCompact(OnMissingRow::kSkip));   // each missing row logged
+}
+
+TEST(UpsertReplacedRowTest, TwoAffectedRowsMeanADifferentRowWasReplaced) {
+  EXPECT_FALSE(UpsertReplacedRow(1));  // inserted, or the row was already the same
+  EXPECT_TRUE(UpsertReplacedRow(2));
+  EXPECT_EQ(OverwriteMessage(),
+            "insert found a different row with this key on the target; overwritten with the "
+            "source's row (--on-missing-row overwrite)");
+}
+
+TEST(CompactedDeleteMissingMessageTest, CountsTheKeysNotFound) {
+  EXPECT_EQ(CompactedDeleteMissingMessage(64, 61),
+            "3 of 64 rows to delete not found on the target; nothing to do (--on-missing-row "
+            "overwrite; catchup's multi-row DELETE does not say which: use --on-missing-row "
+            "error or skip to have each row checked and named)");
 }
 
 TEST(DuplicateKeyMessageTest, NamesTheNativeErrorAndTheWayOut) {
@@ -27,50 +54,39 @@ TEST(DuplicateKeyMessageTest, NamesTheNativeErrorAndTheWayOut) {
 
 TEST(DecideMissingRowTest, ErrorPolicyFailsNamingError1032) {
   for (RowsKind kind : {RowsKind::kUpdate, RowsKind::kDelete}) {
-    const MissingRowDecision d = DecideMissingRow(kind, false, OnMissingRow::kError);
+    const MissingRowDecision d = DecideMissingRow(kind, OnMissingRow::kError);
     EXPECT_EQ(d.action, MissingRowAction::kFail);
     EXPECT_FALSE(d.log);
   }
-  EXPECT_EQ(DecideMissingRow(RowsKind::kUpdate, false, OnMissingRow::kError).message,
+  EXPECT_EQ(DecideMissingRow(RowsKind::kUpdate, OnMissingRow::kError).message,
             "row to update not found on the target (like native error 1032); resync the pair, "
             "or choose --on-missing-row overwrite|skip");
-  EXPECT_EQ(DecideMissingRow(RowsKind::kDelete, false, OnMissingRow::kError).message.substr(0, 13),
+  EXPECT_EQ(DecideMissingRow(RowsKind::kDelete, OnMissingRow::kError).message.substr(0, 13),
             "row to delete");
 }
 
 TEST(DecideMissingRowTest, SkipLogsAndAppliesNothing) {
-  const MissingRowDecision u = DecideMissingRow(RowsKind::kUpdate, false, OnMissingRow::kSkip);
+  const MissingRowDecision u = DecideMissingRow(RowsKind::kUpdate, OnMissingRow::kSkip);
   EXPECT_EQ(u.action, MissingRowAction::kSkip);
   EXPECT_TRUE(u.log);
   EXPECT_EQ(u.message, "row to update not found; skipped (--on-missing-row skip)");
-  const MissingRowDecision d = DecideMissingRow(RowsKind::kDelete, false, OnMissingRow::kSkip);
+  const MissingRowDecision d = DecideMissingRow(RowsKind::kDelete, OnMissingRow::kSkip);
   EXPECT_EQ(d.action, MissingRowAction::kSkip);
   EXPECT_EQ(d.message, "row to delete not found; skipped (--on-missing-row skip)");
 }
 
 TEST(DecideMissingRowTest, OverwriteUpsertsUpdatesAndLogsDeletesAsNothingToDo) {
   const MissingRowDecision u =
-      DecideMissingRow(RowsKind::kUpdate, false, OnMissingRow::kOverwrite);
+      DecideMissingRow(RowsKind::kUpdate, OnMissingRow::kOverwrite);
   EXPECT_EQ(u.action, MissingRowAction::kUpsertAfter);
   EXPECT_TRUE(u.log);
   EXPECT_EQ(u.message,
             "row to update not found; inserted the after image (--on-missing-row overwrite)");
   const MissingRowDecision d =
-      DecideMissingRow(RowsKind::kDelete, false, OnMissingRow::kOverwrite);
+      DecideMissingRow(RowsKind::kDelete, OnMissingRow::kOverwrite);
   EXPECT_EQ(d.action, MissingRowAction::kSkip);
   EXPECT_TRUE(d.log);
   EXPECT_EQ(d.message, "row to delete not found; nothing to do (--on-missing-row overwrite)");
-}
-
-TEST(DecideMissingRowTest, CatchupIgnoresThePolicyAndLogsNothing) {
-  for (OnMissingRow p : {OnMissingRow::kError, OnMissingRow::kSkip, OnMissingRow::kOverwrite}) {
-    const MissingRowDecision u = DecideMissingRow(RowsKind::kUpdate, true, p);
-    EXPECT_EQ(u.action, MissingRowAction::kUpsertAfter);
-    EXPECT_FALSE(u.log);
-    const MissingRowDecision d = DecideMissingRow(RowsKind::kDelete, true, p);
-    EXPECT_EQ(d.action, MissingRowAction::kSkip);
-    EXPECT_FALSE(d.log);
-  }
 }
 
 TEST(ConflictKindTest, NamesEachCase) {

@@ -432,6 +432,45 @@ TEST(SchedulerTest, StopRollsBackJobsBehindOneThatNeverStarted) {
   EXPECT_EQ(s.committed_through(), 1u);
 }
 
+TEST(SchedulerTest, AJobWithdrawnAtAStopEndsTheDrainAndLaterJobsRollBack) {
+  Scheduler s({});
+  for (uint64_t k = 1; k <= 3; ++k) ASSERT_TRUE(s.Submit(MakeJob({k})));
+  Job* one = AcquireNow(s);
+  Job* two = AcquireNow(s);    // blocked on a target lock, say
+  Job* three = AcquireNow(s);  // applied, waiting for its turn
+  auto three_turn = std::async(std::launch::async, [&] { return s.WaitCommitTurn(*three); });
+  EXPECT_TRUE(StillBlocked(three_turn));
+  EXPECT_FALSE(s.stopping());
+  s.Stop();
+  EXPECT_TRUE(s.stopping());
+  auto drain = std::async(std::launch::async, [&] { return s.Drain(); });
+  EXPECT_TRUE(StillBlocked(drain));  // 1-3 are in flight and may all commit
+  Commit(s, one);
+  EXPECT_TRUE(StillBlocked(drain));
+  // Job 2's statement was interrupted: it rolls back and is left for the next run.
+  s.Withdraw(*two);
+  EXPECT_FALSE(GetPromptly(three_turn, s, "WaitCommitTurn of a job behind a withdrawn one"));
+  EXPECT_TRUE(GetPromptly(drain, s, "Drain after a withdrawal").ok());
+  EXPECT_EQ(s.committed_through(), 1u);
+  EXPECT_TRUE(s.status().ok());  // a stop, not an error
+}
+
+TEST(SchedulerTest, WithdrawWithoutAStopAbortsAndStatusReportsTheFirstError) {
+  Scheduler s({});
+  ASSERT_TRUE(s.Submit(MakeJob({1})));
+  Job* one = AcquireNow(s);
+  EXPECT_TRUE(s.status().ok());
+  s.Abort(absl::InternalError("t.t (id=1): duplicate key"));
+  EXPECT_EQ(s.status().message(), "t.t (id=1): duplicate key");  // the producer sees it
+  s.Withdraw(*one);  // after an abort: nothing more happens
+  EXPECT_EQ(s.status().message(), "t.t (id=1): duplicate key");
+
+  Scheduler t({});
+  ASSERT_TRUE(t.Submit(MakeJob({1})));
+  t.Withdraw(*AcquireNow(t));
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST(SchedulerTest, DisjointJobsRunInParallel) {
   constexpr int kWorkers = 4;
   Scheduler s({});

@@ -1,5 +1,6 @@
 #include "core/replicate/statement_dml.h"
 
+#include "core/replicate/transaction.h"
 #include "gtest/gtest.h"
 
 namespace binsync::replicate {
@@ -18,6 +19,19 @@ TEST(StatementDmlTest, NamesTheTableADmlStatementWrites) {
   EXPECT_EQ(StatementDmlTable("ALTER TABLE t ADD b INT", "db"), "");
   EXPECT_EQ(StatementDmlTable("BEGIN", "db"), "");
   EXPECT_EQ(StatementDmlTable("", "db"), "");
+}
+
+// The refusal of a statement-based transaction and --skip's log cite it the same way:
+// its GTID and where it starts (they cited the statement's and the GTID event's positions).
+TEST(TransactionNameAtTest, GtidAndTheTransactionsStart) {
+  Transaction t;
+  t.has_gtid = true;
+  t.gtid.domain_id = 1;
+  t.gtid.server_id = 1;
+  t.gtid.seq_no = 40;
+  t.file = "mariadb-bin.000005";
+  t.start_pos = 2300;
+  EXPECT_EQ(t.NameAt(), "1-1-40 at mariadb-bin.000005:2300");
 }
 
 }  // namespace

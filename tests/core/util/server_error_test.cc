@@ -48,6 +48,17 @@ TEST(ServerErrorTest, RebuildingTheStatusDropsThePayload) {
   EXPECT_EQ(ServerErrorNumber(rebuilt), 0u);
 }
 
+TEST(ServerErrorTest, KeepServerErrorCarriesTheCausesErrorIntoARewordedStatus) {
+  const absl::Status cause =
+      WithServerError(absl::InternalError("x"), ServerError{1290, "HY000", "read-only"});
+  const absl::Status kept = KeepServerError(cause, absl::AbortedError("re-worded"));
+  EXPECT_EQ(kept.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(kept.message(), "re-worded");
+  EXPECT_EQ(ServerErrorNumber(kept), 1290u);
+  EXPECT_EQ(ServerErrorNumber(KeepServerError(absl::InternalError("no"), absl::AbortedError("y"))),
+            0u);
+}
+
 TEST(ServerErrorTest, SecondAttachReplacesTheFirst) {
   absl::Status st = WithServerError(absl::InternalError("a"), {kErDupEntry, "23000", "dup"});
   st = WithServerError(st, {kErLockDeadlock, "40001", "deadlock"});
@@ -96,6 +107,32 @@ TEST(IsLostConnectionErrorTest, EveryClientErrorAndKilledSessions) {
   EXPECT_FALSE(IsLostConnectionError(1999));
   EXPECT_FALSE(IsLostConnectionError(kErAccessDenied));
   EXPECT_FALSE(IsLostConnectionError(kErLockDeadlock));
+}
+
+// Item 7 of issue 19: a read-only target said "query failed: ... (error 1290)" and
+// nothing about what to do.
+TEST(ServerErrorAdviceTest, ReadOnlyNamesTheFix) {
+  EXPECT_EQ(ServerErrorAdvice(kErOptionPreventsStatement,
+                              "The MariaDB server is running with the --read-only option so it "
+                              "cannot execute this statement"),
+            "; the server is read-only: SET GLOBAL read_only = OFF on it (binsync writes as a "
+            "client, so read_only applies unless its user has READ_ONLY ADMIN), then restart");
+  EXPECT_EQ(ServerErrorAdvice(kErOptionPreventsStatement, "running with --skip-grant-tables"),
+            "; the server's configuration refuses this statement: change the option it names");
+  EXPECT_EQ(ServerErrorAdvice(kErSpecificAccessDenied),
+            "; grant the missing privilege to this user");
+  EXPECT_EQ(ServerErrorAdvice(kErDupEntry), "");
+}
+
+TEST(SqlForMessageTest, FoldsSpaceHidesStringsAndCuts) {
+  EXPECT_EQ(SqlForMessage("UPDATE  binsync.lease\n\tSET holder = 'pid 5' WHERE x = \"a\\\"b\""),
+            "UPDATE binsync.lease SET holder = '?' WHERE x = \"?\"");
+  EXPECT_EQ(SqlForMessage("CREATE USER u IDENTIFIED BY 'secret'"),
+            "CREATE USER u IDENTIFIED BY '?'");
+  EXPECT_EQ(SqlForMessage("BINLOG 'AAAABBBBCCCC'"), "BINLOG '?'");
+  EXPECT_EQ(SqlForMessage("SELECT 1234567890", 10), "SELECT 123...");
+  EXPECT_EQ(SqlForMessage("SELECT 1", 8), "SELECT 1");
+  EXPECT_EQ(SqlForMessage("SET x = 'unterminated"), "SET x = '?'");
 }
 
 }  // namespace

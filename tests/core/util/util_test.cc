@@ -1,3 +1,5 @@
+#include <stdlib.h>
+
 #include <chrono>
 #include <thread>
 
@@ -114,6 +116,19 @@ TEST(SubprocessTest, PassesStdinAndEnvironmentNotArgv) {
   auto r = RunSubprocess({"sh", "-c", "cat; printf %s \"$BINSYNC_TEST_SECRET\""}, o);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->out, "hellos3");
+}
+
+TEST(SubprocessTest, ExtraEnvironmentReplacesInherited) {
+  // `env` prints the environment as the child got it (a shell would tidy duplicates away);
+  // a C program's getenv() would find an inherited duplicate first.
+  setenv("BINSYNC_TEST_OVERRIDE", "inherited", 1);
+  SubprocessOptions o;
+  o.extra_env = {"BINSYNC_TEST_OVERRIDE=extra"};
+  auto r = RunSubprocess({"env"}, o);
+  unsetenv("BINSYNC_TEST_OVERRIDE");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NE(r->out.find("BINSYNC_TEST_OVERRIDE=extra\n"), std::string::npos) << r->out;
+  EXPECT_EQ(r->out.find("BINSYNC_TEST_OVERRIDE=inherited"), std::string::npos) << r->out;
 }
 
 TEST(SubprocessTest, TimeoutKills) {

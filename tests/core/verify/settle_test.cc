@@ -42,6 +42,90 @@ TEST(SettleRowTest, StalledSideWhoseBacklogMissesTheRowStillSettles) {
             Settle::kSettled);
 }
 
+// Issue 19: A's channel from B stopped on a 1062, B wrote on; verify --repair settled B's
+// new rows at once (A "caught up": it replicated nothing) and reverted them. A broken
+// side's backlog is read at once: a row it touches is unsettled from the first read...
+TEST(SettleRowTest, BrokenSideWhoseBacklogTouchesTheRowIsUnsettledAtTheFirstRead) {
+  for (bool live : {true, false}) {
+    RowReads r = Reads(false, false, CatchUp::kStalledTouched, CatchUp::kCaughtUp);
+    r.live = live;
+    EXPECT_EQ(SettleRow(r), Settle::kUnsettled) << live;
+    r = Reads(false, false, CatchUp::kCaughtUp, CatchUp::kStalledTouched);
+    r.live = live;
+    EXPECT_EQ(SettleRow(r), Settle::kUnsettled) << live;
+  }
+}
+
+// ... and one it does not touch is a real difference: settled by one read when nothing
+// replicates any more, by two (as before) while the other channel runs.
+TEST(SettleRowTest, BrokenSideWhoseBacklogMissesTheRowSettles) {
+  RowReads r = Reads(false, false, CatchUp::kStalledUntouched, CatchUp::kCaughtUp);
+  r.live = false;
+  EXPECT_EQ(SettleRow(r), Settle::kSettled);
+  r.live = true;
+  EXPECT_EQ(SettleRow(r), Settle::kWait);
+  r = Reads(true, true, CatchUp::kStalledUntouched, CatchUp::kCaughtUp);
+  EXPECT_EQ(SettleRow(r), Settle::kSettled);
+}
+
+TEST(SettleRowTest, WithoutReplicationOneReadSettles) {
+  RowReads r = Reads(false, false);
+  r.live = false;
+  EXPECT_EQ(SettleRow(r), Settle::kSettled);
+}
+
+ReplicationChannel Chan(uint32_t source_id, const char* sql_running, int sql_errno,
+                        const char* name = "") {
+  ReplicationChannel c;
+  c.name = name;
+  c.source_host = "127.0.0.1";
+  c.source_port = 3307;
+  c.source_server_id = source_id;
+  c.sql_running = sql_running;
+  c.last_sql_errno = sql_errno;
+  if (sql_errno != 0) c.last_sql_error = "Duplicate entry '5000' for key 'PRIMARY'";
+  return c;
+}
+
+TEST(ChannelFromTest, OnlyTheOthersChannelCountsTheWorstWins) {
+  EXPECT_EQ(ChannelFrom({}, 2), Channel::kNone);
+  EXPECT_EQ(ChannelFrom({Chan(2, "Yes", 0)}, 2), Channel::kRunning);
+  EXPECT_EQ(ChannelFrom({Chan(2, "No", 0)}, 2), Channel::kStopped);
+  EXPECT_EQ(ChannelFrom({Chan(2, "No", 1062)}, 2), Channel::kBroken);
+  // A running SQL thread whose last error is history is running.
+  EXPECT_EQ(ChannelFrom({Chan(2, "Yes", 1062)}, 2), Channel::kRunning);
+  // A third server's channel does not carry the other's writes.
+  EXPECT_EQ(ChannelFrom({Chan(7, "No", 1062)}, 2), Channel::kNone);
+  // A source not yet known (not connected since the replica started) counts, to be safe.
+  EXPECT_EQ(ChannelFrom({Chan(0, "No", 1062)}, 2), Channel::kBroken);
+  const std::vector<ReplicationChannel> two = {Chan(2, "Yes", 0, "x"), Chan(2, "No", 1032, "y"),
+                                               Chan(2, "No", 0, "z")};
+  const ReplicationChannel* which = nullptr;
+  EXPECT_EQ(ChannelFrom(two, 2, &which), Channel::kBroken);
+  ASSERT_NE(which, nullptr);
+  EXPECT_EQ(which->name, "y");
+}
+
+// The decision of issue 19 from each channel's state: a broken side's backlog is read at
+// once (its rows are never repaired), a live one's once it stalls, none without a channel
+// (a master/replica pair: B's own writes are what a repair of B is asked to undo).
+TEST(BacklogScanForTest, BrokenAtOnceLiveWhenStalledNoneNever) {
+  EXPECT_EQ(BacklogScanFor(Channel::kNone), BacklogScan::kNever);
+  EXPECT_EQ(BacklogScanFor(Channel::kRunning), BacklogScan::kWhenStalled);
+  EXPECT_EQ(BacklogScanFor(Channel::kStopped), BacklogScan::kWhenStalled);
+  EXPECT_EQ(BacklogScanFor(Channel::kBroken), BacklogScan::kAtOnce);
+}
+
+TEST(BrokenPairLineTest, NamesTheChannelItsErrorAndResync) {
+  const std::string line = BrokenPairLine("127.0.0.1:3306", "127.0.0.1:3307", Chan(2, "No", 1062));
+  EXPECT_EQ(line,
+            "the pair is broken: 127.0.0.1:3306's default channel from 127.0.0.1:3307 stopped "
+            "on error 1062 (Duplicate entry '5000' for key 'PRIMARY'); the rows it has not "
+            "applied from 127.0.0.1:3307's binlog are listed as unsettled, never repaired; "
+            "`binsync resync` is the tool for a broken pair");
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
 TEST(SettleRowTest, ARowThatKeepsChangingIsReadAgainThenUnsettled) {
   EXPECT_EQ(SettleRow(Reads(true, false)), Settle::kWait);
   EXPECT_EQ(SettleRow(Reads(true, false, CatchUp::kCaughtUp, CatchUp::kCaughtUp, true)),

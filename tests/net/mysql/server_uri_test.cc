@@ -1,7 +1,5 @@
 #include "net/mysql/server_uri.h"
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -52,7 +50,7 @@ TEST(ServerUriTest, RejectsMalformedWithoutLeakingPassword) {
     EXPECT_FALSE(u.ok()) << bad;
     EXPECT_EQ(std::string(u.status().message()).find("hunter2"), std::string::npos)
         << u.status();
-    EXPECT_NE(std::string(u.status().message()).find("mysql://user"), std::string::npos);
+    EXPECT_NE(std::string(u.status().message()).find("expected mysql://"), std::string::npos);
   }
 }
 
@@ -109,31 +107,70 @@ TEST(ServerUriTest, RedactedKeepsUserAndHost) {
   EXPECT_EQ(Redacted("mysql://"), "mysql://");
 }
 
-TEST(ResolvePasswordTest, FileThenEnvironment) {
+TEST(ReadPasswordFileTest, FirstLineOrAnErrorNamingTheFile) {
   const auto file = std::filesystem::temp_directory_path() / "binsync_pw_test";
   {
-    std::ofstream(file) << "from-file\n";
+    std::ofstream(file) << "from-file\r\nsecond line\n";
   }
-  setenv("MYSQL_PWD", "from-env", 1);
-  ServerUri u;
-  ASSERT_TRUE(ResolvePassword({file.string()}, &u).ok());
-  EXPECT_EQ(u.password, "from-file");
-
-  ServerUri v;
-  ASSERT_TRUE(ResolvePassword({}, &v).ok());
-  EXPECT_EQ(v.password, "from-env");
-
-  ServerUri w;
-  w.password = "in-uri";
-  ASSERT_TRUE(ResolvePassword({file.string()}, &w).ok());
-  EXPECT_EQ(w.password, "in-uri");
-
-  ServerUri x;
-  auto st = ResolvePassword({"/nonexistent/pw"}, &x);
-  EXPECT_FALSE(st.ok());
-  EXPECT_NE(std::string(st.message()).find("/nonexistent/pw"), std::string::npos);
-  unsetenv("MYSQL_PWD");
+  auto pw = ReadPasswordFile(file.string());
+  ASSERT_TRUE(pw.ok()) << pw.status();
+  EXPECT_EQ(*pw, "from-file");
+  auto missing = ReadPasswordFile("/nonexistent/pw");
+  EXPECT_FALSE(missing.ok());
+  EXPECT_NE(std::string(missing.status().message()).find("/nonexistent/pw"), std::string::npos);
   std::filesystem::remove(file);
+}
+
+TEST(ServerUriSettingsTest, EveryPartOptional) {
+  auto hostport = ParseServerUriSettings("mysql://127.0.0.1:3307");
+  ASSERT_TRUE(hostport.ok()) << hostport.status();
+  EXPECT_FALSE(hostport->user.has_value());
+  EXPECT_FALSE(hostport->password.has_value());
+  EXPECT_EQ(hostport->host, "127.0.0.1");
+  EXPECT_EQ(hostport->port, 3307);
+
+  auto host = ParseServerUriSettings("mysql://db1/");
+  ASSERT_TRUE(host.ok()) << host.status();
+  EXPECT_EQ(host->host, "db1");
+  EXPECT_FALSE(host->port.has_value());
+
+  auto socket = ParseServerUriSettings("mysql://repl@localhost/?socket=/run/mysqld/my%40sql.sock");
+  ASSERT_TRUE(socket.ok()) << socket.status();
+  EXPECT_EQ(socket->user, "repl");
+  EXPECT_EQ(socket->host, "localhost");
+  EXPECT_EQ(socket->socket, "/run/mysqld/my@sql.sock");
+
+  auto bare = ParseServerUriSettings("mysql:///?socket=/s.sock");
+  ASSERT_TRUE(bare.ok()) << bare.status();
+  EXPECT_FALSE(bare->host.has_value());
+  EXPECT_EQ(bare->socket, "/s.sock");
+
+  auto full = ParseServerUriSettings("mysql://u:p%40w@[::1]:3310");
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_EQ(full->password, "p@w");
+  EXPECT_EQ(full->host, "::1");
+}
+
+TEST(ServerUriSettingsTest, RejectsWithoutShowingThePassword) {
+  const std::string secret = "Zq9x7Wv";
+  for (const std::string& bad : {
+           "mysql://u1:" + secret,  // no '@': host u1, "port" Zq9x7Wv
+           "mysql://u1:" + secret + "/",
+           "mysql://u1:" + secret + ":3306",
+           "mysql://u1:" + secret + "@h/db",
+           "mysql://u1:" + secret + "@h?user=x",
+           "mysql://u1:" + secret + "@h/?socket=",
+           "mysql://u1:" + secret + "@h:0",
+           "mysql://:" + secret + "@h:1",
+           "http://u1:" + secret + "@h:1",
+       }) {
+    auto u = ParseServerUriSettings(bad);
+    EXPECT_FALSE(u.ok()) << bad;
+    const std::string msg(u.status().message());
+    for (size_t j = 0; j + 3 <= secret.size(); ++j) {
+      EXPECT_EQ(msg.find(secret.substr(j, 3)), std::string::npos) << bad << " -> " << msg;
+    }
+  }
 }
 
 }  // namespace
