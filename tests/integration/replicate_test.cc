@@ -498,7 +498,7 @@ TEST(ReplicateTest, AReadOnlyTargetIsRetriedAndShownInTheMetricsUntilItAcceptsWr
   ASSERT_EQ(CatchUp(s).exit_code, 0);
   const std::string a = s.server(1).RootUri().Endpoint(), b = s.server(2).RootUri().Endpoint();
   const auto dir = testing::MakeTempDir("ro");
-  const uint16_t port = FreePort();
+  const uint16_t port = testing::FreeLoopbackPort();
   const std::string password = (dir / "bs.password").string();
   std::ofstream(password) << "bspw\n";
   Background run({"replicate", "--password-file", password, "--source", "mysql://bs@" + a,
