@@ -12,9 +12,12 @@
 
 namespace binsync::relay {
 
-// Appends the low `n` bytes of `v`, least significant first.
+// Appends the low `n` bytes of `v`, least significant first; bytes past the eighth are
+// zero (a shift by 64 or more would be undefined: PutLE(0, 10, ...) writes reserved bytes).
 inline void PutLE(uint64_t v, size_t n, std::vector<uint8_t>* out) {
-  for (size_t i = 0; i < n; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (size_t i = 0; i < n; ++i) {
+    out->push_back(i < 8 ? static_cast<uint8_t>(v >> (8 * i)) : uint8_t{0});
+  }
 }
 
 inline void PutBytes(binlog::ByteView bytes, std::vector<uint8_t>* out) {

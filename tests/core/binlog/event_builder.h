@@ -25,8 +25,10 @@ class Bytes {
   Bytes& U16(uint64_t v) { return LE(v, 2); }
   Bytes& U32(uint64_t v) { return LE(v, 4); }
   Bytes& U64(uint64_t v) { return LE(v, 8); }
-  Bytes& LE(uint64_t v, size_t n) {
-    for (size_t i = 0; i < n; ++i) b_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  Bytes& LE(uint64_t v, size_t n) {  // bytes past the eighth are zero
+    for (size_t i = 0; i < n; ++i) {
+      b_.push_back(i < 8 ? static_cast<uint8_t>(v >> (8 * i)) : uint8_t{0});
+    }
     return *this;
   }
   Bytes& BE(uint64_t v, size_t n) {
