@@ -20,18 +20,9 @@ namespace {
 
 using testing::Background;
 using testing::RunBinsync;
+using testing::CatchUp;
+using testing::Contains;
 using testing::SandboxServers;
-
-SubprocessResult CatchUp(const SandboxServers& s, const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"replicate", "--source", s.Uri(1), "--target", s.Uri(2),
-                                   "--until-caught-up"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return RunBinsync(args);
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // host:port of server `i`, as binsync names it in messages.
 std::string Endpoint(const SandboxServers& s, int i) {

@@ -29,6 +29,7 @@ namespace {
 
 using testing::RunBinsync;
 using testing::Background;
+using testing::CatchUp;
 using testing::SandboxServers;
 
 
@@ -37,13 +38,6 @@ void ExpectIdentical(const SandboxServers& s, const std::string& db) {
   const std::string a = testing::DatabaseChecksums(s, 1, db);
   EXPECT_FALSE(a.empty());
   EXPECT_EQ(a, testing::DatabaseChecksums(s, 2, db));
-}
-
-SubprocessResult CatchUp(const SandboxServers& s, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"replicate", "--source", s.Uri(1), "--target", s.Uri(2),
-                                   "--until-caught-up"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return RunBinsync(args);
 }
 
 constexpr const char* kTypes = R"sql(

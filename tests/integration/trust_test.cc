@@ -24,22 +24,13 @@ namespace {
 
 using testing::Background;
 using testing::RunBinsync;
+using testing::CatchUp;
+using testing::Contains;
 using testing::SandboxServers;
 
 // The three ways replicate writes rows.
 const std::vector<std::vector<std::string>> kModes = {
     {"--mode", "live"}, {"--mode", "live", "--apply-with", "statements"}, {"--mode", "catchup"}};
-
-SubprocessResult CatchUp(const SandboxServers& s, const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"replicate", "--source", s.Uri(1), "--target", s.Uri(2),
-                                   "--until-caught-up"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return RunBinsync(args);
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Creates `ddl` on both servers without binlogging it (each side gets its own version).
 void CreateUnlogged(const SandboxServers& s, int server, const std::string& ddl) {

@@ -269,4 +269,11 @@ std::string DatabaseChecksums(const SandboxServers& s, int i, const std::string&
   return out;
 }
 
+SubprocessResult CatchUp(const SandboxServers& s, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"replicate", "--source", s.Uri(1), "--target", s.Uri(2),
+                                   "--until-caught-up"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return RunBinsync(args);
+}
+
 }  // namespace binsync::testing

@@ -102,6 +102,15 @@ struct Background {
 // Creates a fresh temporary directory (removed by the caller).
 [[nodiscard]] std::filesystem::path MakeTempDir(const std::string& prefix);
 
+// `binsync replicate` from server 1 to server 2 until caught up, with `extra` options.
+[[nodiscard]] SubprocessResult CatchUp(const SandboxServers& s,
+                                       const std::vector<std::string>& extra = {});
+
+// Whether `text` holds `part`.
+[[nodiscard]] inline bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 }  // namespace binsync::testing
 
 #endif  // BINSYNC_TESTS_TESTING_SANDBOX_FIXTURE_H_
